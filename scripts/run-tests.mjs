@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs the whole test suite with vitest and ends with the plain
+// `N passed, N failed, N skipped` line that CI reads.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const report = join(mkdtempSync(join(tmpdir(), 'wbc-tests-')), 'vitest.json')
+const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
+const run = spawnSync('npx', args, { stdio: 'inherit' })
+
+let passed = 0
+let failed = 0
+let skipped = 0
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'))
+  passed = r.numPassedTests ?? 0
+  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0)
+  skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+} else {
+  failed = 1
+}
+if (run.status !== 0 && failed === 0) failed = 1
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed > 0 || run.status !== 0 ? 1 : 0)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One-command setup for a fresh machine: Chromium for the browser tests (when
+# it can be installed), the npm dependencies, and a build of the app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: install Chromium (Debian: apt-get install chromium) for the browser tests" >&2
+  fi
+fi
+npm ci
+npm run build
