@@ -1,0 +1,9 @@
+// The workstation's store: one SQLite file holding slides, cell images with
+// their original bytes, label history, datasets and import records.
+export * from './db'
+export * from './slides'
+export * from './images'
+export * from './labels'
+export * from './datasets'
+export * from './imports'
+export { MIGRATIONS, type Migration } from './migrations/index'

@@ -1,0 +1,124 @@
+// The label history of each image. Rows are only ever appended (triggers
+// refuse UPDATE and DELETE); the current label is the current_labels view.
+import type { Db } from './db'
+import { nowIso } from './db'
+import { stmt } from './statements'
+
+export const LABEL_SOURCES = ['folder', 'manifest', 'reviewer', 'expert', 'model'] as const
+export type LabelSource = (typeof LABEL_SOURCES)[number]
+/** Sources an import writes; the others come from people and models. */
+export const IMPORT_LABEL_SOURCES: readonly LabelSource[] = ['folder', 'manifest']
+
+export interface NewLabel {
+  imageId: number
+  class: string
+  source: LabelSource
+  who?: string
+  why?: string
+  /** The folder name or manifest value the class was read from. */
+  rawClass?: string
+  importBatchId?: number
+  /** Default: now. */
+  at?: string
+}
+
+export interface LabelRow {
+  id: number
+  imageId: number
+  class: string
+  source: LabelSource
+  who: string
+  at: string
+  why: string
+  rawClass: string | null
+  importBatchId: number | null
+}
+
+export interface CurrentLabel {
+  imageId: number
+  labelId: number
+  class: string
+  source: LabelSource
+  who: string
+  at: string
+  why: string
+}
+
+export function appendLabel(db: Db, label: NewLabel): number {
+  return Number(
+    stmt(
+      db,
+      `INSERT INTO labels (image_id, class, source, who, at, why, raw_class, import_batch_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+    ).run(
+      label.imageId,
+      label.class,
+      label.source,
+      label.who ?? '',
+      label.at ?? nowIso(),
+      label.why ?? '',
+      label.rawClass ?? null,
+      label.importBatchId ?? null
+    ).lastInsertRowid
+  )
+}
+
+/** Every label the image ever had, oldest first. */
+export function labelHistory(db: Db, imageId: number): LabelRow[] {
+  return stmt<[number], LabelRow>(
+    db,
+    `SELECT id, image_id AS imageId, class, source, who, at, why, raw_class AS rawClass, import_batch_id AS importBatchId
+     FROM labels WHERE image_id = ? ORDER BY id`
+  ).all(imageId)
+}
+
+export function currentLabel(db: Db, imageId: number): CurrentLabel | undefined {
+  return stmt<[number], CurrentLabel>(
+    db,
+    `SELECT image_id AS imageId, label_id AS labelId, class, source, who, at, why FROM current_labels WHERE image_id = ?`
+  ).get(imageId)
+}
+
+/** Distinct classes the imports (folder / manifest) have given this image. */
+export function importedClasses(db: Db, imageId: number): string[] {
+  return stmt<[number], { class: string }>(
+    db,
+    `SELECT DISTINCT class FROM labels WHERE image_id = ? AND source IN ('folder', 'manifest') ORDER BY class`
+  )
+    .all(imageId)
+    .map((r) => r.class)
+}
+
+export interface LabelConflict {
+  imageId: number
+  sha256: string
+  classes: string[]
+}
+
+/** Images whose imported labels disagree and that no reviewer or expert has settled. */
+export function labelConflicts(db: Db): LabelConflict[] {
+  return stmt<[], { imageId: number; sha256: string; classes: string }>(
+    db,
+    `SELECT c.image_id AS imageId, i.sha256, c.classes FROM label_conflicts c JOIN images i ON i.id = c.image_id ORDER BY c.image_id`
+  )
+    .all()
+    .map((r) => ({ imageId: r.imageId, sha256: r.sha256, classes: r.classes.split(',').sort() }))
+}
+
+/** Images per current label ('' for unlabelled), optionally within one dataset. */
+export function labelCounts(db: Db, datasetId?: number): Record<string, number> {
+  const rows =
+    datasetId === undefined
+      ? stmt<[], { class: string | null; n: number }>(
+          db,
+          `SELECT c.class, count(*) AS n FROM images i LEFT JOIN current_labels c ON c.image_id = i.id GROUP BY c.class ORDER BY c.class`
+        ).all()
+      : stmt<[number], { class: string | null; n: number }>(
+          db,
+          `SELECT c.class, count(*) AS n FROM dataset_images d LEFT JOIN current_labels c ON c.image_id = d.image_id
+           WHERE d.dataset_id = ? GROUP BY c.class ORDER BY c.class`
+        ).all(datasetId)
+  const out: Record<string, number> = {}
+  for (const r of rows) out[r.class ?? ''] = r.n
+  return out
+}
