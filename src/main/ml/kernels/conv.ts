@@ -1,0 +1,131 @@
+// Convolution gradients for training on wasm.
+//
+// Conv2DBackpropFilter is not registered for wasm at all: we build the
+// im2col matrix (already transposed, K x M with K = kh*kw*cin and
+// M = batch*outH*outW) and do one matrix multiply with the output gradient.
+// Conv2DBackpropInput at stride 1 is an ordinary convolution of the output
+// gradient, padded to a "full" convolution, with the spatially flipped,
+// in/out-swapped filter; XNNPACK runs that several times faster than the
+// stock gradient kernel. Other strides fall back to the stock kernel.
+import * as tf from '@tensorflow/tfjs'
+import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
+import { call, f32, free, view, type WasmBackendLike } from './wasm-internals.js'
+import { plainMatMul } from './matmul.js'
+
+type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]]
+
+function convInfo(xShape: number[], filterShape: number[], strides: number | [number, number], pad: Pad, dimRoundingMode: unknown, dataFormat: string) {
+  if (dataFormat !== 'NHWC' && dataFormat !== undefined) throw new Error(`wasm training kernels support NHWC only, got ${dataFormat}`)
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad as never,
+    dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    'channelsLast'
+  )
+}
+
+/** colT[k, m] = x at filter tap k (i, j, c) under output position m (n, oy, ox); zero in the padding. */
+export function im2colTransposed(
+  x: Float32Array,
+  colT: Float32Array,
+  n: number, h: number, w: number, cin: number,
+  fh: number, fw: number, outH: number, outW: number,
+  sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number
+): void {
+  const M = n * outH * outW
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      for (let c = 0; c < cin; c++) {
+        const row = ((i * fw + j) * cin + c) * M
+        let m = row
+        for (let b = 0; b < n; b++) {
+          const xb = b * h * w * cin
+          for (let oy = 0; oy < outH; oy++) {
+            const iy = oy * sh - padTop + i * dh
+            if (iy < 0 || iy >= h) {
+              colT.fill(0, m, m + outW)
+              m += outW
+              continue
+            }
+            const xr = xb + iy * w * cin + c
+            for (let ox = 0; ox < outW; ox++) {
+              const ix = ox * sw - padLeft + j * dw
+              colT[m++] = ix >= 0 && ix < w ? x[xr + ix * cin] : 0
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2DBackpropFilterKernel(args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap; backend: unknown }): TensorInfo {
+  const backend = args.backend as WasmBackendLike
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo }
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
+    strides: number | [number, number]; pad: Pad; dataFormat: string; dimRoundingMode?: string; filterShape: number[]
+  }
+  const info = convInfo(x.shape, filterShape, strides, pad, dimRoundingMode, dataFormat)
+  const [n, h, w, cin] = x.shape
+  const { filterHeight: fh, filterWidth: fw, outHeight: outH, outWidth: outW, outChannels: cout } = info
+  const K = fh * fw * cin
+  const M = n * outH * outW
+  const colT = backend.makeOutput([K, M], 'float32')
+  im2colTransposed(
+    f32(backend, x), f32(backend, colT), n, h, w, cin, fh, fw, outH, outW,
+    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left
+  )
+  const dW = plainMatMul(backend, colT, view(dy, [M, cout]), K, M, cout)
+  free(backend, colT)
+  return view(dW, filterShape)
+}
+
+/** wf[i, j, o, c] = w[fh-1-i, fw-1-j, c, o]. */
+export function flipSwapFilter(w: Float32Array, out: Float32Array, fh: number, fw: number, cin: number, cout: number): void {
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      const src = ((fh - 1 - i) * fw + (fw - 1 - j)) * cin * cout
+      const dst = (i * fw + j) * cout * cin
+      for (let c = 0; c < cin; c++) {
+        for (let o = 0; o < cout; o++) out[dst + o * cin + c] = w[src + c * cout + o]
+      }
+    }
+  }
+}
+
+export function conv2DBackpropInputKernel(args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap; backend: unknown }): TensorInfo {
+  const backend = args.backend as WasmBackendLike
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo }
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as {
+    strides: number | [number, number]; pad: Pad; dataFormat: string; dimRoundingMode?: string; inputShape: number[]
+  }
+  const info = convInfo(inputShape, filter.shape, strides, pad, dimRoundingMode, dataFormat)
+  const { filterHeight: fh, filterWidth: fw, inChannels: cin, outChannels: cout } = info
+  const pt = fh - 1 - info.padInfo.top
+  const pb = fh - 1 - info.padInfo.bottom
+  const pl = fw - 1 - info.padInfo.left
+  const pr = fw - 1 - info.padInfo.right
+  if (info.strideHeight !== 1 || info.strideWidth !== 1 || pt < 0 || pb < 0 || pl < 0 || pr < 0 || filter.dtype !== 'float32') {
+    return call('Conv2DBackpropInput', backend, args.inputs, args.attrs)
+  }
+  const wf = backend.makeOutput([fh, fw, cout, cin], 'float32')
+  flipSwapFilter(f32(backend, filter), f32(backend, wf), fh, fw, cin, cout)
+  const dx = call('Conv2D', backend, { x: dy, filter: wf }, {
+    strides: [1, 1],
+    pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+    dimRoundingMode: dimRoundingMode as never
+  } as unknown as NamedAttrMap)
+  free(backend, wf)
+  const expect = inputShape.join(',')
+  if (dx.shape.join(',') !== expect) {
+    free(backend, dx)
+    return call('Conv2DBackpropInput', backend, args.inputs, args.attrs)
+  }
+  return dx
+}

@@ -1,0 +1,36 @@
+// Registers the wasm training kernels (see ml-runtime notes): call before the
+// wasm backend initialises so the stock kernels' setup still runs.
+import * as tf from '@tensorflow/tfjs'
+import type { KernelConfig } from '@tensorflow/tfjs'
+import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './conv.js'
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js'
+import { rememberOriginal } from './wasm-internals.js'
+
+let registered = false
+
+function override(kernelName: string, kernelFunc: KernelConfig['kernelFunc']): void {
+  const orig = rememberOriginal(kernelName)
+  if (orig) tf.unregisterKernel(kernelName, 'wasm')
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    // The stock kernel's setup binds its wasm function; ours delegates to it.
+    setupFunc: orig?.setupFunc,
+    kernelFunc
+  })
+}
+
+/** Idempotent. The wasm package must be imported first (it registers the stock kernels). */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return
+  registered = true
+  override('BatchMatMul', batchMatMulKernel as KernelConfig['kernelFunc'])
+  override('_FusedMatMul', fusedMatMulKernel as KernelConfig['kernelFunc'])
+  override('Conv2DBackpropInput', conv2DBackpropInputKernel as KernelConfig['kernelFunc'])
+  // Not registered for wasm at all in 4.22.
+  override('Conv2DBackpropFilter', conv2DBackpropFilterKernel as KernelConfig['kernelFunc'])
+}
+
+export { adamStep, FusedAdam, ADAM_DEFAULTS, type AdamSettings } from './adam.js'
+export { jsMatMul } from './matmul.js'
+export { im2colTransposed, flipSwapFilter } from './conv.js'
