@@ -1,0 +1,51 @@
+// The workstation's API as one object a shell opens: the contract's handlers
+// over the core, the event channel, and the job runner. openWorkstation runs
+// it in the calling thread (tests, the core host's worker);
+// startWorkstationHost (./host) runs it in a worker thread for the shells.
+import { openStore } from '../store'
+import { createDispatch, type Dispatch } from './dispatch'
+import { createEventBus, type EventBus } from './events'
+import { createHandlers } from './handlers'
+import { createJobRunner } from './jobs'
+
+export interface WorkstationOptions {
+  shell: 'desktop' | 'browser'
+  version: string
+  /** The SQLite database file. */
+  dbPath: string
+  /** An Electron-ABI better-sqlite3 binary (desktop only; see docs/desktop.md). */
+  nativeBinding?: string
+}
+
+/** What a shell holds: call the contract, listen to its events, close. */
+export interface Workstation {
+  dispatch: Dispatch
+  events: Pick<EventBus, 'subscribe'>
+  close(): Promise<void>
+}
+
+export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorkerUrl?: URL } = {}): Workstation {
+  const db = openStore(opts.dbPath, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+  const events = createEventBus()
+  const jobs = createJobRunner({ events, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding, workerUrl: overrides.jobWorkerUrl })
+  const handlers = createHandlers({
+    shell: opts.shell,
+    version: opts.version,
+    dbPath: opts.dbPath,
+    db,
+    events,
+    jobs,
+    mlBackend: () => null
+  })
+  return {
+    dispatch: createDispatch(handlers),
+    events,
+    async close() {
+      await jobs.close()
+      db.close()
+    }
+  }
+}
+
+export type { Dispatch } from './dispatch'
+export type { EventBus } from './events'

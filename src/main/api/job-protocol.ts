@@ -1,0 +1,30 @@
+// The messages between the job runner and its worker threads.
+import type { ApiError, JobKind, JobResults } from '../../shared/api'
+import type { Progress } from '../../shared/progress'
+
+/** What each kind of job is started with. Add a row per kind. */
+export interface JobParams {
+  import: { path: string }
+}
+
+export interface WorkerData<K extends JobKind = JobKind> {
+  kind: K
+  params: JobParams[K]
+  dbPath: string
+  nativeBinding?: string
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; progress: Progress }
+  | { type: 'done'; result: JobResults[JobKind] }
+  | { type: 'failed'; error: ApiError }
+
+export type ParentMessage = { type: 'cancel' }
+
+/** What a task running inside the worker gets from it. */
+export interface TaskContext {
+  dbPath: string
+  nativeBinding?: string
+  signal: AbortSignal
+  onProgress: (progress: Progress) => void
+}

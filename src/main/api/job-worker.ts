@@ -1,0 +1,34 @@
+// Entry of a job's worker thread: runs one task of the core with its own
+// database connection, reports progress to the runner, honours cancel.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { JobKind, JobResults } from '../../shared/api'
+import { toApiError } from './errors'
+import type { JobParams, ParentMessage, TaskContext, WorkerData, WorkerMessage } from './job-protocol'
+import { runImportTask } from './tasks/import'
+
+type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<JobResults[K]> }
+const TASKS: Tasks = { import: runImportTask }
+
+const port = parentPort
+if (!port) throw new Error('job-worker must run in a worker thread')
+const data = workerData as WorkerData
+const controller = new AbortController()
+const post = (msg: WorkerMessage): void => port.postMessage(msg)
+port.on('message', (msg: ParentMessage) => {
+  if (msg.type === 'cancel') controller.abort()
+})
+
+try {
+  const task = TASKS[data.kind] as (params: unknown, ctx: TaskContext) => Promise<unknown>
+  const result = await task(data.params, {
+    dbPath: data.dbPath,
+    nativeBinding: data.nativeBinding,
+    signal: controller.signal,
+    onProgress: (progress) => post({ type: 'progress', progress })
+  })
+  post({ type: 'done', result: result as JobResults[JobKind] })
+} catch (err) {
+  post({ type: 'failed', error: controller.signal.aborted ? { code: 'cancelled', message: 'cancelled' } : toApiError(err) })
+} finally {
+  port.close()
+}

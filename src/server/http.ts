@@ -1,0 +1,245 @@
+// Browser mode's HTTP transport for the contract: the same methods and events
+// the Electron preload exposes, for a second specialist's browser or the e2e
+// tests.
+//
+//   POST /api/<method>        JSON payload in, JSON Result out ({ok,value}|{ok,error})
+//   GET  /api/events          Server-Sent Events: `event: <name>` + JSON payload
+//   GET  /api/cell-image/<id> the cell's image bytes, for <img src>
+//   GET  /*                   the built renderer (out/renderer)
+//
+// Every request needs the token printed at start: an `Authorization: Bearer`
+// or `X-WBC-Token` header, or the HttpOnly cookie that a first visit to
+// `/?token=...` sets. Bodies are JSON only (no form posts, so no CSRF from
+// other sites), the Host header must name this server (no DNS rebinding), and
+// every response carries a strict CSP.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { timingSafeEqual } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import { extname, join, normalize, sep } from 'node:path'
+import { API_EVENTS, fail, isMethod, type CellImage, type Result } from '../shared/api'
+import { toWire } from '../shared/wire'
+import type { Workstation } from '../main/api'
+
+export const TOKEN_COOKIE = 'wbc_token'
+const MAX_BODY = 1 << 20
+
+export const SERVER_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "frame-src 'none'",
+  "worker-src 'none'"
+].join('; ')
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': SERVER_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=()'
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json'
+}
+
+export interface WbcServerOptions {
+  workstation: Pick<Workstation, 'dispatch' | 'events'>
+  /** The built renderer (out/renderer); requests for pages answer 503 with a hint when it is missing. */
+  rendererDir: string
+  token: string
+  /** Host names the Host header may carry (default: loopback names only); null accepts any (a lab-network bind, where the token alone guards). */
+  allowedHosts?: string[] | null
+}
+
+function tokenMatches(given: string | undefined, token: string): boolean {
+  if (!given) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=')
+    if (k === name) return decodeURIComponent(v.join('='))
+  }
+  return undefined
+}
+
+function requestToken(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim()
+  const header = req.headers['x-wbc-token']
+  if (typeof header === 'string') return header
+  return cookie(req, TOKEN_COOKIE)
+}
+
+function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store', ...extra })
+  res.end(body)
+}
+
+function sendResult(res: ServerResponse, status: number, result: Result<unknown>): void {
+  send(res, status, toWire(result), 'application/json; charset=utf-8')
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_BODY) {
+        reject(Object.assign(new Error('request body too large'), { status: 413 }))
+        req.destroy()
+      } else chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function hostAllowed(req: IncomingMessage, allowed: readonly string[] | null): boolean {
+  if (allowed === null) return true
+  const host = req.headers.host
+  if (!host) return false
+  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  return allowed.includes(name)
+}
+
+export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(): void } {
+  const { workstation, token } = opts
+  const allowedHosts = opts.allowedHosts === null ? null : (opts.allowedHosts ?? ['127.0.0.1', 'localhost', '::1']).map((h) => h.toLowerCase())
+  const streams = new Set<ServerResponse>()
+
+  const unsubscribe = workstation.events.subscribe((event) => {
+    const frame = `event: ${event.name}\ndata: ${toWire(event.payload)}\n\n`
+    for (const res of streams) res.write(frame)
+  })
+  const keepAlive = setInterval(() => {
+    for (const res of streams) res.write(': keep-alive\n\n')
+  }, 20_000)
+  keepAlive.unref()
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req, allowedHosts)) return send(res, 421, 'unknown host', 'text/plain; charset=utf-8')
+    const url = new URL(req.url ?? '/', 'http://wbc.invalid')
+
+    // First visit with ?token=: set the cookie and drop the token from the address bar.
+    const queryToken = url.searchParams.get('token')
+    if (queryToken !== null && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+      if (!tokenMatches(queryToken, token)) return send(res, 401, 'wrong token', 'text/plain; charset=utf-8')
+      url.searchParams.delete('token')
+      return send(res, 303, '', 'text/plain; charset=utf-8', {
+        Location: url.pathname + (url.search || ''),
+        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+      })
+    }
+
+    if (!tokenMatches(requestToken(req), token)) {
+      if (url.pathname.startsWith('/api/')) return sendResult(res, 401, fail('forbidden', 'missing or wrong token'))
+      return send(
+        res,
+        401,
+        '<!doctype html><title>WBC Workstation</title><p>Open the address <code>wbc serve</code> printed (it carries the access token).</p>',
+        'text/html; charset=utf-8'
+      )
+    }
+
+    if (url.pathname.startsWith('/api/')) return handleApi(req, res, url)
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed', 'text/plain; charset=utf-8')
+    return serveStatic(res, url.pathname)
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const name = url.pathname.slice('/api/'.length)
+    if (name === 'events' && req.method === 'GET') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
+      res.write(`: events ${API_EVENTS.join(' ')}\nretry: 2000\n\n`)
+      streams.add(res)
+      req.on('close', () => streams.delete(res))
+      return
+    }
+    const image = /^cell-image\/(\d{1,15})$/.exec(name)
+    if (image && req.method === 'GET') {
+      const result = (await workstation.dispatch('cell.image', { id: Number(image[1]) })) as Result<CellImage>
+      if (!result.ok) return sendResult(res, result.error.code === 'not_found' ? 404 : 400, result)
+      return send(res, 200, result.value.bytes, result.value.mime, { 'Cache-Control': 'private, max-age=3600' })
+    }
+    if (req.method !== 'POST') return sendResult(res, 405, fail('invalid_input', 'use POST for API methods'))
+    if (!isMethod(name)) return sendResult(res, 404, fail('unknown_method', `no such method: ${name.slice(0, 80)}`))
+    if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+      return sendResult(res, 415, fail('invalid_input', 'send the payload as application/json'))
+    }
+    let payload: unknown
+    try {
+      const body = await readBody(req)
+      payload = body.trim() === '' ? undefined : JSON.parse(body)
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 400
+      return sendResult(res, status, fail('invalid_input', status === 413 ? 'payload too large' : 'payload is not valid JSON'))
+    }
+    const result = await workstation.dispatch(name, payload)
+    sendResult(res, 200, result)
+  }
+
+  async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
+    const root = opts.rendererDir
+    let rel: string
+    try {
+      rel = normalize(decodeURIComponent(pathname)).replace(/^[/\\]+/, '')
+    } catch {
+      return send(res, 400, 'bad path', 'text/plain; charset=utf-8')
+    }
+    let file = join(root, rel || 'index.html')
+    if (!file.startsWith(root.endsWith(sep) ? root : root + sep) || rel.includes('\0')) return send(res, 404, 'not found', 'text/plain; charset=utf-8')
+    // Unknown paths without an extension are app routes: hand out the app.
+    if (!extname(file)) file = join(root, 'index.html')
+    try {
+      if (!(await stat(file)).isFile()) throw new Error('not a file')
+      const body = await readFile(file)
+      const immutable = file.includes(`${sep}assets${sep}`)
+      send(res, 200, body, STATIC_TYPES[extname(file)] ?? 'application/octet-stream', {
+        'Cache-Control': immutable ? 'private, max-age=31536000, immutable' : 'no-store'
+      })
+    } catch {
+      if (file.endsWith('index.html')) {
+        return send(res, 503, 'The renderer is not built: run `npm run build` first.', 'text/plain; charset=utf-8')
+      }
+      send(res, 404, 'not found', 'text/plain; charset=utf-8')
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      console.error('request failed:', err)
+      if (!res.headersSent) sendResult(res, 500, fail('internal', 'request failed'))
+      else res.end()
+    })
+  })
+  const closeEvents = (): void => {
+    unsubscribe()
+    clearInterval(keepAlive)
+    for (const res of streams) res.end()
+    streams.clear()
+  }
+  server.on('close', closeEvents)
+  return Object.assign(server, { closeEvents })
+}

@@ -1,0 +1,344 @@
+// THE API contract between the workstation's core and every UI: one table from
+// method name to {input schema, output type}. The main side validates every
+// payload with these schemas (src/main/api), the Electron preload exposes
+// exactly these methods, the browser-mode server serves exactly them, and the
+// renderer calls exactly them. Adding a capability (review, sign-off, export,
+// models, blind sessions) means adding rows here and handlers in src/main/api.
+//
+// Types and schemas only: no Node, no DOM (a test enforces it).
+import { z } from 'zod'
+import type { CellLabel } from './cells'
+import type { Progress } from './progress'
+
+// ---------------------------------------------------------------------------
+// Results: nothing is thrown across the boundary.
+
+export const API_ERROR_CODES = [
+  /** The payload failed the method's schema. */
+  'invalid_input',
+  /** No such method (a client newer or older than the server). */
+  'unknown_method',
+  /** The thing asked for (slide, cell, job ...) does not exist. */
+  'not_found',
+  /** The request clashes with the current state (e.g. a slide already signed). */
+  'conflict',
+  /** The capability is not available here (no database, no model ...). */
+  'unavailable',
+  /** The caller may not do this (foreign sender, missing token ...). */
+  'forbidden',
+  /** Long work was cancelled. */
+  'cancelled',
+  /** A fault in the workstation itself; the message says what. */
+  'internal'
+] as const
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number]
+
+export interface ApiIssue {
+  /** Dotted path into the payload, '' for the payload itself. */
+  path: string
+  message: string
+}
+
+export interface ApiError {
+  code: ApiErrorCode
+  message: string
+  /** Which fields failed validation, for invalid_input. */
+  issues?: ApiIssue[]
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError }
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value })
+export const fail = (code: ApiErrorCode, message: string, issues?: ApiIssue[]): Result<never> => ({
+  ok: false,
+  error: issues ? { code, message, issues } : { code, message }
+})
+
+// ---------------------------------------------------------------------------
+// Shared schema pieces.
+
+/** Database row ids are positive integers. */
+export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+const NoInput = z.strictObject({})
+/** A filesystem path on the machine running the core (the server's, in browser mode). */
+const LocalPath = z.string().trim().min(1, 'a folder path is required').max(4096)
+const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id')
+
+// ---------------------------------------------------------------------------
+// Value types returned by the methods.
+
+export interface AppInfo {
+  name: string
+  version: string
+  /** 'desktop' (Electron) or 'browser' (wbc serve). */
+  shell: 'desktop' | 'browser'
+  /** The ML backend the core runs on, once known (e.g. 'tensorflow', 'wasm', 'cpu'); null before any model ran. */
+  mlBackend: string | null
+  /** The SQLite database this workstation works on. */
+  dbPath: string
+  /** Whether the core's store is available (false only while it is being built). */
+  storeReady: boolean
+}
+
+export interface DatasetSummary {
+  id: number
+  name: string
+  description: string
+  imageCount: number
+  /** Current label -> number of images carrying it. */
+  labelCounts: Record<string, number>
+  createdAt: string
+}
+
+export const SLIDE_STATUSES = ['imported', 'classified', 'in_review', 'signed'] as const
+export type SlideStatus = (typeof SLIDE_STATUSES)[number]
+
+export interface SlideSummary {
+  id: number
+  /** The sample / order id (from the export's folder name when nothing better is known). */
+  sampleId: string
+  /** Where the slide's cells came from (an import root). */
+  source: string
+  /** One of SLIDE_STATUSES; later workflows may add their own. */
+  status: SlideStatus | (string & {})
+  cellCount: number
+  /** The model whose predictions the slide carries, if it was classified. */
+  model: { id: number; name: string } | null
+  createdAt: string
+}
+
+export interface CellSummary {
+  id: number
+  slideId: number | null
+  /** The current label (derived from the label history), null when unlabelled. */
+  label: CellLabel | null
+  /** Who set the current label: folder, manifest, reviewer, expert, model. */
+  labelSource: string | null
+  /** The model's call for this cell, when classified. */
+  prediction: { label: CellLabel; confidence: number; modelId: number } | null
+  width: number
+  height: number
+  format: string
+  /** The original file name (no directories). */
+  fileName: string
+}
+
+export interface CellPage {
+  total: number
+  offset: number
+  cells: CellSummary[]
+}
+
+/** An image as bytes for display (the original file when the browser can show it, otherwise a PNG rendering). */
+export interface CellImage {
+  mime: 'image/png' | 'image/jpeg'
+  bytes: Uint8Array
+}
+
+export interface FolderEntry {
+  name: string
+  path: string
+}
+
+/** One level of the core machine's filesystem, for choosing an import folder. */
+export interface FolderListing {
+  path: string
+  parent: string | null
+  folders: FolderEntry[]
+  /** How many files here have an image extension (jpg, png, bmp, tif). */
+  imageFiles: number
+}
+
+export const IMPORT_OUTCOMES = ['imported', 'duplicate', 'conflict', 'failed'] as const
+export type ImportOutcome = (typeof IMPORT_OUTCOMES)[number]
+
+export interface ImportFileReport {
+  /** Path relative to the import root. */
+  path: string
+  outcome: ImportOutcome
+  /** A plain reason for anything not simply imported. */
+  reason?: string
+  label?: CellLabel | null
+  slide?: string | null
+}
+
+export interface ImportReport {
+  root: string
+  batchId: number | null
+  counts: Record<ImportOutcome, number> & { files: number }
+  /** Every file's outcome, in the order they were examined. */
+  files: ImportFileReport[]
+  startedAt: string
+  finishedAt: string
+}
+
+// Long work runs as jobs: start returns an id, progress and the end arrive as
+// events, and the state can be polled (after a reconnect, say).
+export const JOB_KINDS = ['import'] as const
+export type JobKind = (typeof JOB_KINDS)[number]
+export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
+
+/** What each kind of job hands back when it succeeds. Add a row per kind (train: TrainingRun ...). */
+export interface JobResults {
+  import: ImportReport
+}
+
+export interface JobSnapshot<K extends JobKind = JobKind> {
+  id: string
+  kind: K
+  state: JobState
+  /** A one-line description: the import root, the run name ... */
+  title: string
+  progress: Progress
+  startedAt: string
+  finishedAt: string | null
+  error: ApiError | null
+  /** Present once state is 'succeeded'. */
+  result: JobResults[K] | null
+}
+
+// ---------------------------------------------------------------------------
+// The table. `returns<T>()` only carries the output type (it is an empty object
+// at runtime); the input schema is what the main side enforces.
+
+declare const OUTPUT: unique symbol
+export interface Returns<T> {
+  readonly [OUTPUT]?: T
+}
+export const returns = <T>(): Returns<T> => ({})
+
+export interface MethodSpec {
+  input: z.ZodType
+  output: Returns<unknown>
+  /** One line for docs/api.md and error messages. */
+  doc: string
+}
+
+export const api = {
+  'app.info': {
+    input: NoInput,
+    output: returns<AppInfo>(),
+    doc: 'Version, shell, ML backend and database path of this workstation.'
+  },
+  'datasets.list': {
+    input: NoInput,
+    output: returns<DatasetSummary[]>(),
+    doc: 'Every dataset (named set of images, e.g. one per import) with its label counts.'
+  },
+  'slides.list': {
+    input: NoInput,
+    output: returns<SlideSummary[]>(),
+    doc: 'Every slide with its status, cell count and the model used.'
+  },
+  'cells.list': {
+    input: z
+      .strictObject({
+        slideId: Id.optional(),
+        datasetId: Id.optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200)
+      })
+      .refine((q) => (q.slideId === undefined) !== (q.datasetId === undefined), {
+        message: 'give exactly one of slideId or datasetId'
+      }),
+    output: returns<CellPage>(),
+    doc: "A page of one slide's or one dataset's cells."
+  },
+  'cell.image': {
+    input: z.strictObject({ id: Id }),
+    output: returns<CellImage>(),
+    doc: "A cell's image for display (PNG or JPEG bytes)."
+  },
+  'folders.list': {
+    input: z.strictObject({ path: LocalPath.optional() }),
+    output: returns<FolderListing>(),
+    doc: "The sub-folders of a folder on the core's machine (default: the user's home), to choose an import."
+  },
+  'import.start': {
+    input: z.strictObject({ path: LocalPath }),
+    output: returns<{ jobId: string }>(),
+    doc: 'Start importing a folder; progress and the per-file report arrive as job events.'
+  },
+  'jobs.get': {
+    input: z.strictObject({ jobId: JobId }),
+    output: returns<JobSnapshot>(),
+    doc: "A job's current state (and its result once finished)."
+  },
+  'jobs.list': {
+    input: NoInput,
+    output: returns<JobSnapshot[]>(),
+    doc: 'Running and recently finished jobs, newest first (results omitted).'
+  },
+  'jobs.cancel': {
+    input: z.strictObject({ jobId: JobId }),
+    output: returns<{ cancelled: boolean }>(),
+    doc: 'Ask a running job to stop; it ends in the cancelled state.'
+  }
+} as const satisfies Record<string, MethodSpec>
+
+export type Api = typeof api
+export type Method = keyof Api
+/** What a caller passes (defaults may be left out). */
+export type Input<M extends Method> = z.input<Api[M]['input']>
+/** What a handler receives after validation (defaults filled in). */
+export type ParsedInput<M extends Method> = z.output<Api[M]['input']>
+export type Output<M extends Method> = Api[M]['output'] extends Returns<infer T> ? T : never
+
+export const API_METHODS = Object.keys(api) as Method[]
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name)
+}
+
+// ---------------------------------------------------------------------------
+// Events: the one typed channel from the core to the UIs.
+
+export interface ApiEvents {
+  /** A job moved on (throttled; the latest progress wins). */
+  'job.progress': { jobId: string; kind: JobKind; progress: Progress }
+  /** A job ended; `result` is set when it succeeded. */
+  'job.finished': JobSnapshot
+}
+export type EventName = keyof ApiEvents
+export const API_EVENTS = ['job.progress', 'job.finished'] as const satisfies readonly EventName[]
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (API_EVENTS as readonly string[]).includes(name)
+}
+export type ApiEvent = { [E in EventName]: { name: E; payload: ApiEvents[E] } }[EventName]
+
+// ---------------------------------------------------------------------------
+// What a UI holds: a typed client, whatever carries it (IPC or HTTP).
+
+export type ApiClient = {
+  [M in Method]: (...input: {} extends Input<M> ? [input?: Input<M>] : [input: Input<M>]) => Promise<Result<Output<M>>>
+}
+
+/**
+ * What the Electron preload exposes as `window.wbc`: exactly the contract's
+ * methods, the event subscription, and one desktop-only helper (the path of a
+ * file or folder dropped on the window, which only the preload can read).
+ */
+export interface DesktopBridge {
+  api: ApiClient
+  on<E extends EventName>(name: E, listener: (payload: ApiEvents[E]) => void): () => void
+  pathForFile(file: unknown): string | null
+}
+
+/** IPC channel names, derived from the table so they cannot drift. */
+export const ipcChannel = (method: Method): string => `wbc:api:${method}`
+export const IPC_EVENT_CHANNEL = 'wbc:event'
+
+// ---------------------------------------------------------------------------
+// Helpers both sides use.
+
+/** Flatten a zod error into the contract's issue list. */
+export function zodIssues(error: z.ZodError): ApiIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+}
+
+/** Validate a payload for a method: the one check every transport runs on the main side. */
+export function parseInput<M extends Method>(method: M, payload: unknown): Result<ParsedInput<M>> {
+  // A method without input may be called with nothing at all.
+  const parsed = api[method].input.safeParse(payload === undefined ? {} : payload)
+  if (parsed.success) return ok(parsed.data as ParsedInput<M>)
+  return fail('invalid_input', `${method}: invalid input`, zodIssues(parsed.error))
+}
