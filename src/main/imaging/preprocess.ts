@@ -38,7 +38,27 @@ export async function preprocessCell(
   size: number = PAPER_INPUT_SIZE,
   raw?: { width: number; height: number; channels: 1 | 2 | 3 | 4 }
 ): Promise<Uint8Array> {
-  const open = () => sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', ...(raw ? { raw } : {}) })
+  return (await preprocessCellWithSize(input, size, raw)).pixels
+}
+
+/** A preprocessed cell and the (oriented) size of the image it came from. */
+export interface PreprocessedCell {
+  pixels: Uint8Array
+  width: number
+  height: number
+}
+
+/**
+ * preprocessCell that also returns the source image's oriented width and
+ * height (import stores them), at the cost of no extra decode.
+ */
+export async function preprocessCellWithSize(
+  input: Buffer | Uint8Array,
+  size: number = PAPER_INPUT_SIZE,
+  raw?: { width: number; height: number; channels: 1 | 2 | 3 | 4 },
+  maxInputPixels: number = MAX_INPUT_PIXELS
+): Promise<PreprocessedCell> {
+  const open = () => sharp(input, { limitInputPixels: maxInputPixels, failOn: 'error', ...(raw ? { raw } : {}) })
   let width = raw?.width
   let height = raw?.height
   if (width === undefined || height === undefined) {
@@ -59,7 +79,7 @@ export async function preprocessCell(
   if (info.channels !== 3 || data.length !== size * size * 3) {
     throw new Error(`unexpected decoded layout: ${info.width}x${info.height}x${info.channels}`)
   }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height }
 }
 
 /**
