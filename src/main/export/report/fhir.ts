@@ -1,0 +1,169 @@
+// FHIR R4 export of a slide's differential: a collection Bundle holding a
+// DiagnosticReport (the differential panel), one Observation per class (value
+// in UCUM '%', the count and the 95% CI as components), the Patient when
+// known, and, once signed, the reviewer as Practitioner with a Provenance
+// carrying the verification signature. Ids are derived from the sample and
+// report time so the same export is byte-identical when repeated.
+
+import { createHash } from 'node:crypto'
+import type {
+  Bundle,
+  BundleEntry,
+  CodeableConcept,
+  DiagnosticReport,
+  Observation,
+  ObservationComponent,
+  Patient,
+  Practitioner,
+  Provenance,
+  Reference,
+  Resource
+} from '@medplum/fhirtypes'
+import { capitalise, roundPercent } from './format'
+import { DIFFERENTIAL_PANEL, LOCAL_CODE_SYSTEM, LOINC_SYSTEM_URI, lineCode } from './loinc'
+import { reportStatus, type DifferentialReport } from './types'
+
+const UCUM = 'http://unitsofmeasure.org'
+/** Local codes for the statistics attached to each Observation. */
+export const STATISTIC_CODE_SYSTEM = 'urn:wbc-workstation:differential-statistic'
+
+function uuidFor(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex')
+  // Shaped as an RFC 4122 name-based UUID (version 5 nibble, variant 10xx).
+  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
+/** FHIR instant needs seconds and a zone; a bare ISO string is normalised through Date. */
+function toInstant(iso: string): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not a date-time: "${iso}"`)
+  return /T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(iso) ? iso : date.toISOString()
+}
+
+function statistic(code: string, display: string): CodeableConcept {
+  return { coding: [{ system: STATISTIC_CODE_SYSTEM, code, display }], text: display }
+}
+
+export function differentialToFhir(report: DifferentialReport): Bundle {
+  const status = reportStatus(report)
+  const seed = `${report.sample.sampleId}\n${report.reportedAt}`
+  const issued = toInstant(report.reportedAt)
+  const entries: BundleEntry[] = []
+  const add = <T extends Resource>(resource: T, key: string): Reference<T> => {
+    const id = uuidFor(`${seed}\n${key}`)
+    entries.push({ fullUrl: `urn:uuid:${id}`, resource: { ...resource, id } })
+    // Reference.type states the target type, which a urn:uuid reference cannot show.
+    return { reference: `urn:uuid:${id}`, type: resource.resourceType }
+  }
+
+  let subject: Reference<Patient> | undefined
+  const p = report.patient
+  if (p && (p.id || p.familyName || p.givenName)) {
+    const patient: Patient = { resourceType: 'Patient' }
+    if (p.id) patient.identifier = [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, value: p.id }]
+    if (p.familyName || p.givenName) {
+      patient.name = [{ ...(p.familyName ? { family: p.familyName } : {}), ...(p.givenName ? { given: [p.givenName] } : {}) }]
+    }
+    if (p.birthDate) patient.birthDate = p.birthDate
+    subject = add(patient, 'patient')
+  }
+
+  let interpreter: Reference<Practitioner> | undefined
+  if (report.signOff) {
+    const practitioner: Practitioner = { resourceType: 'Practitioner', name: [{ text: report.signOff.reviewer }] }
+    interpreter = { ...add(practitioner, 'reviewer'), display: report.signOff.reviewer }
+  }
+
+  const modelName = [report.model.name, report.model.version].filter(Boolean).join(' ')
+  const method: CodeableConcept = { text: `Digital cell morphology, classified by model ${modelName}` }
+  const results: Reference<Observation>[] = report.lines.map((line) => {
+    const code = lineCode(line.label)
+    const component: ObservationComponent[] = [
+      { code: statistic('cells-of-class', 'Cells of this class counted'), valueInteger: line.count },
+      { code: statistic('cells-counted', 'Cells counted in total'), valueInteger: report.totalCounted },
+      {
+        code: statistic('ci95-exact-binomial', '95% confidence interval (exact binomial, Clopper-Pearson)'),
+        valueRange: {
+          low: { value: roundPercent(line.ciLow), unit: '%', system: UCUM, code: '%' },
+          high: { value: roundPercent(line.ciHigh), unit: '%', system: UCUM, code: '%' }
+        }
+      }
+    ]
+    const observation: Observation = {
+      resourceType: 'Observation',
+      status,
+      category: [
+        {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'Laboratory' }]
+        }
+      ],
+      code: {
+        coding: [{ system: code.system === 'loinc' ? LOINC_SYSTEM_URI : LOCAL_CODE_SYSTEM, code: code.code, display: code.display }],
+        text: `${capitalise(line.label)} %`
+      },
+      ...(subject ? { subject } : {}),
+      ...(report.sample.collectedAt ? { effectiveDateTime: report.sample.collectedAt } : {}),
+      issued,
+      ...(interpreter ? { performer: [interpreter] } : {}),
+      valueQuantity: { value: roundPercent(line.percent), unit: '%', system: UCUM, code: '%' },
+      method,
+      component
+    }
+    return add(observation, `observation:${line.label}`)
+  })
+
+  const diagnosticReport: DiagnosticReport = {
+    resourceType: 'DiagnosticReport',
+    identifier: [{ system: 'urn:wbc-workstation:sample', value: report.sample.sampleId }],
+    status,
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'HM', display: 'Hematology' }] }],
+    code: {
+      coding: [{ system: LOINC_SYSTEM_URI, code: DIFFERENTIAL_PANEL.code, display: DIFFERENTIAL_PANEL.display }],
+      text: 'White blood cell differential count'
+    },
+    ...(subject ? { subject } : {}),
+    ...(report.sample.collectedAt ? { effectiveDateTime: report.sample.collectedAt } : {}),
+    issued,
+    ...(interpreter ? { resultsInterpreter: [interpreter] } : {}),
+    result: results,
+    ...(report.comments.length > 0 ? { conclusion: report.comments.join('\n') } : {})
+  }
+  const reportRef = add(diagnosticReport, 'diagnostic-report')
+
+  if (report.signOff && interpreter) {
+    const provenance: Provenance = {
+      resourceType: 'Provenance',
+      target: [reportRef],
+      recorded: toInstant(report.signOff.signedAt),
+      reason: [{ text: report.signOff.meaning }],
+      agent: [
+        {
+          type: {
+            coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'verifier', display: 'Verifier' }]
+          },
+          who: interpreter
+        }
+      ],
+      signature: [
+        {
+          type: [{ system: 'urn:iso-astm:E1762-95:2013', code: '1.2.840.10065.1.12.1.5', display: 'Verification Signature' }],
+          when: toInstant(report.signOff.signedAt),
+          who: interpreter
+        }
+      ]
+    }
+    add(provenance, 'provenance')
+  }
+
+  // The report first: readers that take the first entry as the subject of the bundle get the panel.
+  const reportEntry = entries.splice(entries.findIndex((e) => e.resource?.resourceType === 'DiagnosticReport'), 1)
+  return {
+    resourceType: 'Bundle',
+    id: uuidFor(`${seed}\nbundle`),
+    identifier: { system: 'urn:wbc-workstation:differential-export', value: uuidFor(`${seed}\nbundle-identifier`) },
+    type: 'collection',
+    timestamp: issued,
+    entry: [...reportEntry, ...entries]
+  }
+}

@@ -1,0 +1,16 @@
+// Number and label formatting shared by the exports, so a percentage reads the
+// same in the CSV, the HL7 message, the FHIR bundle and the printed report.
+
+/** Percentages to one decimal, the precision of Rümke's table. */
+export function formatPercent(value: number): string {
+  return value.toFixed(1)
+}
+
+/** Rounds as formatPercent does, as a number (for FHIR valueQuantity). */
+export function roundPercent(value: number): number {
+  return Math.round(value * 10) / 10
+}
+
+export function capitalise(label: string): string {
+  return label.length === 0 ? label : label[0]!.toUpperCase() + label.slice(1)
+}

@@ -1,0 +1,154 @@
+// HL7 v2.5.1 ORU^R01 message of a slide's differential: MSH, PID (when the
+// patient is known), ORC, OBR for the differential panel, then one OBX per
+// class with its count and 95% CI in an NTE. Result status is F once a
+// reviewer has signed, P before. Segments end with a carriage return, as the
+// standard requires (not LF).
+
+import { createHash } from 'node:crypto'
+import { formatPercent } from './format'
+import { DIFFERENTIAL_PANEL, LOCAL_HL7_CODING_SYSTEM, lineCode } from './loinc'
+import { reportStatus, type DifferentialReport } from './types'
+
+export interface Hl7Options {
+  sendingApplication?: string
+  receivingApplication?: string
+  receivingFacility?: string
+  /** MSH-10; by default derived from the sample id and report time, so a re-export is recognisable. */
+  messageControlId?: string
+  /** MSH-11: P production, T training, D debugging. */
+  processingId?: 'P' | 'T' | 'D'
+}
+
+/**
+ * Escapes text for an HL7 v2 field with the default delimiters |^~\&. The
+ * escape character goes first so the escapes added after it are not escaped
+ * again. Line breaks have no place inside a field; they become spaces.
+ */
+export function escapeHl7(text: string): string {
+  return text
+    .replace(/\\/g, '\\E\\')
+    .replace(/\|/g, '\\F\\')
+    .replace(/\^/g, '\\S\\')
+    .replace(/&/g, '\\T\\')
+    .replace(/~/g, '\\R\\')
+    .replace(/[\r\n]+/g, ' ')
+}
+
+/**
+ * ISO 8601 -> HL7 DTM (YYYYMMDD[HHMM[SS]][+ZZZZ]). The wall-clock time and
+ * offset are kept as written rather than converted to UTC, because the lab
+ * reads collection times in its own zone.
+ */
+export function toHl7DateTime(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(iso.trim())
+  if (!m) throw new RangeError(`not an ISO 8601 date-time: "${iso}"`)
+  const [, y, mo, d, h, mi, s, zone] = m
+  let out = `${y}${mo}${d}`
+  if (h !== undefined) out += `${h}${mi}${s ?? '00'}`
+  if (zone !== undefined && h !== undefined) out += zone === 'Z' ? '+0000' : zone.replace(':', '')
+  return out
+}
+
+function segment(fields: (string | undefined)[]): string {
+  let end = fields.length
+  while (end > 1 && !fields[end - 1]) end--
+  return fields.slice(0, end).map((f) => f ?? '').join('|')
+}
+
+export function differentialToHl7(report: DifferentialReport, options: Hl7Options = {}): string {
+  const status = reportStatus(report)
+  const resultStatus = status === 'final' ? 'F' : 'P'
+  const lab = escapeHl7(report.lab.name) + (report.lab.id ? `^${escapeHl7(report.lab.id)}` : '')
+  const controlId =
+    options.messageControlId ??
+    createHash('sha256').update(`${report.sample.sampleId}\n${report.reportedAt}`).digest('hex').slice(0, 20).toUpperCase()
+  const segments: string[] = []
+
+  // MSH-1 is the field separator itself, so MSH-2 (encoding characters) is the
+  // first element after the segment name.
+  segments.push(
+    segment([
+      'MSH',
+      '^~\\&',
+      escapeHl7(options.sendingApplication ?? 'WBC Workstation'),
+      lab,
+      escapeHl7(options.receivingApplication ?? ''),
+      escapeHl7(options.receivingFacility ?? ''),
+      toHl7DateTime(report.reportedAt),
+      '',
+      'ORU^R01^ORU_R01',
+      escapeHl7(controlId),
+      options.processingId ?? 'P',
+      '2.5.1'
+    ])
+  )
+
+  const patient = report.patient
+  if (patient && (patient.id || patient.familyName || patient.givenName)) {
+    const pid = new Array<string>(9).fill('')
+    pid[0] = 'PID'
+    pid[1] = '1'
+    if (patient.id) pid[3] = `${escapeHl7(patient.id)}^^^${escapeHl7(report.lab.name)}^MR`
+    pid[5] = [patient.familyName, patient.givenName].map((p) => escapeHl7(p ?? '')).join('^')
+    if (patient.birthDate) pid[7] = toHl7DateTime(patient.birthDate)
+    segments.push(segment(pid))
+  }
+
+  const placer = report.sample.orderId ? escapeHl7(report.sample.orderId) : ''
+  const filler = `${escapeHl7(report.sample.sampleId)}^${escapeHl7(report.lab.name)}`
+  segments.push(segment(['ORC', 'RE', placer, filler]))
+
+  const collected = report.sample.collectedAt ? toHl7DateTime(report.sample.collectedAt) : ''
+  const obr = new Array<string>(33).fill('')
+  obr[0] = 'OBR'
+  obr[1] = '1'
+  obr[2] = placer
+  obr[3] = filler
+  obr[4] = `${DIFFERENTIAL_PANEL.code}^${escapeHl7(DIFFERENTIAL_PANEL.display)}^LN`
+  obr[7] = collected
+  obr[22] = toHl7DateTime(report.reportedAt)
+  obr[24] = 'HM'
+  obr[25] = resultStatus
+  // OBR-32 principal result interpreter (NDL): the name is a subcomponent.
+  if (report.signOff) obr[32] = `&${escapeHl7(report.signOff.reviewer)}^${toHl7DateTime(report.signOff.signedAt)}`
+  segments.push(segment(obr))
+
+  const notes: string[] = []
+  if (report.signOff) {
+    notes.push(`Signed off by ${report.signOff.reviewer} at ${report.signOff.signedAt}: ${report.signOff.meaning}`)
+  } else {
+    notes.push('PRELIMINARY: not signed off by a reviewer.')
+  }
+  const model = [report.model.name, report.model.version].filter(Boolean).join(' ')
+  notes.push(`Cells counted: ${report.totalCounted}. Classified by model ${model}.`)
+  for (const comment of report.comments) notes.push(...comment.split(/\r\n|\r|\n/))
+  notes.forEach((note, i) => segments.push(segment(['NTE', String(i + 1), 'L', escapeHl7(note)])))
+
+  report.lines.forEach((line, i) => {
+    const code = lineCode(line.label)
+    const codingSystem = code.system === 'loinc' ? 'LN' : LOCAL_HL7_CODING_SYSTEM
+    const obx = new Array<string>(17).fill('')
+    obx[0] = 'OBX'
+    obx[1] = String(i + 1)
+    obx[2] = 'NM'
+    obx[3] = `${escapeHl7(code.code)}^${escapeHl7(code.display)}^${codingSystem}`
+    obx[5] = formatPercent(line.percent)
+    obx[6] = '%^percent^UCUM'
+    obx[11] = resultStatus
+    obx[14] = collected
+    if (report.signOff) obx[16] = `^${escapeHl7(report.signOff.reviewer)}`
+    segments.push(segment(obx))
+    segments.push(
+      segment([
+        'NTE',
+        '1',
+        'L',
+        escapeHl7(
+          `${line.count} of ${report.totalCounted} cells; 95% CI ${formatPercent(line.ciLow)}-${formatPercent(line.ciHigh)} % (exact binomial)`
+        )
+      ])
+    )
+  })
+
+  return segments.join('\r') + '\r'
+}
