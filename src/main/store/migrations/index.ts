@@ -2,9 +2,15 @@
 // NNN_name.ts exporting a Migration with the next version, and append it here.
 import type { Migration } from './types'
 import { migration001 } from './001_initial'
+import { migration002 } from './002_models_and_runs'
+import { migration003 } from './003_review'
+import { migration004 } from './004_synthetic_and_blind'
 
 export type { Migration } from './types'
 
 export const MIGRATIONS: readonly Migration[] = [
-  migration001
+  migration001,
+  migration002,
+  migration003,
+  migration004
 ]
