@@ -8,12 +8,14 @@ import { importCommand } from './commands/import'
 import { lsCommand } from './commands/ls'
 import { exportDatasetCommand } from './commands/export-dataset'
 import { benchImportCommand } from './commands/bench-import'
+import { serveCommand } from './commands/serve'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
   lsCommand,
   exportDatasetCommand,
-  benchImportCommand
+  benchImportCommand,
+  serveCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -149,27 +149,37 @@ export interface FolderListing {
   imageFiles: number
 }
 
-export const IMPORT_OUTCOMES = ['imported', 'duplicate', 'conflict', 'failed'] as const
+export const IMPORT_OUTCOMES = ['imported', 'duplicate', 'skipped', 'failed'] as const
 export type ImportOutcome = (typeof IMPORT_OUTCOMES)[number]
 
 export interface ImportFileReport {
   /** Path relative to the import root. */
   path: string
   outcome: ImportOutcome
-  /** A plain reason for anything not simply imported. */
+  /** Machine code for failures and skips: zero-byte, truncated, corrupt, not-an-image, too-large, duplicate ... */
+  reasonCode?: string
+  /** The plain reason, for anything not simply imported. */
   reason?: string
   label?: CellLabel | null
   slide?: string | null
+  /** Set when this file's class disagrees with classes the same image already had (both are kept in the history). */
+  conflict?: string
 }
 
 export interface ImportReport {
   root: string
-  batchId: number | null
-  counts: Record<ImportOutcome, number> & { files: number }
+  batchId: number
+  dataset: { id: number; name: string } | null
+  /** 'cancelled' when stopped early: what was committed stays, and the same import completes it. */
+  status: 'done' | 'cancelled'
+  counts: Record<ImportOutcome, number> & { files: number; conflicts: number }
+  failuresByReason: Record<string, number>
+  /** Sample ids of the slides the import touched. */
+  slides: string[]
   /** Every file's outcome, in the order they were examined. */
   files: ImportFileReport[]
-  startedAt: string
-  finishedAt: string
+  seconds: number
+  imagesPerSecond: number
 }
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
@@ -193,7 +203,7 @@ export interface JobSnapshot<K extends JobKind = JobKind> {
   startedAt: string
   finishedAt: string | null
   error: ApiError | null
-  /** Present once state is 'succeeded'. */
+  /** Present once state is 'succeeded' (and for a cancelled import, its partial report). */
   result: JobResults[K] | null
 }
 
@@ -255,7 +265,13 @@ export const api = {
     doc: "The sub-folders of a folder on the core's machine (default: the user's home), to choose an import."
   },
   'import.start': {
-    input: z.strictObject({ path: LocalPath }),
+    input: z.strictObject({
+      path: LocalPath,
+      /** Dataset the images join (default: the folder's name); null for none. */
+      dataset: z.string().trim().min(1).max(200).nullable().optional(),
+      /** Keep class folders this program does not know (ig, smudge ...) as their own label instead of failing them. */
+      keepUnknownClasses: z.boolean().default(true)
+    }),
     output: returns<{ jobId: string }>(),
     doc: 'Start importing a folder; progress and the per-file report arrive as job events.'
   },

@@ -1,7 +1,8 @@
 // `wbc serve`: browser mode. Serves the built renderer and the API contract
 // over HTTP on 127.0.0.1 (or --host for a lab network), guarded by a random
 // token printed at start, until interrupted.
-import type { Command } from 'commander'
+import { resolve } from 'node:path'
+import type { CliCommand } from '../context'
 import { startServer } from '../../server/index'
 
 export interface ServeCliOptions {
@@ -40,19 +41,14 @@ export async function runServe(opts: ServeCliOptions, dbPath: string, out: (line
   return 0
 }
 
-/**
- * Adds `serve` to the CLI. `defaultDb` is the CLI's own default database
- * (--db, then WBC_DB, then the per-user data directory the desktop app uses).
- */
-export function registerServe(program: Command, defaultDb: () => string, setExitCode: (code: number) => void = (c) => (process.exitCode = c)): void {
-  program
+export const serveCommand: CliCommand = (cli) => {
+  cli.program
     .command('serve')
-    .description('serve the workstation to a browser (the same UI and API as the desktop app)')
+    .description('serve the workstation to a browser: the same UI and API as the desktop app, guarded by a token')
     .option('--port <n>', 'TCP port (0 picks a free one)', '7373')
     .option('--host <address>', 'address to listen on (127.0.0.1 = this machine only)', '127.0.0.1')
-    .option('--db <file>', 'SQLite database file')
-    .action(async (opts: ServeCliOptions, cmd: Command) => {
-      const global = cmd.optsWithGlobals<{ db?: string }>()
-      setExitCode(await runServe(opts, opts.db ?? global.db ?? defaultDb()))
+    .option('--db <file>', 'database file (default: as for every wbc command)')
+    .action(async (opts: ServeCliOptions) => {
+      cli.exitCode = await runServe(opts, opts.db ? resolve(opts.db) : cli.dbPath(), (line) => cli.out(line))
     })
 }

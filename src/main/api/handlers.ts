@@ -2,12 +2,14 @@
 // receives an already validated input and calls the core (store, import,
 // ml ...). Transport-agnostic: the Electron IPC shell and the HTTP server
 // both reach these through dispatch().
+import { existsSync } from 'node:fs'
+import { isAbsolute } from 'node:path'
 import type { CellSummary, SlideSummary } from '../../shared/api'
 import { currentLabel, datasetImages, getImage, getOriginalBytes, labelCounts, listDatasets, listImages, listSlides, type Db, type ImageRow } from '../store'
 import type { Handlers } from './dispatch'
 import type { EventBus } from './events'
 import type { JobRunner } from './jobs'
-import { notFound } from './errors'
+import { ApiFailure, notFound } from './errors'
 import { listFolder } from './folders'
 import { displayImage } from './images'
 
@@ -78,8 +80,10 @@ export function createHandlers(ctx: ApiContext): Handlers {
       return displayImage(bytes, image.format)
     },
     'folders.list': ({ path }) => listFolder(path),
-    'import.start': ({ path }) => {
-      const job = ctx.jobs.start('import', path, { path })
+    'import.start': ({ path, dataset, keepUnknownClasses }) => {
+      if (!isAbsolute(path)) throw new ApiFailure('invalid_input', 'give the full path of the folder (it is read on the machine running the workstation)')
+      if (!existsSync(path)) throw new ApiFailure('not_found', `no such file or folder: ${path}`)
+      const job = ctx.jobs.start('import', path, { path, dataset, keepUnknownClasses })
       return { jobId: job.id }
     },
     'jobs.get': ({ jobId }) => {

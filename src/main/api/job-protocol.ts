@@ -4,7 +4,7 @@ import type { Progress } from '../../shared/progress'
 
 /** What each kind of job is started with. Add a row per kind. */
 export interface JobParams {
-  import: { path: string }
+  import: { path: string; dataset?: string | null; keepUnknownClasses: boolean }
 }
 
 export interface WorkerData<K extends JobKind = JobKind> {
@@ -16,7 +16,8 @@ export interface WorkerData<K extends JobKind = JobKind> {
 
 export type WorkerMessage =
   | { type: 'progress'; progress: Progress }
-  | { type: 'done'; result: JobResults[JobKind] }
+  /** `cancelled`: the task stopped early on request and this is its partial result. */
+  | { type: 'done'; result: JobResults[JobKind]; cancelled?: boolean }
   | { type: 'failed'; error: ApiError }
 
 export type ParentMessage = { type: 'cancel' }

@@ -6,7 +6,9 @@ import { toApiError } from './errors'
 import type { JobParams, ParentMessage, TaskContext, WorkerData, WorkerMessage } from './job-protocol'
 import { runImportTask } from './tasks/import'
 
-type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<JobResults[K]> }
+/** A task returns its result, and whether it stopped early because it was cancelled. */
+export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean }
+type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
 const TASKS: Tasks = { import: runImportTask }
 
 const port = parentPort
@@ -19,14 +21,14 @@ port.on('message', (msg: ParentMessage) => {
 })
 
 try {
-  const task = TASKS[data.kind] as (params: unknown, ctx: TaskContext) => Promise<unknown>
-  const result = await task(data.params, {
+  const task = TASKS[data.kind] as (params: unknown, ctx: TaskContext) => Promise<TaskOutcome<JobKind>>
+  const outcome = await task(data.params, {
     dbPath: data.dbPath,
     nativeBinding: data.nativeBinding,
     signal: controller.signal,
     onProgress: (progress) => post({ type: 'progress', progress })
   })
-  post({ type: 'done', result: result as JobResults[JobKind] })
+  post({ type: 'done', result: outcome.result, cancelled: outcome.cancelled })
 } catch (err) {
   post({ type: 'failed', error: controller.signal.aborted ? { code: 'cancelled', message: 'cancelled' } : toApiError(err) })
 } finally {

@@ -87,7 +87,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     s.state = state
     s.finishedAt = new Date().toISOString()
     s.error = error
-    s.result = state === 'succeeded' ? (result as JobResults[JobKind]) : null
+    s.result = result === null || result === undefined ? null : (result as JobResults[JobKind])
     opts.events.emit('job.finished', publicCopy(s, true))
     prune()
   }
@@ -134,7 +134,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       job.worker = worker
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'progress') onProgress(job, msg.progress)
-        else if (msg.type === 'done') finish(job, 'succeeded', msg.result, null)
+        else if (msg.type === 'done') finish(job, msg.cancelled ? 'cancelled' : 'succeeded', msg.result, msg.cancelled ? { code: 'cancelled', message: 'cancelled' } : null)
         else if (msg.type === 'failed') finish(job, msg.error.code === 'cancelled' ? 'cancelled' : 'failed', null, msg.error)
       })
       worker.on('error', (err) => finish(job, 'failed', null, { code: 'internal', message: err.message }))

@@ -1,0 +1,113 @@
+// How the renderer reaches the workstation: through the Electron preload
+// (window.wbc) when it is there, otherwise over HTTP to `wbc serve`. Both give
+// the same typed client generated from the contract; stores only see this.
+import { API_METHODS, type ApiClient, type ApiEvents, type DesktopBridge, type EventName, type Result } from '../../../shared/api'
+import { fromWire } from '../../../shared/wire'
+
+export interface Transport {
+  kind: 'desktop' | 'browser'
+  api: ApiClient
+  on<E extends EventName>(name: E, listener: (payload: ApiEvents[E]) => void): () => void
+  /** A URL an <img> can show for a cell (a blob URL on the desktop; release it with releaseImageUrl). */
+  cellImageUrl(id: number): Promise<string | null>
+  releaseImageUrl(url: string): void
+  /** The filesystem path of a dropped file or folder (desktop only). */
+  pathForFile(file: File): string | null
+}
+
+export function desktopTransport(bridge: DesktopBridge): Transport {
+  return {
+    kind: 'desktop',
+    api: bridge.api,
+    on: (name, listener) => bridge.on(name, listener),
+    async cellImageUrl(id) {
+      const r = await bridge.api['cell.image']({ id })
+      if (!r.ok) return null
+      return URL.createObjectURL(new Blob([r.value.bytes as Uint8Array<ArrayBuffer>], { type: r.value.mime }))
+    },
+    releaseImageUrl: (url) => URL.revokeObjectURL(url),
+    pathForFile: (file) => bridge.pathForFile(file)
+  }
+}
+
+export interface HttpTransportOptions {
+  /** Where the server is; default the page's own origin. */
+  base?: string
+  fetch?: typeof fetch
+  /** Builds the event stream; default the browser's EventSource. */
+  eventSource?: (url: string) => EventSource
+}
+
+export function httpTransport(opts: HttpTransportOptions = {}): Transport {
+  const base = (opts.base ?? '').replace(/\/$/, '')
+  const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+  let source: EventSource | null = null
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+
+  async function call(method: string, input: unknown): Promise<Result<unknown>> {
+    try {
+      const res = await doFetch(`${base}/api/${method}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' },
+        body: input === undefined ? '' : JSON.stringify(input)
+      })
+      const text = await res.text()
+      try {
+        return fromWire(text) as Result<unknown>
+      } catch {
+        return { ok: false, error: { code: 'internal', message: `the server answered ${res.status} without a result` } }
+      }
+    } catch (err) {
+      return { ok: false, error: { code: 'unavailable', message: `cannot reach the workstation: ${(err as Error).message}` } }
+    }
+  }
+
+  function ensureSource(name: string): void {
+    if (!source) source = (opts.eventSource ?? ((url) => new EventSource(url)))(`${base}/api/events`)
+    if (listeners.has(name)) return
+    listeners.set(name, new Set())
+    source.addEventListener(name, (e) => {
+      let payload: unknown
+      try {
+        payload = fromWire((e as MessageEvent<string>).data)
+      } catch {
+        return
+      }
+      for (const l of [...(listeners.get(name) ?? [])]) l(payload)
+    })
+  }
+
+  const api = Object.fromEntries(API_METHODS.map((m) => [m, (input?: unknown) => call(m, input)])) as ApiClient
+
+  return {
+    kind: 'browser',
+    api,
+    on(name, listener) {
+      ensureSource(name)
+      const set = listeners.get(name)!
+      set.add(listener as (payload: unknown) => void)
+      return () => void set.delete(listener as (payload: unknown) => void)
+    },
+    cellImageUrl: async (id) => `${base}/api/cell-image/${id}`,
+    releaseImageUrl: () => undefined,
+    pathForFile: () => null
+  }
+}
+
+/** The preload's bridge if this page runs in the desktop app, else HTTP. */
+export function pickTransport(win: { wbc?: DesktopBridge } = globalThis as { wbc?: DesktopBridge }): Transport {
+  return win.wbc ? desktopTransport(win.wbc) : httpTransport()
+}
+
+let current: Transport | null = null
+
+/** The transport stores use; chosen once at startup (tests set their own). */
+export function useTransport(): Transport {
+  if (!current) current = pickTransport()
+  return current
+}
+
+export function setTransport(t: Transport | null): void {
+  current = t
+}

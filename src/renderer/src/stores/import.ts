@@ -1,0 +1,109 @@
+// One import at a time from the UI: the folder chosen, the running job's live
+// progress (events, with a slow poll as a safety net should the event stream
+// drop), and the per-file report once it ends.
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { FolderListing, ImportFileReport, ImportReport, JobSnapshot } from '../../../shared/api'
+import type { Progress } from '../../../shared/progress'
+import { useTransport } from '../api/transport'
+
+export const POLL_MS = 3000
+
+export const useImportStore = defineStore('import', () => {
+  const path = ref('')
+  const keepUnknownClasses = ref(true)
+  const job = ref<JobSnapshot | null>(null)
+  const progress = ref<Progress | null>(null)
+  const report = ref<ImportReport | null>(null)
+  const error = ref<string | null>(null)
+  const starting = ref(false)
+  const listing = ref<FolderListing | null>(null)
+  const listingError = ref<string | null>(null)
+
+  const running = computed(() => job.value?.state === 'running')
+  /** Every file that did not simply import, in report order. */
+  const problems = computed<ImportFileReport[]>(() => report.value?.files.filter((f) => f.outcome !== 'imported') ?? [])
+
+  let unsubscribe: Array<() => void> = []
+  let poll: ReturnType<typeof setInterval> | null = null
+
+  function stopWatching(): void {
+    for (const u of unsubscribe) u()
+    unsubscribe = []
+    if (poll) clearInterval(poll)
+    poll = null
+  }
+
+  function finished(snapshot: JobSnapshot): void {
+    stopWatching()
+    job.value = snapshot
+    progress.value = snapshot.progress
+    if (snapshot.state === 'succeeded' && snapshot.kind === 'import') report.value = snapshot.result as ImportReport
+    else if (snapshot.state === 'cancelled') error.value = 'Import cancelled. Files already imported stay; run the same import again to complete it.'
+    else if (snapshot.error) error.value = snapshot.error.message
+  }
+
+  function watch(jobId: string): void {
+    const t = useTransport()
+    unsubscribe.push(
+      t.on('job.progress', (e) => {
+        if (e.jobId === jobId) progress.value = e.progress
+      }),
+      t.on('job.finished', (s) => {
+        if (s.id === jobId) finished(s)
+      })
+    )
+    poll = setInterval(async () => {
+      const r = await t.api['jobs.get']({ jobId })
+      if (!r.ok || job.value?.id !== jobId || !running.value) return
+      if (r.value.state !== 'running') finished(r.value)
+      else progress.value = r.value.progress
+    }, POLL_MS)
+  }
+
+  async function start(): Promise<void> {
+    const folder = path.value.trim()
+    if (!folder || running.value) return
+    stopWatching()
+    error.value = null
+    report.value = null
+    progress.value = null
+    starting.value = true
+    try {
+      const t = useTransport()
+      const r = await t.api['import.start']({ path: folder, keepUnknownClasses: keepUnknownClasses.value })
+      if (!r.ok) {
+        error.value = r.error.issues?.length ? r.error.issues.map((i) => i.message).join('; ') : r.error.message
+        return
+      }
+      const jobId = r.value.jobId
+      job.value = { id: jobId, kind: 'import', state: 'running', title: folder, progress: { task: 'import', done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null }
+      watch(jobId)
+      // The job may have ended before the subscription: ask once.
+      const now = await t.api['jobs.get']({ jobId })
+      if (now.ok && now.value.state !== 'running' && running.value) finished(now.value)
+    } finally {
+      starting.value = false
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (!job.value || !running.value) return
+    await useTransport().api['jobs.cancel']({ jobId: job.value.id })
+  }
+
+  async function browse(folder?: string): Promise<void> {
+    const r = await useTransport().api['folders.list'](folder ? { path: folder } : {})
+    if (r.ok) {
+      listing.value = r.value
+      listingError.value = null
+    } else listingError.value = r.error.message
+  }
+
+  function closeBrowser(): void {
+    listing.value = null
+    listingError.value = null
+  }
+
+  return { path, keepUnknownClasses, job, progress, report, error, starting, running, problems, listing, listingError, start, cancel, browse, closeBrowser, stopWatching }
+})

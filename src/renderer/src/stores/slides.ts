@@ -1,0 +1,30 @@
+// The slides (and datasets) the store holds, for the Slides screen.
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { DatasetSummary, SlideSummary } from '../../../shared/api'
+import { useTransport } from '../api/transport'
+
+export const useSlidesStore = defineStore('slides', () => {
+  const slides = ref<SlideSummary[]>([])
+  const datasets = ref<DatasetSummary[]>([])
+  const loading = ref(false)
+  const loaded = ref(false)
+  const error = ref<string | null>(null)
+
+  async function load(): Promise<void> {
+    const { api } = useTransport()
+    loading.value = true
+    try {
+      const [s, d] = await Promise.all([api['slides.list'](), api['datasets.list']()])
+      if (s.ok) slides.value = s.value
+      if (d.ok) datasets.value = d.value
+      const failed = !s.ok ? s : !d.ok ? d : null
+      error.value = failed && !failed.ok ? failed.error.message : null
+      loaded.value = true
+    } finally {
+      loading.value = false
+    }
+  }
+
+  return { slides, datasets, loading, loaded, error, load }
+})
