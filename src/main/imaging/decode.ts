@@ -53,6 +53,12 @@ export async function decodeCell(
     throw new CellDecodeError('not-an-image', `not a JPEG, PNG, BMP or TIFF image (file starts with ${describeStart(bytes)})`)
   }
   if (format === 'bmp') return { format, ...(await decodeBmpCell(bytes, size, maxPixels)) }
+  // Decoders fill a cut-off image with grey and some only warn; and under
+  // concurrency libvips may report a truncation as "Unknown error". The file
+  // structure tells truncation reliably, so it is checked first.
+  if (!hasEndMarker(format, bytes)) {
+    throw new CellDecodeError('truncated', `the ${format.toUpperCase()} file is truncated (its end marker is missing; ${bytes.length} bytes)`)
+  }
   try {
     const cell = await preprocessCellWithSize(bytes, size, undefined, maxPixels)
     checkPixels(cell.width, cell.height, maxPixels)
@@ -60,6 +66,31 @@ export async function decodeCell(
   } catch (err) {
     throw classifySharpError(err, format)
   }
+}
+
+/**
+ * Whether a JPEG has its EOI marker after its last scan, or a PNG its IEND
+ * chunk. (TIFF has no end marker; its decoder reports short strips.)
+ */
+export function hasEndMarker(format: ImageFormat, b: Uint8Array): boolean {
+  if (format === 'jpeg') {
+    let lastScan = -1
+    for (let i = b.length - 2; i >= 2; i--) {
+      if (b[i] === 0xff && b[i + 1] === 0xda) {
+        lastScan = i
+        break
+      }
+    }
+    if (lastScan < 0) return false
+    // Inside entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so FF D9 is the real end.
+    for (let i = lastScan + 2; i < b.length - 1; i++) if (b[i] === 0xff && b[i + 1] === 0xd9) return true
+    return false
+  }
+  if (format === 'png') {
+    const tail = Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(Math.max(0, b.length - 64))
+    return tail.includes('IEND', 0, 'latin1')
+  }
+  return true
 }
 
 function checkPixels(width: number, height: number, maxPixels: number): void {

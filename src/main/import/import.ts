@@ -325,14 +325,7 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
   }
 }
 
-/** At most one progress report every 100 ms, plus the forced first and last. */
+/** Progress goes out once per committed batch (coarse enough for any listener), plus the first and last. */
 function throttle(listener: ProgressListener | undefined) {
-  let last = 0
-  return (p: Progress, force = false) => {
-    if (!listener) return
-    const now = Date.now()
-    if (!force && now - last < 100 && p.done < p.total) return
-    last = now
-    listener(p)
-  }
+  return (p: Progress, _force = false) => listener?.(p)
 }
