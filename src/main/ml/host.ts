@@ -1,0 +1,92 @@
+// The work a training thread does, independent of how it is reached: a
+// worker thread (worker.ts) or the calling thread (workers: 0). Buffers are
+// SharedArrayBuffers owned by the trainer; this side only reads the weights
+// and writes its gradient slot and its shard of the Adam update.
+import { initBackend, type BackendPreference } from './backend.js'
+import type { ModelSpec } from './architectures/index.js'
+import { adamStep, type AdamSettings } from './kernels/adam.js'
+import { Replica, type StepResult } from './replica.js'
+
+export interface HostInit {
+  spec: ModelSpec
+  backend: BackendPreference
+  index: number
+  weights: SharedArrayBuffer | ArrayBuffer
+  m: SharedArrayBuffer | ArrayBuffer
+  v: SharedArrayBuffer | ArrayBuffer
+  grads: (SharedArrayBuffer | ArrayBuffer)[]
+  pixels: Uint8Array
+  labels: Int32Array
+}
+
+export type HostRequest =
+  | { type: 'grad'; version: number; indices: Int32Array; ops?: Uint8Array; sampleWeights?: Float32Array; normaliser: number }
+  | { type: 'apply'; t: number; adam: AdamSettings; ranges: [number, number][]; writeNonTrainable: boolean }
+  | { type: 'predict'; version: number; indices: Int32Array }
+  | { type: 'timings' }
+
+export type HostReply = StepResult | { done: true } | { scores: Float32Array } | { timings: Record<string, number> }
+
+export class TrainingHost {
+  private replica!: Replica
+  private w!: Float32Array
+  private m!: Float32Array
+  private v!: Float32Array
+  private grads!: Float32Array[]
+  private init!: HostInit
+  backendName = ''
+
+  async start(init: HostInit): Promise<string> {
+    this.init = init
+    const info = await initBackend(init.backend)
+    this.backendName = info.name
+    this.replica = new Replica(init.spec)
+    this.w = new Float32Array(init.weights)
+    this.m = new Float32Array(init.m)
+    this.v = new Float32Array(init.v)
+    this.grads = init.grads.map((g) => new Float32Array(g))
+    if (this.replica.layout.total !== this.w.length) {
+      throw new Error(`weight layout mismatch: model has ${this.replica.layout.total}, buffer ${this.w.length}`)
+    }
+    return info.name
+  }
+
+  /** Milliseconds spent per phase (load/grad/apply/predict), for benchmarks. */
+  readonly timings: Record<string, number> = { load: 0, grad: 0, apply: 0, predict: 0 }
+
+  handle(req: HostRequest): HostReply {
+    const t0 = performance.now()
+    try {
+      return this.dispatch(req)
+    } finally {
+      if (req.type !== 'timings') this.timings[req.type] += performance.now() - t0
+    }
+  }
+
+  private dispatch(req: HostRequest): HostReply {
+    switch (req.type) {
+      case 'grad': {
+        const t0 = performance.now()
+        this.replica.load(this.w, req.version)
+        this.timings.load += performance.now() - t0
+        this.timings.grad -= performance.now() - t0
+        return this.replica.gradients(
+          this.init.pixels, this.init.labels, req.indices, req.ops, req.sampleWeights, req.normaliser, this.grads[this.init.index]
+        )
+      }
+      case 'apply':
+        for (const [start, end] of req.ranges) adamStep(this.w, this.m, this.v, this.grads, req.t, req.adam, start, end)
+        if (req.writeNonTrainable) this.replica.writeNonTrainable(this.w)
+        return { done: true }
+      case 'predict':
+        this.replica.load(this.w, req.version)
+        return { scores: this.replica.predict(this.init.pixels, req.indices) }
+      case 'timings':
+        return { timings: { ...this.timings } }
+    }
+  }
+
+  dispose(): void {
+    this.replica?.dispose()
+  }
+}
