@@ -1,0 +1,185 @@
+// Blind expert sessions: the session, its pre-rendered cells under opaque
+// tokens (with the hidden truth: origin, source image, class), and the
+// append-only answers. Functions that serve the renderer read only what it may
+// see (token, position, pixels); the truth is read by the closed-session report.
+import type { Db } from './db'
+import { nowIso } from './db'
+import { stmt } from './statements'
+
+export type BlindOrigin = 'real' | 'synthetic'
+export type BlindStatus = 'open' | 'closed'
+
+export interface BlindSessionRow {
+  id: number
+  name: string
+  recipeJson: string
+  seed: number
+  askOrigin: boolean
+  classes: string[]
+  displaySize: number
+  status: BlindStatus
+  createdBy: string
+  createdAt: string
+  closedAt: string | null
+}
+
+interface RawSession extends Omit<BlindSessionRow, 'askOrigin' | 'classes'> {
+  askOrigin: number
+  classesJson: string
+}
+
+const SESSION_COLS = `id, name, recipe_json AS recipeJson, seed, ask_origin AS askOrigin, classes_json AS classesJson,
+  display_size AS displaySize, status, created_by AS createdBy, created_at AS createdAt, closed_at AS closedAt`
+
+function session(r: RawSession | undefined): BlindSessionRow | undefined {
+  if (!r) return undefined
+  const { classesJson, askOrigin, ...rest } = r
+  return { ...rest, askOrigin: askOrigin === 1, classes: JSON.parse(classesJson) as string[] }
+}
+
+export interface NewBlindCell {
+  token: string
+  origin: BlindOrigin
+  imageId: number | null
+  syntheticImageId: number | null
+  class: string
+  png: Uint8Array
+}
+
+export interface NewBlindSession {
+  name: string
+  recipeJson: string
+  seed: number
+  askOrigin: boolean
+  classes: readonly string[]
+  displaySize: number
+  createdBy?: string
+  /** In presentation order. */
+  cells: NewBlindCell[]
+}
+
+/** Creates a session and its cells (positions 0..n-1 in the given order) in one transaction. */
+export function insertBlindSession(db: Db, s: NewBlindSession): number {
+  return db.transaction(() => {
+    const id = Number(
+      stmt(
+        db,
+        `INSERT INTO blind_sessions (name, recipe_json, seed, ask_origin, classes_json, display_size, status, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)`
+      ).run(s.name, s.recipeJson, s.seed, s.askOrigin ? 1 : 0, JSON.stringify(s.classes), s.displaySize, s.createdBy ?? '', nowIso()).lastInsertRowid
+    )
+    const ins = stmt(
+      db,
+      'INSERT INTO blind_cells (session_id, token, position, origin, image_id, synthetic_image_id, class, png) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+    )
+    s.cells.forEach((c, position) => ins.run(id, c.token, position, c.origin, c.imageId, c.syntheticImageId, c.class, Buffer.from(c.png)))
+    return id
+  })()
+}
+
+export function getBlindSession(db: Db, id: number): BlindSessionRow | undefined {
+  return session(stmt<[number], RawSession>(db, `SELECT ${SESSION_COLS} FROM blind_sessions WHERE id = ?`).get(id))
+}
+
+export function listBlindSessions(db: Db): BlindSessionRow[] {
+  return stmt<[], RawSession>(db, `SELECT ${SESSION_COLS} FROM blind_sessions ORDER BY id`)
+    .all()
+    .map((r) => session(r)!)
+}
+
+export function closeBlindSession(db: Db, id: number): boolean {
+  return stmt(db, `UPDATE blind_sessions SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'`).run(nowIso(), id).changes === 1
+}
+
+/** What the renderer may know of a cell: its token and place in the order. */
+export interface BlindCellHandle {
+  token: string
+  position: number
+}
+
+export function blindCellCount(db: Db, sessionId: number): number {
+  return stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM blind_cells WHERE session_id = ?').get(sessionId)!.n
+}
+
+export function answeredCount(db: Db, sessionId: number): number {
+  return stmt<[number], { n: number }>(
+    db,
+    'SELECT count(*) AS n FROM blind_cells c WHERE c.session_id = ? AND EXISTS (SELECT 1 FROM blind_answers a WHERE a.cell_id = c.id)'
+  ).get(sessionId)!.n
+}
+
+/** The first cell in presentation order without an answer, if any. */
+export function nextUnanswered(db: Db, sessionId: number): BlindCellHandle | undefined {
+  return stmt<[number], BlindCellHandle>(
+    db,
+    `SELECT token, position FROM blind_cells c
+     WHERE c.session_id = ? AND NOT EXISTS (SELECT 1 FROM blind_answers a WHERE a.cell_id = c.id)
+     ORDER BY position LIMIT 1`
+  ).get(sessionId)
+}
+
+export function cellAtPosition(db: Db, sessionId: number, position: number): BlindCellHandle | undefined {
+  return stmt<[number, number], BlindCellHandle>(db, 'SELECT token, position FROM blind_cells WHERE session_id = ? AND position = ?').get(sessionId, position)
+}
+
+/** The pre-rendered image of a session's cell (undefined when the token is not of this session). */
+export function blindCellPng(db: Db, sessionId: number, token: string): Buffer | undefined {
+  return stmt<[number, string], { png: Buffer }>(db, 'SELECT png FROM blind_cells WHERE session_id = ? AND token = ?').get(sessionId, token)?.png
+}
+
+function cellIdOf(db: Db, sessionId: number, token: string): number | undefined {
+  return stmt<[number, string], { id: number }>(db, 'SELECT id FROM blind_cells WHERE session_id = ? AND token = ?').get(sessionId, token)?.id
+}
+
+export interface NewBlindAnswer {
+  class: string
+  origin: BlindOrigin | null
+  who?: string
+}
+
+/** Appends an answer; undefined when the token is not a cell of the session. Refused (throws) once the session is closed. */
+export function appendBlindAnswer(db: Db, sessionId: number, token: string, a: NewBlindAnswer): number | undefined {
+  const cellId = cellIdOf(db, sessionId, token)
+  if (cellId === undefined) return undefined
+  return Number(
+    stmt(db, 'INSERT INTO blind_answers (cell_id, class, origin, who, at) VALUES (?, ?, ?, ?, ?)').run(cellId, a.class, a.origin, a.who ?? '', nowIso())
+      .lastInsertRowid
+  )
+}
+
+/** The latest answer to a cell (class only: safe to show the expert while the session is open). */
+export function latestAnswerClass(db: Db, sessionId: number, token: string): { class: string; origin: BlindOrigin | null } | undefined {
+  return stmt<[number, string], { class: string; origin: BlindOrigin | null }>(
+    db,
+    `SELECT a.class, a.origin FROM blind_answers a JOIN blind_cells c ON c.id = a.cell_id
+     WHERE c.session_id = ? AND c.token = ? ORDER BY a.id DESC LIMIT 1`
+  ).get(sessionId, token)
+}
+
+/** Every cell with its truth and latest answer: for the closed-session report only. */
+export interface BlindCellOutcome {
+  position: number
+  token: string
+  origin: BlindOrigin
+  imageId: number | null
+  syntheticImageId: number | null
+  trueClass: string
+  answeredClass: string | null
+  answeredOrigin: BlindOrigin | null
+  who: string | null
+  answeredAt: string | null
+  answers: number
+}
+
+export function blindOutcomes(db: Db, sessionId: number): BlindCellOutcome[] {
+  return stmt<[number], BlindCellOutcome>(
+    db,
+    `SELECT c.position, c.token, c.origin, c.image_id AS imageId, c.synthetic_image_id AS syntheticImageId, c.class AS trueClass,
+            a.class AS answeredClass, a.origin AS answeredOrigin, a.who, a.at AS answeredAt,
+            (SELECT count(*) FROM blind_answers x WHERE x.cell_id = c.id) AS answers
+     FROM blind_cells c
+     LEFT JOIN blind_answers a ON a.id = (SELECT max(id) FROM blind_answers y WHERE y.cell_id = c.id)
+     WHERE c.session_id = ?
+     ORDER BY c.position`
+  ).all(sessionId)
+}
