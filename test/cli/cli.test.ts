@@ -1,0 +1,76 @@
+// The `wbc` CLI in-process (same code as bin/wbc.js) with captured output.
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { afterAll, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main'
+import { copyCells, tempDir, writeFile } from '../main/import/fixtures'
+
+const dir = tempDir('wbc-cli-')
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function wbc(args: string[], env: Record<string, string | undefined> = {}) {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (d) => (out += d))
+  stderr.on('data', (d) => (err += d))
+  const code = await main(args, { stdout, stderr, env })
+  return { code, out, err }
+}
+
+describe('wbc', () => {
+  const db = join(dir, 'cli.sqlite')
+  const set = join(dir, 'cells')
+  copyCells('pbc-wbc', 'neutrophil', 3, set, 'NE', 80)
+  copyCells('pbc-wbc', 'lymphocyte', 2, set, 'LY', 80)
+
+  it('imports with a summary, lists counts per label, and a second import adds nothing', async () => {
+    const first = await wbc(['import', set, '--db', db])
+    expect(first.code).toBe(0)
+    expect(first.out).toMatch(/^5 new images from .*cells into dataset "cells"; 0 already in the store, 0 failed/)
+    const ls = await wbc(['ls', '--json', '--db', db])
+    expect(JSON.parse(ls.out)).toMatchObject({ images: 5, labels: { lymphocyte: 2, neutrophil: 3 }, datasets: [{ name: 'cells', imageCount: 5 }] })
+    const text = await wbc(['--db', db, 'ls'])
+    expect(text.out).toMatch(/5 images\n\s+lymphocyte\s+2\n\s+neutrophil\s+3/)
+    const again = await wbc(['import', set, '--db', db, '--json'])
+    expect(JSON.parse(again.out).counts).toMatchObject({ imported: 0, duplicate: 5 })
+  })
+
+  it('exits non-zero when a file failed and names it with its reason', async () => {
+    const bad = join(dir, 'bad')
+    copyCells('pbc-wbc', 'monocyte', 1, bad, 'MO', 80)
+    writeFile(join(bad, 'MO', 'empty.jpg'), '')
+    const r = await wbc(['import', bad, '--db', db])
+    expect(r.code).toBe(1)
+    expect(r.out).toContain('MO/empty.jpg: the file is empty (0 bytes)')
+    const j = await wbc(['import', bad, '--db', db, '--json'])
+    expect(j.code).toBe(1)
+    expect(JSON.parse(j.out).files).toContainEqual(expect.objectContaining({ path: 'MO/empty.jpg', status: 'failed', reason: 'zero-byte' }))
+  })
+
+  it('exports a dataset as class folders and a manifest', async () => {
+    const out = join(dir, 'exported')
+    const r = await wbc(['export', 'dataset', 'cells', out, '--db', db])
+    expect(r.code).toBe(0)
+    expect(readdirSync(out).sort()).toEqual(['lymphocyte', 'manifest.csv', 'neutrophil'])
+    const missing = await wbc(['export', 'dataset', 'nope', join(dir, 'x'), '--db', db])
+    expect(missing.code).toBe(1)
+    expect(missing.err).toMatch(/no dataset named "nope"/)
+  })
+
+  it('uses WBC_DB when --db is not given', async () => {
+    const envDb = join(dir, 'env.sqlite')
+    const r = await wbc(['ls', '--json'], { WBC_DB: envDb })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.out)).toMatchObject({ db: envDb, images: 0 })
+    expect(existsSync(envDb)).toBe(true)
+  })
+
+  it('rejects an unknown command', async () => {
+    const r = await wbc(['frobnicate'])
+    expect(r.code).not.toBe(0)
+    expect(r.err).toMatch(/unknown command/)
+  })
+})
