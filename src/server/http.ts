@@ -106,12 +106,13 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }))
-        req.destroy()
-      } else chunks.push(c)
+      // Too large: keep draining (the caller is already authenticated) so the client gets its 413, not a reset.
+      if (size <= MAX_BODY) chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => {
+      if (size > MAX_BODY) reject(Object.assign(new Error('request body too large'), { status: 413 }))
+      else resolve(Buffer.concat(chunks).toString('utf8'))
+    })
     req.on('error', reject)
   })
 }
