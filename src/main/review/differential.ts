@@ -1,0 +1,50 @@
+// The live differential of a slide: cells per class of the gallery, the
+// percentage of the cells counted and its exact binomial 95% interval
+// (Clopper-Pearson, as in Rümke's table), whether the target count is
+// reached. Unidentified cells and non-leukocyte objects are listed but are not
+// part of the count.
+import { WBC_CLASSES } from '../../shared/cells'
+import { UNIDENTIFIED, type SlideDifferential } from '../../shared/review'
+import type { Db } from '../store/db'
+import { differentialCount } from '../stats/binomial'
+import { classifySlideCells } from './gallery'
+import { compareGroups, isCounted } from './labels'
+import { reviewSettings } from './settings'
+import { isSigned, requireSlide } from './state'
+
+/** Cells per gallery group. */
+export function groupCounts(db: Db, slideId: number): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const c of classifySlideCells(db, slideId)) counts[c.group] = (counts[c.group] ?? 0) + 1
+  return counts
+}
+
+export function differentialFromCounts(
+  slideId: number,
+  counts: Readonly<Record<string, number>>,
+  targetCount: SlideDifferential['targetCount'],
+  signed: boolean
+): SlideDifferential {
+  const counted: Record<string, number> = {}
+  const notCounted: SlideDifferential['notCounted'] = []
+  for (const label of Object.keys(counts).sort(compareGroups)) {
+    if (isCounted(label)) counted[label] = counts[label]!
+    else notCounted.push({ label, count: counts[label]! })
+  }
+  const d = differentialCount(counted, { order: WBC_CLASSES })
+  return {
+    slideId,
+    counted: d.lines.map((l) => ({ label: l.label, count: l.count, percent: l.percent, ciLow: l.ciLow, ciHigh: l.ciHigh })),
+    totalCounted: d.total,
+    notCounted,
+    unidentified: counts[UNIDENTIFIED] ?? 0,
+    targetCount,
+    targetReached: d.total >= targetCount,
+    signed
+  }
+}
+
+export function slideDifferential(db: Db, slideId: number): SlideDifferential {
+  requireSlide(db, slideId)
+  return differentialFromCounts(slideId, groupCounts(db, slideId), reviewSettings(db, slideId).targetCount, isSigned(db, slideId))
+}

@@ -1,0 +1,121 @@
+// A slide's differential as a report (src/main/export/report builds the
+// CSV, HL7, FHIR and PDF from it). Unsigned, the report is preliminary and
+// carries the live counts; signed, it carries exactly the counts the sign-off
+// recorded and the signer's name, date-time and meaning.
+import { UNIDENTIFIED, type ReportFormat, type SlideExport } from '../../shared/review'
+import {
+  differentialToCsv,
+  differentialToFhir,
+  differentialToHl7,
+  differentialToPdf,
+  reportStatus,
+  type DifferentialReport,
+  type Hl7Options
+} from '../export/report'
+import type { Db } from '../store/db'
+import { nowIso } from '../store/db'
+import { getImage } from '../store/images'
+import { getModel } from '../store/models'
+import { latestPredictionsOfSlide, latestSignOff, listComments } from '../store/review'
+import { differentialFromCounts, groupCounts } from './differential'
+import { reviewSettings } from './settings'
+import { requireSlide } from './state'
+
+export interface ReportOptions {
+  lab?: DifferentialReport['lab']
+  patient?: DifferentialReport['patient']
+  orderId?: string
+  collectedAt?: string
+  /** Default: now (pass it for reproducible exports). */
+  reportedAt?: string
+}
+
+export const DEFAULT_LAB_NAME = 'Haematology laboratory'
+
+export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOptions = {}): DifferentialReport {
+  const slide = requireSlide(db, slideId)
+  const last = latestSignOff(db, slideId)
+  const signed = last?.status === 'signed' ? last : null
+  const counts = signed ? signed.counts : groupCounts(db, slideId)
+  const diff = differentialFromCounts(slideId, counts, reviewSettings(db, slideId).targetCount, !!signed)
+
+  const comments: string[] = []
+  for (const c of listComments(db, slideId)) {
+    const cell = c.imageId !== null ? getImage(db, c.imageId) : undefined
+    comments.push(`${c.who}${cell ? ` on cell ${cell.fileName}` : ''}: ${c.text}`)
+  }
+  const notCounted = diff.notCounted.filter((r) => r.count > 0)
+  if (notCounted.length) {
+    comments.push(
+      `Not in the count: ${notCounted.map((r) => `${r.label === UNIDENTIFIED ? 'unidentified' : r.label} ${r.count}`).join(', ')}` +
+        (diff.totalCounted ? ` (per ${diff.totalCounted} leukocytes counted)` : '')
+    )
+  }
+
+  return {
+    lab: opts.lab ?? { name: DEFAULT_LAB_NAME },
+    sample: {
+      sampleId: slide.sampleId,
+      ...(opts.orderId ? { orderId: opts.orderId } : {}),
+      ...(opts.collectedAt ? { collectedAt: opts.collectedAt } : {})
+    },
+    ...(opts.patient ? { patient: opts.patient } : {}),
+    lines: diff.counted,
+    totalCounted: diff.totalCounted,
+    model: slideModel(db, slideId),
+    signOff: signed ? { reviewer: signed.who, signedAt: signed.at, meaning: signed.meaning } : null,
+    comments,
+    reportedAt: opts.reportedAt ?? nowIso()
+  }
+}
+
+/** The model most of the slide's cells were classified by (a manual count when none). */
+function slideModel(db: Db, slideId: number): DifferentialReport['model'] {
+  const perModel = new Map<number, number>()
+  for (const p of latestPredictionsOfSlide(db, slideId).values()) perModel.set(p.modelId, (perModel.get(p.modelId) ?? 0) + 1)
+  const top = [...perModel.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]
+  if (!top) return { name: 'none (manual classification)' }
+  const model = getModel(db, top[0])
+  return model ? { name: model.name, version: `${model.architecture}, model ${model.id}` } : { name: `model ${top[0]}` }
+}
+
+const MIME: Record<ReportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  hl7: 'application/hl7-v2; charset=utf-8',
+  fhir: 'application/fhir+json; charset=utf-8',
+  pdf: 'application/pdf'
+}
+const EXTENSION: Record<ReportFormat, string> = { csv: 'csv', hl7: 'hl7', fhir: 'fhir.json', pdf: 'pdf' }
+
+/** The report rendered in one format, ready to save or send. */
+export async function exportSlide(
+  db: Db,
+  slideId: number,
+  format: ReportFormat,
+  opts: ReportOptions & { hl7?: Hl7Options } = {}
+): Promise<SlideExport> {
+  const report = buildDifferentialReport(db, slideId, opts)
+  const status = reportStatus(report)
+  const bytes = await render(report, format, opts.hl7)
+  const safeId = report.sample.sampleId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '') || `slide-${slideId}`
+  return {
+    fileName: `${safeId}-differential${status === 'preliminary' ? '-preliminary' : ''}.${EXTENSION[format]}`,
+    mime: MIME[format],
+    status,
+    bytes
+  }
+}
+
+async function render(report: DifferentialReport, format: ReportFormat, hl7?: Hl7Options): Promise<Uint8Array> {
+  const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'))
+  switch (format) {
+    case 'csv':
+      return utf8(differentialToCsv(report))
+    case 'hl7':
+      return utf8(differentialToHl7(report, hl7))
+    case 'fhir':
+      return utf8(JSON.stringify(differentialToFhir(report), null, 2))
+    case 'pdf':
+      return new Uint8Array(await differentialToPdf(report))
+  }
+}

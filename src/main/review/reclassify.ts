@@ -1,0 +1,94 @@
+// Reclassifying cells and undoing it. Each reclassification is one review
+// action that appends a reviewer label per cell (who, when, why) and records
+// what the cell showed before, so the history reads old -> new. Undo never
+// removes anything: it appends, for each cell of the last reclassification,
+// a reviewer label carrying the class the cell showed before it (possibly
+// "unidentified"), under an undo action that points at the one it takes back.
+import type { ReclassifyResult } from '../../shared/review'
+import { UNIDENTIFIED } from '../../shared/review'
+import type { Db } from '../store/db'
+import { nowIso } from '../store/db'
+import { appendLabel } from '../store/labels'
+import { appendReviewAction, appendReviewChange, lastUndoableReclassification, reviewChangesOfAction } from '../store/review'
+import { ReviewError } from './errors'
+import { classifySlideCells } from './gallery'
+import { canonicalReviewLabel, groupOfLabel, UNIDENTIFIED_LABEL } from './labels'
+import { assertEditable, markInReview, requireSlide } from './state'
+
+export interface ReclassifyRequest {
+  slideId: number
+  cellIds: readonly number[]
+  /** A class ('lymphocyte', an alias such as 'Lymph', another label such as 'ig'), or 'unidentified'. */
+  label: string
+  who: string
+  why?: string
+  at?: string
+}
+
+function requireWho(who: string): string {
+  const w = who.trim()
+  if (!w) throw new ReviewError('invalid_input', 'say who is reviewing (a name)')
+  return w
+}
+
+export function reclassifyCells(db: Db, req: ReclassifyRequest): ReclassifyResult {
+  const who = requireWho(req.who)
+  const label = canonicalReviewLabel(req.label)
+  const ids = [...new Set(req.cellIds)]
+  if (ids.length === 0) throw new ReviewError('invalid_input', 'choose at least one cell')
+  return db.transaction((): ReclassifyResult => {
+    const slide = requireSlide(db, req.slideId)
+    assertEditable(db, slide.id)
+    const cells = new Map(classifySlideCells(db, slide.id).map((c) => [c.id, c]))
+    const missing = ids.filter((id) => !cells.has(id))
+    if (missing.length) throw new ReviewError('not_found', `cell(s) ${missing.slice(0, 10).join(', ')} not on slide ${slide.sampleId}`)
+    const at = req.at ?? nowIso()
+    const newGroup = groupOfLabel(label)
+    const changed: ReclassifyResult['changed'] = []
+    const unchanged: number[] = []
+    let actionId: number | null = null
+    for (const id of ids) {
+      const cell = cells.get(id)!
+      // A person already said exactly this: appending it again would add nothing.
+      if ((cell.basis === 'reviewer' || cell.basis === 'expert') && cell.group === newGroup) {
+        unchanged.push(id)
+        continue
+      }
+      actionId ??= appendReviewAction(db, { slideId: slide.id, kind: 'reclassify', who, why: req.why ?? '', at })
+      const labelId = appendLabel(db, { imageId: id, class: label, source: 'reviewer', who, why: req.why ?? '', at })
+      appendReviewChange(db, { actionId, imageId: id, labelId, oldClass: cell.group, newClass: newGroup })
+      changed.push({ cellId: id, old: cell.group, new: newGroup })
+    }
+    if (changed.length) markInReview(db, slide)
+    return { actionId, changed, unchanged }
+  }).immediate()
+}
+
+export interface UndoResult extends ReclassifyResult {
+  /** The reclassification taken back. */
+  undid: number
+}
+
+/** Takes back the slide's latest reclassification not undone yet; repeated, it walks further back. */
+export function undoLastReclassification(db: Db, req: { slideId: number; who: string; at?: string }): UndoResult {
+  const who = requireWho(req.who)
+  return db.transaction((): UndoResult => {
+    const slide = requireSlide(db, req.slideId)
+    assertEditable(db, slide.id)
+    const last = lastUndoableReclassification(db, slide.id)
+    if (!last) throw new ReviewError('conflict', `slide ${slide.sampleId} has no reclassification to undo`)
+    const at = req.at ?? nowIso()
+    const cells = new Map(classifySlideCells(db, slide.id).map((c) => [c.id, c]))
+    const actionId = appendReviewAction(db, { slideId: slide.id, kind: 'undo', who, why: `undo of reclassification ${last.id}`, at, undoesActionId: last.id })
+    const changed: ReclassifyResult['changed'] = []
+    for (const change of reviewChangesOfAction(db, last.id)) {
+      const before = change.oldClass
+      const stored = before === UNIDENTIFIED ? UNIDENTIFIED_LABEL : before
+      const labelId = appendLabel(db, { imageId: change.imageId, class: stored, source: 'reviewer', who, why: `undo of reclassification ${last.id}`, at })
+      const now = cells.get(change.imageId)?.group ?? change.newClass
+      appendReviewChange(db, { actionId, imageId: change.imageId, labelId, oldClass: now, newClass: before })
+      changed.push({ cellId: change.imageId, old: now, new: before })
+    }
+    return { actionId, changed, unchanged: [], undid: last.id }
+  }).immediate()
+}

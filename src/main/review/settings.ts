@@ -1,0 +1,49 @@
+// The review settings in force for a slide: the slide's own, else the global
+// ones, else the defaults. Settings are an append-only log (who changed the
+// threshold, and when, stays visible).
+import type { ReviewSettings, TargetCount } from '../../shared/review'
+import type { Db } from '../store/db'
+import { appendReviewSettings, storedReviewSettings } from '../store/review'
+import { getSlide } from '../store/slides'
+import { ReviewError } from './errors'
+import { assertEditable } from './state'
+
+/**
+ * Until the shipped model's card chooses a threshold from measured figures
+ * (the ML engine's work), a model call under 0.8 goes to Unidentified.
+ */
+export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { unidentifiedThreshold: 0.8, targetCount: 100 }
+
+export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
+  const global = storedReviewSettings(db, null)
+  const own = slideId === null ? { unidentifiedThreshold: null, targetCount: null } : storedReviewSettings(db, slideId)
+  return {
+    unidentifiedThreshold: own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? DEFAULT_REVIEW_SETTINGS.unidentifiedThreshold,
+    targetCount: (own.targetCount ?? global.targetCount ?? DEFAULT_REVIEW_SETTINGS.targetCount) as TargetCount
+  }
+}
+
+/**
+ * Changes the settings of one slide (refused while it is signed) or, with
+ * slideId null, the global ones. A global change never moves a signed slide:
+ * its cells all carry reviewer labels from the sign-off on.
+ */
+export function setReviewSettings(
+  db: Db,
+  change: { slideId: number | null; unidentifiedThreshold?: number; targetCount?: TargetCount; who: string }
+): ReviewSettings {
+  if (change.unidentifiedThreshold !== undefined && !(change.unidentifiedThreshold >= 0 && change.unidentifiedThreshold <= 1)) {
+    throw new ReviewError('invalid_input', 'the Unidentified threshold is a confidence between 0 and 1')
+  }
+  if (change.targetCount !== undefined && change.targetCount !== 100 && change.targetCount !== 200) {
+    throw new ReviewError('invalid_input', 'the target count is 100 or 200 cells')
+  }
+  return db.transaction(() => {
+    if (change.slideId !== null) {
+      if (!getSlide(db, change.slideId)) throw new ReviewError('not_found', `slide ${change.slideId} not found`)
+      assertEditable(db, change.slideId)
+    }
+    appendReviewSettings(db, { ...change })
+    return reviewSettings(db, change.slideId)
+  }).immediate()
+}

@@ -1,0 +1,289 @@
+// Rows of slide review (migration 3): the sign-off log, comments, review
+// settings, review actions with the label changes they made, and the read
+// side of model predictions the gallery needs. Appends and plain reads only;
+// the rules (what may be signed, undone ...) live in src/main/review.
+import type { Db } from './db'
+import { nowIso } from './db'
+import { listPredictions, type PredictionRow } from './models'
+import { stmt } from './statements'
+
+// ---------------------------------------------------------------------------
+// Sign-offs
+
+export type SignOffStatus = 'signed' | 'reopened'
+
+export interface SignOffRow {
+  id: number
+  slideId: number
+  status: SignOffStatus
+  who: string
+  at: string
+  meaning: string
+  reason: string
+  counts: Record<string, number>
+}
+
+export interface NewSignOff {
+  slideId: number
+  status: SignOffStatus
+  who: string
+  at?: string
+  meaning?: string
+  reason?: string
+  counts?: Record<string, number>
+}
+
+const SIGN_COLS = 'id, slide_id AS slideId, status, who, at, meaning, reason, counts_json AS countsJson'
+type SignOffDbRow = Omit<SignOffRow, 'counts'> & { countsJson: string }
+const toSignOff = ({ countsJson, ...r }: SignOffDbRow): SignOffRow => ({ ...r, counts: JSON.parse(countsJson) as Record<string, number> })
+
+export function appendSignOff(db: Db, s: NewSignOff): number {
+  return Number(
+    stmt(db, 'INSERT INTO sign_offs (slide_id, status, who, at, meaning, reason, counts_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      s.slideId,
+      s.status,
+      s.who,
+      s.at ?? nowIso(),
+      s.meaning ?? '',
+      s.reason ?? '',
+      JSON.stringify(s.counts ?? {})
+    ).lastInsertRowid
+  )
+}
+
+/** Every sign-off and reopening of the slide, oldest first. */
+export function signOffLog(db: Db, slideId: number): SignOffRow[] {
+  return stmt<[number], SignOffDbRow>(db, `SELECT ${SIGN_COLS} FROM sign_offs WHERE slide_id = ? ORDER BY id`).all(slideId).map(toSignOff)
+}
+
+/** The slide's latest sign-off event; the slide is signed when its status is 'signed'. */
+export function latestSignOff(db: Db, slideId: number): SignOffRow | undefined {
+  const r = stmt<[number], SignOffDbRow>(db, `SELECT ${SIGN_COLS} FROM sign_offs WHERE slide_id = ? ORDER BY id DESC LIMIT 1`).get(slideId)
+  return r && toSignOff(r)
+}
+
+// ---------------------------------------------------------------------------
+// Comments
+
+export interface CommentRow {
+  id: number
+  slideId: number
+  /** Set when the comment is about one cell. */
+  imageId: number | null
+  who: string
+  at: string
+  text: string
+}
+
+export function appendComment(db: Db, c: { slideId: number; imageId?: number | null; who: string; text: string; at?: string }): number {
+  return Number(
+    stmt(db, 'INSERT INTO review_comments (slide_id, image_id, who, at, text) VALUES (?, ?, ?, ?, ?)').run(
+      c.slideId,
+      c.imageId ?? null,
+      c.who,
+      c.at ?? nowIso(),
+      c.text
+    ).lastInsertRowid
+  )
+}
+
+/** The slide's comments (its own and its cells'), oldest first. */
+export function listComments(db: Db, slideId: number): CommentRow[] {
+  return stmt<[number], CommentRow>(
+    db,
+    'SELECT id, slide_id AS slideId, image_id AS imageId, who, at, text FROM review_comments WHERE slide_id = ? ORDER BY id'
+  ).all(slideId)
+}
+
+// ---------------------------------------------------------------------------
+// Review settings
+
+export interface StoredReviewSettings {
+  unidentifiedThreshold: number | null
+  targetCount: number | null
+}
+
+export function appendReviewSettings(
+  db: Db,
+  s: { slideId: number | null; unidentifiedThreshold?: number | null; targetCount?: number | null; who?: string; at?: string }
+): number {
+  return Number(
+    stmt(db, 'INSERT INTO review_settings (slide_id, unidentified_threshold, target_count, who, at) VALUES (?, ?, ?, ?, ?)').run(
+      s.slideId,
+      s.unidentifiedThreshold ?? null,
+      s.targetCount ?? null,
+      s.who ?? '',
+      s.at ?? nowIso()
+    ).lastInsertRowid
+  )
+}
+
+/** The latest value of each setting set in one scope (a slide, or null for global); null where never set. */
+export function storedReviewSettings(db: Db, slideId: number | null): StoredReviewSettings {
+  const where = slideId === null ? 'slide_id IS NULL' : 'slide_id = ?'
+  const args = slideId === null ? [] : [slideId]
+  const threshold = stmt<unknown[], { v: number }>(
+    db,
+    `SELECT unidentified_threshold AS v FROM review_settings WHERE ${where} AND unidentified_threshold IS NOT NULL ORDER BY id DESC LIMIT 1`
+  ).get(...args)
+  const target = stmt<unknown[], { v: number }>(
+    db,
+    `SELECT target_count AS v FROM review_settings WHERE ${where} AND target_count IS NOT NULL ORDER BY id DESC LIMIT 1`
+  ).get(...args)
+  return { unidentifiedThreshold: threshold?.v ?? null, targetCount: target?.v ?? null }
+}
+
+// ---------------------------------------------------------------------------
+// Review actions and the label changes they made
+
+export type ReviewActionKind = 'reclassify' | 'undo' | 'accept'
+
+export interface ReviewActionRow {
+  id: number
+  slideId: number
+  kind: ReviewActionKind
+  who: string
+  at: string
+  why: string
+  undoesActionId: number | null
+}
+
+export interface ReviewChangeRow {
+  id: number
+  actionId: number
+  imageId: number
+  labelId: number
+  oldClass: string
+  newClass: string
+}
+
+export function appendReviewAction(
+  db: Db,
+  a: { slideId: number; kind: ReviewActionKind; who: string; why?: string; at?: string; undoesActionId?: number | null }
+): number {
+  return Number(
+    stmt(db, 'INSERT INTO review_actions (slide_id, kind, who, at, why, undoes_action_id) VALUES (?, ?, ?, ?, ?, ?)').run(
+      a.slideId,
+      a.kind,
+      a.who,
+      a.at ?? nowIso(),
+      a.why ?? '',
+      a.undoesActionId ?? null
+    ).lastInsertRowid
+  )
+}
+
+export function appendReviewChange(db: Db, c: Omit<ReviewChangeRow, 'id'>): number {
+  return Number(
+    stmt(db, 'INSERT INTO review_changes (action_id, image_id, label_id, old_class, new_class) VALUES (?, ?, ?, ?, ?)').run(
+      c.actionId,
+      c.imageId,
+      c.labelId,
+      c.oldClass,
+      c.newClass
+    ).lastInsertRowid
+  )
+}
+
+const ACTION_COLS = 'id, slide_id AS slideId, kind, who, at, why, undoes_action_id AS undoesActionId'
+
+export function getReviewAction(db: Db, id: number): ReviewActionRow | undefined {
+  return stmt<[number], ReviewActionRow>(db, `SELECT ${ACTION_COLS} FROM review_actions WHERE id = ?`).get(id)
+}
+
+/** The slide's latest reclassification that no undo has taken back yet. */
+export function lastUndoableReclassification(db: Db, slideId: number): ReviewActionRow | undefined {
+  return stmt<[number], ReviewActionRow>(
+    db,
+    `SELECT ${ACTION_COLS} FROM review_actions a
+     WHERE a.slide_id = ? AND a.kind = 'reclassify'
+       AND NOT EXISTS (SELECT 1 FROM review_actions u WHERE u.undoes_action_id = a.id)
+     ORDER BY a.id DESC LIMIT 1`
+  ).get(slideId)
+}
+
+export function reviewChangesOfAction(db: Db, actionId: number): ReviewChangeRow[] {
+  return stmt<[number], ReviewChangeRow>(
+    db,
+    `SELECT id, action_id AS actionId, image_id AS imageId, label_id AS labelId, old_class AS oldClass, new_class AS newClass
+     FROM review_changes WHERE action_id = ? ORDER BY id`
+  ).all(actionId)
+}
+
+/** One label of an image's history joined with the review change that appended it, if any. */
+export interface LabelChangeRow {
+  labelId: number
+  imageId: number
+  class: string
+  source: string
+  who: string
+  at: string
+  why: string
+  /** Set when a review action appended the label. */
+  actionId: number | null
+  actionKind: ReviewActionKind | null
+  oldClass: string | null
+}
+
+const CHANGE_SELECT = `
+  SELECT l.id AS labelId, l.image_id AS imageId, l.class, l.source, l.who, l.at, l.why,
+         a.id AS actionId, a.kind AS actionKind, c.old_class AS oldClass
+  FROM labels l
+  LEFT JOIN review_changes c ON c.label_id = l.id
+  LEFT JOIN review_actions a ON a.id = c.action_id`
+
+/** Every label of one image, oldest first, with the review action behind each. */
+export function labelChangesOfImage(db: Db, imageId: number): LabelChangeRow[] {
+  return stmt<[number], LabelChangeRow>(db, `${CHANGE_SELECT} WHERE l.image_id = ? ORDER BY l.id`).all(imageId)
+}
+
+/** Every label of every cell of a slide, oldest first, with the review action behind each. */
+export function labelChangesOfSlide(db: Db, slideId: number): LabelChangeRow[] {
+  return stmt<[number], LabelChangeRow>(
+    db,
+    `${CHANGE_SELECT} JOIN images i ON i.id = l.image_id WHERE i.slide_id = ? ORDER BY l.id`
+  ).all(slideId)
+}
+
+// ---------------------------------------------------------------------------
+// Cells of a slide with what review needs to know about each
+
+export interface ReviewCellRow {
+  imageId: number
+  fileName: string
+  width: number
+  height: number
+  /** The current label when a person (reviewer or expert) set it. */
+  humanClass: string | null
+  humanSource: 'reviewer' | 'expert' | null
+  /** The first imported (folder / manifest) class, shown for reference only. */
+  importedClass: string | null
+}
+
+export function reviewCellsOfSlide(db: Db, slideId: number): ReviewCellRow[] {
+  return stmt<[number], ReviewCellRow>(
+    db,
+    `SELECT i.id AS imageId, i.file_name AS fileName, i.width, i.height,
+            CASE WHEN c.source IN ('reviewer', 'expert') THEN c.class END AS humanClass,
+            CASE WHEN c.source IN ('reviewer', 'expert') THEN c.source END AS humanSource,
+            (SELECT l.class FROM labels l WHERE l.image_id = i.id AND l.source IN ('folder', 'manifest') ORDER BY l.id LIMIT 1) AS importedClass
+     FROM images i LEFT JOIN current_labels c ON c.image_id = i.id
+     WHERE i.slide_id = ? ORDER BY i.id`
+  ).all(slideId)
+}
+
+// ---------------------------------------------------------------------------
+// Predictions (migration 2's table, written by the ML engine)
+
+/**
+ * The latest prediction of each cell of the slide: when several models
+ * classified a cell, the most recent classification is the one reviewed.
+ */
+export function latestPredictionsOfSlide(db: Db, slideId: number): Map<number, PredictionRow> {
+  const out = new Map<number, PredictionRow>()
+  for (const p of listPredictions(db, { slideId })) {
+    const seen = out.get(p.imageId)
+    if (!seen || p.createdAt > seen.createdAt || (p.createdAt === seen.createdAt && p.id > seen.id)) out.set(p.imageId, p)
+  }
+  return out
+}
