@@ -1,0 +1,51 @@
+// @vitest-environment happy-dom
+// The renderer picks its transport: the preload's bridge when present, else
+// HTTP; the HTTP client speaks the server's JSON (bytes included) and SSE.
+import { describe, expect, it, vi } from 'vitest'
+import { API_METHODS, type DesktopBridge } from '../../src/shared/api'
+import { toWire } from '../../src/shared/wire'
+import { httpTransport, pickTransport } from '../../src/renderer/src/api/transport'
+
+describe('transport', () => {
+  it('uses window.wbc when the desktop preload put it there, HTTP otherwise', () => {
+    const bridge = { api: {}, on: vi.fn(), pathForFile: vi.fn(() => '/x') } as unknown as DesktopBridge
+    expect(pickTransport({ wbc: bridge }).kind).toBe('desktop')
+    expect(pickTransport({}).kind).toBe('browser')
+  })
+
+  it('posts JSON to /api/<method> and decodes results with bytes', async () => {
+    const fetch = vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) => new Response(toWire({ ok: true, value: { mime: 'image/png', bytes: new Uint8Array([1, 2, 3]) } })))
+    const t = httpTransport({ fetch: fetch as typeof globalThis.fetch })
+    expect(Object.keys(t.api).sort()).toEqual([...API_METHODS].sort())
+    const r = await t.api['cell.image']({ id: 5 })
+    expect(fetch.mock.calls[0]![0]).toBe('/api/cell.image')
+    expect(fetch.mock.calls[0]![1]).toMatchObject({ method: 'POST', body: '{"id":5}', credentials: 'same-origin' })
+    expect(r.ok && [...r.value.bytes]).toEqual([1, 2, 3])
+    expect(await t.cellImageUrl(5)).toBe('/api/cell-image/5')
+  })
+
+  it('turns network failures and non-results into error results', async () => {
+    const down = httpTransport({ fetch: (async () => { throw new TypeError('Failed to fetch') }) as typeof globalThis.fetch })
+    expect(await down.api['app.info']()).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+    const html = httpTransport({ fetch: (async () => new Response('<html>', { status: 502 })) as typeof globalThis.fetch })
+    expect(await html.api['app.info']()).toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringContaining('502') } })
+  })
+
+  it('subscribes to server-sent events by name', () => {
+    const handlers: Record<string, (e: { data: string }) => void> = {}
+    const source = { addEventListener: vi.fn((name: string, fn: (e: { data: string }) => void) => (handlers[name] = fn)) }
+    const make = vi.fn(() => source as unknown as EventSource)
+    const t = httpTransport({ eventSource: make })
+    const got: unknown[] = []
+    const off = t.on('job.progress', (p) => got.push(p))
+    t.on('job.finished', () => undefined)
+    expect(make).toHaveBeenCalledTimes(1)
+    expect(make).toHaveBeenCalledWith('/api/events')
+    handlers['job.progress']!({ data: '{"jobId":"j","kind":"import","progress":{"task":"import","done":1,"total":2}}' })
+    handlers['job.progress']!({ data: 'not json' })
+    expect(got).toEqual([{ jobId: 'j', kind: 'import', progress: { task: 'import', done: 1, total: 2 } }])
+    off()
+    handlers['job.progress']!({ data: '{}' })
+    expect(got).toHaveLength(1)
+  })
+})
