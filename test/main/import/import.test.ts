@@ -16,7 +16,7 @@ import { copyCells, pngClaiming, tempDir, writeFile } from './fixtures'
 let root: string
 const dbs: Db[] = []
 const freshDb = () => {
-  const db = openStore(join(tempDir('wbc-import-db-'), 'wbc.sqlite'))
+  const db = openStore(join(root, `db-${dbs.length}`, 'wbc.sqlite'))
   dbs.push(db)
   return db
 }
