@@ -58,6 +58,9 @@ class Init {
   glorot() {
     return tf.initializers.glorotUniform({ seed: this.seed * 1000 + this.n++ })
   }
+  orthogonal() {
+    return tf.initializers.orthogonal({ gain: 1, seed: this.seed * 1000 + this.n++ })
+  }
 }
 
 function head(x: tf.SymbolicTensor, spec: ModelSpec, init: Init): tf.SymbolicTensor {
@@ -172,7 +175,7 @@ function lstm(spec: ModelSpec, init: Init): tf.LayersModel {
   const s = spec.inputSize
   const input = tf.input({ shape: [s, s, 3] })
   let x = tf.layers.reshape({ targetShape: [s, s * 3] }).apply(input) as tf.SymbolicTensor
-  x = tf.layers.lstm({ units: 32, kernelInitializer: init.glorot() }).apply(x) as tf.SymbolicTensor
+  x = tf.layers.lstm({ units: 32, kernelInitializer: init.glorot(), recurrentInitializer: init.orthogonal() }).apply(x) as tf.SymbolicTensor
   return tf.model({ inputs: input, outputs: head(x, spec, init), name: 'lstm' })
 }
 
