@@ -162,7 +162,7 @@ describe('browser mode, end to end', () => {
     const thumbs = page.getByTestId('slide-preview').locator('img.cell-thumb')
     await expect.poll(() => thumbs.count()).toBe(20)
     await expect
-      .poll(() => thumbs.evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length))
+      .poll(() => thumbs.evaluateAll((imgs) => (imgs as unknown as { complete: boolean; naturalWidth: number }[]).filter((i) => i.complete && i.naturalWidth > 0).length))
       .toBe(20)
     await shoot('slides')
   })
