@@ -9,6 +9,19 @@
 import { z } from 'zod'
 import type { CellLabel } from './cells'
 import type { Progress } from './progress'
+import {
+  REPORT_FORMATS,
+  TARGET_COUNTS,
+  type ReclassifyResult,
+  type ReviewComment,
+  type ReviewHistory,
+  type ReviewSettings,
+  type SignOffEvent,
+  type SignOffResult,
+  type SlideDifferential,
+  type SlideExport,
+  type SlideGallery
+} from './review'
 
 // ---------------------------------------------------------------------------
 // Results: nothing is thrown across the boundary.
@@ -63,6 +76,8 @@ const NoInput = z.strictObject({})
 /** A filesystem path on the machine running the core (the server's, in browser mode). */
 const LocalPath = z.string().trim().min(1, 'a folder path is required').max(4096)
 const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id')
+/** The name of the person reviewing (no accounts yet: the UI asks for it). */
+const Reviewer = z.string().trim().min(1, 'say who is reviewing').max(200)
 
 // ---------------------------------------------------------------------------
 // Value types returned by the methods.
@@ -289,6 +304,80 @@ export const api = {
     input: z.strictObject({ jobId: JobId }),
     output: returns<{ cancelled: boolean }>(),
     doc: 'Ask a running job to stop; it ends in the cancelled state.'
+  },
+  'review.gallery': {
+    input: z.strictObject({ slideId: Id, order: z.enum(['ascending', 'descending']).default('ascending') }),
+    output: returns<SlideGallery>(),
+    doc: "A slide's cells grouped by class (the five, Unidentified, other labels), each group ordered by the model's confidence."
+  },
+  'review.reclassify': {
+    input: z.strictObject({
+      slideId: Id,
+      cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000),
+      /** A class, an alias ('Lymph'), another label ('ig'), or 'unidentified'. */
+      label: z.string().trim().min(1).max(100),
+      who: Reviewer,
+      why: z.string().max(2000).default('')
+    }),
+    output: returns<ReclassifyResult>(),
+    doc: 'Give one or many cells of a slide a reviewer label (refused on a signed slide).'
+  },
+  'review.undo': {
+    input: z.strictObject({ slideId: Id, who: Reviewer }),
+    output: returns<ReclassifyResult & { undid: number }>(),
+    doc: "Take back the slide's last reclassification by appending the labels the cells had before."
+  },
+  'review.history': {
+    input: z
+      .strictObject({ slideId: Id.optional(), cellId: Id.optional() })
+      .refine((q) => (q.slideId === undefined) !== (q.cellId === undefined), { message: 'give exactly one of slideId or cellId' }),
+    output: returns<ReviewHistory>(),
+    doc: "The audit history of a cell or a slide: every label change (old, new, who, when, source) and the slide's sign-offs."
+  },
+  'review.differential': {
+    input: z.strictObject({ slideId: Id }),
+    output: returns<SlideDifferential>(),
+    doc: 'Counts, percentages and exact 95% CIs per class, total counted, whether the target count is reached.'
+  },
+  'review.settings': {
+    input: z.strictObject({
+      /** null: the global settings. */
+      slideId: Id.nullable(),
+      unidentifiedThreshold: z.number().min(0).max(1).optional(),
+      targetCount: z.union(TARGET_COUNTS.map((n) => z.literal(n))).optional(),
+      who: Reviewer
+    }),
+    output: returns<ReviewSettings>(),
+    doc: 'Read (nothing to change) or change the Unidentified threshold and target count, of one slide or global.'
+  },
+  'review.sign': {
+    input: z.strictObject({ slideId: Id, who: Reviewer, meaning: z.string().trim().min(1, 'say what the signature means').max(500) }),
+    output: returns<SignOffResult>(),
+    doc: 'Sign a slide (refused while Unidentified cells remain or when already signed); it becomes read-only.'
+  },
+  'review.reopen': {
+    input: z.strictObject({ slideId: Id, who: Reviewer, reason: z.string().trim().min(1, 'give a reason').max(2000) }),
+    output: returns<SignOffEvent>(),
+    doc: 'Reopen a signed slide for changes; the reopening and its reason are recorded.'
+  },
+  'review.comment': {
+    input: z.strictObject({ slideId: Id, cellId: Id.nullable().optional(), who: Reviewer, text: z.string().trim().min(1).max(5000) }),
+    output: returns<ReviewComment>(),
+    doc: 'Add a comment to a slide or one of its cells (refused on a signed slide).'
+  },
+  'review.comments': {
+    input: z.strictObject({ slideId: Id }),
+    output: returns<ReviewComment[]>(),
+    doc: "A slide's comments, oldest first."
+  },
+  'review.export': {
+    input: z.strictObject({
+      slideId: Id,
+      format: z.enum(REPORT_FORMATS),
+      lab: z.strictObject({ name: z.string().trim().min(1).max(200), id: z.string().trim().min(1).max(100).optional() }).optional()
+    }),
+    output: returns<SlideExport>(),
+    doc: "The slide's differential as CSV, HL7 v2 ORU^R01, FHIR R4 JSON or PDF bytes to save; preliminary until signed."
   }
 } as const satisfies Record<string, MethodSpec>
 

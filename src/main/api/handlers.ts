@@ -12,6 +12,7 @@ import type { JobRunner } from './jobs'
 import { ApiFailure, notFound } from './errors'
 import { listFolder } from './folders'
 import { displayImage } from './images'
+import { reviewHandlers } from './review'
 
 export interface ApiContext {
   shell: 'desktop' | 'browser'
@@ -95,7 +96,8 @@ export function createHandlers(ctx: ApiContext): Handlers {
     'jobs.cancel': ({ jobId }) => {
       if (!ctx.jobs.get(jobId)) throw notFound(`job ${jobId}`)
       return { cancelled: ctx.jobs.cancel(jobId) }
-    }
+    },
+    ...reviewHandlers(ctx)
   }
 }
 
