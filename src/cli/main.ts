@@ -9,13 +9,15 @@ import { lsCommand } from './commands/ls'
 import { exportDatasetCommand } from './commands/export-dataset'
 import { benchImportCommand } from './commands/bench-import'
 import { serveCommand } from './commands/serve'
+import { slideCommand } from './commands/slide'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
   lsCommand,
   exportDatasetCommand,
   benchImportCommand,
-  serveCommand
+  serveCommand,
+  slideCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

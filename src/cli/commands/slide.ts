@@ -1,0 +1,62 @@
+// `wbc slide show SLIDE` and `wbc slide export SLIDE --format F --out FILE`:
+// a slide's live differential, and its report as CSV, HL7 v2, FHIR R4 JSON or
+// PDF (preliminary until signed), from the same review core the app uses.
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { REPORT_FORMATS, type ReportFormat } from '../../shared/review'
+import { exportSlide, slideDifferential } from '../../main/review'
+import type { Db } from '../../main/store/db'
+import { getSlide, getSlideBySampleId } from '../../main/store/slides'
+import type { CliCommand } from '../context'
+
+/** A slide by its sample id, else by its numeric row id. */
+function findSlide(db: Db, ref: string): number {
+  const bySample = getSlideBySampleId(db, ref)
+  if (bySample) return bySample.id
+  if (/^\d+$/.test(ref)) {
+    const byId = getSlide(db, Number(ref))
+    if (byId) return byId.id
+  }
+  throw new Error(`no slide "${ref}" (see \`wbc ls\`)`)
+}
+
+export const slideCommand: CliCommand = (cli) => {
+  const slide = cli.group('slide', "a slide's review: differential and report exports")
+
+  slide
+    .command('show')
+    .description("print a slide's live differential: count, % and exact 95% CI per class")
+    .argument('<slide>', 'sample id (or slide id)')
+    .option('--json', 'print as JSON')
+    .action((ref: string, o: { json?: boolean }) => {
+      const db = cli.openDb()
+      const d = slideDifferential(db, findSlide(db, ref))
+      if (o.json) {
+        cli.json(d)
+        return
+      }
+      const w = Math.max(10, ...d.counted.map((l) => l.label.length))
+      const lines = d.counted.map(
+        (l) => `  ${l.label.padEnd(w)} ${String(l.count).padStart(4)}  ${l.percent.toFixed(1).padStart(5)}%  (${l.ciLow.toFixed(1)}-${l.ciHigh.toFixed(1)}%)`
+      )
+      for (const n of d.notCounted) lines.push(`  ${n.label.padEnd(w)} ${String(n.count).padStart(4)}  (not counted)`)
+      lines.push(`  ${d.totalCounted} cells counted, target ${d.targetCount} ${d.targetReached ? 'reached' : 'not reached'}; ${d.signed ? 'signed' : 'not signed'}`)
+      cli.out(`${ref}\n${lines.join('\n')}`)
+    })
+
+  slide
+    .command('export')
+    .description("write a slide's differential report (preliminary until the slide is signed)")
+    .argument('<slide>', 'sample id (or slide id)')
+    .requiredOption('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`)
+    .requiredOption('--out <file>', 'file to write')
+    .option('--lab <name>', 'laboratory name on the report')
+    .action(async (ref: string, o: { format: string; out: string; lab?: string }) => {
+      if (!(REPORT_FORMATS as readonly string[]).includes(o.format)) throw new Error(`--format must be one of ${REPORT_FORMATS.join(', ')}`)
+      const db = cli.openDb()
+      const r = await exportSlide(db, findSlide(db, ref), o.format as ReportFormat, o.lab ? { lab: { name: o.lab } } : {})
+      const out = resolve(o.out)
+      writeFileSync(out, r.bytes)
+      cli.out(`Wrote the ${r.status} ${o.format.toUpperCase()} report of ${ref} to ${out} (${r.bytes.byteLength} bytes)`)
+    })
+}
