@@ -261,13 +261,17 @@ export interface ReviewCellRow {
 }
 
 export function reviewCellsOfSlide(db: Db, slideId: number): ReviewCellRow[] {
+  // The same choice as the current_labels view (expert over reviewer, the
+  // latest of each), asked per cell through the labels_image index rather
+  // than through the view, whose window runs over every label in the store.
   return stmt<[number], ReviewCellRow>(
     db,
-    `SELECT i.id AS imageId, i.file_name AS fileName, i.width, i.height,
-            CASE WHEN c.source IN ('reviewer', 'expert') THEN c.class END AS humanClass,
-            CASE WHEN c.source IN ('reviewer', 'expert') THEN c.source END AS humanSource,
+    `SELECT i.id AS imageId, i.file_name AS fileName, i.width, i.height, h.class AS humanClass, h.source AS humanSource,
             (SELECT l.class FROM labels l WHERE l.image_id = i.id AND l.source IN ('folder', 'manifest') ORDER BY l.id LIMIT 1) AS importedClass
-     FROM images i LEFT JOIN current_labels c ON c.image_id = i.id
+     FROM images i
+     LEFT JOIN labels h ON h.id = (
+       SELECT l.id FROM labels l WHERE l.image_id = i.id AND l.source IN ('reviewer', 'expert')
+       ORDER BY l.source = 'expert' DESC, l.id DESC LIMIT 1)
      WHERE i.slide_id = ? ORDER BY i.id`
   ).all(slideId)
 }
