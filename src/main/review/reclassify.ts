@@ -42,6 +42,9 @@ export function reclassifyCells(db: Db, req: ReclassifyRequest): ReclassifyResul
     const cells = new Map(classifySlideCells(db, slide.id).map((c) => [c.id, c]))
     const missing = ids.filter((id) => !cells.has(id))
     if (missing.length) throw new ReviewError('not_found', `cell(s) ${missing.slice(0, 10).join(', ')} not on slide ${slide.sampleId}`)
+    // The store ranks an expert's label over any reviewer's: a reviewer label would change nothing.
+    const expert = ids.filter((id) => cells.get(id)!.basis === 'expert')
+    if (expert.length) throw new ReviewError('conflict', `cell(s) ${expert.slice(0, 10).join(', ')} carry an expert's label, which a reviewer label does not replace`)
     const at = req.at ?? nowIso()
     const newGroup = groupOfLabel(label)
     const changed: ReclassifyResult['changed'] = []

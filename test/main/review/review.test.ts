@@ -9,7 +9,7 @@ import {
   addComment, cellHistory, exportSlide, reclassifyCells, reopenSlide, reviewedTrainingLabels, ReviewError, setReviewSettings, signSlide,
   slideComments, slideDifferential, slideGallery, slideHistory, undoLastReclassification
 } from '../../../src/main/review'
-import { currentLabel, getSlide, labelHistory } from '../../../src/main/store'
+import { appendLabel, currentLabel, getSlide, labelHistory } from '../../../src/main/store'
 import { PLAN, realSlide, type SlideFixture } from './fixtures'
 
 let f: SlideFixture
@@ -243,6 +243,11 @@ describe('current_labels prefers the reviewer over imported labels', () => {
       expect(currentLabel(db, a!.id)).toMatchObject({ class: 'neutrophil', source: 'reviewer' })
       expect(labelHistory(db, a!.id).map((l) => l.source)).toEqual(['folder', 'reviewer'])
       expect(reviewedTrainingLabels(db).map((t) => t.class)).toEqual(['neutrophil', 'neutrophil'])
+      // An expert's label outranks a later reviewer's, in the view and in the gallery alike.
+      appendLabel(db, { imageId: b!.id, class: 'basophil', source: 'expert', who: 'Prof Ruiz' })
+      expect(refusal(() => reclassifyCells(db, { slideId: b!.slideId!, cellIds: [b!.id], label: 'lymphocyte', who: 'Dr Lee' })).code).toBe('conflict')
+      expect(currentLabel(db, b!.id)).toMatchObject({ class: 'basophil', source: 'expert' })
+      expect(slideGallery(db, b!.slideId!).groups.find((x) => x.label === 'basophil')!.cells.map((c) => [c.id, c.basis])).toEqual([[b!.id, 'expert']])
       expect(cellHistory(db, a!.id).changes.map((c) => [c.old, c.new, c.source])).toEqual([[null, 'eosinophil', 'folder'], [UNIDENTIFIED, 'neutrophil', 'reviewer']])
     } finally {
       db.close()
