@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Db } from '../store/db.js'
 import {
-  deleteCheckpoint,
-  getCheckpoint,
+  deleteRunCheckpoint,
+  getRunCheckpoint,
   listRuns,
   markInterruptedRuns,
-  putCheckpoint,
+  putRunCheckpoint,
   runEpochs,
   runFolds,
   type RunKind,
@@ -92,7 +92,7 @@ export function foldCheckpointDir(db: Db, runId: number, fold: number, root?: st
  * Returns the epoch it resumes from.
  */
 export async function prepareFoldCheckpoint(db: Db, runId: number, fold: number, dir: string): Promise<number> {
-  const stored = getCheckpoint(db, runId, fold)
+  const stored = getRunCheckpoint(db, runId, fold)
   let onDisk: number | undefined
   try {
     onDisk = (await checkpointStatus(dir))?.epoch
@@ -112,12 +112,12 @@ export async function prepareFoldCheckpoint(db: Db, runId: number, fold: number,
 /** Copies the fold's checkpoint folder into the database. */
 export async function storeFoldCheckpoint(db: Db, runId: number, fold: number, dir: string, epoch: number): Promise<void> {
   if (!existsSync(dir) || !(await stat(dir)).isDirectory()) return
-  putCheckpoint(db, { runId, fold, epoch, format: CHECKPOINT_ARCHIVE_FORMAT, archive: await packDir(dir) })
+  putRunCheckpoint(db, { runId, fold, epoch, format: CHECKPOINT_ARCHIVE_FORMAT, archive: await packDir(dir) })
 }
 
 /** Drops a finished fold's checkpoint (database row and folder). */
 export async function dropFoldCheckpoint(db: Db, runId: number, fold: number, dir: string): Promise<void> {
-  deleteCheckpoint(db, runId, fold)
+  deleteRunCheckpoint(db, runId, fold)
   await rm(dir, { recursive: true, force: true })
 }
 

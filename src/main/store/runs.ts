@@ -356,7 +356,7 @@ export function runEpochs(db: Db, runId: number, fold?: number): EpochRow[] {
 // ---------------------------------------------------------------------------
 // Checkpoints of unfinished folds
 
-export interface CheckpointRow {
+export interface RunCheckpointRow {
   runId: number
   fold: number
   epoch: number
@@ -365,7 +365,7 @@ export interface CheckpointRow {
   updatedAt: string
 }
 
-export function putCheckpoint(db: Db, c: Omit<CheckpointRow, 'updatedAt'>): void {
+export function putRunCheckpoint(db: Db, c: Omit<RunCheckpointRow, 'updatedAt'>): void {
   const buf = Buffer.isBuffer(c.archive) ? c.archive : Buffer.from(c.archive.buffer, c.archive.byteOffset, c.archive.byteLength)
   stmt(
     db,
@@ -373,20 +373,20 @@ export function putCheckpoint(db: Db, c: Omit<CheckpointRow, 'updatedAt'>): void
   ).run(c.runId, c.fold, c.epoch, c.format, buf, buf.byteLength, nowIso())
 }
 
-export function getCheckpoint(db: Db, runId: number, fold: number): CheckpointRow | undefined {
-  const r = stmt<[number, number], Omit<CheckpointRow, 'archive'> & { archive: Buffer }>(
+export function getRunCheckpoint(db: Db, runId: number, fold: number): RunCheckpointRow | undefined {
+  const r = stmt<[number, number], Omit<RunCheckpointRow, 'archive'> & { archive: Buffer }>(
     db,
     'SELECT run_id AS runId, fold, epoch, format, archive, updated_at AS updatedAt FROM checkpoints WHERE run_id = ? AND fold = ?'
   ).get(runId, fold)
   return r ? { ...r, archive: new Uint8Array(r.archive.buffer, r.archive.byteOffset, r.archive.byteLength) } : undefined
 }
 
-export function deleteCheckpoint(db: Db, runId: number, fold: number): void {
+export function deleteRunCheckpoint(db: Db, runId: number, fold: number): void {
   stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND fold = ?').run(runId, fold)
 }
 
 /** Checkpoint sizes per run and fold (without reading the archives). */
-export function listCheckpoints(db: Db, runId: number): { fold: number; epoch: number; byteSize: number; updatedAt: string }[] {
+export function listRunCheckpoints(db: Db, runId: number): { fold: number; epoch: number; byteSize: number; updatedAt: string }[] {
   return stmt<[number], { fold: number; epoch: number; byteSize: number; updatedAt: string }>(
     db,
     'SELECT fold, epoch, byte_size AS byteSize, updated_at AS updatedAt FROM checkpoints WHERE run_id = ? ORDER BY fold'

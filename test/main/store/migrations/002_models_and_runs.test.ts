@@ -8,12 +8,12 @@ import {
   claimRun,
   createFoldPlan,
   createRun,
-  deleteCheckpoint,
+  deleteRunCheckpoint,
   ensureRunFolds,
   finishRun,
   finishRunFold,
   foldAssignments,
-  getCheckpoint,
+  getRunCheckpoint,
   getDefaultModel,
   getFoldPlan,
   getModel,
@@ -24,7 +24,7 @@ import {
   markInterruptedRuns,
   migrate,
   MIGRATIONS,
-  putCheckpoint,
+  putRunCheckpoint,
   putPredictions,
   recordEpoch,
   runEpochs,
@@ -111,8 +111,8 @@ describe('migration 002 models and runs', () => {
     expect(runEpochs(db, runId)).toHaveLength(1)
     expect(runEpochs(db, runId, 0)[0]).toMatchObject({ trainLoss: 1.1, valMetrics: null })
 
-    putCheckpoint(db, { runId, fold: 0, epoch: 1, format: 'test/1', archive: new Uint8Array([1, 2, 3]) })
-    expect(Array.from(getCheckpoint(db, runId, 0)!.archive)).toEqual([1, 2, 3])
+    putRunCheckpoint(db, { runId, fold: 0, epoch: 1, format: 'test/1', archive: new Uint8Array([1, 2, 3]) })
+    expect(Array.from(getRunCheckpoint(db, runId, 0)!.archive)).toEqual([1, 2, 3])
 
     const modelId = insertModel(db, {
       name: 'fold 0',
@@ -128,8 +128,8 @@ describe('migration 002 models and runs', () => {
       fold: 0
     })
     finishRunFold(db, runId, 0, { modelId, metrics: { accuracy: 1 } })
-    deleteCheckpoint(db, runId, 0)
-    expect(getCheckpoint(db, runId, 0)).toBeUndefined()
+    deleteRunCheckpoint(db, runId, 0)
+    expect(getRunCheckpoint(db, runId, 0)).toBeUndefined()
     expect(runFolds(db, runId).map((f) => f.status)).toEqual(['done', 'pending'])
     expect(getModelArtifacts(db, modelId)!.weights.byteLength).toBe(8)
     expect(() => db.prepare(`UPDATE models SET provenance = 'stolen' WHERE id = ?`).run(modelId)).toThrow(/CHECK/)
