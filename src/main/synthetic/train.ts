@@ -1,0 +1,369 @@
+// DCGAN training for one class: alternating discriminator and generator Adam
+// steps on the wasm (or faster) backend, progress with ETA, cancel, a sample
+// grid every N steps, and checkpoints (both networks and both optimizers'
+// moments) that a run killed with kill -9 resumes from. Batches, augmentation
+// and noise are pure functions of (seed, step), so a resumed run draws what
+// the uninterrupted run would have drawn (dropout masks excepted: tfjs draws
+// those from its own generator).
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import * as tf from '@tensorflow/tfjs'
+import { initBackend, type BackendPreference } from '../ml/backend.js'
+import { FusedAdam } from '../ml/kernels/adam.js'
+import { dihedral } from '../ml/data.js'
+import { estimateEta, type ProgressListener } from '../../shared/progress.js'
+import { buildDiscriminator, buildGenerator, generatePixels, getFlatWeights, setFlatWeights, validateSettings, type GanSettings } from './dcgan.js'
+import { epochOrder, latentVectors, normals, streamFor } from './latent.js'
+import { composeGrid } from './grid.js'
+
+export interface GanTrainOptions {
+  settings: GanSettings
+  /** Real cells of one class: n x size x size x 3 uint8 RGB (the W-Net crop, at the GAN's size). */
+  pixels: Uint8Array
+  /** Train until this many steps are finished (a resumed run continues to it). */
+  steps: number
+  /** Training state for resume; an existing checkpoint there is resumed. */
+  checkpointDir?: string
+  /** Steps between checkpoints (default 200). A final one is always written. */
+  checkpointEvery?: number
+  /** Steps between sample grids (default: checkpointEvery). */
+  sampleEvery?: number
+  /** Where grid PNGs go (grid-step-NNNNNNN.png); none written when absent. */
+  sampleDir?: string
+  /** Cells per sample grid (default 16). */
+  gridCells?: number
+  backend?: BackendPreference
+  signal?: AbortSignal
+  onProgress?: ProgressListener
+  /** After each checkpoint: the generator's weights (model.weights order) and the grid at that step. */
+  onCheckpoint?: (c: GanCheckpoint) => void | Promise<void>
+  task?: string
+}
+
+export interface GanLosses {
+  dLoss: number
+  gLoss: number
+  /** Mean D output on real and on generated cells of the step. */
+  dReal: number
+  dFake: number
+}
+
+export interface GanCheckpoint {
+  step: number
+  generatorWeights: Float32Array
+  gridPng: Buffer | null
+  losses: GanLosses
+}
+
+export interface GanHistoryEntry extends GanLosses {
+  step: number
+}
+
+export interface GanTrainResult {
+  step: number
+  resumedFromStep: number
+  /** Mean losses over each checkpoint interval. */
+  history: GanHistoryEntry[]
+  backend: string
+  /** Mean wall seconds per training step in this call (checkpoints and grids excluded). */
+  secondsPerStep: number
+  /** Highest resident set size seen, MB. */
+  peakRssMb: number
+  generatorWeights: Float32Array
+  generatorParams: number
+  discriminatorParams: number
+  lastGridPng: Buffer | null
+}
+
+interface GanCheckpointState {
+  format: 'wbc-gan-checkpoint/1'
+  key: string
+  settings: GanSettings
+  step: number
+  gOptStep: number
+  dOptStep: number
+  history: GanHistoryEntry[]
+}
+
+export class GanTrainingAborted extends Error {
+  constructor() {
+    super('GAN training cancelled')
+    this.name = 'AbortError'
+  }
+}
+
+/** What must match for a checkpoint to be resumed: the settings and the cells (not the step target). */
+export function ganCheckpointKey(settings: GanSettings, pixels: Uint8Array): string {
+  return createHash('sha256').update(JSON.stringify(settings)).update(pixels).digest('hex')
+}
+
+const FILES = ['g.bin', 'd.bin', 'g-m.bin', 'g-v.bin', 'd-m.bin', 'd-v.bin'] as const
+
+async function readF32(path: string): Promise<Float32Array> {
+  const b = await readFile(path)
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
+}
+
+/** The step a checkpoint directory holds, without loading it (status displays). */
+export async function ganCheckpointStep(dir: string): Promise<number | undefined> {
+  const latest = join(dir, 'LATEST')
+  if (!existsSync(latest)) return undefined
+  const state = JSON.parse(await readFile(join(dir, (await readFile(latest, 'utf8')).trim(), 'state.json'), 'utf8')) as GanCheckpointState
+  return state.step
+}
+
+async function readGanCheckpoint(dir: string) {
+  const latest = join(dir, 'LATEST')
+  if (!existsSync(latest)) return undefined
+  const sub = join(dir, (await readFile(latest, 'utf8')).trim())
+  const state = JSON.parse(await readFile(join(sub, 'state.json'), 'utf8')) as GanCheckpointState
+  const arrays = await Promise.all(FILES.map((f) => readF32(join(sub, f))))
+  return { state, arrays }
+}
+
+async function writeGanCheckpoint(dir: string, state: GanCheckpointState, arrays: Float32Array[]): Promise<void> {
+  const name = `step-${String(state.step).padStart(8, '0')}`
+  const tmp = join(dir, `${name}.tmp`)
+  await rm(tmp, { recursive: true, force: true })
+  await mkdir(tmp, { recursive: true })
+  await Promise.all(FILES.map((f, i) => writeFile(join(tmp, f), new Uint8Array(arrays[i].buffer, arrays[i].byteOffset, arrays[i].byteLength))))
+  await writeFile(join(tmp, 'state.json'), JSON.stringify(state))
+  await rm(join(dir, name), { recursive: true, force: true })
+  await rename(tmp, join(dir, name))
+  await writeFile(join(dir, 'LATEST.tmp'), name)
+  await rename(join(dir, 'LATEST.tmp'), join(dir, 'LATEST'))
+  for (const entry of await readdir(dir)) {
+    if (entry.startsWith('step-') && entry !== name) await rm(join(dir, entry), { recursive: true, force: true })
+  }
+}
+
+/** Adam moments of a model's trainable weights, concatenated in trainableWeights order. */
+function momentsOf(opt: FusedAdam, model: tf.LayersModel): { m: Float32Array; v: Float32Array } {
+  const total = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0)
+  const m = new Float32Array(total)
+  const v = new Float32Array(total)
+  let off = 0
+  for (const w of model.trainableWeights) {
+    const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1)
+    const mom = opt.moments.get((w.read() as tf.Variable).name)
+    if (mom) {
+      m.set(mom.m, off)
+      v.set(mom.v, off)
+    }
+    off += n
+  }
+  return { m, v }
+}
+
+function restoreMoments(opt: FusedAdam, model: tf.LayersModel, m: Float32Array, v: Float32Array, step: number): void {
+  let off = 0
+  for (const w of model.trainableWeights) {
+    const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1)
+    opt.moments.set((w.read() as tf.Variable).name, { m: m.slice(off, off + n), v: v.slice(off, off + n) })
+    off += n
+  }
+  opt.step = step
+}
+
+/** Real cells of step `step` as floats in [0, 1], flipped/rotated when augmenting. */
+function realBatch(s: GanSettings, pixels: Uint8Array, n: number, step: number, cache: { epoch: number; order: number[] }): Float32Array {
+  const S = s.size
+  const per = S * S * 3
+  const B = s.batchSize
+  const out = new Float32Array(B * per)
+  const tmp = new Uint8Array(per)
+  const aug = streamFor(s.seed, 'augment', step)
+  for (let i = 0; i < B; i++) {
+    const k = step * B + i
+    const epoch = Math.floor(k / n)
+    if (cache.epoch !== epoch) {
+      cache.epoch = epoch
+      cache.order = epochOrder(s.seed, epoch, n)
+    }
+    const idx = cache.order[k % n]
+    let img = pixels.subarray(idx * per, (idx + 1) * per)
+    if (s.augment) {
+      const op = Math.floor(aug() * 8)
+      if (op) {
+        dihedral(img, tmp, S, op)
+        img = tmp
+      }
+    }
+    for (let j = 0; j < per; j++) out[i * per + j] = img[j] / 255
+  }
+  return out
+}
+
+/** Fixed latent vectors for the sample grids of a run (the same at every step, so grids show progress). */
+export function gridLatents(s: GanSettings, count: number): Float32Array {
+  return latentVectors(s.seed ^ 0x5eed, 0, count, s.latentDim)
+}
+
+export async function sampleGrid(generator: tf.LayersModel, s: GanSettings, count = 16): Promise<Buffer> {
+  const px = generatePixels(generator, gridLatents(s, count), s.latentDim)
+  return composeGrid(px, s.size, { minTile: 64 })
+}
+
+export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult> {
+  const s = options.settings
+  validateSettings(s)
+  const per = s.size * s.size * 3
+  if (options.pixels.length === 0 || options.pixels.length % per !== 0) throw new Error(`real cells must be n x ${s.size} x ${s.size} x 3`)
+  const nReal = options.pixels.length / per
+  const info = await initBackend(options.backend ?? 'auto')
+  const every = Math.max(1, options.checkpointEvery ?? 200)
+  const sampleEvery = Math.max(1, options.sampleEvery ?? every)
+  const gridCells = options.gridCells ?? 16
+  const key = ganCheckpointKey(s, options.pixels)
+
+  const G = buildGenerator(s)
+  const D = buildDiscriminator(s)
+  const optG = new FusedAdam(s.optimizer)
+  const optD = new FusedAdam(s.optimizer)
+  let step = 0
+  let history: GanHistoryEntry[] = []
+  const resumed = options.checkpointDir ? await readGanCheckpoint(options.checkpointDir) : undefined
+  if (resumed) {
+    if (resumed.state.key !== key) {
+      throw new Error(`the GAN checkpoint in ${options.checkpointDir} was made with other settings or cells; use another directory or remove it`)
+    }
+    const [g, d, gm, gv, dm, dv] = resumed.arrays
+    setFlatWeights(G, g)
+    setFlatWeights(D.model, d)
+    restoreMoments(optG, G, gm, gv, resumed.state.gOptStep)
+    restoreMoments(optD, D.model, dm, dv, resumed.state.dOptStep)
+    step = resumed.state.step
+    history = resumed.state.history
+  }
+  const resumedFromStep = step
+  const gVars = G.trainableWeights.map((w) => w.read() as tf.Variable)
+  const dVars = D.model.trainableWeights.map((w) => w.read() as tf.Variable)
+  const B = s.batchSize
+  const S = s.size
+  const realTarget = tf.tidy(() => tf.fill([B, 1], s.realLabel))
+  const fakeTarget = tf.tidy(() => tf.zeros([B, 1]))
+  const ones = tf.tidy(() => tf.ones([B, 1]))
+  const dTargets = tf.concat([realTarget, fakeTarget], 0)
+  const cache = { epoch: -1, order: [] as number[] }
+  let peakRss = process.memoryUsage().rss
+  let trainMs = 0
+  let trainSteps = 0
+  let sum = { dLoss: 0, gLoss: 0, dReal: 0, dFake: 0, n: 0 }
+  let last: GanLosses = { dLoss: NaN, gLoss: NaN, dReal: NaN, dFake: NaN }
+  let lastGrid: Buffer | null = null
+  const startedAt = Date.now()
+  const startStep = step
+  const task = options.task ?? 'gan'
+
+  const checkpoint = async () => {
+    const losses = sum.n ? { dLoss: sum.dLoss / sum.n, gLoss: sum.gLoss / sum.n, dReal: sum.dReal / sum.n, dFake: sum.dFake / sum.n } : last
+    if (sum.n) history.push({ step, ...losses })
+    sum = { dLoss: 0, gLoss: 0, dReal: 0, dFake: 0, n: 0 }
+    const gW = getFlatWeights(G)
+    if (options.checkpointDir) {
+      const gMom = momentsOf(optG, G)
+      const dMom = momentsOf(optD, D.model)
+      await writeGanCheckpoint(
+        options.checkpointDir,
+        { format: 'wbc-gan-checkpoint/1', key, settings: s, step, gOptStep: optG.step, dOptStep: optD.step, history },
+        [gW, getFlatWeights(D.model), gMom.m, gMom.v, dMom.m, dMom.v]
+      )
+    }
+    await options.onCheckpoint?.({ step, generatorWeights: gW, gridPng: lastGrid, losses })
+  }
+  const grid = async () => {
+    lastGrid = await sampleGrid(G, s, gridCells)
+    if (options.sampleDir) {
+      await mkdir(options.sampleDir, { recursive: true })
+      await writeFile(join(options.sampleDir, `grid-step-${String(step).padStart(7, '0')}.png`), lastGrid)
+    }
+  }
+
+  try {
+    while (step < options.steps) {
+      if (options.signal?.aborted) throw new GanTrainingAborted()
+      const t0 = performance.now()
+      const real = realBatch(s, options.pixels, nReal, step, cache)
+      const z = normals(streamFor(s.seed, 'z', step), 2 * B * s.latentDim)
+      const stats = tf.tidy(() => {
+        const x = tf.tensor4d(real, [B, S, S, 3])
+        const z1 = tf.tensor2d(z.subarray(0, B * s.latentDim), [B, s.latentDim])
+        const z2 = tf.tensor2d(z.subarray(B * s.latentDim), [B, s.latentDim])
+        let dOut: tf.Tensor | undefined
+        const dLoss = optD.minimize(
+          () => {
+            const fake = G.apply(z1, { training: true }) as tf.Tensor
+            const logits = D.logits.apply(tf.concat([x, fake], 0), { training: true }) as tf.Tensor
+            dOut = tf.keep(tf.sigmoid(logits))
+            return tf.losses.sigmoidCrossEntropy(dTargets, logits) as tf.Scalar
+          },
+          true,
+          dVars
+        )!
+        let gOut: tf.Tensor | undefined
+        const gLoss = optG.minimize(
+          () => {
+            const fake = G.apply(z2, { training: true }) as tf.Tensor
+            const logits = D.logits.apply(fake, { training: true }) as tf.Tensor
+            gOut = tf.keep(tf.sigmoid(logits))
+            return tf.losses.sigmoidCrossEntropy(ones, logits) as tf.Scalar
+          },
+          true,
+          gVars
+        )!
+        const p = dOut!.dataSync()
+        let dReal = 0
+        let dFake = 0
+        for (let i = 0; i < B; i++) {
+          dReal += p[i]
+          dFake += p[B + i]
+        }
+        tf.dispose([dOut!, gOut!])
+        return { dLoss: dLoss.dataSync()[0], gLoss: gLoss.dataSync()[0], dReal: dReal / B, dFake: dFake / B }
+      })
+      step++
+      trainMs += performance.now() - t0
+      trainSteps++
+      last = stats
+      sum.dLoss += stats.dLoss
+      sum.gLoss += stats.gLoss
+      sum.dReal += stats.dReal
+      sum.dFake += stats.dFake
+      sum.n++
+      if (!Number.isFinite(stats.dLoss) || !Number.isFinite(stats.gLoss)) throw new Error(`GAN training diverged at step ${step} (loss is not finite)`)
+      peakRss = Math.max(peakRss, process.memoryUsage().rss)
+      if (step % sampleEvery === 0 || step === options.steps) await grid()
+      if (step % every === 0 || step === options.steps) await checkpoint()
+      options.onProgress?.({
+        task,
+        done: step,
+        total: options.steps,
+        unit: 'steps',
+        etaSeconds: estimateEta(startedAt, step - startStep, options.steps - startStep),
+        metrics: { ...stats, secondsPerStep: trainMs / 1000 / trainSteps },
+        message: `step ${step}/${options.steps}`
+      })
+    }
+    if (lastGrid === null) await grid()
+    return {
+      step,
+      resumedFromStep,
+      history,
+      backend: info.name,
+      secondsPerStep: trainSteps ? trainMs / 1000 / trainSteps : 0,
+      peakRssMb: peakRss / 2 ** 20,
+      generatorWeights: getFlatWeights(G),
+      generatorParams: G.countParams(),
+      discriminatorParams: D.model.countParams(),
+      lastGridPng: lastGrid
+    }
+  } finally {
+    tf.dispose([realTarget, fakeTarget, ones, dTargets])
+    G.dispose()
+    D.model.dispose()
+    optG.dispose()
+    optD.dispose()
+  }
+}
