@@ -6,6 +6,7 @@ import {
   addComment, cellHistory, exportSlide, reclassifyCells, reopenSlide, ReviewError, reviewSettings, setReviewSettings, signSlide,
   slideComments, slideDifferential, slideGallery, slideHistory, undoLastReclassification
 } from '../review'
+import { getSlide } from '../store/slides'
 import type { Handlers } from './dispatch'
 import { ApiFailure } from './errors'
 import type { ApiContext } from './handlers'
@@ -38,7 +39,7 @@ export function reviewHandlers(ctx: Pick<ApiContext, 'db'>): Pick<Handlers, Revi
     'review.settings': ({ slideId, unidentifiedThreshold, targetCount, who }) =>
       refusals(() => {
         if (unidentifiedThreshold === undefined && targetCount === undefined) {
-          if (slideId !== null) slideGallery(db(), slideId) // not_found for an unknown slide
+          if (slideId !== null && !getSlide(db(), slideId)) throw new ApiFailure('not_found', `slide ${slideId} not found`)
           return reviewSettings(db(), slideId)
         }
         return setReviewSettings(db(), { slideId, unidentifiedThreshold, targetCount, who })

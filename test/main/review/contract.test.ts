@@ -45,6 +45,8 @@ describe('review contract', () => {
 
   it('runs a review through the contract, refusals as conflict / not_found', async () => {
     expect(await call('review.gallery', { slideId: 999 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await call('review.settings', { slideId: 999, who: 'Dr Lee' })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await call('review.settings', { slideId: f.slideId, who: 'Dr Lee' })).toMatchObject({ ok: true, value: { unidentifiedThreshold: 0.8, targetCount: 100 } })
     const g = await call<SlideGallery>('review.gallery', { slideId: f.slideId })
     // Of the first six planned cells only cell 3 (0.70) is under the threshold.
     expect(g.ok && g.value.groups.find((x) => x.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([f.ids[3]])
