@@ -1,0 +1,197 @@
+// `wbc gan train|generate|report|export|ls`: synthetic cells from the command line.
+// Training runs in the foreground with a progress bar; for hours-long runs
+// start it under nohup: it checkpoints every N steps and the same command
+// resumes it after a kill (even kill -9).
+import { join, resolve } from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import { GAN_PRESETS, isGanPreset, type GanPreset } from '../../main/synthetic/dcgan'
+import { PBC_ATTRIBUTION, trainGenerator } from '../../main/synthetic/generators'
+import { generateCells } from '../../main/synthetic/generate'
+import { exportSyntheticDataset } from '../../main/synthetic/export'
+import { formatQualityReport, runQualityReport } from '../../main/synthetic/quality'
+import { checkpointGrid, getGenerator, getGeneratorByName, latestCheckpoint, listGenerators, countSyntheticImages, type Db, type GeneratorRow } from '../../main/store'
+import type { CliCommand } from '../context'
+
+function findGenerator(db: Db, ref: string): GeneratorRow {
+  const g = /^\d+$/.test(ref) ? getGenerator(db, Number(ref)) : getGeneratorByName(db, ref)
+  if (!g) throw new Error(`no generator ${ref} (wbc gan ls lists them)`)
+  return g
+}
+
+const int = (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`)
+  return n
+}
+
+export const ganCommand: CliCommand = (cli) => {
+  const gan = cli.group('gan', 'synthetic cells: train a DCGAN per class, generate, check quality, export')
+
+  gan
+    .command('train')
+    .description('train (or resume) a DCGAN for one class on real cells')
+    .requiredOption('--class <class>', 'cell class, e.g. basophil')
+    .requiredOption('--real <path>', 'class-folder tree of real cells (e.g. ../shared/datasets/pbc-wbc), or "store" for the labelled images in the database')
+    .option('--name <name>', 'generator name (default <class>-<preset>); an unfinished one of this name is resumed')
+    .option('--preset <preset>', `${GAN_PRESETS.join(' | ')}`, 'cpu')
+    .option('--steps <n>', 'train until this many steps are done', int, 5000)
+    .option('--size <px>', 'override the preset image size', int)
+    .option('--batch <n>', 'override the preset batch size', int)
+    .option('--lr <rate>', 'override the preset learning rate', Number)
+    .option('--max-real <n>', 'use at most this many real cells (seeded sample)', int)
+    .option('--dataset <id>', 'with --real store: only this dataset', int)
+    .option('--checkpoint-dir <dir>', 'training state for resume (default .cache/gan/<name>)')
+    .option('--checkpoint-every <n>', 'steps between checkpoints', int, 200)
+    .option('--sample-every <n>', 'steps between sample grids (default: checkpoint-every)', int)
+    .option('--sample-dir <dir>', 'where sample grid PNGs go (default <checkpoint-dir>/samples)')
+    .option('--attribution <text>', 'licence / attribution of the training data (default: PBC CC BY 4.0 for pbc folders)')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: {
+      class: string; real: string; name?: string; preset: string; steps: number; size?: number; batch?: number; lr?: number; maxReal?: number; dataset?: number
+      checkpointDir?: string; checkpointEvery: number; sampleEvery?: number; sampleDir?: string; attribution?: string; json?: boolean
+    }) => {
+      if (!isGanPreset(o.preset)) throw new Error(`unknown preset ${o.preset} (${GAN_PRESETS.join(', ')})`)
+      const preset: GanPreset = o.preset
+      const db = cli.openDb()
+      const name = o.name ?? `${o.class}-${preset}`
+      const ckDir = resolve(o.checkpointDir ?? join('.cache', 'gan', name))
+      const overrides = o.size || o.batch || o.lr ? { ...(o.size ? { size: o.size } : {}), ...(o.batch ? { batchSize: o.batch } : {}), ...(o.lr ? { optimizer: { learningRate: o.lr } } : {}) } : undefined
+      const real = o.real === 'store' ? { db, datasetId: o.dataset } : { folder: resolve(o.real) }
+      const attribution = o.attribution ?? (/pbc/i.test(o.real) ? PBC_ATTRIBUTION : '')
+      const ac = new AbortController()
+      const stop = () => ac.abort()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      const bar = cli.progress()
+      try {
+        const r = await trainGenerator(db, {
+          name,
+          class: o.class,
+          preset,
+          settings: overrides,
+          real,
+          maxReal: o.maxReal,
+          steps: o.steps,
+          checkpointDir: ckDir,
+          checkpointEvery: o.checkpointEvery,
+          sampleEvery: o.sampleEvery,
+          sampleDir: resolve(o.sampleDir ?? join(ckDir, 'samples')),
+          trainingData: o.real === 'store' ? undefined : `${o.real} (${o.class})`,
+          attribution,
+          signal: ac.signal,
+          onProgress: bar.update
+        })
+        bar.stop()
+        const summary = {
+          generator: { id: r.generator.id, name: r.generator.name, class: r.generator.class, preset: r.generator.preset, status: r.generator.status, steps: r.generator.steps },
+          resumedFromStep: r.train.resumedFromStep,
+          realCells: r.realCells,
+          backend: r.train.backend,
+          secondsPerStep: r.train.secondsPerStep,
+          peakRssMb: Math.round(r.train.peakRssMb),
+          generatorParams: r.train.generatorParams,
+          discriminatorParams: r.train.discriminatorParams,
+          last: r.train.history.at(-1) ?? null,
+          checkpointDir: ckDir
+        }
+        if (o.json) cli.json(summary)
+        else
+          cli.out(
+            `${summary.generator.name}: ${summary.generator.status} at step ${summary.generator.steps} (resumed from ${summary.resumedFromStep}), ` +
+              `${summary.realCells} real cells, ${summary.backend}, ${summary.secondsPerStep.toFixed(3)} s/step, peak RSS ${summary.peakRssMb} MB` +
+              (summary.last ? `\n  D loss ${summary.last.dLoss.toFixed(3)}, G loss ${summary.last.gLoss.toFixed(3)}, D(real) ${summary.last.dReal.toFixed(2)}, D(generated) ${summary.last.dFake.toFixed(2)}` : '')
+          )
+      } finally {
+        bar.stop()
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+      }
+    })
+
+  gan
+    .command('generate')
+    .description('generate cells from a generator\'s checkpoint and store them as synthetic images')
+    .argument('<generator>', 'generator name or id')
+    .option('-n, --count <n>', 'cells to generate', int, 100)
+    .option('--seed <n>', 'seed of the draw (same seed, same cells)', int, 1)
+    .option('--from <i>', 'first draw index (extend an earlier draw)', int, 0)
+    .option('--checkpoint <id>', 'checkpoint id (default: the latest)', int)
+    .option('--json', 'print as JSON')
+    .action(async (ref: string, o: { count: number; seed: number; from: number; checkpoint?: number; json?: boolean }) => {
+      const db = cli.openDb()
+      const g = findGenerator(db, ref)
+      const bar = cli.progress()
+      const r = await generateCells(db, { generatorId: g.id, checkpointId: o.checkpoint, count: o.count, seed: o.seed, from: o.from, onProgress: bar.update })
+      bar.stop()
+      if (o.json) cli.json({ ...r, ids: undefined, count: r.ids.length })
+      else cli.out(`${g.name}: ${r.ids.length} ${g.class} cells from step ${r.checkpoint.step}, seed ${r.seed} (${r.created} new); ${countSyntheticImages(db, g.id)} stored in all`)
+    })
+
+  gan
+    .command('ls')
+    .description('list generators')
+    .option('--json', 'print as JSON')
+    .action((o: { json?: boolean }) => {
+      const db = cli.openDb()
+      const rows = listGenerators(db).map((g) => ({ id: g.id, name: g.name, class: g.class, preset: g.preset, status: g.status, steps: g.steps, targetSteps: g.targetSteps, cells: countSyntheticImages(db, g.id), metrics: JSON.parse(g.metricsJson) }))
+      if (o.json) return cli.json(rows)
+      if (!rows.length) return cli.out('no generators')
+      for (const r of rows) cli.out(`${r.id}  ${r.name}  ${r.class}  ${r.preset}  ${r.status}  ${r.steps}/${r.targetSteps} steps  ${r.cells} cells`)
+    })
+
+  gan
+    .command('grid')
+    .description('write the sample grid of a generator\'s latest checkpoint to a PNG file')
+    .argument('<generator>', 'generator name or id')
+    .argument('<file>', 'output PNG')
+    .action(async (ref: string, file: string) => {
+      const db = cli.openDb()
+      const g = findGenerator(db, ref)
+      const ck = latestCheckpoint(db, g.id)
+      const png = ck && checkpointGrid(db, ck.id)
+      if (!png) throw new Error(`${g.name} has no sample grid yet`)
+      await writeFile(file, png)
+      cli.out(`${file}: ${g.name} at step ${ck!.step}`)
+    })
+
+  gan
+    .command('report')
+    .description('quality report: baseline W-Net on generated cells, W-Net trained on generated tested on real, cosine similarities, Fréchet distance')
+    .argument('<generators...>', 'generator names or ids (one per class; the train-on-generated check uses their classes)')
+    .requiredOption('--real <path>', 'class-folder tree of real cells to compare with (not the cells the GANs learnt from, ideally)')
+    .requiredOption('--model <path>', 'the baseline W-Net: a tfjs model directory or model.json')
+    .option('--per-class <n>', 'real and generated cells per class', int, 100)
+    .option('--epochs <n>', 'epochs of the W-Net trained on generated cells', int, 5)
+    .option('--seed <n>', 'sampling seed', int, 1)
+    .option('--json', 'print as JSON')
+    .action(async (refs: string[], o: { real: string; model: string; perClass: number; epochs: number; seed: number; json?: boolean }) => {
+      const db = cli.openDb()
+      const gens = refs.map((r) => findGenerator(db, r))
+      const bar = cli.progress()
+      const r = await runQualityReport(db, {
+        generatorIds: gens.map((g) => g.id),
+        real: { folder: resolve(o.real) },
+        modelPath: resolve(o.model),
+        perClass: o.perClass,
+        epochs: o.epochs,
+        seed: o.seed,
+        onProgress: bar.update
+      })
+      bar.stop()
+      if (o.json) cli.json(r)
+      else cli.out(formatQualityReport(r))
+    })
+
+  gan
+    .command('export')
+    .description('export generated cells as a dataset: class folders, labels.csv and a dataset card')
+    .argument('<generators...>', 'generator names or ids')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--report <id>', 'quality report to put in the card (default: the latest covering them)', int)
+    .action(async (refs: string[], o: { out: string; report?: number }) => {
+      const db = cli.openDb()
+      const gens = refs.map((r) => findGenerator(db, r))
+      const r = await exportSyntheticDataset(db, { generatorIds: gens.map((g) => g.id), outDir: resolve(o.out), reportId: o.report })
+      cli.out(`${r.outDir}: ${r.files} cells (${Object.entries(r.perClass).map(([c, n]) => `${c} ${n}`).join(', ')}), labels.csv, CARD.md`)
+    })
+}

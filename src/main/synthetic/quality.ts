@@ -1,0 +1,306 @@
+// Quality report for generated cells, per class, as the W-Net paper checks
+// them, plus one: (1) the baseline W-Net's accuracy on generated cells (paper:
+// 100%); (2) a W-Net trained on generated cells only and tested on real ones
+// (paper: 95%); (3) mean cosine similarity real-vs-real against
+// real-vs-generated (paper's Table 8, on pixels; also on features); (4) the
+// Fréchet distance between real and generated cells on the baseline model's
+// penultimate-layer features, next to the same distance between two halves of
+// the real sample (the floor the generated cells are judged against); and (5)
+// the sample grid. Stored with the generators, printed by the CLI.
+import * as tf from '@tensorflow/tfjs'
+import { initBackend } from '../ml/backend.js'
+import { fillBatch } from '../ml/data.js'
+import { loadModelDirectory } from '../ml/io.js'
+import { specFor } from '../ml/architectures/index.js'
+import { train, modelFromWeights } from '../ml/train.js'
+import { WBC_CLASSES } from '../../shared/cells.js'
+import { estimateEta, type ProgressListener } from '../../shared/progress.js'
+import { frechetDistanceOfSets, meanCosineSimilarity, reportFromConfusion, type ClassificationReport } from '../stats/index.js'
+import { getGenerator, latestCheckpoint, listSyntheticImages, saveSyntheticReport, type Db, type GeneratorRow } from '../store/index.js'
+import { generatedCells, realCellsOfClass, type CellPixels, type RealSource } from './cells.js'
+import { generateCells, settingsOf } from './generate.js'
+import { composeGrid } from './grid.js'
+
+export interface QualityOptions {
+  generatorIds: number[]
+  real: RealSource
+  /** The baseline W-Net: a tfjs model directory / model.json ... */
+  modelPath?: string
+  /** ... or a loaded model (tests), named by modelName. */
+  model?: tf.LayersModel
+  modelName?: string
+  /** The baseline model's output classes, in order (default: the five WBC classes). */
+  classes?: readonly string[]
+  /** Real and generated cells per class (default 100). Missing generated cells are generated (seed = `seed`). */
+  perClass?: number
+  /** Epochs of the W-Net trained on generated cells (default 5; 0 skips the check). */
+  epochs?: number
+  seed?: number
+  /** Worker threads for that training (default 0: in this thread). */
+  workers?: number
+  signal?: AbortSignal
+  onProgress?: ProgressListener
+}
+
+export interface SimilarityPair {
+  realReal: number
+  realGenerated: number
+  /** realReal - realGenerated: how much less alike generated cells are to real ones than real ones to each other. */
+  gap: number
+}
+
+export interface QualityClassResult {
+  class: string
+  generator: { id: number; name: string; step: number; checkpointId: number }
+  realCells: number
+  generatedCells: number
+  baseline: {
+    /** Share of generated cells the baseline model calls this class (paper: 100%). */
+    accuracyOnGenerated: number
+    /** The same on the real sample, for comparison. */
+    accuracyOnReal: number
+    /** What the baseline model called the generated cells. */
+    generatedCalledAs: Record<string, number>
+  }
+  cosine: { pixels: SimilarityPair; features: SimilarityPair }
+  frechet: {
+    /** Between half the real sample and as many generated cells. */
+    realVsGenerated: number
+    /** Between the two halves of the real sample: what "as close as real" looks like at this sample size. */
+    realVsReal: number
+    cellsPerSet: number
+    features: number
+  }
+}
+
+export interface TrainedOnGenerated {
+  classes: string[]
+  epochs: number
+  trainCells: number
+  testCells: number
+  accuracy: number
+  perClass: { class: string; recall: number; precision: number; f1: number; n: number }[]
+  confusion: number[][]
+}
+
+export interface QualityReport {
+  id?: number
+  model: string
+  inputSize: number
+  perClass: number
+  seed: number
+  classes: string[]
+  results: QualityClassResult[]
+  /** Null when skipped (one class only, or epochs 0); `skipped` says why. */
+  trainedOnGenerated: TrainedOnGenerated | null
+  skipped?: string
+  backend: string
+  seconds: number
+}
+
+/** The model's penultimate-layer output (input of its last layer). */
+function featureModel(model: tf.LayersModel): tf.LayersModel {
+  const last = model.layers[model.layers.length - 1]
+  const input = last.input as tf.SymbolicTensor
+  return tf.model({ inputs: model.inputs, outputs: input })
+}
+
+function predictBatches(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[] {
+  const S = cells.size
+  const per = S * S * 3
+  const rows: Float32Array[] = []
+  const buf = new Float32Array(batch * per)
+  for (let start = 0; start < cells.count; start += batch) {
+    const idx = Array.from({ length: Math.min(batch, cells.count - start) }, (_, k) => start + k)
+    fillBatch(cells.pixels, S, idx, buf)
+    const out = tf.tidy(() => {
+      const y = model.predict(tf.tensor4d(buf.subarray(0, idx.length * per), [idx.length, S, S, 3])) as tf.Tensor
+      return { data: y.dataSync() as Float32Array, width: y.shape[1] as number }
+    })
+    for (let k = 0; k < idx.length; k++) rows.push(out.data.slice(k * out.width, (k + 1) * out.width))
+  }
+  return rows
+}
+
+const argmax = (v: Float32Array) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0)
+
+function pixelRows(cells: CellPixels): Float32Array[] {
+  const per = cells.size * cells.size * 3
+  return Array.from({ length: cells.count }, (_, i) => Float32Array.from(cells.pixels.subarray(i * per, (i + 1) * per), (v) => v / 255))
+}
+
+function pair(realReal: number, realGenerated: number): SimilarityPair {
+  return { realReal, realGenerated, gap: realReal - realGenerated }
+}
+
+function concatCells(parts: CellPixels[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.pixels.length, 0))
+  let off = 0
+  for (const p of parts) {
+    out.set(p.pixels, off)
+    off += p.pixels.length
+  }
+  return out
+}
+
+export async function runQualityReport(db: Db, o: QualityOptions): Promise<QualityReport> {
+  const started = Date.now()
+  const info = await initBackend()
+  const perClass = o.perClass ?? 100
+  const seed = o.seed ?? 1
+  const epochs = o.epochs ?? 5
+  const classes = [...(o.classes ?? WBC_CLASSES)]
+  const gens: GeneratorRow[] = o.generatorIds.map((id) => {
+    const g = getGenerator(db, id)
+    if (!g) throw new Error(`generator ${id} not found`)
+    if (!classes.includes(g.class)) throw new Error(`generator ${g.name} makes ${g.class}, which the model does not know`)
+    return g
+  })
+  if (new Set(gens.map((g) => g.class)).size !== gens.length) throw new Error('give one generator per class')
+  if (!o.model && !o.modelPath) throw new Error('a baseline model is needed (modelPath)')
+  const model = o.model ?? (await loadModelDirectory(o.modelPath!))
+  const modelName = o.modelName ?? o.modelPath ?? 'model'
+  const S = model.inputs[0].shape[1] as number
+  const features = featureModel(model)
+  const totalSteps = gens.length + (epochs > 0 && gens.length > 1 ? 1 : 0)
+  let done = 0
+  const progress = (message: string) =>
+    o.onProgress?.({ task: 'gan-report', done, total: totalSteps, unit: 'checks', etaSeconds: estimateEta(started, done, totalSteps), message })
+  const results: QualityClassResult[] = []
+  const grids: { generatorId: number; checkpointId: number; class: string; gridPng: Buffer }[] = []
+  const reals: CellPixels[] = []
+  const generated: CellPixels[] = []
+  try {
+    for (const g of gens) {
+      if (o.signal?.aborted) throw Object.assign(new Error('quality report cancelled'), { name: 'AbortError' })
+      progress(`${g.class}: cells`)
+      const ck = latestCheckpoint(db, g.id)
+      if (!ck) throw new Error(`generator ${g.name} has no checkpoint yet`)
+      const have = listSyntheticImages(db, { generatorId: g.id, checkpointId: ck.id }).length
+      if (have < perClass) await generateCells(db, { generatorId: g.id, checkpointId: ck.id, count: perClass, seed })
+      const gen = await generatedCells(db, g.id, S, { checkpointId: ck.id, limit: perClass, seed })
+      const real = await realCellsOfClass(o.real, g.class, S, { limit: perClass, seed })
+      reals.push(real)
+      generated.push(gen)
+      const c = classes.indexOf(g.class)
+      const genScores = predictBatches(model, gen)
+      const realScores = predictBatches(model, real)
+      const calledAs: Record<string, number> = Object.fromEntries(classes.map((k) => [k, 0]))
+      for (const row of genScores) calledAs[classes[argmax(row)]]++
+      const realRight = realScores.filter((r) => argmax(r) === c).length
+      const fReal = predictBatches(features, real)
+      const fGen = predictBatches(features, gen)
+      const pReal = pixelRows(real)
+      const pGen = pixelRows(gen)
+      const half = Math.floor(Math.min(real.count / 2, gen.count))
+      results.push({
+        class: g.class,
+        generator: { id: g.id, name: g.name, step: ck.step, checkpointId: ck.id },
+        realCells: real.count,
+        generatedCells: gen.count,
+        baseline: { accuracyOnGenerated: calledAs[g.class] / gen.count, accuracyOnReal: realRight / real.count, generatedCalledAs: calledAs },
+        cosine: {
+          pixels: pair(meanCosineSimilarity(pReal), meanCosineSimilarity(pReal, pGen)),
+          features: pair(meanCosineSimilarity(fReal), meanCosineSimilarity(fReal, fGen))
+        },
+        frechet: {
+          realVsGenerated: frechetDistanceOfSets(fReal.slice(0, half), fGen.slice(0, half)),
+          realVsReal: frechetDistanceOfSets(fReal.slice(0, half), fReal.slice(half, 2 * half)),
+          cellsPerSet: half,
+          features: fReal[0]?.length ?? 0
+        }
+      })
+      const sample = await generatedCells(db, g.id, settingsOf(g).size, { checkpointId: ck.id, limit: 16, seed })
+      grids.push({ generatorId: g.id, checkpointId: ck.id, class: g.class, gridPng: await composeGrid(sample.pixels, sample.size, { minTile: 64 }) })
+      done++
+    }
+
+    let trainedOnGenerated: TrainedOnGenerated | null = null
+    let skipped: string | undefined
+    if (epochs <= 0) skipped = 'epochs 0: the W-Net trained on generated cells was not run'
+    else if (gens.length < 2) skipped = 'one class only: a classifier trained on generated cells needs at least two classes'
+    else {
+      progress('W-Net on generated cells')
+      // Classes in the baseline's order, limited to those with a generator.
+      const order = classes.filter((k) => gens.some((g) => g.class === k))
+      const byClass = (k: string) => gens.findIndex((g) => g.class === k)
+      const trainParts = order.map((k) => generated[byClass(k)])
+      const testParts = order.map((k) => reals[byClass(k)])
+      const labels = Int32Array.from(trainParts.flatMap((p, li) => new Array<number>(p.count).fill(li)))
+      const spec = specFor('wnet', { inputSize: S, numClasses: order.length, seed })
+      const trained = await train({
+        spec,
+        cells: { pixels: concatCells(trainParts), labels, size: S, classes: order },
+        trainIndices: Array.from(labels.keys()),
+        epochs,
+        seed,
+        workers: o.workers ?? 0,
+        signal: o.signal,
+        task: 'gan-report'
+      })
+      const net = modelFromWeights(spec, trained.weights)
+      try {
+        const confusion = order.map(() => new Array<number>(order.length).fill(0))
+        testParts.forEach((part, li) => {
+          for (const row of predictBatches(net, part)) confusion[li][argmax(row)]++
+        })
+        const rep: ClassificationReport = reportFromConfusion(confusion, order)
+        trainedOnGenerated = {
+          classes: order,
+          epochs,
+          trainCells: labels.length,
+          testCells: testParts.reduce((n, p) => n + p.count, 0),
+          accuracy: rep.accuracy,
+          perClass: rep.perClass.map((m) => ({ class: m.label, recall: m.recall, precision: m.precision, f1: m.f1, n: m.support })),
+          confusion: rep.confusion
+        }
+      } finally {
+        net.dispose()
+      }
+      done++
+    }
+    const report: QualityReport = {
+      model: modelName,
+      inputSize: S,
+      perClass,
+      seed,
+      classes,
+      results,
+      trainedOnGenerated,
+      ...(skipped ? { skipped } : {}),
+      backend: info.name,
+      seconds: (Date.now() - started) / 1000
+    }
+    report.id = saveSyntheticReport(db, { model: modelName, settings: { perClass, seed, epochs }, report, generators: grids })
+    progress('done')
+    return report
+  } finally {
+    // The feature model shares its layers (and weights) with the model.
+    if (!o.model) model.dispose()
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`
+
+/** The report as the CLI prints it. */
+export function formatQualityReport(r: QualityReport): string {
+  const lines = [`Quality report${r.id ? ` #${r.id}` : ''}: baseline ${r.model} (${r.inputSize} px), ${r.perClass} cells per class, seed ${r.seed}, ${r.backend}`]
+  lines.push('')
+  lines.push('class        step  W-Net on gen  (on real)  cos px real/real  real/gen  gap     cos feat gap  FD real/gen  FD real/real')
+  for (const c of r.results) {
+    lines.push(
+      `${c.class.padEnd(12)} ${String(c.generator.step).padStart(5)}  ${pct(c.baseline.accuracyOnGenerated).padStart(12)}  ${pct(c.baseline.accuracyOnReal).padStart(9)}  ` +
+        `${c.cosine.pixels.realReal.toFixed(3).padStart(16)}  ${c.cosine.pixels.realGenerated.toFixed(3).padStart(8)}  ${c.cosine.pixels.gap.toFixed(3).padStart(6)}  ` +
+        `${c.cosine.features.gap.toFixed(3).padStart(12)}  ${c.frechet.realVsGenerated.toFixed(2).padStart(11)}  ${c.frechet.realVsReal.toFixed(2).padStart(12)}`
+    )
+  }
+  lines.push('')
+  const t = r.trainedOnGenerated
+  if (t) {
+    lines.push(`W-Net trained on generated cells (${t.trainCells} cells, ${t.epochs} epochs), tested on ${t.testCells} real cells: accuracy ${pct(t.accuracy)}`)
+    for (const m of t.perClass) lines.push(`  ${m.class.padEnd(12)} recall ${pct(m.recall).padStart(6)}  precision ${pct(m.precision).padStart(6)}  n ${m.n}`)
+  } else lines.push(`W-Net trained on generated cells: skipped (${r.skipped})`)
+  lines.push(`(${r.seconds.toFixed(1)} s)`)
+  return lines.join('\n')
+}
+
