@@ -199,13 +199,25 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import'] as const
+export const JOB_KINDS = ['import', 'classify'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
 /** What each kind of job hands back when it succeeds. Add a row per kind (train: TrainingRun ...). */
 export interface JobResults {
   import: ImportReport
+  classify: ClassifyReport
+}
+
+/** What classifying a slide stored: one prediction per cell by one model. */
+export interface ClassifyReport {
+  slideId: number
+  model: { id: number; name: string }
+  /** Cells that got a prediction. */
+  classified: number
+  /** Of those, how many the model's call puts under the slide's Unidentified threshold or flags as out of distribution. */
+  unidentified: number
+  seconds: number
 }
 
 export interface JobSnapshot<K extends JobKind = JobKind> {
@@ -304,6 +316,15 @@ export const api = {
     input: z.strictObject({ jobId: JobId }),
     output: returns<{ cancelled: boolean }>(),
     doc: 'Ask a running job to stop; it ends in the cancelled state.'
+  },
+  'slides.classify': {
+    input: z.strictObject({
+      slideId: Id,
+      /** A stored model; default: the default model (the shipped one on first use). */
+      modelId: Id.optional()
+    }),
+    output: returns<{ jobId: string }>(),
+    doc: "Start classifying a slide's cells with a model (default: the default model); progress and the report arrive as job events."
   },
   'review.gallery': {
     input: z.strictObject({ slideId: Id, order: z.enum(['ascending', 'descending']).default('ascending') }),

@@ -6,6 +6,9 @@ import { existsSync } from 'node:fs'
 import { isAbsolute } from 'node:path'
 import type { CellSummary, SlideSummary } from '../../shared/api'
 import { currentLabel, datasetImages, getImage, getOriginalBytes, labelCounts, listDatasets, listImages, listSlides, type Db, type ImageRow } from '../store'
+import { getModel } from '../store/models'
+import { latestPredictionsOfSlide } from '../store/review'
+import { getSlide } from '../store/slides'
 import type { Handlers } from './dispatch'
 import type { EventBus } from './events'
 import type { JobRunner } from './jobs'
@@ -53,11 +56,18 @@ export function createHandlers(ctx: ApiContext): Handlers {
           source: s.source,
           status: s.status,
           cellCount: s.imageCount,
-          // Predictions arrive with the ml core; until a slide is classified it has no model.
-          model: null,
+          model: slideModel(ctx.db, s.id),
           createdAt: s.createdAt
         })
       ),
+    'slides.classify': ({ slideId, modelId }) => {
+      const slide = getSlide(ctx.db, slideId)
+      if (!slide) throw notFound(`slide ${slideId}`)
+      if (slide.status === 'signed') throw new ApiFailure('conflict', `slide ${slide.sampleId} is signed: reopen it before classifying it again`)
+      if (modelId !== undefined && !getModel(ctx.db, modelId)) throw notFound(`model ${modelId}`)
+      const job = ctx.jobs.start('classify', slide.sampleId, { slideId, ...(modelId !== undefined ? { modelId } : {}) })
+      return { jobId: job.id }
+    },
     'cells.list': ({ slideId, datasetId, offset, limit }) => {
       if (slideId !== undefined) {
         const slide = listSlides(ctx.db).find((s) => s.id === slideId)
@@ -99,6 +109,16 @@ export function createHandlers(ctx: ApiContext): Handlers {
     },
     ...reviewHandlers(ctx)
   }
+}
+
+/** The model most of the slide's cells carry their latest prediction from (null before any classification). */
+function slideModel(db: Db, slideId: number): SlideSummary['model'] {
+  const perModel = new Map<number, number>()
+  for (const p of latestPredictionsOfSlide(db, slideId).values()) perModel.set(p.modelId, (perModel.get(p.modelId) ?? 0) + 1)
+  let best: number | null = null
+  for (const [id, n] of perModel) if (best === null || n > perModel.get(best)!) best = id
+  if (best === null) return null
+  return { id: best, name: getModel(db, best)?.name ?? `model ${best}` }
 }
 
 function cellSummary(db: Db, image: ImageRow): CellSummary {

@@ -5,6 +5,7 @@ import type { Progress } from '../../shared/progress'
 /** What each kind of job is started with. Add a row per kind. */
 export interface JobParams {
   import: { path: string; dataset?: string | null; keepUnknownClasses: boolean }
+  classify: { slideId: number; modelId?: number }
 }
 
 export interface WorkerData<K extends JobKind = JobKind> {

@@ -4,12 +4,13 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { JobKind, JobResults } from '../../shared/api'
 import { toApiError } from './errors'
 import type { JobParams, ParentMessage, TaskContext, WorkerData, WorkerMessage } from './job-protocol'
+import { runClassifyTask } from './tasks/classify'
 import { runImportTask } from './tasks/import'
 
 /** A task returns its result, and whether it stopped early because it was cancelled. */
 export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
-const TASKS: Tasks = { import: runImportTask }
+const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask }
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')

@@ -18,10 +18,10 @@ function setup(opts: { cancelGraceMs?: number } = {}) {
   events.subscribe((e) => seen.push(e))
   runner = createJobRunner({ events, dbPath: ':memory:', workerUrl, progressIntervalMs: 1000, ...opts })
   const finished = (id: string) =>
-    new Promise<JobSnapshot>((resolve) => {
+    new Promise<JobSnapshot<'import'>>((resolve) => {
       const check = () => {
         const f = seen.find((e) => e.name === 'job.finished' && e.payload.id === id)
-        if (f) resolve(f.payload as JobSnapshot)
+        if (f) resolve(f.payload as JobSnapshot<'import'>)
         else setTimeout(check, 20)
       }
       check()
@@ -41,7 +41,7 @@ describe('job runner', () => {
     // 50 updates within one interval: the first goes out at once, the latest is flushed before the end.
     expect(progress.length).toBeLessThanOrEqual(3)
     expect(progress.at(-1)?.payload).toMatchObject({ jobId: job.id, progress: { done: 50, total: 50 } })
-    expect(runner.get(job.id)?.result?.root).toBe('x')
+    expect((runner.get(job.id) as JobSnapshot<'import'> | undefined)?.result?.root).toBe('x')
     expect(runner.list()[0]?.result).toBeNull()
   })
 
