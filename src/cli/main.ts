@@ -10,6 +10,13 @@ import { exportDatasetCommand } from './commands/export-dataset'
 import { benchImportCommand } from './commands/bench-import'
 import { serveCommand } from './commands/serve'
 import { slideCommand } from './commands/slide'
+import { trainCommand } from './commands/train'
+import { crossvalCommand } from './commands/crossval'
+import { finetuneCommand } from './commands/finetune'
+import { classifyCommand } from './commands/classify'
+import { runsCommand } from './commands/runs'
+import { modelCommand } from './commands/model'
+import { evaluateCommand } from './commands/evaluate'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -17,7 +24,14 @@ const COMMANDS: CliCommand[] = [
   exportDatasetCommand,
   benchImportCommand,
   serveCommand,
-  slideCommand
+  slideCommand,
+  trainCommand,
+  crossvalCommand,
+  finetuneCommand,
+  classifyCommand,
+  runsCommand,
+  modelCommand,
+  evaluateCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

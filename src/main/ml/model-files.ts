@@ -1,14 +1,16 @@
-// Models in TensorFlow.js's standard format without tfjs-node: a tf.LayersModel
-// to and from in-memory artifacts (topology, weight manifest, weight bytes),
-// 8-bit / 16-bit weight quantisation as tfjs-converter writes it (tfjs
-// dequantises on load), and model.json + .bin folders on disk, so an exported
-// model loads in any tfjs tool and any tfjs model with our metadata loads here.
-import { mkdir, readFile, writeFile, stat } from 'node:fs/promises'
+// Models as the store keeps them: tfjs artifacts (topology, weight manifest,
+// weight bytes as stored, quantised or not) plus the workstation's metadata
+// (architecture, input size, class order, preprocessing). Serialising,
+// quantising and writing folders go through the runtime's io.ts; reading a
+// folder here keeps quantised weights quantised (the database stores them as
+// shipped) and infers metadata a foreign model lacks.
+import { readFile, stat } from 'node:fs/promises'
 import { dirname, join, basename } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { WeightSpec } from '../store/models.js'
 import { WBC_CLASSES } from '../../shared/cells.js'
 import { WNET_RECIPE } from '../imaging/decode.js'
+import { modelToMemory, quantizeWeights, saveModelDirectory, type MemoryModel, type Quantization as IoQuantization } from './io.js'
 
 /** What the workstation needs to know about a model beyond its topology (kept in model.json's userDefinedMetadata.wbc). */
 export interface ModelMeta {
@@ -27,96 +29,18 @@ export interface ModelArtifactsBytes {
   meta: ModelMeta
 }
 
-export type Quantization = 'float32' | 'float16' | 'uint8' | 'uint16'
+/** Weight storage of a model: float32, or quantised as tfjs-converter writes it (see io.ts). */
+export type Quantization = 'float32' | Exclude<IoQuantization, 'none'>
 
-/** Serialises a model's topology and weights (float32, or quantised). */
+/** Serialises a model's topology and weights (float32, or quantised) with the runtime's io.ts. */
 export async function modelToArtifacts(model: tf.LayersModel, meta: ModelMeta, quantization: Quantization = 'float32'): Promise<ModelArtifactsBytes> {
-  let saved: tf.io.ModelArtifacts | undefined
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-    })
-  )
-  if (!saved || !saved.weightSpecs || !saved.weightData) throw new Error('model could not be serialised')
-  const data = tf.io.concatenateArrayBuffers(saved.weightData as ArrayBuffer | ArrayBuffer[])
-  const specs = saved.weightSpecs as WeightSpec[]
-  const quantised = quantization === 'float32' ? { specs, bytes: new Uint8Array(data) } : quantize(specs, new Uint8Array(data), quantization)
-  return { topology: saved.modelTopology, weightSpecs: quantised.specs, weights: quantised.bytes, meta }
-}
-
-/**
- * Quantises float32 weights as tfjs-converter does: uint8/uint16 affine per
- * weight tensor (value = q * scale + min), or float16. Non-float weights are copied.
- */
-export function quantize(specs: readonly WeightSpec[], data: Uint8Array, to: Exclude<Quantization, 'float32'>): { specs: WeightSpec[]; bytes: Uint8Array } {
-  const parts: Uint8Array[] = []
-  const out: WeightSpec[] = []
-  let offset = 0
-  for (const s of specs) {
-    const n = s.shape.reduce((a, b) => a * b, 1)
-    if (s.quantization) throw new Error(`weight ${s.name} is already quantised`)
-    const bytesPer = s.dtype === 'float32' || s.dtype === 'int32' ? 4 : s.dtype === 'bool' ? 1 : 0
-    if (!bytesPer) throw new Error(`cannot quantise weight ${s.name} of dtype ${s.dtype}`)
-    const raw = data.slice(offset, offset + n * bytesPer)
-    offset += n * bytesPer
-    if (s.dtype !== 'float32') {
-      parts.push(raw)
-      out.push({ ...s })
-      continue
-    }
-    const values = new Float32Array(raw.buffer, raw.byteOffset, n)
-    if (to === 'float16') {
-      const q = new Uint16Array(n)
-      for (let i = 0; i < n; i++) q[i] = toHalf(values[i])
-      parts.push(new Uint8Array(q.buffer))
-      out.push({ ...s, quantization: { dtype: 'float16' } })
-      continue
-    }
-    let min = Infinity
-    let max = -Infinity
-    for (let i = 0; i < n; i++) {
-      if (values[i] < min) min = values[i]
-      if (values[i] > max) max = values[i]
-    }
-    if (n === 0) min = max = 0
-    const levels = to === 'uint8' ? 255 : 65535
-    const scale = max > min ? (max - min) / levels : 1
-    const q = to === 'uint8' ? new Uint8Array(n) : new Uint16Array(n)
-    for (let i = 0; i < n; i++) q[i] = Math.max(0, Math.min(levels, Math.round((values[i] - min) / scale)))
-    parts.push(new Uint8Array(q.buffer, q.byteOffset, q.byteLength))
-    out.push({ ...s, quantization: { dtype: to, scale, min } })
-  }
-  const total = parts.reduce((a, p) => a + p.byteLength, 0)
-  const bytes = new Uint8Array(total)
-  let o = 0
-  for (const p of parts) {
-    bytes.set(p, o)
-    o += p.byteLength
-  }
-  return { specs: out, bytes }
-}
-
-function toHalf(v: number): number {
-  const f = new Float32Array(1)
-  const u = new Uint32Array(f.buffer)
-  f[0] = v
-  const x = u[0]
-  const sign = (x >>> 16) & 0x8000
-  let exp = ((x >>> 23) & 0xff) - 127 + 15
-  let mant = x & 0x7fffff
-  if (exp <= 0) {
-    if (exp < -10) return sign
-    mant = (mant | 0x800000) >> (1 - exp)
-    return sign | ((mant + 0x1000) >> 13)
-  }
-  if (exp >= 31) return sign | 0x7c00
-  const h = sign | (exp << 10) | (mant >> 13)
-  return (mant & 0x1000) !== 0 ? h + 1 : h
+  const mem = await modelToMemory(model)
+  const q = quantizeWeights(mem.weightSpecs, mem.weightData, quantization === 'float32' ? 'none' : quantization)
+  return { topology: mem.modelTopology, weightSpecs: q.specs as WeightSpec[], weights: new Uint8Array(q.data), meta }
 }
 
 /** The quantisation a weight manifest uses ('float32' when none). */
-export function quantizationOf(specs: readonly WeightSpec[]): Quantization {
+export function quantizationOf(specs: readonly WeightSpec[]): 'float32' | 'float16' | 'uint8' | 'uint16' {
   const q = specs.find((s) => s.quantization)?.quantization?.dtype
   return q ?? 'float32'
 }
@@ -134,21 +58,16 @@ export async function artifactsToModel(a: Pick<ModelArtifactsBytes, 'topology' |
   )
 }
 
-/** Writes model.json + one weights file (standard tfjs layout) into `dir`. */
-export async function writeModelDir(dir: string, a: ModelArtifactsBytes, shardName = 'group1-shard1of1.bin'): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-    convertedBy: 'WBC Workstation',
-    modelTopology: a.topology,
-    weightsManifest: [{ paths: [shardName], weights: a.weightSpecs }],
+/** Writes model.json + weights.bin (standard tfjs layout, weights as stored) into `dir`; returns the model.json path. */
+export async function writeModelDir(dir: string, a: ModelArtifactsBytes): Promise<string> {
+  const w = a.weights
+  const mem: MemoryModel = {
+    modelTopology: a.topology as object,
+    weightSpecs: a.weightSpecs as tf.io.WeightsManifestEntry[],
+    weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer,
     userDefinedMetadata: { wbc: a.meta }
   }
-  await writeFile(join(dir, shardName), a.weights)
-  const file = join(dir, 'model.json')
-  await writeFile(file, JSON.stringify(modelJson))
-  return file
+  return (await saveModelDirectory(mem, dir)).modelJson
 }
 
 /**
@@ -162,7 +81,7 @@ export async function readModelDir(path: string): Promise<ModelArtifactsBytes> {
   const json = JSON.parse(await readFile(file, 'utf8')) as {
     modelTopology?: unknown
     weightsManifest?: { paths: string[]; weights: WeightSpec[] }[]
-    userDefinedMetadata?: { wbc?: Partial<ModelMeta> }
+    userDefinedMetadata?: { wbc?: Partial<ModelMeta> } & Partial<ModelMeta>
   }
   if (!json.modelTopology || !json.weightsManifest) throw new Error(`${file} is not a TensorFlow.js layers model (no modelTopology / weightsManifest)`)
   const parts: Uint8Array[] = []
@@ -178,7 +97,9 @@ export async function readModelDir(path: string): Promise<ModelArtifactsBytes> {
     weights.set(p, o)
     o += p.byteLength
   }
-  const meta = inferMeta(json.modelTopology, json.userDefinedMetadata?.wbc, basename(dirname(file)))
+  // Ours sit under "wbc"; a model saved by io.ts directly carries them at the top level.
+  const udm = json.userDefinedMetadata
+  const meta = inferMeta(json.modelTopology, udm?.wbc ?? (udm ? { ...udm } : undefined), basename(dirname(file)))
   return { topology: json.modelTopology, weightSpecs: specs, weights, meta }
 }
 

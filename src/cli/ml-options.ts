@@ -1,0 +1,89 @@
+// Options the training commands (train, crossval, finetune) share, parsed
+// once into the core's settings, and the SIGINT-to-AbortSignal wiring every
+// long ML command uses.
+import type { Command } from 'commander'
+import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train'
+import type { BackendPreference } from '../main/ml/backend'
+import { isArchitecture, type Architecture } from '../main/ml/architectures/index'
+
+export interface TrainingFlags {
+  arch?: string
+  size?: number
+  seed?: number
+  epochs?: number
+  batch?: number
+  lr?: number
+  schedule?: string
+  balance?: string
+  augment?: boolean
+  workers?: number
+  backend?: string
+  fresh?: boolean
+  json?: boolean
+}
+
+const int = (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`)
+  return n
+}
+const num = (v: string) => {
+  const n = Number(v)
+  if (!Number.isFinite(n)) throw new Error(`not a number: ${v}`)
+  return n
+}
+
+export function addTrainingOptions(cmd: Command): Command {
+  return cmd
+    .option('--arch <name>', 'architecture: wnet, wnet-svm, alexnet, vgg16, resnet18, resnet50, lstm', 'wnet')
+    .option('--size <px>', 'input size in pixels (default: the architecture\'s, 128 for W-Net)', int)
+    .option('--seed <n>', 'seed of folds, initialisation and batches', int, 1)
+    .option('--epochs <n>', 'epochs per model', int, 10)
+    .option('--batch <n>', 'batch size (paper: 5)', int, 5)
+    .option('--lr <rate>', 'Adam learning rate (paper: 1e-4)', num, 1e-4)
+    .option('--schedule <kind>', 'learning-rate schedule: constant or cosine', 'constant')
+    .option('--balance <how>', 'class balance: none, sampler (each cell from a uniformly drawn class) or weights', 'none')
+    .option('--augment', 'random flips and 90-degree rotations')
+    .option('--workers <n>', 'training worker threads (one per core)', int, 2)
+    .option('--backend <name>', 'auto, wasm, cpu, tensorflow, tensorflow-gpu', 'auto')
+    .option('--fresh', 'start a new run even if an unfinished one with the same settings exists (default: resume it)')
+    .option('--json', 'print the report as JSON')
+}
+
+export function architectureOf(f: TrainingFlags): Architecture {
+  const a = f.arch ?? 'wnet'
+  if (!isArchitecture(a)) throw new Error(`unknown architecture ${a}`)
+  return a
+}
+
+export function settingsOf(f: TrainingFlags): Partial<Omit<TrainSettings, 'seed'>> {
+  const schedule: LrSchedule = f.schedule === 'cosine' ? { kind: 'cosine' } : { kind: 'constant' }
+  if (f.schedule && f.schedule !== 'cosine' && f.schedule !== 'constant') throw new Error(`unknown schedule ${f.schedule}`)
+  const balance = (f.balance ?? 'none') as Balance
+  if (!['none', 'sampler', 'weights'].includes(balance)) throw new Error(`unknown balance ${f.balance}`)
+  return { epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, schedule, balance, augment: Boolean(f.augment) }
+}
+
+export function backendOf(f: TrainingFlags): BackendPreference {
+  const b = f.backend ?? 'auto'
+  if (!['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(b)) throw new Error(`unknown backend ${b}`)
+  return b as BackendPreference
+}
+
+/** An AbortSignal fired by Ctrl-C (SIGINT) or SIGTERM while `work` runs. */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController()
+  const stop = () => abort.abort()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    return await work(abort.signal)
+  } finally {
+    process.removeListener('SIGINT', stop)
+    process.removeListener('SIGTERM', stop)
+  }
+}
+
+export function parseIds(v: string): number[] {
+  return v.split(',').map((s) => int(s.trim()))
+}

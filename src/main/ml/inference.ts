@@ -1,0 +1,240 @@
+// Classifying cells with a chosen model: a slide, a dataset or some images,
+// in batches, storing per cell the five class probabilities, the top class
+// and its confidence, and (when the model is calibrated) the out-of-
+// distribution score and whether the cell is routed to Unidentified. Also the
+// calibration itself: measuring how well each score separates non-WBC objects
+// from real WBCs and storing the chosen score and threshold with the model.
+import type { Db } from '../store/db.js'
+import { getModel, getModelBlob, putModelBlob, putPredictions, setModelCalibration, type NewPrediction } from '../store/models.js'
+import { activeBackend, initBackend } from './backend.js'
+import type { Classifier, ClassifierOutput } from './classifier.js'
+import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from './dataset.js'
+import { loadStoredClassifier, resolveStoredModel } from './registry.js'
+import {
+  energyScores,
+  fitMahalanobis,
+  mahalanobisScores,
+  measureSeparation,
+  mspScores,
+  statsFromBytes,
+  statsToBytes,
+  type MahalanobisStats,
+  type OodCalibration,
+  type OodScoreKind,
+  type ScoreMeasurement
+} from './ood.js'
+import type { ProgressListener } from '../../shared/progress.js'
+
+export const UNIDENTIFIED = 'unidentified'
+
+export interface ClassifyOptions extends CellSelection {
+  /** Stored model id or name, or a model folder; default: the default model (the shipped one on first use). */
+  model?: string | number
+  batchSize?: number
+  /** Store the predictions (default true). */
+  store?: boolean
+  signal?: AbortSignal
+  onProgress?: ProgressListener
+}
+
+export interface CellPrediction {
+  imageId: number
+  probabilities: Record<string, number>
+  topClass: string
+  confidence: number
+  oodScore: number | null
+  unidentified: boolean | null
+}
+
+export interface ClassifyResult {
+  modelId: number
+  backend: string
+  cells: number
+  /** Cells per top class, and per 'unidentified' when the model is calibrated. */
+  counts: Record<string, number>
+  seconds: { pixels: number; inference: number; store: number; total: number }
+  /** Inference only (forward passes and scores). */
+  cellsPerSecond: number
+  predictions: CellPrediction[]
+}
+
+/** The model's calibration and, for Mahalanobis, its feature statistics. */
+export function modelCalibration(db: Db, modelId: number): { calibration: OodCalibration; stats?: MahalanobisStats } | undefined {
+  const m = getModel(db, modelId)
+  const cal = m?.calibration as OodCalibration | null | undefined
+  if (!cal) return undefined
+  if (cal.score !== 'mahalanobis') return { calibration: cal }
+  const blob = getModelBlob(db, modelId, 'mahalanobis')
+  if (!blob) throw new Error(`model ${modelId} is calibrated on Mahalanobis distances but has no feature statistics`)
+  return { calibration: cal, stats: statsFromBytes(blob) }
+}
+
+/** Out-of-distribution scores of one kind from a classifier's output. */
+export function scoresOf(kind: OodScoreKind, out: ClassifierOutput, n: number, C: number, stats?: MahalanobisStats): Float64Array {
+  if (kind === 'msp') return mspScores(out.probabilities, n, C)
+  if (kind === 'energy') {
+    if (!out.logits) throw new Error('energy scores need logits (a model whose last layer is Dense)')
+    return energyScores(out.logits, n, C)
+  }
+  if (!stats || !out.features) throw new Error('Mahalanobis scores need feature statistics')
+  return mahalanobisScores(stats, out.features, n)
+}
+
+/** Classifies the selected cells and (by default) stores the predictions. */
+export async function classifyCells(db: Db, o: ClassifyOptions): Promise<ClassifyResult> {
+  const t0 = performance.now()
+  const modelId = typeof o.model === 'number' ? o.model : await resolveStoredModel(db, o.model)
+  const clf = await loadStoredClassifier(db, modelId)
+  const cal = modelCalibration(db, modelId)
+  const cells = selectCells(db, o)
+  const set = await loadStoreCells(db, cells, { size: clf.inputSize, classes: clf.classes, shared: false, signal: o.signal })
+  const t1 = performance.now()
+  const C = clf.numClasses
+  const B = o.batchSize ?? 64
+  const n = cells.length
+  const probabilities = new Float32Array(n * C)
+  const features = cal?.calibration.score === 'mahalanobis' ? new Float32Array(n * clf.featureSize) : undefined
+  const logits = cal?.calibration.score === 'energy' ? new Float32Array(n * C) : undefined
+  const per = clf.inputSize * clf.inputSize * 3
+  // Chunks of a few batches so progress and cancel stay responsive on big datasets.
+  const chunk = B * 4
+  for (let start = 0; start < n; start += chunk) {
+    if (o.signal?.aborted) throw new Error('classification cancelled')
+    const count = Math.min(chunk, n - start)
+    const out = clf.predict(set.pixels.subarray(start * per, (start + count) * per), { batchSize: B, features: Boolean(cal && cal.calibration.score !== 'msp') })
+    probabilities.set(out.probabilities, start * C)
+    if (features && out.features) features.set(out.features, start * clf.featureSize)
+    if (logits && out.logits) logits.set(out.logits, start * C)
+    o.onProgress?.({ task: 'classify', done: start + count, total: n, unit: 'cell' })
+  }
+  const scores = cal ? scoresOf(cal.calibration.score, { probabilities, features, logits, featureSize: clf.featureSize }, n, C, cal.stats) : undefined
+  const t2 = performance.now()
+  const counts: Record<string, number> = {}
+  const predictions: CellPrediction[] = cells.map((c, i) => {
+    let top = 0
+    for (let k = 1; k < C; k++) if (probabilities[i * C + k] > probabilities[i * C + top]) top = k
+    const unidentified = scores ? scores[i] > cal!.calibration.threshold : null
+    const topClass = clf.classes[top]
+    const key = unidentified ? UNIDENTIFIED : topClass
+    counts[key] = (counts[key] ?? 0) + 1
+    return {
+      imageId: c.imageId,
+      probabilities: Object.fromEntries(clf.classes.map((name, k) => [name, probabilities[i * C + k]])),
+      topClass,
+      confidence: probabilities[i * C + top],
+      oodScore: scores ? scores[i] : null,
+      unidentified
+    }
+  })
+  if (o.store ?? true) putPredictions(db, predictions.map((p): NewPrediction => ({ ...p, modelId })))
+  const t3 = performance.now()
+  return {
+    modelId,
+    backend: activeBackend()?.name ?? (await initBackend()).name,
+    cells: n,
+    counts,
+    seconds: { pixels: (t1 - t0) / 1000, inference: (t2 - t1) / 1000, store: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
+    cellsPerSecond: n / Math.max(1e-9, (t2 - t1) / 1000),
+    predictions
+  }
+}
+
+export interface CalibrateOptions {
+  model?: string | number
+  /** Training cells of the model (features for the Mahalanobis statistics). */
+  fit: CellSelection | StoredCell[]
+  /** Real WBCs the model did not train on. */
+  wbc: CellSelection | StoredCell[]
+  /** Non-WBC objects (the cells' labels name their class: ig, erythroblast, platelet ...). */
+  other: CellSelection | StoredCell[]
+  /** Share of real WBCs the threshold may route to Unidentified (default 0.05). */
+  targetWbcRate?: number
+  /** Score to use; default: the one flagging the most non-WBC objects at the target rate. */
+  score?: OodScoreKind
+  batchSize?: number
+  seed?: number
+  onProgress?: ProgressListener
+  signal?: AbortSignal
+}
+
+export interface CalibrateResult {
+  modelId: number
+  chosen: OodScoreKind
+  calibration: OodCalibration
+}
+
+async function outputsFor(db: Db, clf: Classifier, sel: CellSelection | StoredCell[], batchSize: number, signal?: AbortSignal) {
+  const cells = Array.isArray(sel) ? sel : selectCells(db, sel)
+  const set = await loadStoreCells(db, cells, { size: clf.inputSize, classes: clf.classes, shared: false, signal })
+  const out = clf.predict(set.pixels, { batchSize, features: true })
+  return { cells, labels: set.labels, out }
+}
+
+/**
+ * Measures msp, energy and Mahalanobis scores on held-out WBCs and non-WBC
+ * objects, stores the chosen score and threshold (and feature statistics) with
+ * the model, and returns the measurements for the model card.
+ */
+export async function calibrateOod(db: Db, o: CalibrateOptions): Promise<CalibrateResult> {
+  const modelId = typeof o.model === 'number' ? o.model : await resolveStoredModel(db, o.model)
+  const clf = await loadStoredClassifier(db, modelId)
+  const B = o.batchSize ?? 64
+  const C = clf.numClasses
+  const step = (message: string, done: number) => o.onProgress?.({ task: 'calibrate', done, total: 4, unit: 'step', message })
+  step('features of training cells', 0)
+  const fit = await outputsFor(db, clf, o.fit, B, o.signal)
+  const keep = Array.from(fit.labels).map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0)
+  const F = clf.featureSize
+  const fitFeatures = new Float32Array(keep.length * F)
+  keep.forEach((i, j) => fitFeatures.set(fit.out.features!.subarray(i * F, (i + 1) * F), j * F))
+  step('fitting feature statistics', 1)
+  const stats = fitMahalanobis(fitFeatures, keep.map((i) => fit.labels[i]), C, F)
+  step('scoring held-out WBCs', 2)
+  const wbc = await outputsFor(db, clf, o.wbc, B, o.signal)
+  step('scoring non-WBC objects', 3)
+  const other = await outputsFor(db, clf, o.other, B, o.signal)
+  const measured: ScoreMeasurement[] = []
+  for (const kind of ['msp', 'energy', 'mahalanobis'] as const) {
+    if (kind === 'energy' && !wbc.out.logits) continue
+    const sIn = scoresOf(kind, wbc.out, wbc.cells.length, C, stats)
+    const sOut = scoresOf(kind, other.out, other.cells.length, C, stats)
+    measured.push(measureSeparation(kind, sIn, sOut, other.cells.map((c) => c.class ?? ''), { targetWbcRate: o.targetWbcRate, seed: o.seed }))
+  }
+  const best = o.score ? measured.find((m) => m.score === o.score)! : measured.reduce((a, b) => (b.otherFlagged > a.otherFlagged ? b : a))
+  const calibration: OodCalibration = {
+    score: best.score,
+    threshold: best.threshold,
+    targetWbcRate: o.targetWbcRate ?? 0.05,
+    measured,
+    wbcCells: wbc.cells.length,
+    otherCells: other.cells.length,
+    fitCells: keep.length,
+    createdAt: new Date().toISOString()
+  }
+  db.transaction(() => {
+    putModelBlob(db, modelId, 'mahalanobis', statsToBytes(stats))
+    setModelCalibration(db, modelId, calibration)
+  })()
+  step('done', 4)
+  return { modelId, chosen: best.score, calibration }
+}
+
+/** The separation figures as a Markdown table (model card). */
+export function formatSeparationTable(cal: OodCalibration): string {
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`
+  const lines = [
+    `| score | threshold | WBCs routed to Unidentified | non-WBC objects routed | ROC AUC |`,
+    `|---|---|---|---|---|`
+  ]
+  for (const m of cal.measured) {
+    lines.push(`| ${m.score}${m.score === cal.score ? ' (default)' : ''} | ${m.score === 'msp' ? `confidence < ${(1 - m.threshold).toFixed(3)}` : m.threshold.toFixed(3)} | ${pct(m.wbcFlagged)} | ${pct(m.otherFlagged)} (${Object.entries(m.otherFlaggedByClass).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}) | ${m.auc.toFixed(3)} |`)
+  }
+  lines.push('')
+  lines.push('Trade-off across thresholds (report half; threshold set on the calibration half to flag the given share of its WBCs):')
+  lines.push('')
+  lines.push(`| score | WBCs flagged (target) | WBCs flagged | non-WBC flagged |`)
+  lines.push(`|---|---|---|---|`)
+  const rates = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3]
+  for (const m of cal.measured) m.table.forEach((row, i) => lines.push(`| ${m.score} | ${pct(rates[i] ?? NaN)} | ${pct(row.wbcFlagged)} | ${pct(row.otherFlagged)} |`))
+  return lines.join('\n')
+}

@@ -1,0 +1,261 @@
+// Routing cells that are none of the five WBC types (immature granulocytes,
+// erythroblasts, platelets, smudges ...) to "Unidentified". Three scores, each
+// higher for a cell less like the training WBCs:
+//   msp          1 - max softmax probability (the plain confidence);
+//   energy       -logsumexp(logits) (Liu et al. 2020), from the same forward pass;
+//   mahalanobis  min over classes of the Mahalanobis distance of the
+//                penultimate features to the class mean, shared covariance
+//                (Lee et al. 2018), fitted on training cells.
+// A model's calibration picks the score and the threshold; cells scoring above
+// it are Unidentified. The threshold is chosen on one half of the held-out
+// cells and the rates are reported on the other half.
+import { covarianceMatrix, symmetricEigen } from '../stats/linalg.js'
+import { seededShuffle } from '../stats/random.js'
+
+export type OodScoreKind = 'msp' | 'energy' | 'mahalanobis'
+export const OOD_SCORE_KINDS: readonly OodScoreKind[] = ['msp', 'energy', 'mahalanobis']
+
+/** Class means and a whitening projection of penultimate features (rows of `projection` are eigenvectors / sqrt(eigenvalue)). */
+export interface MahalanobisStats {
+  dim: number
+  classes: number
+  /** classes x dim, projected (whitened) class means. */
+  projectedMeans: Float32Array
+  /** rank x dim. */
+  projection: Float32Array
+  rank: number
+}
+
+/**
+ * Fits the shared-covariance Gaussian of penultimate features per class.
+ * Covariance is shrunk towards its mean variance (shrinkage share) so dead
+ * ReLU units and few cells per class keep it invertible.
+ */
+export function fitMahalanobis(
+  features: Float32Array,
+  labels: ArrayLike<number>,
+  classes: number,
+  dim: number,
+  opts: { shrinkage?: number; maxRows?: number } = {}
+): MahalanobisStats {
+  const n = labels.length
+  if (features.length !== n * dim) throw new RangeError('features and labels differ in count')
+  const means = Array.from({ length: classes }, () => new Float64Array(dim))
+  const counts = new Array<number>(classes).fill(0)
+  for (let i = 0; i < n; i++) {
+    const c = labels[i]
+    counts[c]++
+    const m = means[c]
+    for (let j = 0; j < dim; j++) m[j] += features[i * dim + j]
+  }
+  means.forEach((m, c) => {
+    if (counts[c] === 0) throw new Error(`no training cells of class ${c} to fit the feature statistics`)
+    for (let j = 0; j < dim; j++) m[j] /= counts[c]
+  })
+  // Class-centred rows; the covariance of those (around 0) is the shared covariance.
+  const rows: Float64Array[] = []
+  const take = Math.min(n, opts.maxRows ?? 6000)
+  for (let i = 0; i < take; i++) {
+    const src = Math.floor((i * n) / take)
+    const m = means[labels[src]]
+    rows.push(Float64Array.from({ length: dim }, (_, j) => features[src * dim + j] - m[j]))
+  }
+  const zero = new Float64Array(dim)
+  const cov = covarianceMatrix(rows, zero)
+  let meanVar = 0
+  for (let j = 0; j < dim; j++) meanVar += cov[j][j]
+  meanVar /= dim
+  const s = opts.shrinkage ?? 0.05
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j < dim; j++) cov[i][j] *= 1 - s
+    cov[i][i] += s * meanVar + 1e-9
+  }
+  const { values, vectors } = symmetricEigen(cov)
+  const rank = values.length
+  const projection = new Float32Array(rank * dim)
+  for (let r = 0; r < rank; r++) {
+    const scale = 1 / Math.sqrt(Math.max(values[r], 1e-12))
+    const v = vectors[r]
+    for (let j = 0; j < dim; j++) projection[r * dim + j] = v[j] * scale
+  }
+  const projectedMeans = new Float32Array(classes * rank)
+  for (let c = 0; c < classes; c++) project(projection, rank, dim, Float32Array.from(means[c]), 0, projectedMeans, c * rank)
+  return { dim, classes, projectedMeans, projection, rank }
+}
+
+function project(P: Float32Array, rank: number, dim: number, x: Float32Array, xOff: number, out: Float32Array, outOff: number): void {
+  for (let r = 0; r < rank; r++) {
+    let s = 0
+    const base = r * dim
+    for (let j = 0; j < dim; j++) s += P[base + j] * x[xOff + j]
+    out[outOff + r] = s
+  }
+}
+
+/** Mahalanobis score per cell: the squared distance to the nearest class mean. */
+export function mahalanobisScores(stats: MahalanobisStats, features: Float32Array, n: number): Float64Array {
+  const { dim, rank, classes } = stats
+  const z = new Float32Array(rank)
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    project(stats.projection, rank, dim, features, i * dim, z, 0)
+    let best = Infinity
+    for (let c = 0; c < classes; c++) {
+      let d = 0
+      const base = c * rank
+      for (let r = 0; r < rank; r++) {
+        const t = z[r] - stats.projectedMeans[base + r]
+        d += t * t
+      }
+      if (d < best) best = d
+    }
+    out[i] = best
+  }
+  return out
+}
+
+export function mspScores(probabilities: Float32Array, n: number, C: number): Float64Array {
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    let m = 0
+    for (let c = 0; c < C; c++) m = Math.max(m, probabilities[i * C + c])
+    out[i] = 1 - m
+  }
+  return out
+}
+
+/** Negative free energy: -T * logsumexp(logits / T). */
+export function energyScores(logits: Float32Array, n: number, C: number, temperature = 1): Float64Array {
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    let m = -Infinity
+    for (let c = 0; c < C; c++) m = Math.max(m, logits[i * C + c] / temperature)
+    let s = 0
+    for (let c = 0; c < C; c++) s += Math.exp(logits[i * C + c] / temperature - m)
+    out[i] = -temperature * (m + Math.log(s))
+  }
+  return out
+}
+
+export function statsToBytes(s: MahalanobisStats): Uint8Array {
+  const header = Buffer.from(JSON.stringify({ dim: s.dim, classes: s.classes, rank: s.rank }))
+  const len = Buffer.alloc(4)
+  len.writeUInt32LE(header.byteLength)
+  return Buffer.concat([len, header, Buffer.from(s.projectedMeans.buffer, s.projectedMeans.byteOffset, s.projectedMeans.byteLength), Buffer.from(s.projection.buffer, s.projection.byteOffset, s.projection.byteLength)])
+}
+
+export function statsFromBytes(bytes: Uint8Array): MahalanobisStats {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const n = b.readUInt32LE(0)
+  const h = JSON.parse(b.subarray(4, 4 + n).toString('utf8')) as { dim: number; classes: number; rank: number }
+  const body = b.subarray(4 + n)
+  const f32 = (from: number, count: number) => {
+    const part = body.subarray(from * 4, (from + count) * 4)
+    return new Float32Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength))
+  }
+  return { ...h, projectedMeans: f32(0, h.classes * h.rank), projection: f32(h.classes * h.rank, h.rank * h.dim) }
+}
+
+/** Share of scores strictly above the threshold (flagged Unidentified). */
+export function flaggedShare(scores: ArrayLike<number>, threshold: number): number {
+  let k = 0
+  for (let i = 0; i < scores.length; i++) if (scores[i] > threshold) k++
+  return scores.length ? k / scores.length : 0
+}
+
+/** The threshold that flags (at most) `rate` of the given in-distribution scores. */
+export function thresholdForRate(scores: ArrayLike<number>, rate: number): number {
+  const sorted = Float64Array.from(scores).sort()
+  const n = sorted.length
+  if (!n) return Infinity
+  const keep = Math.min(n - 1, Math.max(0, Math.ceil((1 - rate) * n) - 1))
+  return sorted[keep]
+}
+
+export interface SeparationRow {
+  /** Score threshold; for msp also shown as the confidence 1 - threshold. */
+  threshold: number
+  /** Share of real WBCs flagged (score above the threshold): WBCs lost to Unidentified. */
+  wbcFlagged: number
+  /** Share of non-WBC objects flagged: caught. */
+  otherFlagged: number
+}
+
+export interface ScoreMeasurement {
+  score: OodScoreKind
+  /** Threshold chosen on the calibration half to flag `targetWbcRate` of its WBCs. */
+  threshold: number
+  /** Rates on the report half at that threshold. */
+  wbcFlagged: number
+  otherFlagged: number
+  /** Per non-WBC class, share flagged on the report half. */
+  otherFlaggedByClass: Record<string, number>
+  /** ROC AUC of the score separating report-half non-WBC (positive) from WBC. */
+  auc: number
+  /** The trade-off across thresholds on the report half. */
+  table: SeparationRow[]
+}
+
+/** Mann-Whitney AUC: probability a random positive scores above a random negative. */
+export function scoreAuc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
+  const all = [...Array.from(pos, (v) => ({ v, p: 1 })), ...Array.from(neg, (v) => ({ v, p: 0 }))].sort((a, b) => a.v - b.v)
+  let rankSum = 0
+  for (let i = 0; i < all.length; ) {
+    let j = i
+    while (j < all.length && all[j].v === all[i].v) j++
+    const avg = (i + j + 1) / 2
+    for (let t = i; t < j; t++) if (all[t].p) rankSum += avg
+    i = j
+  }
+  const np = pos.length
+  const nn = neg.length
+  return np && nn ? (rankSum - (np * (np + 1)) / 2) / (np * nn) : NaN
+}
+
+/**
+ * Splits both sets in two (seeded), picks the threshold on the first half
+ * that flags targetWbcRate of its WBCs, and measures both rates on the second.
+ */
+export function measureSeparation(
+  score: OodScoreKind,
+  wbc: Float64Array,
+  other: Float64Array,
+  otherClasses: readonly string[],
+  opts: { targetWbcRate?: number; seed?: number; tableRates?: number[] } = {}
+): ScoreMeasurement {
+  const rate = opts.targetWbcRate ?? 0.05
+  const seed = opts.seed ?? 1
+  const halves = (n: number) => {
+    const order = seededShuffle(Array.from({ length: n }, (_, i) => i), seed)
+    return { a: order.slice(0, Math.floor(n / 2)), b: order.slice(Math.floor(n / 2)) }
+  }
+  const w = halves(wbc.length)
+  const o = halves(other.length)
+  const pick = (s: Float64Array, idx: number[]) => Float64Array.from(idx, (i) => s[i])
+  const threshold = thresholdForRate(pick(wbc, w.a), rate)
+  const wbcB = pick(wbc, w.b)
+  const otherB = pick(other, o.b)
+  const byClass: Record<string, number> = {}
+  for (const cls of new Set(otherClasses)) {
+    const idx = o.b.filter((i) => otherClasses[i] === cls)
+    byClass[cls] = flaggedShare(pick(other, idx), threshold)
+  }
+  const table = (opts.tableRates ?? [0.01, 0.02, 0.05, 0.1, 0.2, 0.3]).map((r) => {
+    const t = thresholdForRate(pick(wbc, w.a), r)
+    return { threshold: t, wbcFlagged: flaggedShare(wbcB, t), otherFlagged: flaggedShare(otherB, t) }
+  })
+  return { score, threshold, wbcFlagged: flaggedShare(wbcB, threshold), otherFlagged: flaggedShare(otherB, threshold), otherFlaggedByClass: byClass, auc: scoreAuc(otherB, wbcB), table }
+}
+
+/** What a model's calibration stores (models.calibration_json). */
+export interface OodCalibration {
+  score: OodScoreKind
+  threshold: number
+  targetWbcRate: number
+  /** Rates measured on the report halves, per score, for the model card. */
+  measured: ScoreMeasurement[]
+  wbcCells: number
+  otherCells: number
+  fitCells: number
+  createdAt: string
+}
