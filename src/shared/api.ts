@@ -22,6 +22,7 @@ import {
   type SlideExport,
   type SlideGallery
 } from './review'
+import { MODEL_ARCHITECTURES, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from './models'
 
 // ---------------------------------------------------------------------------
 // Results: nothing is thrown across the boundary.
@@ -78,6 +79,19 @@ const LocalPath = z.string().trim().min(1, 'a folder path is required').max(4096
 const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id')
 /** The name of the person reviewing (no accounts yet: the UI asks for it). */
 const Reviewer = z.string().trim().min(1, 'say who is reviewing').max(200)
+/** What training and cross-validation both take: the cells, the network, the paper's settings by default. */
+const TrainingRequest = {
+  /** The dataset (by name) whose labelled cells of the five classes are used. */
+  dataset: z.string().trim().min(1, 'choose a dataset').max(200),
+  architecture: z.enum(MODEL_ARCHITECTURES).default('wnet'),
+  /** Input side in pixels (default: the architecture's, 128 for W-Net). */
+  inputSize: z.number().int().min(16).max(512).optional(),
+  epochs: z.number().int().min(1).max(1000).default(10),
+  batchSize: z.number().int().min(1).max(512).default(5),
+  learningRate: z.number().positive().max(1).default(1e-4),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  name: z.string().trim().max(200).optional()
+}
 
 // ---------------------------------------------------------------------------
 // Value types returned by the methods.
@@ -199,7 +213,7 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import', 'classify'] as const
+export const JOB_KINDS = ['import', 'classify', 'train', 'crossval'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -207,6 +221,8 @@ export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 export interface JobResults {
   import: ImportReport
   classify: ClassifyReport
+  train: TrainingJobResult
+  crossval: TrainingJobResult
 }
 
 /** What classifying a slide stored: one prediction per cell by one model. */
@@ -399,6 +415,41 @@ export const api = {
     }),
     output: returns<SlideExport>(),
     doc: "The slide's differential as CSV, HL7 v2 ORU^R01, FHIR R4 JSON or PDF bytes to save; preliminary until signed."
+  },
+  'models.list': {
+    input: NoInput,
+    output: returns<ModelSummary[]>(),
+    doc: 'Every stored model (trained, imported, shipped) with its headline accuracy; the default one marked.'
+  },
+  'models.setDefault': {
+    input: z.strictObject({ id: Id }),
+    output: returns<ModelSummary>(),
+    doc: 'Make a model the one used when none is named (classification of new slides).'
+  },
+  'runs.list': {
+    input: NoInput,
+    output: returns<RunListItem[]>(),
+    doc: 'Training, cross-validation and fine-tuning runs, newest first, with status, backend and headline metrics.'
+  },
+  'runs.get': {
+    input: z.strictObject({ id: Id }),
+    output: returns<RunReport>(),
+    doc: "A run's report: Table 10, per-class precision/recall/F1, confusion matrix, ROC and PR curves, per-epoch figures."
+  },
+  'train.start': {
+    input: z.strictObject({
+      ...TrainingRequest,
+      /** Share of the cells held out (stratified) and scored after every epoch. */
+      validationShare: z.number().min(0).max(0.5).default(0.1),
+      setDefault: z.boolean().default(false)
+    }),
+    output: returns<{ jobId: string }>(),
+    doc: 'Train a model on a dataset (same settings again resumes an unfinished run); progress arrives as job events.'
+  },
+  'crossval.start': {
+    input: z.strictObject({ ...TrainingRequest, folds: z.number().int().min(2).max(20).default(10) }),
+    output: returns<{ jobId: string }>(),
+    doc: 'Stratified k-fold cross-validation of a network on a dataset (resumable); progress arrives as job events.'
   }
 } as const satisfies Record<string, MethodSpec>
 

@@ -16,6 +16,7 @@ import { ApiFailure, notFound } from './errors'
 import { listFolder } from './folders'
 import { displayImage } from './images'
 import { reviewHandlers } from './review'
+import { modelHandlers } from './models'
 
 export interface ApiContext {
   shell: 'desktop' | 'browser'
@@ -107,7 +108,8 @@ export function createHandlers(ctx: ApiContext): Handlers {
       if (!ctx.jobs.get(jobId)) throw notFound(`job ${jobId}`)
       return { cancelled: ctx.jobs.cancel(jobId) }
     },
-    ...reviewHandlers(ctx)
+    ...reviewHandlers(ctx),
+    ...modelHandlers(ctx)
   }
 }
 

@@ -1,11 +1,26 @@
 // The messages between the job runner and its worker threads.
 import type { ApiError, JobKind, JobResults } from '../../shared/api'
+import type { ModelArchitecture } from '../../shared/models'
 import type { Progress } from '../../shared/progress'
 
 /** What each kind of job is started with. Add a row per kind. */
 export interface JobParams {
   import: { path: string; dataset?: string | null; keepUnknownClasses: boolean }
   classify: { slideId: number; modelId?: number }
+  train: TrainingParams & { validationShare: number; setDefault: boolean }
+  crossval: TrainingParams & { folds: number }
+}
+
+/** What training and cross-validation jobs share (the contract's validated request, input size resolved). */
+export interface TrainingParams {
+  dataset: string
+  architecture: ModelArchitecture
+  inputSize: number
+  epochs: number
+  batchSize: number
+  learningRate: number
+  seed: number
+  name?: string
 }
 
 export interface WorkerData<K extends JobKind = JobKind> {

@@ -1,0 +1,178 @@
+// What the contract says about models and runs (training, cross-validation,
+// fine-tuning): list rows, a run's report in the paper's terms (Table 10,
+// per-class precision / recall / F1, confusion matrix, one-vs-rest ROC and PR
+// curves, per-epoch training figures) and the requests that start training.
+// Types and constants only: no Node, no DOM.
+
+/** The selectable networks (the ML core's list; a test keeps the two equal). */
+export const MODEL_ARCHITECTURES = ['wnet', 'wnet-svm', 'alexnet', 'vgg16', 'resnet18', 'resnet50', 'lstm'] as const
+export type ModelArchitecture = (typeof MODEL_ARCHITECTURES)[number]
+
+/** The input side each network is built for by default (the ML core's defaults). */
+export const DEFAULT_ARCHITECTURE_INPUT: Record<ModelArchitecture, number> = {
+  wnet: 128,
+  'wnet-svm': 128,
+  alexnet: 224,
+  vgg16: 224,
+  resnet18: 224,
+  resnet50: 224,
+  lstm: 128
+}
+
+export const ARCHITECTURE_LABELS: Record<ModelArchitecture, string> = {
+  wnet: 'W-Net',
+  'wnet-svm': 'W-Net-SVM',
+  alexnet: 'AlexNet',
+  vgg16: 'VGG16',
+  resnet18: 'ResNet18',
+  resnet50: 'ResNet50',
+  lstm: 'LSTM'
+}
+
+export type RunKind = 'train' | 'crossval' | 'finetune' | 'evaluate'
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted'
+
+export interface ModelSummary {
+  id: number
+  name: string
+  architecture: string
+  inputSize: number
+  classes: string[]
+  quantization: string
+  /** 'run' (trained here), 'imported', 'shipped'. */
+  provenance: string
+  runId: number | null
+  fold: number | null
+  /** Held-out accuracy / macro F1 as recorded with the model, when known. */
+  accuracy: number | null
+  macroF1: number | null
+  /** Weight bytes. */
+  byteSize: number
+  isDefault: boolean
+  createdAt: string
+}
+
+export interface RunListItem {
+  id: number
+  kind: RunKind
+  name: string
+  status: RunStatus
+  architecture: string
+  inputSize: number
+  backend: string | null
+  datasetName: string | null
+  startedAt: string
+  finishedAt: string | null
+  /** Compute seconds over all sessions. */
+  seconds: number
+  folds: { total: number; done: number }
+  epochsRecorded: number
+  /** Headline figures: pooled cross-validation accuracy, or held-out accuracy of a training run. */
+  accuracy: number | null
+  macroF1: number | null
+}
+
+export interface ClassMetricsView {
+  label: string
+  precision: number
+  recall: number
+  f1: number
+  support: number
+}
+
+export interface ClassificationView {
+  classes: string[]
+  /** Rows: true class; columns: predicted class. */
+  confusion: number[][]
+  total: number
+  /** null when there were no cells. */
+  accuracy: number | null
+  perClass: ClassMetricsView[]
+  macro: { precision: number; recall: number; f1: number }
+}
+
+/** One-vs-rest curves of one class, thinned for plotting: [x, y] points. */
+export interface ClassCurvesView {
+  label: string
+  positives: number
+  negatives: number
+  rocAuc: number | null
+  averagePrecision: number | null
+  /** [false-positive rate, true-positive rate]. */
+  roc: [number, number][]
+  /** [recall, precision]. */
+  pr: [number, number][]
+}
+
+export interface CurvesView {
+  perClass: ClassCurvesView[]
+  macroRocAuc: number | null
+  macroAveragePrecision: number | null
+}
+
+/** The paper's Table 10: per-fold (rows) per-class (columns) accuracy; null where a fold had no cell of a class. */
+export interface Table10View {
+  classes: string[]
+  folds: number[]
+  rows: (number | null)[][]
+  mean: (number | null)[]
+  overall: (number | null)[]
+}
+
+export interface EpochPoint {
+  /** 0-based fold (0 for a plain training run). */
+  fold: number
+  /** 1-based. */
+  epoch: number
+  trainLoss: number
+  trainAccuracy: number
+  valAccuracy: number | null
+  valMacroF1: number | null
+  learningRate: number | null
+  seconds: number
+  imagesPerSecond: number | null
+}
+
+export interface FoldView {
+  fold: number
+  status: 'pending' | 'running' | 'done'
+  epochsDone: number
+  modelId: number | null
+  accuracy: number | null
+  trainCells: number | null
+  testCells: number | null
+  seconds: number
+}
+
+export interface RunReport {
+  run: RunListItem
+  classes: string[]
+  seed: number
+  /** Epochs, batch size, learning rate, schedule, balance, augment, k ... as the run recorded them. */
+  settings: Record<string, unknown>
+  error: string | null
+  /** Cells the run used, per class. */
+  classCounts: Record<string, number>
+  epochs: EpochPoint[]
+  folds: FoldView[]
+  /** Cross-validation / fine-tuning report once the run has finished. */
+  crossval: {
+    k: number
+    table10: Table10View
+    overall: ClassificationView
+    curves: CurvesView
+  } | null
+  /** A training run's held-out validation after its last epoch. */
+  validation: ClassificationView | null
+  /** Models the run produced (one per fold, or the trained model). */
+  modelIds: number[]
+}
+
+/** What a training or cross-validation job hands back. */
+export interface TrainingJobResult {
+  runId: number
+  status: 'done' | 'cancelled'
+  modelId: number | null
+  accuracy: number | null
+  macroF1: number | null
+}
