@@ -1,0 +1,237 @@
+// The Models screen's state: stored models and the default one, the runs and
+// the selected run's report, and one training / cross-validation job at a
+// time with its live progress (events, with a slow poll as a safety net).
+// While a job runs, the run it works on is refreshed after every epoch so its
+// training curves grow live.
+import { defineStore } from 'pinia'
+import { computed, reactive, ref } from 'vue'
+import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
+import { DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from '../../../shared/models'
+import type { Progress } from '../../../shared/progress'
+import { useTransport } from '../api/transport'
+
+export const POLL_MS = 3000
+
+export type TrainingMode = 'crossval' | 'train'
+
+export interface TrainingForm {
+  mode: TrainingMode
+  dataset: string
+  architecture: ModelArchitecture
+  inputSize: number
+  epochs: number
+  folds: number
+  batchSize: number
+  learningRate: number
+  validationShare: number
+  seed: number
+  setDefault: boolean
+}
+
+const isTrainingJob = (j: JobSnapshot): boolean => j.kind === 'train' || j.kind === 'crossval'
+
+export const useModelsStore = defineStore('models', () => {
+  const models = ref<ModelSummary[]>([])
+  const runs = ref<RunListItem[]>([])
+  const datasets = ref<DatasetSummary[]>([])
+  const loaded = ref(false)
+  const loading = ref(false)
+  const error = ref<string | null>(null)
+
+  const selectedRunId = ref<number | null>(null)
+  const report = ref<RunReport | null>(null)
+  const reportError = ref<string | null>(null)
+
+  const form = reactive<TrainingForm>({
+    mode: 'crossval',
+    dataset: '',
+    architecture: 'wnet',
+    inputSize: DEFAULT_ARCHITECTURE_INPUT.wnet,
+    epochs: 10,
+    folds: 10,
+    batchSize: 5,
+    learningRate: 1e-4,
+    validationShare: 0.1,
+    seed: 1,
+    setDefault: false
+  })
+
+  const job = ref<JobSnapshot | null>(null)
+  const progress = ref<Progress | null>(null)
+  const jobError = ref<string | null>(null)
+  const starting = ref(false)
+  const running = computed(() => job.value?.state === 'running')
+  /** The run the current job works on, once the core has named it. */
+  const liveRunId = computed<number | null>(() => progress.value?.metrics?.runId ?? null)
+  const defaultModel = computed(() => models.value.find((m) => m.isDefault) ?? null)
+
+  let unsubscribe: Array<() => void> = []
+  let poll: ReturnType<typeof setInterval> | null = null
+  let lastEpochSeen = -1
+
+  async function load(): Promise<void> {
+    const { api } = useTransport()
+    loading.value = true
+    try {
+      const [m, r, d, j] = await Promise.all([api['models.list'](), api['runs.list'](), api['datasets.list'](), api['jobs.list']()])
+      if (m.ok) models.value = m.value
+      if (r.ok) runs.value = r.value
+      if (d.ok) {
+        datasets.value = d.value
+        if (!form.dataset || !d.value.some((x) => x.name === form.dataset)) {
+          const labelled = d.value.find((x) => Object.keys(x.labelCounts).some((l) => l !== ''))
+          form.dataset = (labelled ?? d.value[0])?.name ?? ''
+        }
+      }
+      const failed = [m, r, d].find((x) => !x.ok)
+      error.value = failed && !failed.ok ? failed.error.message : null
+      loaded.value = true
+      // A training started elsewhere (another window, the CLI through the same server) or before a reload: follow it.
+      if (j.ok && !running.value) {
+        const live = j.value.find((x) => isTrainingJob(x) && x.state === 'running')
+        if (live) follow(live)
+      }
+      if (selectedRunId.value === null && runs.value.length) await selectRun(runs.value[0]!.id)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function refreshLists(): Promise<void> {
+    const { api } = useTransport()
+    const [m, r] = await Promise.all([api['models.list'](), api['runs.list']()])
+    if (m.ok) models.value = m.value
+    if (r.ok) runs.value = r.value
+  }
+
+  async function selectRun(id: number): Promise<void> {
+    selectedRunId.value = id
+    if (report.value?.run.id !== id) report.value = null
+    reportError.value = null
+    const r = await useTransport().api['runs.get']({ id })
+    if (selectedRunId.value !== id) return
+    if (r.ok) report.value = r.value
+    else reportError.value = r.error.message
+  }
+
+  function setArchitecture(a: ModelArchitecture): void {
+    form.architecture = a
+    form.inputSize = DEFAULT_ARCHITECTURE_INPUT[a]
+  }
+
+  function stopWatching(): void {
+    for (const u of unsubscribe) u()
+    unsubscribe = []
+    if (poll) clearInterval(poll)
+    poll = null
+  }
+
+  async function onProgress(p: Progress): Promise<void> {
+    const before = liveRunId.value
+    progress.value = p
+    const runId = p.metrics?.runId ?? null
+    if (runId === null) return
+    if (before !== runId) {
+      // The run exists now: list it and open its (growing) report.
+      await refreshLists()
+      if (selectedRunId.value === null || selectedRunId.value === before || !report.value) await selectRun(runId)
+      return
+    }
+    // A finished epoch adds a point to the training curves.
+    const epochKey = (p.metrics?.fold ?? 0) * 100_000 + (p.metrics?.epoch ?? 0)
+    if (epochKey !== lastEpochSeen) {
+      lastEpochSeen = epochKey
+      if (selectedRunId.value === runId) await selectRun(runId)
+    }
+  }
+
+  async function finished(snapshot: JobSnapshot): Promise<void> {
+    stopWatching()
+    job.value = snapshot
+    progress.value = snapshot.progress
+    if (snapshot.state === 'cancelled') jobError.value = 'Stopped. The run keeps its finished epochs and folds; start it again with the same settings to resume.'
+    else if (snapshot.state === 'failed') jobError.value = snapshot.error?.message ?? 'the training failed'
+    await refreshLists()
+    const result = snapshot.result as TrainingJobResult | null
+    const runId = result?.runId ?? snapshot.progress.metrics?.runId
+    if (runId !== undefined && runId !== null) await selectRun(runId)
+  }
+
+  function follow(snapshot: JobSnapshot): void {
+    stopWatching()
+    const t = useTransport()
+    const jobId = snapshot.id
+    job.value = snapshot
+    progress.value = snapshot.progress
+    lastEpochSeen = -1
+    unsubscribe.push(
+      t.on('job.progress', (e) => {
+        if (e.jobId === jobId && running.value) void onProgress(e.progress)
+      }),
+      t.on('job.finished', (s) => {
+        if (s.id === jobId) void finished(s)
+      })
+    )
+    poll = setInterval(async () => {
+      const r = await t.api['jobs.get']({ jobId })
+      if (!r.ok || job.value?.id !== jobId || !running.value) return
+      if (r.value.state !== 'running') await finished(r.value)
+      else await onProgress(r.value.progress)
+    }, POLL_MS)
+  }
+
+  async function start(): Promise<void> {
+    if (running.value || starting.value || !form.dataset) return
+    jobError.value = null
+    starting.value = true
+    try {
+      const { api } = useTransport()
+      const common = {
+        dataset: form.dataset,
+        architecture: form.architecture,
+        inputSize: form.inputSize,
+        epochs: form.epochs,
+        batchSize: form.batchSize,
+        learningRate: form.learningRate,
+        seed: form.seed
+      }
+      const r =
+        form.mode === 'crossval'
+          ? await api['crossval.start']({ ...common, folds: form.folds })
+          : await api['train.start']({ ...common, validationShare: form.validationShare, setDefault: form.setDefault })
+      if (!r.ok) {
+        jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
+        return
+      }
+      const jobId = r.value.jobId
+      follow({ id: jobId, kind: form.mode, state: 'running', title: '', progress: { task: form.mode, done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
+      // Take the server's title, and catch a job that ended before the subscription.
+      const now = await api['jobs.get']({ jobId })
+      if (now.ok && job.value?.id === jobId) {
+        if (now.value.state !== 'running') await finished(now.value)
+        else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
+      }
+    } finally {
+      starting.value = false
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (!job.value || !running.value) return
+    await useTransport().api['jobs.cancel']({ jobId: job.value.id })
+  }
+
+  async function setDefault(id: number): Promise<void> {
+    const r = await useTransport().api['models.setDefault']({ id })
+    if (!r.ok) {
+      error.value = r.error.message
+      return
+    }
+    models.value = models.value.map((m) => ({ ...m, isDefault: m.id === id }))
+  }
+
+  return {
+    models, runs, datasets, loaded, loading, error, selectedRunId, report, reportError, form, job, progress, jobError, starting, running,
+    liveRunId, defaultModel, load, refreshLists, selectRun, setArchitecture, start, cancel, setDefault, stopWatching
+  }
+})
