@@ -20,6 +20,7 @@ import { getGenerator, latestCheckpoint, listSyntheticImages, saveSyntheticRepor
 import { generatedCells, realCellsOfClass, type CellPixels, type RealSource } from './cells.js'
 import { generateCells, settingsOf } from './generate.js'
 import { composeGrid } from './grid.js'
+import type { QualityClassResult, QualityReport, SimilarityPair, TrainedOnGenerated } from '../../shared/synthetic.js'
 
 export interface QualityOptions {
   generatorIds: number[]
@@ -42,61 +43,7 @@ export interface QualityOptions {
   onProgress?: ProgressListener
 }
 
-export interface SimilarityPair {
-  realReal: number
-  realGenerated: number
-  /** realReal - realGenerated: how much less alike generated cells are to real ones than real ones to each other. */
-  gap: number
-}
-
-export interface QualityClassResult {
-  class: string
-  generator: { id: number; name: string; step: number; checkpointId: number }
-  realCells: number
-  generatedCells: number
-  baseline: {
-    /** Share of generated cells the baseline model calls this class (paper: 100%). */
-    accuracyOnGenerated: number
-    /** The same on the real sample, for comparison. */
-    accuracyOnReal: number
-    /** What the baseline model called the generated cells. */
-    generatedCalledAs: Record<string, number>
-  }
-  cosine: { pixels: SimilarityPair; features: SimilarityPair }
-  frechet: {
-    /** Between half the real sample and as many generated cells. */
-    realVsGenerated: number
-    /** Between the two halves of the real sample: what "as close as real" looks like at this sample size. */
-    realVsReal: number
-    cellsPerSet: number
-    features: number
-  }
-}
-
-export interface TrainedOnGenerated {
-  classes: string[]
-  epochs: number
-  trainCells: number
-  testCells: number
-  accuracy: number
-  perClass: { class: string; recall: number; precision: number; f1: number; n: number }[]
-  confusion: number[][]
-}
-
-export interface QualityReport {
-  id?: number
-  model: string
-  inputSize: number
-  perClass: number
-  seed: number
-  classes: string[]
-  results: QualityClassResult[]
-  /** Null when skipped (one class only, or epochs 0); `skipped` says why. */
-  trainedOnGenerated: TrainedOnGenerated | null
-  skipped?: string
-  backend: string
-  seconds: number
-}
+export type { QualityClassResult, QualityReport, SimilarityPair, TrainedOnGenerated }
 
 /** The model's penultimate-layer output (input of its last layer). */
 function featureModel(model: tf.LayersModel): tf.LayersModel {

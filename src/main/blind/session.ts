@@ -1,0 +1,212 @@
+// Blind expert sessions: created from a recipe (so many real and generated
+// cells per class, a seed), every cell pre-rendered at creation the same way
+// (./render) and stored under a random per-session token, shown in a seeded
+// shuffled order. Until the session is closed, the functions here that serve
+// the renderer return only views without any origin information; the truth is
+// read only by ./results once the session is closed.
+import { randomBytes } from 'node:crypto'
+import {
+  answeredCount,
+  appendBlindAnswer,
+  blindCellCount,
+  blindCellPng,
+  cellAtPosition,
+  closeBlindSession,
+  getBlindSession,
+  getGenerator,
+  getOriginalBytes,
+  insertBlindSession,
+  latestAnswerClass,
+  listBlindSessions,
+  listSyntheticImages,
+  nextUnanswered,
+  syntheticPng,
+  type BlindCellHandle,
+  type BlindSessionRow,
+  type Db,
+  type NewBlindCell
+} from '../store/index.js'
+import { seedFromString, seededShuffle, mulberry32 } from '../stats/index.js'
+import { WBC_CLASSES } from '../../shared/cells.js'
+import type { BlindCellView, BlindOriginAnswer, BlindSessionView } from '../../shared/synthetic.js'
+import { renderGeneratedCell, renderRealCell, type RenderSpec } from './render.js'
+
+export interface BlindRecipe {
+  name: string
+  /** Classes to draw from and offer as answers (default: the five WBC classes). */
+  classes?: string[]
+  realPerClass: number
+  generatedPerClass: number
+  /** Real cells: labelled images of the store (current label), optionally of one dataset. */
+  datasetId?: number
+  /** Generated cells: of these generators (default: any generator of the class). */
+  generatorIds?: number[]
+  seed: number
+  /** Also ask real or generated for each cell. */
+  askOrigin: boolean
+  /** Side of the PNG every cell is shown at (default 256). */
+  displaySize?: number
+  createdBy?: string
+}
+
+export class BlindSessionError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict' | 'invalid_input',
+    message: string
+  ) {
+    super(message)
+    this.name = 'BlindSessionError'
+  }
+}
+
+function stream(seed: number, purpose: string) {
+  return mulberry32(seedFromString(`${seed >>> 0}:blind:${purpose}`))
+}
+
+/** A random, opaque cell id: 128 bits, URL-safe, unrelated to any image id or position. */
+function newToken(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+/** Draws the cells, renders them all, and stores the session. */
+export async function createBlindSession(db: Db, recipe: BlindRecipe): Promise<BlindSessionView> {
+  const classes = recipe.classes?.length ? [...recipe.classes] : [...WBC_CLASSES]
+  if (new Set(classes).size !== classes.length) throw new BlindSessionError('invalid_input', 'classes must be distinct')
+  if (recipe.realPerClass < 0 || recipe.generatedPerClass < 0 || recipe.realPerClass + recipe.generatedPerClass === 0) {
+    throw new BlindSessionError('invalid_input', 'a session needs some cells')
+  }
+  const displaySize = recipe.displaySize ?? 256
+  type Pick = { origin: 'real'; imageId: number; class: string } | { origin: 'synthetic'; syntheticId: number; generatorId: number; class: string }
+  const picks: Pick[] = []
+  const sizes = new Set<number>()
+  for (const cls of classes) {
+    if (recipe.realPerClass > 0) {
+      const rows = (
+        recipe.datasetId === undefined
+          ? db.prepare('SELECT image_id AS id FROM current_labels WHERE class = ? ORDER BY image_id').all(cls)
+          : db.prepare('SELECT l.image_id AS id FROM current_labels l JOIN dataset_images d ON d.image_id = l.image_id WHERE l.class = ? AND d.dataset_id = ? ORDER BY l.image_id').all(cls, recipe.datasetId)
+      ) as { id: number }[]
+      if (rows.length < recipe.realPerClass) throw new BlindSessionError('conflict', `only ${rows.length} real ${cls} cells in the store, the recipe asks for ${recipe.realPerClass}`)
+      for (const r of seededShuffle(rows, stream(recipe.seed, `real:${cls}`)).slice(0, recipe.realPerClass)) picks.push({ origin: 'real', imageId: r.id, class: cls })
+    }
+    if (recipe.generatedPerClass > 0) {
+      const pool = listSyntheticImages(db, { class: cls }).filter((s) => !recipe.generatorIds || recipe.generatorIds.includes(s.generatorId))
+      if (pool.length < recipe.generatedPerClass) throw new BlindSessionError('conflict', `only ${pool.length} generated ${cls} cells stored, the recipe asks for ${recipe.generatedPerClass} (wbc gan generate)`)
+      for (const s of seededShuffle(pool, stream(recipe.seed, `generated:${cls}`)).slice(0, recipe.generatedPerClass)) {
+        picks.push({ origin: 'synthetic', syntheticId: s.id, generatorId: s.generatorId, class: cls })
+        sizes.add(s.width)
+      }
+    }
+  }
+  // Real cells are brought down to the generators' resolution, so sharpness is no tell.
+  for (const p of picks) if (p.origin === 'synthetic') sizes.add((JSON.parse(getGenerator(db, p.generatorId)!.settingsJson) as { size: number }).size)
+  const spec: RenderSpec = { sourceSize: sizes.size ? Math.min(...sizes) : displaySize, displaySize }
+  const ordered = seededShuffle(picks, stream(recipe.seed, 'order'))
+  // Render everything now: serving a cell later is one read of equal-sized bytes, whatever its origin.
+  const cells: NewBlindCell[] = []
+  for (const p of ordered) {
+    const png = p.origin === 'real' ? await renderRealCell(getOriginalBytes(db, p.imageId)!, spec) : await renderGeneratedCell(syntheticPng(db, p.syntheticId)!, spec)
+    cells.push({
+      token: newToken(),
+      origin: p.origin,
+      imageId: p.origin === 'real' ? p.imageId : null,
+      syntheticImageId: p.origin === 'synthetic' ? p.syntheticId : null,
+      class: p.class,
+      png
+    })
+  }
+  const id = insertBlindSession(db, {
+    name: recipe.name,
+    recipeJson: JSON.stringify({ ...recipe, classes, displaySize, sourceSize: spec.sourceSize }),
+    seed: recipe.seed,
+    askOrigin: recipe.askOrigin,
+    classes,
+    displaySize,
+    createdBy: recipe.createdBy,
+    cells
+  })
+  return sessionView(db, id)
+}
+
+function requireSession(db: Db, id: number): BlindSessionRow {
+  const s = getBlindSession(db, id)
+  if (!s) throw new BlindSessionError('not_found', `blind session ${id} not found`)
+  return s
+}
+
+export function sessionView(db: Db, id: number): BlindSessionView {
+  const s = requireSession(db, id)
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    total: blindCellCount(db, s.id),
+    answered: answeredCount(db, s.id),
+    askOrigin: s.askOrigin,
+    classes: s.classes,
+    displaySize: s.displaySize,
+    createdAt: s.createdAt,
+    closedAt: s.closedAt
+  }
+}
+
+export function listSessionViews(db: Db): BlindSessionView[] {
+  return listBlindSessions(db).map((s) => sessionView(db, s.id))
+}
+
+function cellView(db: Db, sessionId: number, h: BlindCellHandle): BlindCellView {
+  return {
+    sessionId,
+    cellId: h.token,
+    position: h.position,
+    total: blindCellCount(db, sessionId),
+    answered: answeredCount(db, sessionId),
+    answeredClass: latestAnswerClass(db, sessionId, h.token)?.class ?? null
+  }
+}
+
+/** The next unanswered cell in order (or the cell at `position`, to go back); null when all are answered. */
+export function nextCell(db: Db, sessionId: number, position?: number): BlindCellView | null {
+  requireSession(db, sessionId)
+  if (position !== undefined) {
+    const h = cellAtPosition(db, sessionId, position)
+    if (!h) throw new BlindSessionError('not_found', `no cell at position ${position}`)
+    return cellView(db, sessionId, h)
+  }
+  const h = nextUnanswered(db, sessionId)
+  return h ? cellView(db, sessionId, h) : null
+}
+
+/** The pre-rendered PNG of a cell of this session. */
+export function cellImage(db: Db, sessionId: number, cellId: string): Uint8Array {
+  requireSession(db, sessionId)
+  const png = blindCellPng(db, sessionId, cellId)
+  if (!png) throw new BlindSessionError('not_found', 'no such cell in this session')
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength)
+}
+
+export interface BlindAnswerInput {
+  sessionId: number
+  cellId: string
+  class: string
+  origin?: BlindOriginAnswer | null
+  who?: string
+}
+
+/** Records an answer (a later one to the same cell supersedes it) and returns the next cell, if any. */
+export function answerCell(db: Db, a: BlindAnswerInput): { answered: number; total: number; next: BlindCellView | null } {
+  const s = requireSession(db, a.sessionId)
+  if (s.status !== 'open') throw new BlindSessionError('conflict', 'the session is closed')
+  if (!s.classes.includes(a.class)) throw new BlindSessionError('invalid_input', `${a.class} is not one of the session's classes`)
+  if (a.origin && !s.askOrigin) throw new BlindSessionError('invalid_input', 'this session does not ask real or generated')
+  const origin = a.origin === 'generated' ? 'synthetic' : a.origin === 'real' ? 'real' : null
+  const id = appendBlindAnswer(db, s.id, a.cellId, { class: a.class, origin, who: a.who })
+  if (id === undefined) throw new BlindSessionError('not_found', 'no such cell in this session')
+  return { answered: answeredCount(db, s.id), total: blindCellCount(db, s.id), next: nextCell(db, s.id) }
+}
+
+export function closeSession(db: Db, sessionId: number): BlindSessionView {
+  const s = requireSession(db, sessionId)
+  if (s.status === 'open') closeBlindSession(db, sessionId)
+  return sessionView(db, sessionId)
+}
