@@ -23,6 +23,7 @@ import {
   type SlideGallery
 } from './review'
 import { MODEL_ARCHITECTURES, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from './models'
+import { BLIND_ORIGIN_ANSWERS, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 
 // ---------------------------------------------------------------------------
 // Results: nothing is thrown across the boundary.
@@ -79,6 +80,8 @@ const LocalPath = z.string().trim().min(1, 'a folder path is required').max(4096
 const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id')
 /** The name of the person reviewing (no accounts yet: the UI asks for it). */
 const Reviewer = z.string().trim().min(1, 'say who is reviewing').max(200)
+/** A blind-session cell id: random, opaque, valid in its session only. */
+const BlindCellId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not a session cell id')
 /** What training and cross-validation both take: the cells, the network, the paper's settings by default. */
 const TrainingRequest = {
   /** The dataset (by name) whose labelled cells of the five classes are used. */
@@ -450,6 +453,79 @@ export const api = {
     input: z.strictObject({ ...TrainingRequest, folds: z.number().int().min(2).max(20).default(10) }),
     output: returns<{ jobId: string }>(),
     doc: 'Stratified k-fold cross-validation of a network on a dataset (resumable); progress arrives as job events.'
+  },
+  'synthetic.generators': {
+    input: NoInput,
+    output: returns<GeneratorSummary[]>(),
+    doc: 'Every GAN generator (one per class) with its status, steps, costs, generated-cell count and newest quality report.'
+  },
+  'synthetic.grid': {
+    input: z.strictObject({ generatorId: Id }),
+    output: returns<CellImage>(),
+    doc: "A generator's newest sample grid (PNG)."
+  },
+  'synthetic.report': {
+    input: z
+      .strictObject({ generatorId: Id.optional(), reportId: Id.optional() })
+      .refine((q) => (q.generatorId === undefined) !== (q.reportId === undefined), { message: 'give exactly one of generatorId or reportId' }),
+    output: returns<QualityReport | null>(),
+    doc: "A quality report by id, or a generator's newest one (null when none was run)."
+  },
+  'blind.list': {
+    input: NoInput,
+    output: returns<BlindSessionView[]>(),
+    doc: 'Blind expert sessions with their status and progress (nothing about any cell).'
+  },
+  'blind.create': {
+    input: z.strictObject({
+      name: z.string().trim().min(1, 'name the session').max(200),
+      /** Classes to draw and to offer as answers (default: the five WBC classes). */
+      classes: z.array(z.string().trim().min(1).max(60)).min(2).max(20).optional(),
+      realPerClass: z.number().int().min(0).max(500).default(10),
+      generatedPerClass: z.number().int().min(0).max(500).default(10),
+      /** Real cells from this dataset only (default: every labelled image). */
+      datasetId: Id.optional(),
+      /** Generated cells from these generators only (default: any of the class). */
+      generatorIds: z.array(Id).max(100).optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      /** Also ask real or generated for each cell. */
+      askOrigin: z.boolean().default(true),
+      displaySize: z.number().int().min(64).max(512).default(256),
+      who: z.string().trim().max(200).optional()
+    }),
+    output: returns<BlindSessionView>(),
+    doc: 'Create a blind session from a recipe: cells drawn and shuffled by the seed, all rendered alike up front.'
+  },
+  'blind.next': {
+    input: z.strictObject({ sessionId: Id, position: z.number().int().min(0).optional() }),
+    output: returns<BlindCellView | null>(),
+    doc: 'The next unanswered cell of a session (or the one at a position, to go back); null when all are answered.'
+  },
+  'blind.cell': {
+    input: z.strictObject({ sessionId: Id, cellId: BlindCellId }),
+    output: returns<CellImage>(),
+    doc: "A session cell's image: a PNG of the session's display size, the same encoding for every cell."
+  },
+  'blind.answer': {
+    input: z.strictObject({
+      sessionId: Id,
+      cellId: BlindCellId,
+      class: z.string().trim().min(1).max(60),
+      origin: z.enum(BLIND_ORIGIN_ANSWERS).nullable().optional(),
+      who: z.string().trim().max(200).optional()
+    }),
+    output: returns<{ answered: number; total: number; next: BlindCellView | null }>(),
+    doc: 'Answer a cell (class, and real or generated if the session asks); a later answer supersedes. Returns the next cell.'
+  },
+  'blind.close': {
+    input: z.strictObject({ sessionId: Id }),
+    output: returns<BlindSessionView>(),
+    doc: 'Close a session: no more answers; its results become available.'
+  },
+  'blind.results': {
+    input: z.strictObject({ sessionId: Id }),
+    output: returns<BlindResults>(),
+    doc: "A closed session's report: confusion matrix, accuracy on real and generated cells, detection rate with 95% CI, CSV."
   }
 } as const satisfies Record<string, MethodSpec>
 

@@ -17,6 +17,7 @@ import { listFolder } from './folders'
 import { displayImage } from './images'
 import { reviewHandlers } from './review'
 import { modelHandlers } from './models'
+import { syntheticHandlers } from './synthetic'
 
 export interface ApiContext {
   shell: 'desktop' | 'browser'
@@ -109,7 +110,8 @@ export function createHandlers(ctx: ApiContext): Handlers {
       return { cancelled: ctx.jobs.cancel(jobId) }
     },
     ...reviewHandlers(ctx),
-    ...modelHandlers(ctx)
+    ...modelHandlers(ctx),
+    ...syntheticHandlers(ctx)
   }
 }
 
