@@ -9,27 +9,31 @@
 // A model's calibration picks the score and the threshold; cells scoring above
 // it are Unidentified. The threshold is chosen on one half of the held-out
 // cells and the rates are reported on the other half.
-import { covarianceMatrix, symmetricEigen } from '../stats/linalg.js'
+import { covarianceMatrix } from '../stats/linalg.js'
 import { seededShuffle } from '../stats/random.js'
 
 export type OodScoreKind = 'msp' | 'energy' | 'mahalanobis'
 export const OOD_SCORE_KINDS: readonly OodScoreKind[] = ['msp', 'energy', 'mahalanobis']
 
-/** Class means and a whitening projection of penultimate features (rows of `projection` are eigenvectors / sqrt(eigenvalue)). */
+/**
+ * Class means and the Cholesky factor L of the shared covariance (Σ = L Lᵀ):
+ * the squared Mahalanobis distance is |L⁻¹x - L⁻¹μ|², one triangular solve per
+ * cell (a Cholesky factorisation costs a fraction of an eigen-decomposition
+ * at 1024 features).
+ */
 export interface MahalanobisStats {
   dim: number
   classes: number
-  /** classes x dim, projected (whitened) class means. */
-  projectedMeans: Float32Array
-  /** rank x dim. */
-  projection: Float32Array
-  rank: number
+  /** dim x dim, row-major, lower triangle used. */
+  cholesky: Float64Array
+  /** classes x dim: L⁻¹ μ_c. */
+  whitenedMeans: Float64Array
 }
 
 /**
  * Fits the shared-covariance Gaussian of penultimate features per class.
  * Covariance is shrunk towards its mean variance (shrinkage share) so dead
- * ReLU units and few cells per class keep it invertible.
+ * ReLU units and few cells per class keep it positive definite.
  */
 export function fitMahalanobis(
   features: Float32Array,
@@ -52,7 +56,7 @@ export function fitMahalanobis(
     if (counts[c] === 0) throw new Error(`no training cells of class ${c} to fit the feature statistics`)
     for (let j = 0; j < dim; j++) m[j] /= counts[c]
   })
-  // Class-centred rows; the covariance of those (around 0) is the shared covariance.
+  // Class-centred rows; their covariance around 0 is the shared covariance.
   const rows: Float64Array[] = []
   const take = Math.min(n, opts.maxRows ?? 6000)
   for (let i = 0; i < take; i++) {
@@ -60,51 +64,65 @@ export function fitMahalanobis(
     const m = means[labels[src]]
     rows.push(Float64Array.from({ length: dim }, (_, j) => features[src * dim + j] - m[j]))
   }
-  const zero = new Float64Array(dim)
-  const cov = covarianceMatrix(rows, zero)
+  const cov = covarianceMatrix(rows, new Float64Array(dim))
   let meanVar = 0
   for (let j = 0; j < dim; j++) meanVar += cov[j][j]
-  meanVar /= dim
+  meanVar = meanVar / dim || 1
   const s = opts.shrinkage ?? 0.05
+  const A = new Float64Array(dim * dim)
   for (let i = 0; i < dim; i++) {
-    for (let j = 0; j < dim; j++) cov[i][j] *= 1 - s
-    cov[i][i] += s * meanVar + 1e-9
+    for (let j = 0; j <= i; j++) A[i * dim + j] = cov[i][j] * (1 - s)
+    A[i * dim + i] += s * meanVar + 1e-9
   }
-  const { values, vectors } = symmetricEigen(cov)
-  const rank = values.length
-  const projection = new Float32Array(rank * dim)
-  for (let r = 0; r < rank; r++) {
-    const scale = 1 / Math.sqrt(Math.max(values[r], 1e-12))
-    const v = vectors[r]
-    for (let j = 0; j < dim; j++) projection[r * dim + j] = v[j] * scale
-  }
-  const projectedMeans = new Float32Array(classes * rank)
-  for (let c = 0; c < classes; c++) project(projection, rank, dim, Float32Array.from(means[c]), 0, projectedMeans, c * rank)
-  return { dim, classes, projectedMeans, projection, rank }
+  const L = cholesky(A, dim)
+  const whitenedMeans = new Float64Array(classes * dim)
+  for (let c = 0; c < classes; c++) forwardSolve(L, dim, means[c], 0, whitenedMeans, c * dim)
+  return { dim, classes, cholesky: L, whitenedMeans }
 }
 
-function project(P: Float32Array, rank: number, dim: number, x: Float32Array, xOff: number, out: Float32Array, outOff: number): void {
-  for (let r = 0; r < rank; r++) {
-    let s = 0
-    const base = r * dim
-    for (let j = 0; j < dim; j++) s += P[base + j] * x[xOff + j]
-    out[outOff + r] = s
+/** In-place lower Cholesky factor of a symmetric positive definite matrix (lower triangle read). */
+function cholesky(A: Float64Array, n: number): Float64Array {
+  for (let j = 0; j < n; j++) {
+    const rj = j * n
+    let d = A[rj + j]
+    for (let k = 0; k < j; k++) d -= A[rj + k] * A[rj + k]
+    if (!(d > 0)) throw new Error('feature covariance is not positive definite')
+    const ljj = Math.sqrt(d)
+    A[rj + j] = ljj
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n
+      let v = A[ri + j]
+      for (let k = 0; k < j; k++) v -= A[ri + k] * A[rj + k]
+      A[ri + j] = v / ljj
+    }
+    for (let k = j + 1; k < n; k++) A[rj + k] = 0
+  }
+  return A
+}
+
+/** out = L⁻¹ x (forward substitution). */
+function forwardSolve(L: Float64Array, n: number, x: ArrayLike<number>, xOff: number, out: Float64Array, outOff: number): void {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n
+    let v = x[xOff + i]
+    for (let k = 0; k < i; k++) v -= L[ri + k] * out[outOff + k]
+    out[outOff + i] = v / L[ri + i]
   }
 }
 
 /** Mahalanobis score per cell: the squared distance to the nearest class mean. */
 export function mahalanobisScores(stats: MahalanobisStats, features: Float32Array, n: number): Float64Array {
-  const { dim, rank, classes } = stats
-  const z = new Float32Array(rank)
+  const { dim, classes } = stats
+  const z = new Float64Array(dim)
   const out = new Float64Array(n)
   for (let i = 0; i < n; i++) {
-    project(stats.projection, rank, dim, features, i * dim, z, 0)
+    forwardSolve(stats.cholesky, dim, features, i * dim, z, 0)
     let best = Infinity
     for (let c = 0; c < classes; c++) {
       let d = 0
-      const base = c * rank
-      for (let r = 0; r < rank; r++) {
-        const t = z[r] - stats.projectedMeans[base + r]
+      const base = c * dim
+      for (let r = 0; r < dim; r++) {
+        const t = z[r] - stats.whitenedMeans[base + r]
         d += t * t
       }
       if (d < best) best = d
@@ -138,22 +156,25 @@ export function energyScores(logits: Float32Array, n: number, C: number, tempera
 }
 
 export function statsToBytes(s: MahalanobisStats): Uint8Array {
-  const header = Buffer.from(JSON.stringify({ dim: s.dim, classes: s.classes, rank: s.rank }))
+  const header = Buffer.from(JSON.stringify({ format: 'wbc-mahalanobis/1', dim: s.dim, classes: s.classes }))
   const len = Buffer.alloc(4)
   len.writeUInt32LE(header.byteLength)
-  return Buffer.concat([len, header, Buffer.from(s.projectedMeans.buffer, s.projectedMeans.byteOffset, s.projectedMeans.byteLength), Buffer.from(s.projection.buffer, s.projection.byteOffset, s.projection.byteLength)])
+  // The factor is stored as float32 (lower triangle included as a full square for simplicity).
+  const f = (a: Float64Array) => Buffer.from(Float32Array.from(a).buffer)
+  return Buffer.concat([len, header, f(s.whitenedMeans), f(s.cholesky)])
 }
 
 export function statsFromBytes(bytes: Uint8Array): MahalanobisStats {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const n = b.readUInt32LE(0)
-  const h = JSON.parse(b.subarray(4, 4 + n).toString('utf8')) as { dim: number; classes: number; rank: number }
+  const h = JSON.parse(b.subarray(4, 4 + n).toString('utf8')) as { format?: string; dim: number; classes: number }
+  if (h.format !== 'wbc-mahalanobis/1') throw new Error('unknown feature statistics format')
   const body = b.subarray(4 + n)
-  const f32 = (from: number, count: number) => {
+  const f64 = (from: number, count: number) => {
     const part = body.subarray(from * 4, (from + count) * 4)
-    return new Float32Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength))
+    return Float64Array.from(new Float32Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength)))
   }
-  return { ...h, projectedMeans: f32(0, h.classes * h.rank), projection: f32(h.classes * h.rank, h.rank * h.dim) }
+  return { dim: h.dim, classes: h.classes, whitenedMeans: f64(0, h.classes * h.dim), cholesky: f64(h.classes * h.dim, h.dim * h.dim) }
 }
 
 /** Share of scores strictly above the threshold (flagged Unidentified). */

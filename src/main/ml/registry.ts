@@ -2,7 +2,8 @@
 // imported, or the shipped default), exported / imported as standard tfjs
 // folders, and resolved from what a user types (an id, a name, a path).
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type * as tf from '@tensorflow/tfjs'
 import type { Db } from '../store/db.js'
@@ -10,8 +11,10 @@ import {
   getDefaultModel,
   getModel,
   getModelArtifacts,
+  getModelBlob,
   getModelByName,
   insertModel,
+  putModelBlob,
   listModels,
   setDefaultModel,
   type ModelProvenance,
@@ -92,20 +95,36 @@ export function metaOf(row: ModelRow): ModelMeta {
   }
 }
 
-/** Imports a tfjs model folder / model.json into the database. */
+/** File beside model.json holding the out-of-distribution feature statistics of a calibrated model. */
+export const OOD_STATS_FILE = 'wbc-ood-stats.bin'
+
+/** Imports a tfjs model folder / model.json into the database (with its OOD statistics when present). */
 export async function importModel(db: Db, path: string, opts: { name?: string; provenance?: ModelProvenance; setDefault?: boolean } = {}): Promise<number> {
   const a = await readModelDir(path)
-  return storeArtifacts(db, a, {
-    name: opts.name ?? String(a.meta.name ?? a.meta.architecture),
-    provenance: opts.provenance ?? 'imported',
-    source: path,
-    setDefault: opts.setDefault
-  })
+  const dir = statSync(path).isDirectory() ? path : dirname(path)
+  const statsFile = join(dir, OOD_STATS_FILE)
+  const stats = existsSync(statsFile) ? new Uint8Array(await readFile(statsFile)) : undefined
+  const cal = a.meta.calibration as { score?: string } | undefined
+  // A calibration that needs statistics the folder lacks cannot be applied: keep the model, drop the routing.
+  const meta = cal?.score === 'mahalanobis' && !stats ? { ...a.meta, calibration: undefined } : a.meta
+  return db.transaction(() => {
+    const id = storeArtifacts(db, { ...a, meta }, {
+      name: opts.name ?? String(a.meta.name ?? a.meta.architecture),
+      provenance: opts.provenance ?? 'imported',
+      source: path,
+      setDefault: opts.setDefault
+    })
+    if (stats) putModelBlob(db, id, 'mahalanobis', stats)
+    return id
+  })()
 }
 
-/** Writes a stored model as a standard tfjs folder (model.json + weights). Returns the model.json path. */
+/** Writes a stored model as a standard tfjs folder (model.json + weights, and its OOD statistics). Returns the model.json path. */
 export async function exportModel(db: Db, id: number, dir: string): Promise<string> {
-  return writeModelDir(dir, storedArtifacts(db, id))
+  const file = await writeModelDir(dir, storedArtifacts(db, id))
+  const stats = getModelBlob(db, id, 'mahalanobis')
+  if (stats) await writeFile(join(dir, OOD_STATS_FILE), stats)
+  return file
 }
 
 /** The shipped default model's folder (resources/models), or undefined when none is shipped. */
