@@ -17,6 +17,8 @@ import { classifyCommand } from './commands/classify'
 import { runsCommand } from './commands/runs'
 import { modelCommand } from './commands/model'
 import { evaluateCommand } from './commands/evaluate'
+import { ganCommand } from './commands/gan'
+import { blindCommand } from './commands/blind'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -31,7 +33,9 @@ const COMMANDS: CliCommand[] = [
   classifyCommand,
   runsCommand,
   modelCommand,
-  evaluateCommand
+  evaluateCommand,
+  ganCommand,
+  blindCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
