@@ -22,7 +22,7 @@ import {
   type SlideExport,
   type SlideGallery
 } from './review'
-import { MODEL_ARCHITECTURES, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from './models'
+import { GAN_PRESET_NAMES, MODEL_ARCHITECTURES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from './models'
 import { BLIND_ORIGIN_ANSWERS, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 
 // ---------------------------------------------------------------------------
@@ -216,7 +216,7 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import', 'classify', 'train', 'crossval'] as const
+export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'gan', 'generate'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -226,6 +226,8 @@ export interface JobResults {
   classify: ClassifyReport
   train: TrainingJobResult
   crossval: TrainingJobResult
+  gan: GanJobResult
+  generate: GenerateJobResult
 }
 
 /** What classifying a slide stored: one prediction per cell by one model. */
@@ -526,6 +528,27 @@ export const api = {
     input: z.strictObject({ sessionId: Id }),
     output: returns<BlindResults>(),
     doc: "A closed session's report: confusion matrix, accuracy on real and generated cells, detection rate with 95% CI, CSV."
+  },
+  'gan.start': {
+    input: z.strictObject({
+      class: z.string().trim().min(1).max(60),
+      preset: z.enum(GAN_PRESET_NAMES).default('cpu'),
+      /** Train until this many steps are done (a stopped generator of the same name resumes). */
+      steps: z.number().int().min(1).max(10_000_000).default(5000),
+      /** Generator name (default <class>-<preset>). */
+      name: z.string().trim().min(1).max(120).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').optional(),
+      /** Real cells from this dataset only (default: every labelled cell of the class). */
+      datasetId: Id.optional(),
+      maxReal: z.number().int().min(1).max(1_000_000).optional(),
+      checkpointEvery: z.number().int().min(1).max(1_000_000).default(200)
+    }),
+    output: returns<{ jobId: string }>(),
+    doc: "Train (or resume) a class's DCGAN on the store's labelled cells; progress, checkpoints and sample grids as it goes."
+  },
+  'synthetic.generate': {
+    input: z.strictObject({ generatorId: Id, count: z.number().int().min(1).max(10_000).default(100), seed: z.number().int().min(0).max(2 ** 31 - 1).default(1) }),
+    output: returns<{ jobId: string }>(),
+    doc: "Generate cells from a generator's newest checkpoint (stored as synthetic images with provenance, never in a real dataset)."
   }
 } as const satisfies Record<string, MethodSpec>
 

@@ -176,3 +176,27 @@ export interface TrainingJobResult {
   accuracy: number | null
   macroF1: number | null
 }
+
+// ---------------------------------------------------------------------------
+// Synthetic-cell jobs (the GAN is a model too): what they hand back.
+
+export const GAN_PRESET_NAMES = ['paper', 'cpu', 'tiny'] as const
+export type GanPresetName = (typeof GAN_PRESET_NAMES)[number]
+
+export interface GanJobResult {
+  generatorId: number
+  name: string
+  class: string
+  status: string
+  steps: number
+  targetSteps: number
+}
+
+export interface GenerateJobResult {
+  generatorId: number
+  class: string
+  checkpointStep: number
+  /** Cells of this draw, and how many of them are new. */
+  cells: number
+  created: number
+}

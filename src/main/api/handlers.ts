@@ -17,6 +17,7 @@ import { listFolder } from './folders'
 import { displayImage } from './images'
 import { reviewHandlers } from './review'
 import { modelHandlers } from './models'
+import { ganHandlers } from './gan'
 import { syntheticHandlers } from './synthetic'
 
 export interface ApiContext {
@@ -111,7 +112,8 @@ export function createHandlers(ctx: ApiContext): Handlers {
     },
     ...reviewHandlers(ctx),
     ...modelHandlers(ctx),
-    ...syntheticHandlers(ctx)
+    ...syntheticHandlers(ctx),
+    ...ganHandlers(ctx)
   }
 }
 

@@ -1,6 +1,6 @@
 // The messages between the job runner and its worker threads.
 import type { ApiError, JobKind, JobResults } from '../../shared/api'
-import type { ModelArchitecture } from '../../shared/models'
+import type { GanPresetName, ModelArchitecture } from '../../shared/models'
 import type { Progress } from '../../shared/progress'
 
 /** What each kind of job is started with. Add a row per kind. */
@@ -9,6 +9,8 @@ export interface JobParams {
   classify: { slideId: number; modelId?: number }
   train: TrainingParams & { validationShare: number; setDefault: boolean }
   crossval: TrainingParams & { folds: number }
+  gan: { class: string; preset: GanPresetName; steps: number; name: string; datasetId?: number; maxReal?: number; checkpointEvery: number }
+  generate: { generatorId: number; count: number; seed: number }
 }
 
 /** What training and cross-validation jobs share (the contract's validated request, input size resolved). */

@@ -8,11 +8,12 @@ import { runClassifyTask } from './tasks/classify'
 import { runImportTask } from './tasks/import'
 import { runTrainTask } from './tasks/train'
 import { runCrossvalTask } from './tasks/crossval'
+import { runGanTask, runGenerateTask } from './tasks/gan'
 
 /** A task returns its result, and whether it stopped early because it was cancelled. */
 export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
-const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask }
+const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, gan: runGanTask, generate: runGenerateTask }
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')

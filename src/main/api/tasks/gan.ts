@@ -1,0 +1,65 @@
+// Synthetic-cell jobs: training (or resuming) a class's DCGAN on the store's
+// labelled cells, and generating cells from a generator's newest checkpoint.
+// Both run the synthetic core (src/main/synthetic) inside the job worker; the
+// GAN's training state lives beside the database so a stopped job resumes.
+import { dirname, join } from 'node:path'
+import type { GanJobResult, GenerateJobResult } from '../../../shared/models'
+import { openStore } from '../../store/index'
+import type { JobParams, TaskContext } from '../job-protocol'
+
+const isAbort = (err: unknown) => err instanceof Error && err.name === 'AbortError'
+
+/** Where a generator's resumable training state is kept: beside the database, one folder per generator name. */
+export function ganCheckpointDir(dbPath: string, name: string): string {
+  return join(dirname(dbPath), 'gan', name.replace(/[^A-Za-z0-9._-]/g, '_'))
+}
+
+export async function runGanTask(params: JobParams['gan'], ctx: TaskContext): Promise<{ result: GanJobResult; cancelled: boolean }> {
+  const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
+  try {
+    const { trainGenerator } = await import('../../synthetic/generators')
+    const { getGeneratorByName } = await import('../../store/index')
+    const checkpointDir = ganCheckpointDir(ctx.dbPath, params.name)
+    try {
+      const r = await trainGenerator(db, {
+        name: params.name,
+        class: params.class,
+        preset: params.preset,
+        real: { db, ...(params.datasetId !== undefined ? { datasetId: params.datasetId } : {}) },
+        ...(params.maxReal !== undefined ? { maxReal: params.maxReal } : {}),
+        steps: params.steps,
+        checkpointDir,
+        checkpointEvery: params.checkpointEvery,
+        signal: ctx.signal,
+        onProgress: ctx.onProgress
+      })
+      const g = r.generator
+      return { result: { generatorId: g.id, name: g.name, class: g.class, status: g.status, steps: g.steps, targetSteps: g.targetSteps }, cancelled: false }
+    } catch (err) {
+      const g = getGeneratorByName(db, params.name)
+      if (isAbort(err) && g) {
+        return { result: { generatorId: g.id, name: g.name, class: g.class, status: g.status, steps: g.steps, targetSteps: g.targetSteps }, cancelled: true }
+      }
+      throw err
+    }
+  } finally {
+    db.close()
+  }
+}
+
+export async function runGenerateTask(params: JobParams['generate'], ctx: TaskContext): Promise<{ result: GenerateJobResult; cancelled: boolean }> {
+  const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
+  try {
+    const { generateCells } = await import('../../synthetic/generate')
+    const { listSyntheticImages } = await import('../../store/index')
+    // Continue this seed's draw: new cells, never the same ones again.
+    const from = listSyntheticImages(db, { generatorId: params.generatorId }).filter((s) => s.seed === params.seed).length
+    const r = await generateCells(db, { generatorId: params.generatorId, count: params.count, seed: params.seed, from, signal: ctx.signal, onProgress: ctx.onProgress })
+    return {
+      result: { generatorId: r.generator.id, class: r.generator.class, checkpointStep: r.checkpoint.step, cells: r.ids.length, created: r.created },
+      cancelled: false
+    }
+  } finally {
+    db.close()
+  }
+}
