@@ -81,6 +81,33 @@ describe('wasm training kernels', () => {
     })
   }
 
+  for (const c of [
+    { name: '2x2 stride 2 valid (W-Net)', x: [2, 8, 8, 3] as [number, number, number, number], size: 2, stride: 2, pad: 'valid' as const },
+    { name: '3x3 stride 2 same (AlexNet, ResNet)', x: [1, 9, 7, 4] as [number, number, number, number], size: 3, stride: 2, pad: 'same' as const },
+    { name: '3x3 stride 1 same', x: [2, 5, 6, 2] as [number, number, number, number], size: 3, stride: 1, pad: 'same' as const }
+  ]) {
+    it(`max-pool gradient ${c.name}, with ReLU ties`, async () => {
+      const xs = randArray(c.x.reduce((a, b) => a * b), 21)
+      await compare(() => {
+        // ReLU first: many windows are all zeros, so the tie rule matters.
+        const x = tf.relu(tf.tensor4d(xs, c.x))
+        const y = tf.maxPool(x, c.size, c.stride, c.pad)
+        const r = tf.tensor(randArray(y.size, 22), y.shape)
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad), r)))
+        return [y, g(x)]
+      })
+    })
+  }
+
+  it('clone shares data safely: the clone outlives its source', async () => {
+    await tf.setBackend('wasm')
+    const a = tf.tensor1d([1, 2, 3])
+    const b = tf.clone(a)
+    a.dispose()
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3])
+    b.dispose()
+  })
+
   it('dense layer as the layers API builds it (fused bias + relu), forward and gradients', async () => {
     // K*N above the threshold so the unpacked JavaScript path is exercised.
     const M = 3, K = 640, N = 512

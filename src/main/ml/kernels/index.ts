@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { KernelConfig } from '@tensorflow/tfjs'
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './conv.js'
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js'
+import { identityKernel, maxPoolGradKernel } from './pool.js'
 import { rememberOriginal } from './wasm-internals.js'
 
 let registered = false
@@ -27,6 +28,8 @@ export function registerWasmTrainingKernels(): void {
   override('BatchMatMul', batchMatMulKernel as KernelConfig['kernelFunc'])
   override('_FusedMatMul', fusedMatMulKernel as KernelConfig['kernelFunc'])
   override('Conv2DBackpropInput', conv2DBackpropInputKernel as KernelConfig['kernelFunc'])
+  override('MaxPoolGrad', maxPoolGradKernel as KernelConfig['kernelFunc'])
+  override('Identity', identityKernel as KernelConfig['kernelFunc'])
   // Not registered for wasm at all in 4.22.
   override('Conv2DBackpropFilter', conv2DBackpropFilterKernel as KernelConfig['kernelFunc'])
 }
@@ -34,3 +37,4 @@ export function registerWasmTrainingKernels(): void {
 export { adamStep, FusedAdam, ADAM_DEFAULTS, type AdamSettings } from './adam.js'
 export { jsMatMul } from './matmul.js'
 export { im2colTransposed, flipSwapFilter } from './conv.js'
+export { maxPoolBackprop } from './pool.js'
