@@ -39,6 +39,10 @@ export function im2colTransposed(
   const M = n * outH * outW
   for (let i = 0; i < fh; i++) {
     for (let j = 0; j < fw; j++) {
+      // Output columns whose input column ox*sw - padLeft + j*dw lies inside [0, w).
+      const off = j * dw - padLeft
+      const oxLo = Math.min(outW, Math.max(0, Math.ceil(-off / sw)))
+      const oxHi = Math.max(oxLo, Math.min(outW, Math.floor((w - 1 - off) / sw) + 1))
       for (let c = 0; c < cin; c++) {
         const row = ((i * fw + j) * cin + c) * M
         let m = row
@@ -52,10 +56,13 @@ export function im2colTransposed(
               continue
             }
             const xr = xb + iy * w * cin + c
-            for (let ox = 0; ox < outW; ox++) {
-              const ix = ox * sw - padLeft + j * dw
-              colT[m++] = ix >= 0 && ix < w ? x[xr + ix * cin] : 0
-            }
+            // Interior without bounds checks; zeros where the window leaves the image.
+            for (let ox = 0; ox < oxLo; ox++) colT[m + ox] = 0
+            const step = sw * cin
+            let src = xr + (oxLo * sw - padLeft + j * dw) * cin
+            for (let ox = oxLo; ox < oxHi; ox++, src += step) colT[m + ox] = x[src]
+            for (let ox = Math.max(oxHi, oxLo); ox < outW; ox++) colT[m + ox] = 0
+            m += outW
           }
         }
       }
