@@ -118,8 +118,8 @@ describe('browser mode, end to end', () => {
     expect(page.url()).not.toContain('token=')
     await page.getByRole('navigation', { name: 'Screens' }).waitFor()
     await expect.poll(() => page.getByTestId('shell').textContent()).toBe('Browser mode')
-    expect(await page.locator('.nav-link.planned .nav-title').allTextContents()).toEqual(['Review', 'Models', 'Synthetic'])
-    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides'])
+    expect(await page.locator('.nav-link.planned .nav-title').allTextContents()).toEqual(['Review'])
+    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides', 'Models', 'Synthetic', 'Blind sessions'])
   })
 
   it('imports a real slide folder with live progress and a per-file report', async () => {

@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 export interface Screen {
-  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic'
+  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic' | 'blind'
   title: string
   /** False for screens later issues build; the frame marks them as such. */
   ready: boolean
@@ -14,8 +14,9 @@ export const SCREENS: readonly Screen[] = [
   { id: 'import', title: 'Import', ready: true },
   { id: 'slides', title: 'Slides', ready: true },
   { id: 'review', title: 'Review', ready: false },
-  { id: 'models', title: 'Models', ready: false },
-  { id: 'synthetic', title: 'Synthetic', ready: false }
+  { id: 'models', title: 'Models', ready: true },
+  { id: 'synthetic', title: 'Synthetic', ready: true },
+  { id: 'blind', title: 'Blind sessions', ready: true }
 ]
 
 export type ScreenId = Screen['id']

@@ -1,0 +1,200 @@
+// The Synthetic screen's state: the GAN generators (one per class), the
+// selected one's sample grid and newest quality report, and one GAN training or
+// generation job at a time with live progress (events, with a slow poll as a
+// safety net). While a GAN trains, its row and sample grid follow its checkpoints.
+import { defineStore } from 'pinia'
+import { computed, reactive, ref } from 'vue'
+import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
+import { WBC_CLASSES } from '../../../shared/cells'
+import type { GanJobResult, GanPresetName, GenerateJobResult } from '../../../shared/models'
+import type { Progress } from '../../../shared/progress'
+import type { GeneratorSummary, QualityReport } from '../../../shared/synthetic'
+import { useTransport } from '../api/transport'
+
+export const POLL_MS = 3000
+/** How often a training GAN's row and grid are refreshed from its progress. */
+export const REFRESH_MS = 4000
+
+export interface GanForm {
+  class: string
+  preset: GanPresetName
+  steps: number
+  datasetId: number
+}
+
+export const useSyntheticStore = defineStore('synthetic', () => {
+  const generators = ref<GeneratorSummary[]>([])
+  const datasets = ref<DatasetSummary[]>([])
+  const loaded = ref(false)
+  const error = ref<string | null>(null)
+  const selectedId = ref<number | null>(null)
+  const report = ref<QualityReport | null>(null)
+  const gridUrl = ref<string | null>(null)
+  const gridStep = ref<number | null>(null)
+
+  const form = reactive<GanForm>({ class: WBC_CLASSES[0], preset: 'cpu', steps: 5000, datasetId: 0 })
+  const generateCount = ref(100)
+
+  const job = ref<JobSnapshot | null>(null)
+  const progress = ref<Progress | null>(null)
+  const jobError = ref<string | null>(null)
+  const jobNote = ref<string | null>(null)
+  const starting = ref(false)
+  const running = computed(() => job.value?.state === 'running')
+  const selected = computed(() => generators.value.find((g) => g.id === selectedId.value) ?? null)
+
+  let unsubscribe: Array<() => void> = []
+  let poll: ReturnType<typeof setInterval> | null = null
+  let lastRefresh = 0
+
+  async function load(): Promise<void> {
+    const { api } = useTransport()
+    const [g, d, j] = await Promise.all([api['synthetic.generators'](), api['datasets.list'](), api['jobs.list']()])
+    if (g.ok) generators.value = g.value
+    if (d.ok) datasets.value = d.value
+    const failed = !g.ok ? g : !d.ok ? d : null
+    error.value = failed && !failed.ok ? failed.error.message : null
+    loaded.value = true
+    if (j.ok && !running.value) {
+      const live = j.value.find((x) => (x.kind === 'gan' || x.kind === 'generate') && x.state === 'running')
+      if (live) follow(live)
+    }
+    if (selectedId.value === null && generators.value.length) await select(generators.value[0]!.id)
+    else if (selectedId.value !== null) await select(selectedId.value)
+  }
+
+  async function refreshGenerators(): Promise<void> {
+    const r = await useTransport().api['synthetic.generators']()
+    if (r.ok) generators.value = r.value
+    const g = selected.value
+    if (g && g.gridStep !== gridStep.value) await loadGrid(g.id)
+  }
+
+  async function loadGrid(id: number): Promise<void> {
+    const g = generators.value.find((x) => x.id === id)
+    if (gridUrl.value) URL.revokeObjectURL(gridUrl.value)
+    gridUrl.value = null
+    gridStep.value = null
+    if (!g || g.gridStep === null) return
+    const r = await useTransport().api['synthetic.grid']({ generatorId: id })
+    if (!r.ok || selectedId.value !== id) return
+    gridUrl.value = URL.createObjectURL(new Blob([r.value.bytes as Uint8Array<ArrayBuffer>], { type: r.value.mime }))
+    gridStep.value = g.gridStep
+  }
+
+  async function select(id: number): Promise<void> {
+    selectedId.value = id
+    report.value = null
+    const [r] = await Promise.all([useTransport().api['synthetic.report']({ generatorId: id }), loadGrid(id)])
+    if (selectedId.value !== id) return
+    if (r.ok) report.value = r.value
+    else error.value = r.error.message
+  }
+
+  function stopWatching(): void {
+    for (const u of unsubscribe) u()
+    unsubscribe = []
+    if (poll) clearInterval(poll)
+    poll = null
+  }
+
+  async function onProgress(p: Progress): Promise<void> {
+    progress.value = p
+    if (Date.now() - lastRefresh >= REFRESH_MS) {
+      lastRefresh = Date.now()
+      await refreshGenerators()
+    }
+  }
+
+  async function finished(s: JobSnapshot): Promise<void> {
+    stopWatching()
+    job.value = s
+    progress.value = s.progress
+    if (s.state === 'cancelled') jobNote.value = s.kind === 'gan' ? 'Stopped at the last checkpoint; start the same generator again to resume it.' : 'Generation stopped; the cells made so far are kept.'
+    else if (s.state === 'failed') jobError.value = s.error?.message ?? 'the job failed'
+    else if (s.kind === 'generate' && s.result) {
+      const r = s.result as GenerateJobResult
+      jobNote.value = `${r.created} new ${r.class} cells generated (checkpoint at step ${r.checkpointStep}).`
+    } else if (s.kind === 'gan' && s.result) {
+      const r = s.result as GanJobResult
+      jobNote.value = `${r.name}: ${r.steps} of ${r.targetSteps} steps done.`
+    }
+    await refreshGenerators()
+    const r = s.result as GanJobResult | GenerateJobResult | null
+    if (r && selectedId.value !== r.generatorId) await select(r.generatorId)
+    else if (selectedId.value !== null) await loadGrid(selectedId.value)
+  }
+
+  function follow(s: JobSnapshot): void {
+    stopWatching()
+    const t = useTransport()
+    job.value = s
+    progress.value = s.progress
+    lastRefresh = Date.now()
+    unsubscribe.push(
+      t.on('job.progress', (e) => {
+        if (e.jobId === s.id && running.value) void onProgress(e.progress)
+      }),
+      t.on('job.finished', (x) => {
+        if (x.id === s.id) void finished(x)
+      })
+    )
+    poll = setInterval(async () => {
+      const r = await t.api['jobs.get']({ jobId: s.id })
+      if (!r.ok || job.value?.id !== s.id || !running.value) return
+      if (r.value.state !== 'running') await finished(r.value)
+      else await onProgress(r.value.progress)
+    }, POLL_MS)
+  }
+
+  async function begin(kind: 'gan' | 'generate', call: () => Promise<{ ok: true; value: { jobId: string } } | { ok: false; error: { message: string; issues?: { path: string; message: string }[] } }>): Promise<void> {
+    if (running.value || starting.value) return
+    jobError.value = null
+    jobNote.value = null
+    starting.value = true
+    try {
+      const r = await call()
+      if (!r.ok) {
+        jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
+        return
+      }
+      const jobId = r.value.jobId
+      follow({ id: jobId, kind, state: 'running', title: '', progress: { task: kind, done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
+      const now = await useTransport().api['jobs.get']({ jobId })
+      if (now.ok && job.value?.id === jobId) {
+        if (now.value.state !== 'running') await finished(now.value)
+        else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
+      }
+    } finally {
+      starting.value = false
+    }
+  }
+
+  /** Train a class's GAN (the same class and preset again resumes it). */
+  function train(): Promise<void> {
+    return begin('gan', () =>
+      useTransport().api['gan.start']({ class: form.class, preset: form.preset, steps: form.steps, ...(form.datasetId ? { datasetId: form.datasetId } : {}) })
+    )
+  }
+
+  /** Continue training the selected generator to more steps. */
+  function resume(g: GeneratorSummary, steps: number): Promise<void> {
+    const preset = g.preset.replace(/\+custom$/, '') as GanPresetName
+    return begin('gan', () => useTransport().api['gan.start']({ class: g.class, preset, name: g.name, steps }))
+  }
+
+  function generate(): Promise<void> {
+    const id = selectedId.value
+    if (id === null) return Promise.resolve()
+    return begin('generate', () => useTransport().api['synthetic.generate']({ generatorId: id, count: generateCount.value }))
+  }
+
+  async function cancel(): Promise<void> {
+    if (job.value && running.value) await useTransport().api['jobs.cancel']({ jobId: job.value.id })
+  }
+
+  return {
+    generators, datasets, loaded, error, selectedId, selected, report, gridUrl, gridStep, form, generateCount, job, progress, jobError, jobNote,
+    starting, running, load, select, refreshGenerators, train, resume, generate, cancel, stopWatching
+  }
+})
