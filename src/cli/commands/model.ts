@@ -2,6 +2,9 @@
 // TensorFlow.js folders (model.json + weights), so others can load them.
 import { getModel, listModels, setDefaultModel } from '../../main/store/models'
 import { ensureShippedModel, exportModel, importModel, resolveStoredModel } from '../../main/ml/registry'
+import { calibrateOod, formatSeparationTable } from '../../main/ml/inference'
+import { runImages } from '../../main/store/runs'
+import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
 
 export const modelCommand: CliCommand = (cli) => {
@@ -54,5 +57,47 @@ export const modelCommand: CliCommand = (cli) => {
       const id = await resolveStoredModel(db, ref)
       setDefaultModel(db, id)
       cli.out(`model ${id} is now the default`)
+    })
+  model
+    .command('calibrate')
+    .description('measure how well confidence, energy and Mahalanobis scores separate non-WBC objects from real WBCs; store the best as the model\'s Unidentified routing')
+    .argument('<model>', 'stored model id or name')
+    .requiredOption('--other <dataset>', 'dataset of non-WBC objects (e.g. pbc-other)')
+    .option('--run <id>', 'the training run of the model: its training cells fit the feature statistics, its held-out cells are the WBCs', (v) => parseInt(v, 10))
+    .option('--fit <dataset>', 'dataset of the model\'s training cells (instead of --run)')
+    .option('--wbc <dataset>', 'dataset of real WBCs the model did not train on (instead of --run)')
+    .option('--target <share>', 'share of real WBCs the threshold may route to Unidentified', Number, 0.05)
+    .option('--score <kind>', 'msp, energy or mahalanobis (default: the one catching most non-WBC objects)')
+    .option('--json', 'print the calibration as JSON')
+    .action(async (ref: string, o: { other: string; run?: number; fit?: string; wbc?: string; target: number; score?: string; json?: boolean }) => {
+      const db = cli.openDb()
+      const id = await resolveStoredModel(db, ref)
+      let fit, wbc
+      if (o.run !== undefined) {
+        const images = runImages(db, o.run)
+        if (!images.length) throw new Error(`run ${o.run} has no images`)
+        fit = images.filter((i) => i.role === 'train')
+        wbc = images.filter((i) => i.role === 'validation' || i.role === 'test')
+        if (!wbc.length) throw new Error(`run ${o.run} held no cells out; give --wbc`)
+      } else {
+        if (!o.fit || !o.wbc) throw new Error('give --run, or both --fit and --wbc')
+        fit = { dataset: o.fit }
+        wbc = { dataset: o.wbc }
+      }
+      if (o.score !== undefined && !['msp', 'energy', 'mahalanobis'].includes(o.score)) throw new Error('--score is msp, energy or mahalanobis')
+      const backend = await initBackend()
+      const bar = o.json ? undefined : cli.progress()
+      const r = await calibrateOod(db, {
+        model: id,
+        fit,
+        wbc,
+        other: { dataset: o.other },
+        targetWbcRate: o.target,
+        score: o.score as 'msp' | 'energy' | 'mahalanobis' | undefined,
+        onProgress: bar?.update
+      }).finally(() => bar?.stop())
+      if (o.json) return cli.json(r)
+      cli.out(`model ${id} (${backend.name}): ${r.calibration.wbcCells} held-out WBCs, ${r.calibration.otherCells} non-WBC objects, statistics from ${r.calibration.fitCells} training cells; chosen score: ${r.chosen}`)
+      cli.out(formatSeparationTable(r.calibration))
     })
 }

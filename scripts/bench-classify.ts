@@ -1,0 +1,43 @@
+// Measures classifying one slide-sized batch of real cells (default 200) at
+// 128 px with W-Net through classifyCells: cold (first call, pool start and
+// model load) and warm, in this thread and on 1-4 worker threads.
+// Usage: WBC_DB=store.sqlite npx tsx scripts/bench-classify.ts [--dataset pbc-wbc] [--cells 200] [--model ID]
+// Without --model an untrained W-Net is stored (speed does not depend on the weights).
+import { loadavg } from 'node:os'
+import { openStore } from '../src/main/store/index'
+import { initBackend } from '../src/main/ml/backend'
+import { buildModel, specFor } from '../src/main/ml/architectures/index'
+import { saveModel } from '../src/main/ml/registry'
+import { classifyCells } from '../src/main/ml/inference'
+import { selectCells } from '../src/main/ml/dataset'
+import { closeInferencePool } from '../src/main/ml/infer-pool'
+import { WNET_RECIPE } from '../src/main/imaging/decode'
+import { WBC_CLASSES } from '../src/shared/cells'
+
+const arg = (name: string, d?: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1] : d
+}
+const db = openStore(process.env.WBC_DB ?? ':memory:')
+const n = Number(arg('cells', '200'))
+const dataset = arg('dataset', 'pbc-wbc')!
+const info = await initBackend()
+let modelId = arg('model') ? Number(arg('model')) : undefined
+if (modelId === undefined) {
+  const m = buildModel(specFor('wnet', { inputSize: 128 }))
+  modelId = await saveModel(db, m, { architecture: 'wnet', inputSize: 128, classes: [...WBC_CLASSES], preprocessRecipe: WNET_RECIPE }, { name: 'bench (untrained)', provenance: 'run' })
+  m.dispose()
+}
+const ids = selectCells(db, { dataset }).slice(0, n).map((c) => c.imageId)
+console.log(`backend ${info.name}, ${ids.length} cells at 128 px, model ${modelId}, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}`)
+for (const workers of [0, 1, 2, 4]) {
+  const times: number[] = []
+  for (let rep = 0; rep < 4; rep++) {
+    const r = await classifyCells(db, { imageIds: ids, model: modelId, workers, store: false })
+    times.push(r.seconds.inference)
+  }
+  const warm = times.slice(1).sort((a, b) => a - b)
+  console.log(`workers ${workers}: cold ${times[0].toFixed(3)} s, warm median ${warm[1].toFixed(3)} s (best ${warm[0].toFixed(3)} s) = ${(ids.length / warm[1]).toFixed(0)} cells/s`)
+}
+await closeInferencePool()
+db.close()

@@ -1,0 +1,140 @@
+// Inference on both cores: a small pool of worker threads (infer-worker.ts),
+// started once and kept warm, each holding the model; a batch of cells is
+// split between them. Idle workers do not keep the process alive.
+//
+// From TypeScript sources (tests, the CLI through tsx) a worker is started
+// through a bootstrap that registers tsx's ESM loader first, as the training
+// pool does; from a build, infer-worker.js sits beside the bundle.
+import { Worker } from 'node:worker_threads'
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { ClassifierOutput } from './classifier.js'
+import type { ModelArtifactsBytes } from './model-files.js'
+
+function startInferWorker(): Worker {
+  const here = import.meta.url
+  const js = new URL('./infer-worker.js', here)
+  const ts = new URL('./infer-worker.ts', here)
+  if (!here.endsWith('.ts') && existsSync(fileURLToPath(js))) return new Worker(js)
+  const require = createRequire(here)
+  const api = join(dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')
+  const bootstrap =
+    `import(${JSON.stringify(pathToFileURL(api).href)})` +
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(ts.href)}) })` +
+    `.catch((err) => { setImmediate(() => { throw err }) })`
+  return new Worker(bootstrap, { eval: true })
+}
+
+class PoolWorker {
+  private next = 1
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  readonly loaded = new Set<string>()
+  failure: Error | undefined
+
+  constructor(readonly worker: Worker) {
+    worker.unref()
+    worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+      const p = this.pending.get(m.id)
+      if (!p) return
+      this.pending.delete(m.id)
+      if (!this.pending.size) worker.unref()
+      if (m.ok) p.resolve(m.value)
+      else p.reject(new Error(`inference worker: ${m.error}`))
+    })
+    const fail = (err: Error) => {
+      this.failure ??= err
+      for (const p of this.pending.values()) p.reject(err)
+      this.pending.clear()
+    }
+    worker.on('error', (e) => fail(new Error(`inference worker failed: ${e.message}`)))
+    worker.on('exit', (code) => fail(new Error(`inference worker exited (code ${code})`)))
+  }
+
+  call<T>(msg: object, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure)
+    const id = this.next++
+    this.worker.ref()
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      this.worker.postMessage({ ...msg, id }, transfer)
+    })
+  }
+}
+
+let pool: PoolWorker[] = []
+
+/** Default worker count: one per core, at most 4. */
+export function defaultInferenceWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()))
+}
+
+async function ensurePool(size: number): Promise<PoolWorker[]> {
+  pool = pool.filter((w) => !w.failure)
+  while (pool.length < size) pool.push(new PoolWorker(startInferWorker()))
+  return pool.slice(0, size)
+}
+
+/** Loads the model into `workers` pool threads (once per key). */
+export async function warmInference(key: string, artifacts: () => ModelArtifactsBytes, workers = defaultInferenceWorkers()): Promise<void> {
+  const ws = await ensurePool(workers)
+  const missing = ws.filter((w) => !w.loaded.has(key))
+  if (!missing.length) return
+  const a = artifacts()
+  await Promise.all(
+    missing.map(async (w) => {
+      await w.call({ type: 'load', key, artifacts: a })
+      w.loaded.add(key)
+    })
+  )
+}
+
+/**
+ * Classifies N cells (pixels N x S x S x 3) split over the pool's workers.
+ * Outputs are concatenated in cell order.
+ */
+export async function predictInPool(
+  key: string,
+  artifacts: () => ModelArtifactsBytes,
+  pixels: Uint8Array,
+  perCell: number,
+  numClasses: number,
+  opts: { workers?: number; batchSize?: number; features?: boolean } = {}
+): Promise<ClassifierOutput> {
+  const n = pixels.length / perCell
+  const workers = Math.max(1, Math.min(opts.workers ?? defaultInferenceWorkers(), n))
+  await warmInference(key, artifacts, workers)
+  const ws = pool.slice(0, workers)
+  const counts = Array.from({ length: workers }, (_, k) => Math.floor(n / workers) + (k < n % workers ? 1 : 0))
+  let start = 0
+  const parts = await Promise.all(
+    ws.map((w, k) => {
+      const slice = pixels.slice(start * perCell, (start + counts[k]) * perCell)
+      start += counts[k]
+      return w.call<ClassifierOutput>({ type: 'predict', key, pixels: slice, batchSize: opts.batchSize ?? 64, features: opts.features ?? false }, [slice.buffer as ArrayBuffer])
+    })
+  )
+  const featureSize = parts[0].featureSize
+  const out: ClassifierOutput = { probabilities: new Float32Array(n * numClasses), featureSize }
+  if (opts.features) {
+    out.features = new Float32Array(n * featureSize)
+    if (parts[0].logits) out.logits = new Float32Array(n * numClasses)
+  }
+  let off = 0
+  parts.forEach((p, k) => {
+    out.probabilities.set(p.probabilities, off * numClasses)
+    if (out.features && p.features) out.features.set(p.features, off * featureSize)
+    if (out.logits && p.logits) out.logits.set(p.logits, off * numClasses)
+    off += counts[k]
+  })
+  return out
+}
+
+/** Stops the pool's workers (tests; the app on quit). */
+export async function closeInferencePool(): Promise<void> {
+  const ws = pool
+  pool = []
+  await Promise.all(ws.map((w) => w.worker.terminate()))
+}
