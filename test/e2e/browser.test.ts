@@ -118,8 +118,8 @@ describe('browser mode, end to end', () => {
     expect(page.url()).not.toContain('token=')
     await page.getByRole('navigation', { name: 'Screens' }).waitFor()
     await expect.poll(() => page.getByTestId('shell').textContent()).toBe('Browser mode')
-    expect(await page.locator('.nav-link.planned .nav-title').allTextContents()).toEqual(['Review'])
-    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides', 'Models', 'Synthetic', 'Blind sessions'])
+    expect(await page.locator('.nav-link.planned .nav-title').allTextContents()).toEqual([])
+    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides', 'Review', 'Models', 'Synthetic', 'Blind sessions'])
   })
 
   it('imports a real slide folder with live progress and a per-file report', async () => {
@@ -167,11 +167,11 @@ describe('browser mode, end to end', () => {
     await shoot('slides')
   })
 
-  it('marks the screens later issues build as not built yet', async () => {
+  it('opens the Review screen on Alt+3 with the slides to choose from (review itself: review.e2e.test.ts)', async () => {
     await page.keyboard.press('Alt+3')
-    await page.getByTestId('placeholder').waitFor()
-    expect(await page.getByTestId('placeholder').textContent()).toContain('Not built yet')
-    await shoot('review-placeholder')
+    const picker = page.getByTestId('review-picker')
+    await picker.waitFor()
+    expect(await picker.locator('tbody tr', { hasText: SLIDE }).count()).toBe(1)
   })
 
   it('ran without console errors or CSP violations', () => {

@@ -33,7 +33,7 @@ describe('app frame', () => {
     const links = w.findAll('nav a')
     expect(links.map((l) => l.attributes('href'))).toEqual(['#/import', '#/slides', '#/review', '#/models', '#/synthetic', '#/blind'])
     expect(w.find('nav a[aria-current="page"]').attributes('href')).toBe('#/slides')
-    expect(w.findAll('.nav-link.planned').map((l) => l.find('.nav-title').text())).toEqual(['Review'])
+    expect(w.findAll('.nav-link.planned').map((l) => l.find('.nav-title').text())).toEqual([])
     expect(w.find('[data-testid="db-path"]').text()).toBe('…/WBC Workstation/wbc.sqlite')
     expect(w.find('[data-testid="shell"]').text()).toBe('Browser mode')
 
@@ -45,7 +45,7 @@ describe('app frame', () => {
 
     await w.find('nav a[href="#/review"]').trigger('click')
     await flushPromises()
-    expect(w.find('[data-testid="placeholder"]').text()).toContain('Not built yet')
+    expect(w.find('[data-testid="review-picker"]').text()).toContain('SLIDE-7')
     w.unmount()
   })
 })

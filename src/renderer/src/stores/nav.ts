@@ -13,13 +13,19 @@ export interface Screen {
 export const SCREENS: readonly Screen[] = [
   { id: 'import', title: 'Import', ready: true },
   { id: 'slides', title: 'Slides', ready: true },
-  { id: 'review', title: 'Review', ready: false },
+  { id: 'review', title: 'Review', ready: true },
   { id: 'models', title: 'Models', ready: true },
   { id: 'synthetic', title: 'Synthetic', ready: true },
   { id: 'blind', title: 'Blind sessions', ready: true }
 ]
 
 export type ScreenId = Screen['id']
+
+/** What follows the screen in the address (#/review/12 → '12'), or null. */
+export function paramFromHash(hash: string): string | null {
+  const rest = hash.replace(/^#\/?/, '').split('/')
+  return rest.length > 1 && rest[1] ? decodeURIComponent(rest[1]) : null
+}
 
 export function screenFromHash(hash: string): ScreenId {
   const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0]
@@ -28,16 +34,21 @@ export function screenFromHash(hash: string): ScreenId {
 
 export const useNavStore = defineStore('nav', () => {
   const current = ref<ScreenId>(screenFromHash(globalThis.location?.hash ?? ''))
+  /** The screen's subject when it has one (the slide a review shows). */
+  const param = ref<string | null>(paramFromHash(globalThis.location?.hash ?? ''))
   const screen = computed(() => SCREENS.find((s) => s.id === current.value)!)
 
-  function go(id: ScreenId): void {
+  function go(id: ScreenId, to: string | null = null): void {
     current.value = id
-    if (globalThis.location && screenFromHash(globalThis.location.hash) !== id) globalThis.location.hash = `#/${id}`
+    param.value = to
+    const hash = to === null ? `#/${id}` : `#/${id}/${encodeURIComponent(to)}`
+    if (globalThis.location && (screenFromHash(globalThis.location.hash) !== id || paramFromHash(globalThis.location.hash) !== to)) globalThis.location.hash = hash
   }
 
   function syncFromLocation(): void {
     current.value = screenFromHash(globalThis.location?.hash ?? '')
+    param.value = paramFromHash(globalThis.location?.hash ?? '')
   }
 
-  return { current, screen, go, syncFromLocation }
+  return { current, param, screen, go, syncFromLocation }
 })
