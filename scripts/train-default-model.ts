@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
 import { initBackend } from '../src/main/ml/backend.js'
 import { buildModel, specFor, countTrainableParams } from '../src/main/ml/architectures/index.js'
 import { listClassFolders, loadCells } from '../src/main/ml/data.js'
-import { train, modelFromWeights, reportFromScores, type EpochRecord, type LrSchedule, type Balance } from '../src/main/ml/train.js'
+import { train, checkpointStatus, modelFromWeights, reportFromScores, type EpochRecord, type LrSchedule, type Balance } from '../src/main/ml/train.js'
 import { saveModelDirectory, loadModelDirectory, modelToMemory } from '../src/main/ml/io.js'
 import { predictScores } from '../src/main/ml/infer.js'
 import { SeededRng } from '../src/main/ml/rng.js'
@@ -102,6 +102,8 @@ const probe = buildModel(spec)
 const settingsLine = `W-Net ${size}px, ${countTrainableParams(probe)} params; epochs ${epochs}, batch ${batchSize}, Adam lr ${learningRate} cosine to x${args['min-lr-factor']}, balance ${balance}, augment ${augment}, workers ${args.workers}`
 probe.dispose()
 await log(settingsLine)
+const before = await checkpointStatus(join(out, 'checkpoint'))
+if (before) await log(`resuming after epoch ${before.epoch} (checkpoint in ${join(args.out!, 'checkpoint')})`)
 
 const result = await train({
   spec,
@@ -132,7 +134,6 @@ const result = await train({
     await appendFile(join(out, 'history.jsonl'), JSON.stringify(r) + '\n')
   }
 })
-if (result.resumedFromEpoch > 0) await log(`(resumed from epoch ${result.resumedFromEpoch})`)
 
 // Final model (last epoch: no selection on the held-out set), float32 and 8-bit.
 const model = modelFromWeights(spec, result.weights)
