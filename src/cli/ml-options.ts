@@ -2,6 +2,8 @@
 // once into the core's settings, and the SIGINT-to-AbortSignal wiring every
 // long ML command uses.
 import type { Command } from 'commander'
+import type { Progress } from '../shared/progress'
+import type { ProgressRenderer } from './progress'
 import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train'
 import type { BackendPreference } from '../main/ml/backend'
 import { isArchitecture, type Architecture } from '../main/ml/architectures/index'
@@ -86,4 +88,18 @@ export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>
 
 export function parseIds(v: string): number[] {
   return v.split(',').map((s) => int(s.trim()))
+}
+
+/** A renderer that starts a new bar when the task changes (loading cells, then training ...). */
+export function perTaskBar(bar: ProgressRenderer | undefined): ProgressRenderer | undefined {
+  if (!bar) return undefined
+  let task: string | undefined
+  return {
+    update(p: Progress) {
+      if (task !== undefined && p.task !== task) bar.stop()
+      task = p.task
+      bar.update(p)
+    },
+    stop: () => bar.stop()
+  }
 }

@@ -4,7 +4,7 @@
 import { crossValidate, formatCrossvalReport } from '../../main/ml/crossval'
 import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
-import { addTrainingOptions, architectureOf, backendOf, parseIds, settingsOf, withInterrupt, type TrainingFlags } from '../ml-options'
+import { addTrainingOptions, architectureOf, backendOf, parseIds, settingsOf, withInterrupt, perTaskBar, type TrainingFlags } from '../ml-options'
 
 interface Flags extends TrainingFlags {
   dataset?: string
@@ -35,7 +35,7 @@ export const crossvalCommand: CliCommand = (cli) => {
       throw new Error('give --dataset, --images, --fold-plan or --run')
     }
     const db = cli.openDb()
-    const bar = f.json ? undefined : cli.progress()
+    const bar = perTaskBar(f.json ? undefined : cli.progress())
     const backend = await initBackend(backendOf(f))
     if (!f.json) cli.err(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`)
     const report = await withInterrupt((signal) =>

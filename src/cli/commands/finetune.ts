@@ -6,7 +6,7 @@ import { formatTransferReport, transferExperiment } from '../../main/ml/transfer
 import type { FineTuneMode } from '../../main/ml/crossval'
 import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
-import { addTrainingOptions, backendOf, parseIds, settingsOf, withInterrupt, type TrainingFlags } from '../ml-options'
+import { addTrainingOptions, backendOf, parseIds, settingsOf, withInterrupt, perTaskBar, type TrainingFlags } from '../ml-options'
 
 interface Flags extends TrainingFlags {
   model: string
@@ -37,7 +37,7 @@ export const finetuneCommand: CliCommand = (cli) => {
     const db = cli.openDb()
     const backend = await initBackend(backendOf(f))
     if (!f.json) cli.err(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`)
-    const bar = f.json ? undefined : cli.progress()
+    const bar = perTaskBar(f.json ? undefined : cli.progress())
     const report = await withInterrupt((signal) =>
       transferExperiment(db, {
         baseModel: f.model,

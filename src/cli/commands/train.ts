@@ -3,7 +3,7 @@
 import { trainRun, type TrainRunReport } from '../../main/ml/train-run'
 import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
-import { addTrainingOptions, architectureOf, backendOf, parseIds, settingsOf, withInterrupt, type TrainingFlags } from '../ml-options'
+import { addTrainingOptions, architectureOf, backendOf, parseIds, settingsOf, withInterrupt, perTaskBar, type TrainingFlags } from '../ml-options'
 
 interface Flags extends TrainingFlags {
   dataset?: string
@@ -31,7 +31,7 @@ export const trainCommand: CliCommand = (cli) => {
     if (f.dataset === undefined && f.images === undefined) throw new Error('give --dataset or --images')
     if (f.quantize !== undefined && f.quantize !== 'uint8' && f.quantize !== 'float16') throw new Error('--quantize is uint8 or float16')
     const db = cli.openDb()
-    const bar = f.json ? undefined : cli.progress()
+    const bar = perTaskBar(f.json ? undefined : cli.progress())
     const backend = await initBackend(backendOf(f))
     if (!f.json) cli.err(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`)
     const report = await withInterrupt((signal) =>

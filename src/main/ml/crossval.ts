@@ -45,7 +45,7 @@ import {
   type PerFoldClassAccuracy
 } from '../stats/metrics.js'
 import { WBC_CLASSES } from '../../shared/cells.js'
-import { estimateEta, type ProgressListener } from '../../shared/progress.js'
+import type { ProgressListener } from '../../shared/progress.js'
 import { WNET_RECIPE } from '../imaging/decode.js'
 import { ARCHITECTURES, DEFAULT_INPUT_SIZE, isArchitecture, specFor, type Architecture, type ModelSpec } from './architectures/index.js'
 import { initBackend, type BackendPreference } from './backend.js'
@@ -326,7 +326,8 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
     const totalSteps = Array.from({ length: plan.k }, (_, f) => stepsOf(f)).reduce((a, b) => a + b, 0)
     let doneSteps = 0
     for (let f = 0; f < plan.k; f++) if (foldRows.get(f)?.status === 'done') doneSteps += stepsOf(f)
-    const sessionStart = { at: Date.now(), steps: doneSteps }
+    // The ETA uses the steps trained in this session only (resumed epochs cost nothing now).
+    const session = { at: Date.now(), trained: 0 }
     const frozen = plan.init?.mode === 'head' ? headOnlyFrozen({ ...plan.spec, seed: run.seed }) : undefined
 
     for (let f = 0; f < plan.k; f++) {
@@ -342,6 +343,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
       startRunFold(db, runId, f)
       const initialWeights = plan.init && resumedFrom === 0 ? await initialWeightsFrom(db, plan.init.modelId, spec) : undefined
       const foldBase = doneSteps
+      let foldTrained = 0
       let lastEpochAt = Date.now()
       const result = await train({
         spec,
@@ -361,13 +363,15 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
           // The runtime counts this fold's remaining steps; report the whole run.
           const here = stepsOf(f) - p.total + p.done
           const done = foldBase + here
-          const rate = (done - sessionStart.steps) / Math.max(1e-3, (Date.now() - sessionStart.at) / 1000)
+          const trained = session.trained + p.done
+          const rate = trained / Math.max(1e-3, (Date.now() - session.at) / 1000)
+          foldTrained = p.done
           o.onProgress?.({
             ...p,
             task: run.kind,
             done,
             total: totalSteps,
-            etaSeconds: rate > 0 ? (totalSteps - done) / rate : estimateEta(sessionStart.at, done - sessionStart.steps, totalSteps - sessionStart.steps),
+            etaSeconds: rate > 0 ? (totalSteps - done) / rate : undefined,
             metrics: { ...p.metrics, fold: f + 1, folds: plan.k },
             message: `fold ${f + 1}/${plan.k}, ${p.message ?? ''}`
           })
@@ -396,6 +400,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
       if (result.backend && !result.backend.startsWith('none')) setRunBackend(db, runId, result.backend)
       else if (!getRun(db, runId)!.backend) setRunBackend(db, runId, info.name)
       doneSteps = foldBase + stepsOf(f)
+      session.trained += foldTrained
 
       // Test the fold's model on its held-out cells.
       const model = modelFromWeights(spec, result.weights)
