@@ -9,7 +9,7 @@ import { PBC_ATTRIBUTION, trainGenerator } from '../../main/synthetic/generators
 import { generateCells } from '../../main/synthetic/generate'
 import { exportSyntheticDataset } from '../../main/synthetic/export'
 import { formatQualityReport, runQualityReport } from '../../main/synthetic/quality'
-import { checkpointGrid, getGenerator, getGeneratorByName, latestCheckpoint, listGenerators, countSyntheticImages, type Db, type GeneratorRow } from '../../main/store'
+import { checkpointGrid, effectiveGeneratorStatus, getGenerator, getGeneratorByName, latestCheckpoint, listGenerators, countSyntheticImages, type Db, type GeneratorRow } from '../../main/store'
 import type { CliCommand } from '../context'
 
 function findGenerator(db: Db, ref: string): GeneratorRow {
@@ -133,7 +133,7 @@ export const ganCommand: CliCommand = (cli) => {
     .option('--json', 'print as JSON')
     .action((o: { json?: boolean }) => {
       const db = cli.openDb()
-      const rows = listGenerators(db).map((g) => ({ id: g.id, name: g.name, class: g.class, preset: g.preset, status: g.status, steps: g.steps, targetSteps: g.targetSteps, cells: countSyntheticImages(db, g.id), metrics: JSON.parse(g.metricsJson) }))
+      const rows = listGenerators(db).map((g) => ({ id: g.id, name: g.name, class: g.class, preset: g.preset, status: effectiveGeneratorStatus(g), steps: g.steps, targetSteps: g.targetSteps, cells: countSyntheticImages(db, g.id), metrics: JSON.parse(g.metricsJson) }))
       if (o.json) return cli.json(rows)
       if (!rows.length) return cli.out('no generators')
       for (const r of rows) cli.out(`${r.id}  ${r.name}  ${r.class}  ${r.preset}  ${r.status}  ${r.steps}/${r.targetSteps} steps  ${r.cells} cells`)

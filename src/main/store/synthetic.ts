@@ -60,6 +60,22 @@ export function getGeneratorByName(db: Db, name: string): GeneratorRow | undefin
   return stmt<[string], GeneratorRow>(db, `SELECT ${GEN_COLS} FROM gan_generators WHERE name = ?`).get(name)
 }
 
+/**
+ * The status to show: a generator recorded as training whose training process
+ * (pid kept in its metrics) is gone was killed; it resumes from its checkpoint.
+ */
+export function effectiveGeneratorStatus(g: Pick<GeneratorRow, 'status' | 'metricsJson'>): GeneratorStatus {
+  if (g.status !== 'training') return g.status
+  const pid = (JSON.parse(g.metricsJson) as { pid?: unknown }).pid
+  if (typeof pid !== 'number') return g.status
+  try {
+    process.kill(pid, 0)
+    return 'training'
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'training' : 'stopped'
+  }
+}
+
 export function listGenerators(db: Db): GeneratorRow[] {
   return stmt<[], GeneratorRow>(db, `SELECT ${GEN_COLS} FROM gan_generators ORDER BY id`).all()
 }

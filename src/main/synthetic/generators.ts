@@ -71,7 +71,12 @@ export async function trainGenerator(db: Db, o: TrainGeneratorOptions): Promise<
   }
   const generatorId = row.id
   const real = await realCellsOfClass(o.real, o.class, settings.size, { limit: o.maxReal, seed: settings.seed })
-  updateGenerator(db, generatorId, { status: 'training', targetSteps: Math.max(o.steps, row.steps), checkpointDir: row.checkpointDir ?? checkpointDir })
+  updateGenerator(db, generatorId, {
+    status: 'training',
+    targetSteps: Math.max(o.steps, row.steps),
+    checkpointDir: row.checkpointDir ?? checkpointDir,
+    metricsJson: JSON.stringify({ ...(JSON.parse(row.metricsJson) as object), pid: process.pid })
+  })
   try {
     const result = await trainGan({
       settings,
@@ -86,7 +91,7 @@ export async function trainGenerator(db: Db, o: TrainGeneratorOptions): Promise<
       onCheckpoint: (c) => {
         db.transaction(() => {
           saveGeneratorCheckpoint(db, generatorId, c.step, c.generatorWeights, c.gridPng, { ...c.losses })
-          updateGenerator(db, generatorId, { steps: c.step, metricsJson: JSON.stringify({ ...c.losses, realCells: real.count }) })
+          updateGenerator(db, generatorId, { steps: c.step, metricsJson: JSON.stringify({ ...c.losses, realCells: real.count, pid: process.pid }) })
         })()
       }
     })

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openStore } from '../../../src/main/store/index.js'
+import { effectiveGeneratorStatus, getGeneratorByName, openStore } from '../../../src/main/store/index.js'
 import { trainGenerator } from '../../../src/main/synthetic/generators.js'
 import { ganCheckpointStep } from '../../../src/main/synthetic/train.js'
 import { REPO_ROOT, datasetPath } from '../../helpers/datasets.js'
@@ -34,6 +34,10 @@ describe('GAN training after kill -9', () => {
 
     const store = openStore(db)
     try {
+      // Recorded as training, but its process is gone: shown as stopped.
+      const row = getGeneratorByName(store, 'lymphocyte-tiny')!
+      expect(row.status).toBe('training')
+      expect(effectiveGeneratorStatus(row)).toBe('stopped')
       const r = await trainGenerator(store, { name: 'lymphocyte-tiny', class: 'lymphocyte', preset: 'tiny', real: { folder: datasetPath('pbc-wbc') }, maxReal: 16, steps: at! + 2, checkpointDir: ck, checkpointEvery: 5 })
       expect(r.train.resumedFromStep).toBe(at)
       expect(r.generator.steps).toBe(at! + 2)
