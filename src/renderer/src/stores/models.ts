@@ -132,9 +132,9 @@ export const useModelsStore = defineStore('models', () => {
     const runId = p.metrics?.runId ?? null
     if (runId === null) return
     if (before !== runId) {
-      // The run exists now: list it and open its (growing) report.
+      // The run exists now: list it and open its (growing) report, once; the user may then read another.
       await refreshLists()
-      if (selectedRunId.value === null || selectedRunId.value === before || !report.value) await selectRun(runId)
+      await selectRun(runId)
       return
     }
     // A finished epoch adds a point to the training curves.

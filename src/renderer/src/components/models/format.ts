@@ -49,6 +49,11 @@ export function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '–'
 }
 
+/** Compact date and time for table cells. */
+export function whenShort(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }) : '–'
+}
+
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–'
   if (seconds < 90) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`
@@ -60,6 +65,12 @@ export function bytes(n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`
   return `${(n / 1024 / 1024).toFixed(1)} MB`
+}
+
+/** The lab's short names for the five classes (column heads). */
+const SHORT: Record<string, string> = { neutrophil: 'Neut', eosinophil: 'Eos', basophil: 'Baso', lymphocyte: 'Lymph', monocyte: 'Mono' }
+export function short(label: string): string {
+  return SHORT[label] ?? title(label).slice(0, 6)
 }
 
 /** "basophil" -> "Basophil". */
