@@ -82,7 +82,7 @@ describe('crossValidate', () => {
   })
 
   it('cancelled mid-fold, resumes: finished folds are not redone and the open fold continues from its checkpoint', async () => {
-    const opts = { dataset: 'pbc-wbc', inputSize: 32, k: 3, seed: 2, workers: 1, settings: { epochs: 4, batchSize: 10, learningRate: 1e-3 } } as const
+    const opts = { dataset: 'pbc-wbc', inputSize: 32, k: 3, seed: 2, workers: 0, settings: { epochs: 4, batchSize: 10, learningRate: 1e-3 } } as const
     const abort = new AbortController()
     const first = await crossValidate(s.db, {
       ...opts,
