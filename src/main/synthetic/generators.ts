@@ -13,7 +13,7 @@ import {
 } from '../store/index.js'
 import type { ProgressListener } from '../../shared/progress.js'
 import { ganSettings, type GanPreset, type GanSettings } from './dcgan.js'
-import { trainGan, type GanTrainResult } from './train.js'
+import { ganCheckpointStep, trainGan, type GanTrainResult } from './train.js'
 import { realCellsOfClass, type RealSource } from './cells.js'
 
 /** Attribution kept with generators trained on the PBC dataset (CC BY 4.0 requires it). */
@@ -70,6 +70,11 @@ export async function trainGenerator(db: Db, o: TrainGeneratorOptions): Promise<
     row = getGenerator(db, id)!
   }
   const generatorId = row.id
+  // Stored checkpoints name exact weights (generated cells point at them): never
+  // retrain over them from scratch because the training state went missing.
+  if (row.steps > 0 && (await ganCheckpointStep(row.checkpointDir ?? checkpointDir).catch(() => undefined)) === undefined) {
+    throw new Error(`generator ${row.name} has ${row.steps} steps recorded but its training state is gone from ${row.checkpointDir}; train under a new name`)
+  }
   const real = await realCellsOfClass(o.real, o.class, settings.size, { limit: o.maxReal, seed: settings.seed })
   updateGenerator(db, generatorId, {
     status: 'training',

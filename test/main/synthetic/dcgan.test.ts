@@ -153,5 +153,9 @@ describe('DCGAN', () => {
     // Distinct cells within a draw, and generated cells never become real images.
     expect(new Set(rows.map((r) => r.sha256)).size).toBe(5)
     expect(countImages(db)).toBe(0)
+
+    // Stored checkpoints are never overwritten by a fresh start when the training state is lost.
+    rmSync(join(dir, 'ck'), { recursive: true, force: true })
+    await expect(trainGenerator(db, { ...common, steps: 10 })).rejects.toThrow(/training state is gone/)
   })
 })
