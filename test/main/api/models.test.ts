@@ -1,0 +1,60 @@
+// The contract's model, run and GAN-job methods against a real (empty) store:
+// the shared architecture list matches the ML core's, curves are thinned
+// without losing their ends or shape, and requests are refused plainly before
+// any job starts. (A real cross-validation through these methods is in
+// test/e2e/models.e2e.test.ts.)
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openWorkstation, type Workstation } from '../../../src/main/api'
+import { thinCurve } from '../../../src/main/api/models'
+import { ARCHITECTURES, DEFAULT_INPUT_SIZE } from '../../../src/main/ml/architectures/index'
+import { DEFAULT_ARCHITECTURE_INPUT, MODEL_ARCHITECTURES } from '../../../src/shared/models'
+
+let dir: string
+let ws: Workstation
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wbc-api-models-'))
+  ws = openWorkstation({ shell: 'browser', version: '0', dbPath: join(dir, 'wbc.sqlite') })
+})
+afterAll(async () => {
+  await ws?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('models and runs contract', () => {
+  it('offers exactly the ML core’s architectures with its default input sizes', () => {
+    expect([...MODEL_ARCHITECTURES]).toEqual([...ARCHITECTURES])
+    expect(DEFAULT_ARCHITECTURE_INPUT).toEqual(DEFAULT_INPUT_SIZE)
+  })
+
+  it('thins a curve of thousands of points to a few hundred, keeping both ends and the order', () => {
+    const n = 5000
+    const pts: [number, number][] = Array.from({ length: n }, (_, i) => [i / (n - 1), Math.sqrt(i / (n - 1))])
+    const thin = thinCurve(pts)
+    expect(thin.length).toBeLessThan(600)
+    expect(thin.length).toBeGreaterThan(100)
+    expect(thin[0]).toEqual([0, 0])
+    expect(thin.at(-1)).toEqual([1, 1])
+    for (let i = 1; i < thin.length; i++) expect(thin[i]![0]).toBeGreaterThanOrEqual(thin[i - 1]![0])
+    // A step that jumps is kept: the vertical rise of a ROC curve at x = 0.
+    const steps: [number, number][] = [[0, 0], [0, 0.001], [0, 0.9], [0.5, 0.9], [1, 1]]
+    expect(thinCurve(steps)).toEqual([[0, 0], [0, 0.9], [0.5, 0.9], [1, 1]])
+  })
+
+  it('lists nothing on an empty store and refuses what cannot be done', async () => {
+    expect(await ws.dispatch('models.list', {})).toEqual({ ok: true, value: [] })
+    expect(await ws.dispatch('runs.list', {})).toEqual({ ok: true, value: [] })
+    expect(await ws.dispatch('runs.get', { id: 3 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('models.setDefault', { id: 3 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('train.start', { dataset: 'nope' })).toMatchObject({ ok: false, error: { code: 'not_found', message: 'dataset "nope" not found' } })
+    expect(await ws.dispatch('crossval.start', { dataset: 'x', folds: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'folds' }] } })
+    expect(await ws.dispatch('crossval.start', { dataset: 'x', architecture: 'inception' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('gan.start', { class: 'basophil', datasetId: 9 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('gan.start', { class: 'basophil', name: '../x' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('synthetic.generate', { generatorId: 1 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    // Nothing was started.
+    expect(await ws.dispatch('jobs.list', {})).toEqual({ ok: true, value: [] })
+  })
+})

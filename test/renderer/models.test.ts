@@ -1,0 +1,233 @@
+// @vitest-environment happy-dom
+// The Models screen over a scripted transport: the store (lists, the default
+// dataset, run selection, starting a cross-validation and following its job
+// through progress to the end, cancel, the default model) and the components
+// (the run report's tables and heat map, the training form).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import type { DatasetSummary, JobSnapshot } from '../../src/shared/api'
+import type { ModelSummary, RunListItem, RunReport } from '../../src/shared/models'
+import { setTransport } from '../../src/renderer/src/api/transport'
+import { useModelsStore, type TrainingForm } from '../../src/renderer/src/stores/models'
+import RunReportView from '../../src/renderer/src/components/models/RunReport.vue'
+import TrainForm from '../../src/renderer/src/components/models/TrainForm.vue'
+import ConfusionMatrix from '../../src/renderer/src/components/models/ConfusionMatrix.vue'
+import { fakeTransport, ok } from './fake-transport'
+
+const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
+const DATASETS: DatasetSummary[] = [
+  { id: 1, name: 'SLIDE-7', description: '', imageCount: 20, labelCounts: { '': 20 }, createdAt: '2026-01-01T00:00:00Z' },
+  { id: 2, name: 'pbc', description: '', imageCount: 30, labelCounts: { neutrophil: 6, eosinophil: 6, basophil: 6, lymphocyte: 6, monocyte: 6 }, createdAt: '2026-01-01T00:00:00Z' }
+]
+const run = (over: Partial<RunListItem> = {}): RunListItem => ({
+  id: 1, kind: 'crossval', name: '', status: 'done', architecture: 'wnet', inputSize: 32, backend: 'wasm', datasetName: 'pbc', startedAt: '2026-01-01T00:00:00Z',
+  finishedAt: '2026-01-01T00:01:00Z', seconds: 60, folds: { total: 3, done: 3 }, epochsRecorded: 6, accuracy: 0.6, macroF1: 0.55, ...over
+})
+const model = (over: Partial<ModelSummary> = {}): ModelSummary => ({
+  id: 1, name: 'run 1 fold 1/3', architecture: 'wnet', inputSize: 32, classes: CLASSES, quantization: 'float32', provenance: 'run', runId: 1, fold: 0,
+  accuracy: 0.5, macroF1: 0.4, byteSize: 4_313_236, isDefault: false, createdAt: '2026-01-01T00:00:00Z', ...over
+})
+const confusion = [
+  [4, 1, 0, 1, 0],
+  [0, 5, 0, 0, 1],
+  [1, 0, 3, 2, 0],
+  [0, 0, 0, 6, 0],
+  [2, 0, 0, 0, 4]
+]
+function report(r: RunListItem = run()): RunReport {
+  const perClass = CLASSES.map((label, c) => ({ label, precision: 0.7, recall: confusion[c]![c]! / 6, f1: 0.7, support: 6 }))
+  return {
+    run: r, classes: CLASSES, seed: 1, settings: { epochs: 2, batchSize: 5, learningRate: 1e-4, k: 3 }, error: null,
+    classCounts: Object.fromEntries(CLASSES.map((c) => [c, 6])),
+    epochs: [0, 1, 2].flatMap((fold) => [1, 2].map((epoch) => ({ fold, epoch, trainLoss: 2 / epoch, trainAccuracy: 0.3 * epoch, valAccuracy: 0.25 * epoch, valMacroF1: 0.2, learningRate: 1e-4, seconds: 1, imagesPerSecond: 20 }))),
+    folds: [0, 1, 2].map((fold) => ({ fold, status: 'done' as const, epochsDone: 2, modelId: fold + 1, accuracy: 0.6, trainCells: 20, testCells: 10, seconds: 5 })),
+    crossval: {
+      k: 3,
+      table10: { classes: CLASSES, folds: [0, 1, 2], rows: [[1, 0.5, 0.5, 1, null], [0.5, 1, 0.5, 1, 1], [0.5, 1, 0.5, 1, 0.5]], mean: [0.667, 0.833, 0.5, 1, 0.75], overall: [0.6, 0.8, 0.7] },
+      overall: { classes: CLASSES, confusion, total: 30, accuracy: 22 / 30, perClass, macro: { precision: 0.7, recall: 22 / 30, f1: 0.7 } },
+      curves: {
+        perClass: CLASSES.map((label) => ({ label, positives: 6, negatives: 24, rocAuc: 0.8, averagePrecision: 0.7, roc: [[0, 0], [0.2, 0.7], [1, 1]] as [number, number][], pr: [[0, 1], [0.5, 0.8], [1, 0.3]] as [number, number][] })),
+        macroRocAuc: 0.8,
+        macroAveragePrecision: 0.7
+      }
+    },
+    validation: null,
+    modelIds: [1, 2, 3]
+  }
+}
+const job = (over: Partial<JobSnapshot> = {}): JobSnapshot => ({
+  id: 'crossval-1', kind: 'crossval', state: 'running', title: '3-fold cross-validation', progress: { task: 'crossval', done: 0, total: 0 }, startedAt: '', finishedAt: null, error: null, result: null, ...over
+})
+
+beforeEach(() => setActivePinia(createPinia()))
+afterEach(() => {
+  setTransport(null)
+  vi.useRealTimers()
+})
+
+describe('models store', () => {
+  it('loads models, runs and datasets, picks a labelled dataset and opens the newest run', async () => {
+    const f = fakeTransport({
+      'models.list': () => ok([model({ id: 2, isDefault: true }), model()]),
+      'runs.list': () => ok([run({ id: 3 }), run()]),
+      'datasets.list': () => ok(DATASETS),
+      'jobs.list': () => ok([]),
+      'runs.get': (i) => ok(report(run({ id: (i as { id: number }).id })))
+    })
+    setTransport(f.transport)
+    const s = useModelsStore()
+    await s.load()
+    expect(s.form.dataset).toBe('pbc')
+    expect(s.defaultModel?.id).toBe(2)
+    expect(s.selectedRunId).toBe(3)
+    expect(s.report?.run.id).toBe(3)
+    expect(f.calls.filter((c) => c.method === 'runs.get')).toEqual([{ method: 'runs.get', input: { id: 3 } }])
+  })
+
+  it('starts a cross-validation with the form, follows the run as it appears, and opens it when the job ends', async () => {
+    let runs = [run()]
+    const f = fakeTransport({
+      'crossval.start': () => ok({ jobId: 'crossval-1' }),
+      'jobs.get': () => ok(job()),
+      'runs.list': () => ok(runs),
+      'models.list': () => ok([]),
+      'runs.get': (i) => ok(report(runs.find((r) => r.id === (i as { id: number }).id) ?? run()))
+    })
+    setTransport(f.transport)
+    const s = useModelsStore()
+    Object.assign(s.form, { dataset: 'pbc', inputSize: 32, epochs: 2, folds: 3 })
+    s.setArchitecture('alexnet')
+    expect(s.form.inputSize).toBe(224)
+    s.form.inputSize = 32
+    await s.start()
+    expect(f.calls.find((c) => c.method === 'crossval.start')?.input).toEqual({
+      dataset: 'pbc', architecture: 'alexnet', inputSize: 32, epochs: 2, batchSize: 5, learningRate: 1e-4, seed: 1, folds: 3
+    })
+    expect(s.running).toBe(true)
+    expect(s.job?.title).toBe('3-fold cross-validation')
+
+    // The core names the run: it is listed and opened.
+    runs = [run({ id: 2, status: 'running', accuracy: null }), run()]
+    f.emit('job.progress', { jobId: 'crossval-1', kind: 'crossval', progress: { task: 'crossval', done: 3, total: 12, unit: 'batch', metrics: { runId: 2, fold: 1, folds: 3, epoch: 1, epochs: 2, loss: 1.5, accuracy: 0.4 } } })
+    await flushPromises()
+    expect(s.liveRunId).toBe(2)
+    expect(s.runs.map((r) => r.id)).toEqual([2, 1])
+    expect(s.selectedRunId).toBe(2)
+    // Progress of another job is not ours.
+    f.emit('job.progress', { jobId: 'other', kind: 'train', progress: { task: 'train', done: 1, total: 2, metrics: { runId: 9 } } })
+    expect(s.liveRunId).toBe(2)
+
+    runs = [run({ id: 2 }), run()]
+    f.emit('job.finished', job({ state: 'succeeded', result: { runId: 2, status: 'done', modelId: null, accuracy: 0.6, macroF1: 0.5 } }))
+    await flushPromises()
+    expect(s.running).toBe(false)
+    expect(s.runs[0]!.status).toBe('done')
+    expect(s.report?.run.id).toBe(2)
+    expect(s.jobError).toBeNull()
+  })
+
+  it('trains with the held-out share and default flag, shows refusals, cancels, and explains a cancelled run', async () => {
+    const f = fakeTransport({
+      'train.start': () => ({ ok: false, error: { code: 'conflict', message: 'a cross-validation job is already running' } }),
+      'jobs.cancel': () => ok({ cancelled: true }),
+      'jobs.get': () => ok(job({ id: 'train-1', kind: 'train' })),
+      'runs.list': () => ok([]),
+      'models.list': () => ok([])
+    })
+    setTransport(f.transport)
+    const s = useModelsStore()
+    Object.assign(s.form, { mode: 'train', dataset: 'pbc', validationShare: 0.2, setDefault: true })
+    await s.start()
+    expect(f.calls[0]!.input).toMatchObject({ dataset: 'pbc', validationShare: 0.2, setDefault: true })
+    expect(s.jobError).toBe('a cross-validation job is already running')
+    expect(s.job).toBeNull()
+
+    f.transport.api['train.start'] = vi.fn(async () => ok({ jobId: 'train-1' })) as never
+    await s.start()
+    await s.cancel()
+    expect(f.calls.at(-1)).toEqual({ method: 'jobs.cancel', input: { jobId: 'train-1' } })
+    f.emit('job.finished', job({ id: 'train-1', kind: 'train', state: 'cancelled', error: { code: 'cancelled', message: 'cancelled' } }))
+    await flushPromises()
+    expect(s.jobError).toMatch(/resume/)
+  })
+
+  it('catches the end by polling when the event stream dropped it', async () => {
+    vi.useFakeTimers()
+    let state = job()
+    const f = fakeTransport({ 'crossval.start': () => ok({ jobId: 'crossval-1' }), 'jobs.get': () => ok(state), 'runs.list': () => ok([]), 'models.list': () => ok([]) })
+    setTransport(f.transport)
+    const s = useModelsStore()
+    s.form.dataset = 'pbc'
+    await s.start()
+    state = job({ state: 'failed', error: { code: 'internal', message: 'out of memory' } })
+    await vi.advanceTimersByTimeAsync(3100)
+    expect(s.running).toBe(false)
+    expect(s.jobError).toBe('out of memory')
+  })
+
+  it('makes a model the default and only that one', async () => {
+    const f = fakeTransport({ 'models.setDefault': (i) => ok(model({ id: (i as { id: number }).id, isDefault: true })) })
+    setTransport(f.transport)
+    const s = useModelsStore()
+    s.models = [model({ id: 1, isDefault: true }), model({ id: 2 })]
+    await s.setDefault(2)
+    expect(s.models.map((m) => m.isDefault)).toEqual([false, true])
+  })
+})
+
+describe('run report and form components', () => {
+  const stubs = { CurveChart: { props: ['series', 'label'], template: '<figure class="chart-stub" :aria-label="label">{{ series.length }}</figure>' } }
+
+  it('shows Table 10, per-class metrics with AUCs, the confusion heat map, four charts and the folds', () => {
+    const w = mount(RunReportView, { props: { report: report() }, global: { stubs } })
+    const t10 = w.find('[data-testid="table10"]')
+    expect(t10.findAll('tbody tr')).toHaveLength(3)
+    expect(t10.findAll('tbody tr')[0]!.findAll('td').map((td) => td.text())).toEqual(['100.0%', '50.0%', '50.0%', '100.0%', '–', '60.0%'])
+    expect(t10.find('tfoot').text()).toContain('70.0%')
+    const metrics = w.find('[data-testid="class-metrics"]')
+    expect(metrics.findAll('tbody tr')[3]!.text()).toContain('100.0%')
+    expect(metrics.find('tfoot').text()).toContain('0.800')
+    const cells = w.findAll('[data-testid="confusion-matrix"] tbody td.confusion-cell')
+    expect(cells.map((c) => Number(c.text()))).toEqual(confusion.flat())
+    expect(w.findAll('.chart-stub').map((c) => c.attributes('aria-label'))).toEqual([
+      'ROC curves per class', 'Precision-recall curves per class', 'Training loss per epoch', 'Accuracy per epoch, training and held out'
+    ])
+    // Three folds: one loss line each; training and held-out accuracy lines each.
+    expect(w.findAll('.chart-stub').map((c) => c.text())).toEqual(['5', '5', '3', '6'])
+    expect(w.find('[data-testid="folds-table"]').findAll('tbody tr')).toHaveLength(3)
+    expect(w.find('[data-testid="run-accuracy"]').text()).toContain('60.0%')
+  })
+
+  it('says a cancelled cross-validation can be resumed instead of showing an empty report', () => {
+    const r = report(run({ status: 'cancelled', folds: { total: 3, done: 1 }, accuracy: null }))
+    r.crossval = null
+    const w = mount(RunReportView, { props: { report: r }, global: { stubs } })
+    expect(w.find('[data-testid="table10"]').exists()).toBe(false)
+    expect(w.text()).toContain('1 of 3 folds are done')
+  })
+
+  it('shades the heat map by the share of the row, blue on the diagonal and red off it', () => {
+    const w = mount(ConfusionMatrix, { props: { rows: ['a', 'b'], matrix: [[3, 1], [0, 4]] } })
+    const cells = w.findAll('td.confusion-cell').map((c) => (c.element as HTMLElement).style.backgroundColor)
+    expect(cells[0]).toMatch(/rgba\(31, 95, 168, 0\.73/)
+    expect(cells[1]).toMatch(/rgba\(179, 38, 30, 0\.31/)
+    expect(cells[2]).toBe('')
+    expect(w.find('tfoot').text()).toContain('8')
+  })
+
+  it('offers the start only when the dataset has labelled cells of the five classes', async () => {
+    const form: TrainingForm = { mode: 'crossval', dataset: 'SLIDE-7', architecture: 'wnet', inputSize: 128, epochs: 10, folds: 10, batchSize: 5, learningRate: 1e-4, validationShare: 0.1, seed: 1, setDefault: false }
+    const w = mount(TrainForm, { props: { form, datasets: DATASETS, busy: false } })
+    expect(w.find('[data-testid="start-training"]').attributes('disabled')).toBeDefined()
+    await w.setProps({ form: { ...form, dataset: 'pbc' } })
+    expect(w.find('[data-testid="start-training"]').attributes('disabled')).toBeUndefined()
+    expect(w.text()).toContain('30 labelled cells')
+    await w.find('form').trigger('submit')
+    expect(w.emitted('start')).toHaveLength(1)
+    await w.find('[data-testid="train-architecture"]').setValue('resnet18')
+    expect(w.emitted('architecture')).toEqual([['resnet18']])
+    await w.setProps({ busy: true })
+    expect(w.find('[data-testid="start-training"]').attributes('disabled')).toBeDefined()
+  })
+})
