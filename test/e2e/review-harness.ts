@@ -1,0 +1,103 @@
+// What the review end-to-end tests need around the browser: `wbc serve` (the
+// project's own CLI) on a temp database and a free port, the CLI for setup
+// steps, Debian's Chromium through playwright-core, and screenshots at both
+// target sizes. Same approach as browser.test.ts.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { REPO_ROOT } from '../helpers/datasets'
+
+export const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium'
+export const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots')
+export const SIZES = [
+  { width: 1366, height: 768 },
+  { width: 1920, height: 1080 }
+] as const
+
+export function requireBuiltRendererAndChromium(): void {
+  if (!existsSync(join(REPO_ROOT, 'out', 'renderer', 'index.html'))) {
+    throw new Error('out/renderer is missing: the e2e tests serve the built renderer. Run `npm run build` (or `npm run setup`) first.')
+  }
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (npm run setup does it as root) or set WBC_CHROMIUM.`)
+  }
+}
+
+/** Runs `wbc <args>` to the end; rejects with its output when it fails. */
+export function wbc(args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wbc.js'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wbc ${args.join(' ')} exited ${code}:\n${out}`))))
+  })
+}
+
+export interface Served {
+  url: string
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+export function startServe(dbPath: string, env: Record<string, string> = {}): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wbc.js'), 'serve', '--port', '0', '--db', dbPath], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env }
+    })
+    let out = ''
+    let err = ''
+    const stop = async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+    const timer = setTimeout(() => reject(new Error(`wbc serve did not start within 60 s:\n${out}\n${err}`)), 60_000)
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /^open: (\S+)$/m.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ url: m[1]!, process: child, stop })
+      }
+    })
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`wbc serve exited (${code}):\n${out}\n${err}`))
+    })
+  })
+}
+
+export async function launchBrowser(profileDir: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: SIZES[0],
+    acceptDownloads: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  const page = context.pages()[0] ?? (await context.newPage())
+  const errors: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text())
+  })
+  page.on('pageerror', (e) => errors.push(e.message))
+  return { context, page, errors }
+}
+
+/** Screenshots of the page as it is, at both target sizes; ends back at the first size. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  for (const size of SIZES) {
+    await page.setViewportSize(size)
+    await page.waitForTimeout(200)
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.width}x${size.height}.png`) })
+  }
+  await page.setViewportSize(SIZES[0])
+  await page.waitForTimeout(100)
+}
