@@ -1,0 +1,154 @@
+// The Models screen end to end through browser mode: a real 3-fold
+// cross-validation of W-Net at 32 px on 30 real PBC cells is run through the
+// ML core in setup; the page must show its report (Table 10, per-class
+// metrics, confusion heat map) with every chart actually drawn on its canvas,
+// start a small training from the form with live progress, and make its model
+// the default. Screenshots at both target sizes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
+import { openStore } from '../../src/main/store'
+import { importPath } from '../../src/main/import'
+import { crossValidate, type CrossvalReport } from '../../src/main/ml/crossval'
+import { realCells } from '../helpers/datasets'
+import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './review-harness'
+
+const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
+const DATASET = 'pbc-e2e'
+
+let tmp: string
+let served: Served | undefined
+let context: BrowserContext | undefined
+let page: Page
+let errors: string[] = []
+let cv: CrossvalReport
+
+/** How many of a canvas's pixels are painted (not transparent): a chart that failed to draw has none. */
+async function paintedPixels(p: Page, index: number): Promise<number> {
+  return p.locator('[data-testid="run-report"] canvas').nth(index).evaluate((c) => {
+    const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }
+    const ctx = canvas.getContext('2d')
+    if (!ctx || !canvas.width || !canvas.height) return 0
+    const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data
+    let n = 0
+    for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++
+    return n
+  })
+}
+
+beforeAll(async () => {
+  requireBuiltRendererAndChromium()
+  tmp = mkdtempSync(join(tmpdir(), 'wbc-e2e-models-'))
+  mkdirSync(SHOTS, { recursive: true })
+  // 30 real cells, 6 per class, as a labelled class-folder tree.
+  for (const cls of CLASSES) {
+    mkdirSync(join(tmp, DATASET, cls), { recursive: true })
+    for (const f of realCells('pbc-wbc', cls, 6)) copyFileSync(f, join(tmp, DATASET, cls, basename(f)))
+  }
+  const dbPath = join(tmp, 'wbc.sqlite')
+  const db = openStore(dbPath)
+  try {
+    await importPath(db, join(tmp, DATASET))
+    cv = await crossValidate(db, { dataset: DATASET, inputSize: 32, k: 3, seed: 7, settings: { epochs: 2 }, checkpointRoot: join(tmp, 'ck') })
+  } finally {
+    db.close()
+  }
+  served = await startServe(dbPath)
+  ;({ context, page, errors } = await launchBrowser(join(tmp, 'profile')))
+}, 180_000)
+
+afterAll(async () => {
+  await context?.close()
+  await served?.stop()
+  if (tmp) rmSync(tmp, { recursive: true, force: true })
+})
+
+describe('Models screen', () => {
+  it('shows the cross-validation run and its report with the charts drawn', async () => {
+    expect(cv.status).toBe('done')
+    await page.goto(served!.url)
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor()
+    await page.locator('a[data-screen="models"]').click()
+    await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor()
+
+    const rows = page.getByTestId('runs-table').locator('tbody tr')
+    await expect.poll(() => rows.count()).toBe(1)
+    const row = await rows.first().locator('td').allTextContents()
+    expect(row[0]).toBe(String(cv.runId))
+    expect(row[1]).toContain('Cross-val.')
+    expect(row[2]).toBe('W-Net 32 px')
+    expect(row[3]).toBe(DATASET)
+    expect(row[4]).toContain('done')
+    expect(row[5]).toBe(`${(cv.overall.accuracy * 100).toFixed(1)}%`)
+    expect(row[7]).toBe(cv.backend)
+
+    const report = page.getByTestId('run-report')
+    await report.waitFor()
+    // Table 10: one row per fold, one column per class plus the fold's overall accuracy.
+    const t10 = page.getByTestId('table10')
+    expect(await t10.locator('tbody tr').count()).toBe(3)
+    expect(await t10.locator('thead th').allTextContents()).toEqual(['Fold', 'Neut', 'Eos', 'Baso', 'Lymph', 'Mono', 'Overall'])
+    const fold1 = await t10.locator('tbody tr').first().locator('td').allTextContents()
+    expect(fold1[5]).toBe(`${((cv.table10.overall[0] ?? NaN) * 100).toFixed(1)}%`)
+    // Per-class precision / recall / F1 with support summing to the 30 cells.
+    const support = await page.getByTestId('class-metrics').locator('tbody tr td:nth-child(5)').allTextContents()
+    expect(support.map(Number)).toEqual(cv.overall.perClass.map((m) => m.support))
+    expect(support.map(Number).reduce((a, b) => a + b, 0)).toBe(30)
+    // The heat map holds the pooled confusion matrix, shaded cells where there are counts.
+    const heat = page.getByTestId('confusion-matrix')
+    const counts = (await heat.locator('tbody td.confusion-cell').allTextContents()).map((t) => Number(t.trim()))
+    expect(counts).toEqual(cv.overall.confusion.flat())
+    const shaded = await heat.locator('tbody td.confusion-cell').evaluateAll((tds) =>
+      (tds as unknown as { textContent: string; style: { backgroundColor: string } }[]).filter((td) => Number(td.textContent.trim()) > 0 && td.style.backgroundColor !== '').length
+    )
+    expect(shaded).toBe(cv.overall.confusion.flat().filter((n) => n > 0).length)
+    // ROC, PR, loss and accuracy charts: four canvases, each with ink on it.
+    const canvases = page.locator('[data-testid="run-report"] canvas')
+    await expect.poll(() => canvases.count()).toBe(4)
+    for (let i = 0; i < 4; i++) await expect.poll(() => paintedPixels(page, i)).toBeGreaterThan(500)
+    expect(await page.getByTestId('training-curves').count()).toBe(1)
+    await shoot(page, 'models-crossval-report')
+  })
+
+  it('starts a training from the form, shows live progress, and lists the run and its model', async () => {
+    await page.locator('label.seg-item', { hasText: 'Train a model' }).click()
+    expect(await page.getByTestId('mode-train').isChecked()).toBe(true)
+    await page.getByTestId('train-dataset').selectOption(DATASET)
+    await page.getByTestId('train-size').fill('32')
+    await page.getByTestId('train-epochs').fill('3')
+    await page.getByTestId('train-share').fill('0.2')
+    await page.getByTestId('start-training').click()
+    const panel = page.getByTestId('training-progress')
+    await panel.waitFor()
+    // Live figures from the job's progress events: epoch and batch while training.
+    await expect.poll(() => page.getByTestId('training-meta').textContent(), { timeout: 60_000 }).toMatch(/epoch \d+\/3/)
+    await shoot(page, 'models-training-live')
+    await expect.poll(() => panel.locator('strong').first().textContent(), { timeout: 60_000 }).toBe('Finished')
+
+    const rows = page.getByTestId('runs-table').locator('tbody tr')
+    await expect.poll(() => rows.count()).toBe(2)
+    expect(await rows.first().locator('td').nth(1).textContent()).toContain('Training')
+    await expect.poll(() => rows.first().locator('td').nth(4).textContent()).toContain('done')
+    // The finished run is opened: held-out figures and its training curves (3 epochs).
+    const report = page.getByTestId('run-report')
+    await expect.poll(() => report.locator('h2').textContent()).toMatch(/Training/)
+    expect(await report.getByTestId('class-metrics').count()).toBe(1)
+    await expect.poll(() => page.locator('[data-testid="run-report"] canvas').count()).toBe(2)
+
+    // 3 fold models of the cross-validation and the trained model; make the new one the default.
+    const models = page.getByTestId('models-table').locator('tbody tr')
+    await expect.poll(() => models.count()).toBe(4)
+    const newest = models.first()
+    expect(await newest.locator('td').first().textContent()).toContain('32px')
+    await newest.getByRole('button', { name: 'Set default' }).click()
+    await expect.poll(() => newest.getByTestId('default-model').count()).toBe(1)
+    expect(await page.getByTestId('default-model').count()).toBe(1)
+    await shoot(page, 'models-trained')
+  })
+
+  it('ran without console errors or CSP violations (chart.js included)', () => {
+    expect(errors).toEqual([])
+  })
+})
