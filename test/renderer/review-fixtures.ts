@@ -1,0 +1,157 @@
+// A scripted slide for the review store and screen tests: a few cells with
+// model calls, answering the review methods the way the contract says
+// (groups in the core's order, least confident first; reclassify appends; undo
+// takes the last action back; sign refused while Unidentified cells remain).
+// It stands in for the core only inside renderer tests; the review core itself
+// is tested on real cells in test/main/review and end to end in test/e2e.
+import type { ApiError, Result } from '../../src/shared/api'
+import { WBC_CLASSES } from '../../src/shared/cells'
+import {
+  UNIDENTIFIED,
+  type GalleryCell,
+  type ReclassifyResult,
+  type ReviewComment,
+  type SlideDifferential,
+  type SlideGallery
+} from '../../src/shared/review'
+import { fakeTransport, ok } from './fake-transport'
+
+export interface ScriptedCell {
+  id: number
+  call: string | null
+  confidence: number | null
+  reviewer?: string
+}
+
+const fail = (code: ApiError['code'], message: string): Result<never> => ({ ok: false, error: { code, message } })
+
+export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number; extra?: Record<string, (input: unknown) => Result<unknown>> } = {}) {
+  const state = {
+    cells: cells.map((c) => ({ ...c })),
+    threshold: opts.threshold ?? 0.8,
+    target: 100 as 100 | 200,
+    signed: false,
+    status: 'classified',
+    actions: [] as { cellId: number; before: string | undefined }[][],
+    comments: [] as ReviewComment[]
+  }
+  const groupOf = (c: ScriptedCell): string => c.reviewer ?? (c.call !== null && (c.confidence ?? 0) >= state.threshold ? c.call : UNIDENTIFIED)
+  const galleryCell = (c: ScriptedCell): GalleryCell => ({
+    id: c.id,
+    fileName: `cell-${c.id}.jpg`,
+    width: 360,
+    height: 363,
+    group: groupOf(c),
+    basis: c.reviewer ? 'reviewer' : c.call === null ? 'no-prediction' : (c.confidence ?? 0) >= state.threshold ? 'model' : 'below-threshold',
+    prediction: c.call === null ? null : { label: c.call, confidence: c.confidence!, modelId: 1, probabilities: Object.fromEntries(WBC_CLASSES.map((k) => [k, k === c.call ? c.confidence! : (1 - c.confidence!) / 4])) },
+    confidence: c.confidence,
+    importedLabel: null
+  })
+  const gallery = (): SlideGallery => {
+    const labels = [...WBC_CLASSES, UNIDENTIFIED, ...[...new Set(state.cells.map(groupOf))].filter((l) => l !== UNIDENTIFIED && !(WBC_CLASSES as readonly string[]).includes(l)).sort()]
+    return {
+      slide: { id: 7, sampleId: 'SLIDE-7', status: state.status },
+      signed: state.signed,
+      settings: { unidentifiedThreshold: state.threshold, targetCount: state.target },
+      cellCount: state.cells.length,
+      groups: labels.map((label) => ({
+        label,
+        counted: label !== UNIDENTIFIED,
+        cells: state.cells.filter((c) => groupOf(c) === label).map(galleryCell).sort((a, b) => (a.confidence ?? -1) - (b.confidence ?? -1) || a.id - b.id)
+      }))
+    }
+  }
+  const differential = (): SlideDifferential => {
+    const counts: Record<string, number> = {}
+    for (const c of state.cells) counts[groupOf(c)] = (counts[groupOf(c)] ?? 0) + 1
+    const total = Object.entries(counts).filter(([l]) => l !== UNIDENTIFIED).reduce((n, [, v]) => n + v, 0)
+    return {
+      slideId: 7,
+      counted: WBC_CLASSES.map((label) => ({ label, count: counts[label] ?? 0, percent: total ? (100 * (counts[label] ?? 0)) / total : 0, ciLow: 0, ciHigh: 100 })),
+      totalCounted: total,
+      notCounted: [{ label: UNIDENTIFIED, count: counts[UNIDENTIFIED] ?? 0 }],
+      unidentified: counts[UNIDENTIFIED] ?? 0,
+      targetCount: state.target,
+      targetReached: total >= state.target,
+      signed: state.signed
+    }
+  }
+  const f = fakeTransport({
+    'review.gallery': () => ok(gallery()),
+    'review.differential': () => ok(differential()),
+    'review.comments': () => ok(state.comments),
+    'models.list': () => ok([]),
+    'slides.list': () => ok([{ id: 7, sampleId: 'SLIDE-7', source: '/data/SLIDE-7', status: state.status, cellCount: state.cells.length, model: { id: 1, name: 'W-Net' }, createdAt: '2026-01-01T00:00:00Z' }]),
+    'datasets.list': () => ok([]),
+    'review.reclassify': (input) => {
+      const { cellIds, label } = input as { cellIds: number[]; label: string }
+      if (state.signed) return fail('conflict', 'slide SLIDE-7 is signed')
+      const out: ReclassifyResult = { actionId: state.actions.length + 1, changed: [], unchanged: [] }
+      const action: { cellId: number; before: string | undefined }[] = []
+      for (const id of cellIds) {
+        const c = state.cells.find((x) => x.id === id)!
+        if (c.reviewer === label) {
+          out.unchanged.push(id)
+          continue
+        }
+        out.changed.push({ cellId: id, old: groupOf(c), new: label })
+        action.push({ cellId: id, before: c.reviewer })
+        c.reviewer = label === 'unidentified' ? UNIDENTIFIED : label
+      }
+      if (action.length) state.actions.push(action)
+      state.status = 'in_review'
+      return ok(out)
+    },
+    'review.undo': () => {
+      const last = state.actions.pop()
+      if (!last) return ok({ actionId: null, changed: [], unchanged: [], undid: 0 })
+      const changed = last.map(({ cellId, before }) => {
+        const c = state.cells.find((x) => x.id === cellId)!
+        const old = groupOf(c)
+        c.reviewer = before
+        return { cellId, old, new: groupOf(c) }
+      })
+      return ok({ actionId: 99, changed, unchanged: [], undid: 1 })
+    },
+    'review.settings': (input) => {
+      const i = input as { unidentifiedThreshold?: number; targetCount?: 100 | 200 }
+      if (i.unidentifiedThreshold !== undefined) state.threshold = i.unidentifiedThreshold
+      if (i.targetCount !== undefined) state.target = i.targetCount
+      return ok({ unidentifiedThreshold: state.threshold, targetCount: state.target })
+    },
+    'review.sign': (input) => {
+      const { who, meaning } = input as { who: string; meaning: string }
+      const unidentified = state.cells.filter((c) => groupOf(c) === UNIDENTIFIED).length
+      if (unidentified) return fail('conflict', `${unidentified} cells are still Unidentified`)
+      state.signed = true
+      state.status = 'signed'
+      return ok({ slideId: 7, signedBy: who, signedAt: '2026-01-02T10:00:00Z', meaning, totalCounted: differential().totalCounted, accepted: 0 })
+    },
+    'review.reopen': (input) => {
+      state.signed = false
+      state.status = 'in_review'
+      return ok({ status: 'reopened', who: (input as { who: string }).who, at: '2026-01-02T11:00:00Z', meaning: '', reason: (input as { reason: string }).reason })
+    },
+    'review.history': () => ok({ changes: [], signOffs: state.signed ? [{ status: 'signed', who: 'Dr. A', at: '2026-01-02T10:00:00Z', meaning: 'verified', reason: '' }] : [] }),
+    'review.comment': (input) => {
+      const i = input as { cellId?: number | null; who: string; text: string }
+      const c = { id: state.comments.length + 1, slideId: 7, cellId: i.cellId ?? null, who: i.who, at: '2026-01-02T09:00:00Z', text: i.text }
+      state.comments.push(c)
+      return ok(c)
+    },
+    ...opts.extra
+  })
+  return { ...f, state, gallery, differential }
+}
+
+/** Eight cells: four confident calls, three under the 0.8 threshold, one not classified. */
+export const EIGHT: ScriptedCell[] = [
+  { id: 1, call: 'neutrophil', confidence: 0.95 },
+  { id: 2, call: 'neutrophil', confidence: 0.85 },
+  { id: 3, call: 'lymphocyte', confidence: 0.9 },
+  { id: 4, call: 'monocyte', confidence: 0.82 },
+  { id: 5, call: 'lymphocyte', confidence: 0.6 },
+  { id: 6, call: 'eosinophil', confidence: 0.5 },
+  { id: 7, call: 'lymphocyte', confidence: 0.4 },
+  { id: 8, call: null, confidence: null }
+]

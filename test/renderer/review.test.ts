@@ -1,0 +1,188 @@
+// @vitest-environment happy-dom
+// The review store over a scripted slide: opening loads gallery, differential
+// and comments; the keys' classes; the cursor and selection; reclassification
+// of one cell or a selection with auto-advance; accepting the model's calls;
+// undo; settings; sign-off refused then accepted; the reviewer's name asked
+// once; classifying as a job followed by its events.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { ClassifyReport, JobSnapshot } from '../../src/shared/api'
+import { setTransport } from '../../src/renderer/src/api/transport'
+import { useReviewStore } from '../../src/renderer/src/stores/review'
+import { ok } from './fake-transport'
+import { EIGHT, scriptedSlide } from './review-fixtures'
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  localStorage.clear()
+})
+afterEach(() => {
+  setTransport(null)
+  vi.useRealTimers()
+})
+
+async function opened(cells = EIGHT, opts: Parameters<typeof scriptedSlide>[1] = {}) {
+  const slide = scriptedSlide(cells, opts)
+  setTransport(slide.transport)
+  const s = useReviewStore()
+  await s.open(7)
+  return { s, slide }
+}
+
+const inputsOf = (calls: { method: string; input: unknown }[], method: string) => calls.filter((c) => c.method === method).map((c) => c.input)
+
+describe('review store', () => {
+  it('opens a slide: groups in order, cells least confident first, the differential, the cursor on the first cell', async () => {
+    const { s } = await opened()
+    expect(s.groups.map((g) => `${g.label}:${g.cells.map((c) => c.id).join(',')}`)).toEqual([
+      'neutrophil:2,1', 'eosinophil:', 'basophil:', 'lymphocyte:3', 'monocyte:4', 'unidentified:8,7,6,5'
+    ])
+    expect(s.cells.map((c) => c.id)).toEqual([2, 1, 3, 4, 8, 7, 6, 5])
+    expect(s.cursor).toBe(2)
+    expect(s.differential?.totalCounted).toBe(4)
+    expect(s.unidentifiedCount).toBe(4)
+    expect(s.classKeys.map((k) => `${k.key}=${k.label}`)).toEqual(['1=neutrophil', '2=eosinophil', '3=basophil', '4=lymphocyte', '5=monocyte', '0=unidentified'])
+  })
+
+  it('gives other labels present the keys 6-9', async () => {
+    const { s } = await opened([...EIGHT, { id: 9, call: 'lymphocyte', confidence: 0.9, reviewer: 'smudge' }, { id: 10, call: 'monocyte', confidence: 0.9, reviewer: 'ig' }])
+    expect(s.otherLabels).toEqual(['ig', 'smudge'])
+    expect(s.classKeys.slice(6)).toEqual([{ key: '6', label: 'ig' }, { key: '7', label: 'smudge' }])
+  })
+
+  it('asks once for the reviewer, then reclassifies the cursor cell and advances to the next cell in the order being worked through', async () => {
+    const { s, slide } = await opened()
+    expect(await s.reclassify('lymphocyte')).toBe(false)
+    expect(s.needName).toBe(true)
+    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([])
+    await s.provideName('  Dr. A  ')
+    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte', who: 'Dr. A' }])
+    expect(localStorage.getItem('wbc.reviewer')).toBe('Dr. A')
+    // Cell 2 left neutrophil for lymphocyte; the cursor went on to cell 1, which followed it.
+    expect(s.groups.find((g) => g.label === 'lymphocyte')!.cells.map((c) => c.id)).toEqual([2, 3])
+    expect(s.cursor).toBe(1)
+    expect(s.differential?.counted.find((r) => r.label === 'lymphocyte')?.count).toBe(2)
+    expect(s.notice).toBe('1 cell → lymphocyte')
+    // The name is remembered: no second question.
+    await s.reclassify('monocyte')
+    expect(s.needName).toBe(false)
+    expect(inputsOf(slide.calls, 'review.reclassify')).toHaveLength(2)
+  })
+
+  it('moves, extends and toggles the selection, selects a group, and reclassifies the selection in display order', async () => {
+    const { s, slide } = await opened()
+    s.setReviewer('Dr. A')
+    s.move(1)
+    expect(s.cursor).toBe(1)
+    s.move(2, true)
+    expect([...s.selection]).toEqual([1, 3, 4])
+    s.select(8, 'toggle')
+    expect(s.selection.has(8)).toBe(true)
+    s.select(1, 'toggle')
+    expect([...s.selection].sort()).toEqual([3, 4, 8])
+    s.move(-100)
+    expect(s.cursor).toBe(2)
+    s.moveGroup(1)
+    expect(s.cursor).toBe(3) // first non-empty group after neutrophil: lymphocyte
+    s.moveGroup(1)
+    s.moveGroup(1)
+    expect(s.groupOf(s.cursor!)).toBe('unidentified')
+    s.selectGroup()
+    expect([...s.selection]).toEqual([8, 7, 6, 5])
+    expect(s.targets).toEqual([8, 7, 6, 5])
+    await s.reclassify('basophil')
+    expect(inputsOf(slide.calls, 'review.reclassify').at(-1)).toMatchObject({ cellIds: [8, 7, 6, 5], label: 'basophil' })
+    expect(s.selection.size).toBe(0)
+    expect(s.unidentifiedCount).toBe(0)
+    expect(s.notice).toBe('4 cells → basophil')
+  })
+
+  it("accepts each target cell's own model call (one action per class) and leaves unclassified cells alone", async () => {
+    const { s, slide } = await opened()
+    s.setReviewer('Dr. A')
+    s.selectGroup('unidentified')
+    await s.acceptModelCall()
+    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([
+      { slideId: 7, cellIds: [7, 5], label: 'lymphocyte', who: 'Dr. A', why: "accepted the model's call" },
+      { slideId: 7, cellIds: [6], label: 'eosinophil', who: 'Dr. A', why: "accepted the model's call" }
+    ])
+    expect(s.groups.find((g) => g.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([8])
+    expect(s.notice).toContain('1 not classified')
+  })
+
+  it('undoes through the core and puts the cursor on the cell that changed back', async () => {
+    const { s, slide } = await opened()
+    s.setReviewer('Dr. A')
+    s.moveTo(4)
+    await s.reclassify('neutrophil')
+    expect(s.groupOf(4)).toBe('neutrophil')
+    await s.undo()
+    expect(inputsOf(slide.calls, 'review.undo')).toEqual([{ slideId: 7, who: 'Dr. A' }])
+    expect(s.groupOf(4)).toBe('monocyte')
+    expect(s.cursor).toBe(4)
+    expect(s.notice).toBe('Undone: 1 cell back to monocyte')
+  })
+
+  it('changes the threshold and the target through review.settings and re-reads the gallery', async () => {
+    const { s, slide } = await opened()
+    s.setReviewer('Dr. A')
+    await s.changeSettings({ unidentifiedThreshold: 0.45 })
+    expect(inputsOf(slide.calls, 'review.settings')).toEqual([{ slideId: 7, unidentifiedThreshold: 0.45, who: 'Dr. A' }])
+    expect(s.settings?.unidentifiedThreshold).toBe(0.45)
+    expect(s.groups.find((g) => g.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([8, 7])
+    await s.changeSettings({ targetCount: 200 })
+    expect(s.differential?.targetCount).toBe(200)
+  })
+
+  it('shows why sign-off is refused, signs once nothing is Unidentified, then reads the sign-off for the banner; reopening needs the core', async () => {
+    const { s } = await opened()
+    s.setReviewer('Dr. A')
+    expect(await s.sign('Dr. A', 'verified')).toBeNull()
+    expect(s.error).toBe('4 cells are still Unidentified')
+    expect(s.signed).toBe(false)
+    s.selectGroup('unidentified')
+    await s.reclassify('lymphocyte')
+    const r = await s.sign('Dr. A', 'verified')
+    expect(r?.signedBy).toBe('Dr. A')
+    expect(s.signed).toBe(true)
+    expect(s.signOff).toMatchObject({ who: 'Dr. A', meaning: 'verified' })
+    // Read-only: the store does not even ask.
+    expect(await s.reclassify('monocyte')).toBe(false)
+    expect(await s.reopen('second look')).toBe(true)
+    expect(s.signed).toBe(false)
+    expect(s.signOff).toBeNull()
+  })
+
+  it('adds comments about the slide or the cell', async () => {
+    const { s, slide } = await opened()
+    s.setReviewer('Dr. A')
+    await s.addComment('smudges', 3)
+    expect(inputsOf(slide.calls, 'review.comment')).toEqual([{ slideId: 7, cellId: 3, who: 'Dr. A', text: 'smudges' }])
+    expect(s.comments.map((c) => c.text)).toEqual(['smudges'])
+  })
+
+  it('classifies the slide as a job: progress from events, then the report and a fresh gallery', async () => {
+    const running: JobSnapshot = { id: 'classify-1', kind: 'classify', state: 'running', title: 'SLIDE-7', progress: { task: 'classify', done: 0, total: 8 }, startedAt: '', finishedAt: null, error: null, result: null }
+    const { s, slide } = await opened(EIGHT, { extra: { 'slides.classify': () => ok({ jobId: 'classify-1' }), 'jobs.get': () => ok(running) } })
+    await s.classify(3)
+    expect(inputsOf(slide.calls, 'slides.classify')).toEqual([{ slideId: 7, modelId: 3 }])
+    expect(s.classifying).toBe(true)
+    slide.emit('job.progress', { jobId: 'classify-1', kind: 'classify', progress: { task: 'classify', done: 4, total: 8, unit: 'cell' } })
+    expect(s.classifyProgress?.done).toBe(4)
+    const galleryCalls = inputsOf(slide.calls, 'review.gallery').length
+    const report: ClassifyReport = { slideId: 7, model: { id: 3, name: 'W-Net 128' }, classified: 8, unidentified: 4, seconds: 1.2 }
+    slide.emit('job.finished', { ...running, state: 'succeeded', result: report })
+    await vi.waitFor(() => expect(s.classifyReport).toEqual(report))
+    expect(s.classifying).toBe(false)
+    expect(inputsOf(slide.calls, 'review.gallery').length).toBeGreaterThan(galleryCalls)
+    expect(s.notice).toBe('8 cells classified with W-Net 128')
+    expect(slide.listenerCount()).toBe(0)
+  })
+
+  it('says why classification could not start (no model)', async () => {
+    const { s } = await opened(EIGHT, { extra: { 'slides.classify': () => ({ ok: false, error: { code: 'not_found', message: 'model 9 not found' } }) } })
+    await s.classify(9)
+    expect(s.classifyError).toBe('model 9 not found')
+    expect(s.classifying).toBe(false)
+  })
+})
