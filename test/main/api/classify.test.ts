@@ -1,0 +1,119 @@
+// slides.classify end to end under plain Node: a real slide of real cells
+// imported through the contract, classified in the job worker by a real W-Net
+// (untrained, 32 px: the predictions are real forward passes, only not good
+// ones) stored as the default model; the slide becomes 'classified', slides.list
+// names the model, the review gallery carries the predictions. Without any
+// model the job says so; a signed slide is refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import type { ClassifyReport, JobSnapshot, Progress, Result, SlideSummary } from '../../../src/shared/api'
+import type { SlideGallery } from '../../../src/shared/review'
+import { openWorkstation, type Workstation } from '../../../src/main/api'
+import { initBackend } from '../../../src/main/ml/backend'
+import { buildModel, specFor } from '../../../src/main/ml/architectures/index'
+import { saveModel } from '../../../src/main/ml/registry'
+import { WNET_RECIPE } from '../../../src/main/imaging/decode'
+import { openStore } from '../../../src/main/store'
+import { WBC_CLASSES } from '../../../src/shared/cells'
+import { realCells } from '../../helpers/datasets'
+
+let dir: string
+let ws: Workstation
+let slideId: number
+const savedResources = process.env.WBC_RESOURCES
+const savedDefault = process.env.WBC_DEFAULT_MODEL
+
+const call = async <T>(method: string, payload?: unknown): Promise<T> => {
+  const r = (await ws.dispatch(method, payload)) as Result<T>
+  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
+  return r.value
+}
+
+function finished(jobId: string, progress: Progress[] = []): Promise<JobSnapshot> {
+  return new Promise((resolve) => {
+    const off = ws.events.subscribe((e) => {
+      if (e.name === 'job.progress' && e.payload.jobId === jobId) progress.push(e.payload.progress)
+      if (e.name === 'job.finished' && e.payload.id === jobId) {
+        off()
+        resolve(e.payload)
+      }
+    })
+  })
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wbc-classify-'))
+  // No shipped model for this test, whatever resources/models holds.
+  mkdirSync(join(dir, 'resources', 'models'), { recursive: true })
+  process.env.WBC_RESOURCES = join(dir, 'resources')
+  delete process.env.WBC_DEFAULT_MODEL
+  const slideDir = join(dir, 'SLIDE-0077')
+  mkdirSync(slideDir)
+  for (const cls of ['neutrophil', 'lymphocyte', 'monocyte', 'eosinophil']) for (const f of realCells('pbc-wbc', cls, 2)) copyFileSync(f, join(slideDir, basename(f)))
+  ws = openWorkstation({ shell: 'browser', version: '9.9.9', dbPath: join(dir, 'wbc.sqlite') })
+  const { jobId } = await call<{ jobId: string }>('import.start', { path: slideDir })
+  const done = await finished(jobId)
+  expect(done.state).toBe('succeeded')
+  slideId = (await call<SlideSummary[]>('slides.list'))[0]!.id
+})
+afterAll(async () => {
+  await ws?.close()
+  if (savedResources === undefined) delete process.env.WBC_RESOURCES
+  else process.env.WBC_RESOURCES = savedResources
+  if (savedDefault !== undefined) process.env.WBC_DEFAULT_MODEL = savedDefault
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('slides.classify', () => {
+  it('checks the slide and the model before starting', async () => {
+    expect(await ws.dispatch('slides.classify', { slideId: 999 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('slides.classify', { slideId, modelId: 999 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('slides.classify', { slideId, model: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+  })
+
+  it('fails the job with a plain reason when there is no model at all', async () => {
+    const { jobId } = await call<{ jobId: string }>('slides.classify', { slideId })
+    const end = await finished(jobId)
+    expect(end.state).toBe('failed')
+    expect(end.error).toMatchObject({ code: 'unavailable' })
+    expect(end.error?.message).toMatch(/no default model/)
+    expect((await call<SlideSummary[]>('slides.list'))[0]).toMatchObject({ status: 'imported', model: null })
+  })
+
+  it('classifies the slide with the default model in the job worker and the slide shows it', async () => {
+    await initBackend()
+    const db = openStore(join(dir, 'wbc.sqlite'))
+    const model = buildModel(specFor('wnet', { inputSize: 32, seed: 11 }))
+    const modelId = await saveModel(db, model, { architecture: 'wnet', inputSize: 32, classes: [...WBC_CLASSES], preprocessRecipe: WNET_RECIPE }, { name: 'W-Net 32 px (untrained)', provenance: 'run', setDefault: true })
+    model.dispose()
+    db.close()
+
+    const { jobId } = await call<{ jobId: string }>('slides.classify', { slideId })
+    const progress: Progress[] = []
+    const end = await finished(jobId, progress)
+    expect(end.state).toBe('succeeded')
+    const report = end.result as ClassifyReport
+    expect(report).toMatchObject({ slideId, model: { id: modelId, name: 'W-Net 32 px (untrained)' }, classified: 8 })
+    expect(progress.at(-1)).toMatchObject({ task: 'classify', done: 8, total: 8 })
+
+    const slide = (await call<SlideSummary[]>('slides.list'))[0]!
+    expect(slide).toMatchObject({ status: 'classified', cellCount: 8, model: { id: modelId, name: 'W-Net 32 px (untrained)' } })
+    const gallery = await call<SlideGallery>('review.gallery', { slideId })
+    const cells = gallery.groups.flatMap((g) => g.cells)
+    expect(cells).toHaveLength(8)
+    for (const c of cells) {
+      expect(c.prediction?.modelId).toBe(modelId)
+      expect(Object.values(c.prediction!.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4)
+    }
+    // The report's Unidentified count is the gallery's under the slide's threshold.
+    expect(report.unidentified).toBe(gallery.groups.find((g) => g.label === 'unidentified')!.cells.length)
+  })
+
+  it('refuses to classify a signed slide again', async () => {
+    await call('review.settings', { slideId, unidentifiedThreshold: 0, who: 'Dr. A' })
+    await call('review.sign', { slideId, who: 'Dr. A', meaning: 'verified' })
+    expect(await ws.dispatch('slides.classify', { slideId })).toMatchObject({ ok: false, error: { code: 'conflict' } })
+  })
+})
