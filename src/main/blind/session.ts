@@ -15,6 +15,7 @@ import {
   getBlindSession,
   getGenerator,
   getOriginalBytes,
+  imageIdsWithLabel,
   insertBlindSession,
   latestAnswerClass,
   listBlindSessions,
@@ -81,13 +82,9 @@ export async function createBlindSession(db: Db, recipe: BlindRecipe): Promise<B
   const sizes = new Set<number>()
   for (const cls of classes) {
     if (recipe.realPerClass > 0) {
-      const rows = (
-        recipe.datasetId === undefined
-          ? db.prepare('SELECT image_id AS id FROM current_labels WHERE class = ? ORDER BY image_id').all(cls)
-          : db.prepare('SELECT l.image_id AS id FROM current_labels l JOIN dataset_images d ON d.image_id = l.image_id WHERE l.class = ? AND d.dataset_id = ? ORDER BY l.image_id').all(cls, recipe.datasetId)
-      ) as { id: number }[]
+      const rows = imageIdsWithLabel(db, cls, recipe.datasetId)
       if (rows.length < recipe.realPerClass) throw new BlindSessionError('conflict', `only ${rows.length} real ${cls} cells in the store, the recipe asks for ${recipe.realPerClass}`)
-      for (const r of seededShuffle(rows, stream(recipe.seed, `real:${cls}`)).slice(0, recipe.realPerClass)) picks.push({ origin: 'real', imageId: r.id, class: cls })
+      for (const id of seededShuffle(rows, stream(recipe.seed, `real:${cls}`)).slice(0, recipe.realPerClass)) picks.push({ origin: 'real', imageId: id, class: cls })
     }
     if (recipe.generatedPerClass > 0) {
       const pool = listSyntheticImages(db, { class: cls }).filter((s) => !recipe.generatorIds || recipe.generatorIds.includes(s.generatorId))

@@ -183,3 +183,15 @@ export function blindOutcomes(db: Db, sessionId: number): BlindCellOutcome[] {
      ORDER BY c.position`
   ).all(sessionId)
 }
+
+/** Ids of images whose current label is `cls` (optionally only those in a dataset), in id order. */
+export function imageIdsWithLabel(db: Db, cls: string, datasetId?: number): number[] {
+  const rows =
+    datasetId === undefined
+      ? stmt<[string], { id: number }>(db, 'SELECT image_id AS id FROM current_labels WHERE class = ? ORDER BY image_id').all(cls)
+      : stmt<[string, number], { id: number }>(
+          db,
+          'SELECT l.image_id AS id FROM current_labels l JOIN dataset_images d ON d.image_id = l.image_id WHERE l.class = ? AND d.dataset_id = ? ORDER BY l.image_id'
+        ).all(cls, datasetId)
+  return rows.map((r) => r.id)
+}

@@ -5,7 +5,7 @@
 import sharp from 'sharp'
 import { listClassFolders, loadCells } from '../ml/data.js'
 import { decodeCell } from '../imaging/decode.js'
-import { getOriginalBytes, listSyntheticImages, syntheticPng, type Db } from '../store/index.js'
+import { getOriginalBytes, imageIdsWithLabel, listSyntheticImages, syntheticPng, type Db } from '../store/index.js'
 import { seededShuffle } from '../stats/index.js'
 
 export type RealSource = { folder: string } | { db: Db; datasetId?: number }
@@ -33,14 +33,7 @@ export async function realCellsOfClass(source: RealSource, cls: string, size: nu
     return { pixels: set.pixels, size, count: files.length, refs: set.sources ?? files.map((f) => f.relative) }
   }
   const { db, datasetId } = source
-  const rows = db
-    .prepare(
-      datasetId === undefined
-        ? 'SELECT image_id AS id FROM current_labels WHERE class = ? ORDER BY image_id'
-        : 'SELECT l.image_id AS id FROM current_labels l JOIN dataset_images d ON d.image_id = l.image_id WHERE l.class = ? AND d.dataset_id = ? ORDER BY l.image_id'
-    )
-    .all(...(datasetId === undefined ? [cls] : [cls, datasetId])) as { id: number }[]
-  const ids = sample(rows.map((r) => r.id), opts.limit, seed)
+  const ids = sample(imageIdsWithLabel(db, cls, datasetId), opts.limit, seed)
   if (!ids.length) throw new Error(`no real ${cls} cells in the store${datasetId !== undefined ? ` (dataset ${datasetId})` : ''}`)
   const per = size * size * 3
   const pixels = new Uint8Array(ids.length * per)
