@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { isAbsolute } from 'node:path'
 import type { CellSummary, SlideSummary } from '../../shared/api'
 import { currentLabel, datasetImages, getImage, getOriginalBytes, labelCounts, listDatasets, listImages, listSlides, type Db, type ImageRow } from '../store'
-import { getModel } from '../store/models'
+import { getModel, listPredictions, type PredictionRow } from '../store/models'
 import { latestPredictionsOfSlide } from '../store/review'
 import { getSlide } from '../store/slides'
 import type { Handlers } from './dispatch'
@@ -76,15 +76,17 @@ export function createHandlers(ctx: ApiContext): Handlers {
         const slide = listSlides(ctx.db).find((s) => s.id === slideId)
         if (!slide) throw notFound(`slide ${slideId}`)
         const rows = listImages(ctx.db, { slideId, offset, limit })
-        return { total: slide.imageCount, offset, cells: rows.map((r) => cellSummary(ctx.db, r)) }
+        const predictions = latestPredictions(ctx.db, rows.map((r) => r.id))
+        return { total: slide.imageCount, offset, cells: rows.map((r) => cellSummary(ctx.db, r, predictions)) }
       }
       if (!listDatasets(ctx.db).some((d) => d.id === datasetId)) throw notFound(`dataset ${datasetId}`)
       const all = datasetImages(ctx.db, datasetId!)
       const page = all.slice(offset, offset + limit)
+      const predictions = latestPredictions(ctx.db, page.map((x) => x.imageId))
       return {
         total: all.length,
         offset,
-        cells: page.map((d) => cellSummary(ctx.db, getImage(ctx.db, d.imageId)!))
+        cells: page.map((d) => cellSummary(ctx.db, getImage(ctx.db, d.imageId)!, predictions))
       }
     },
     'cell.image': async ({ id }) => {
@@ -127,14 +129,25 @@ function slideModel(db: Db, slideId: number): SlideSummary['model'] {
   return { id: best, name: getModel(db, best)?.name ?? `model ${best}` }
 }
 
-function cellSummary(db: Db, image: ImageRow): CellSummary {
+/** The latest prediction of each of these cells (the one review shows when several models ran). */
+function latestPredictions(db: Db, imageIds: number[]): Map<number, PredictionRow> {
+  const out = new Map<number, PredictionRow>()
+  for (const p of listPredictions(db, { imageIds })) {
+    const seen = out.get(p.imageId)
+    if (!seen || p.createdAt > seen.createdAt || (p.createdAt === seen.createdAt && p.id > seen.id)) out.set(p.imageId, p)
+  }
+  return out
+}
+
+function cellSummary(db: Db, image: ImageRow, predictions: Map<number, PredictionRow> = new Map()): CellSummary {
+  const p = predictions.get(image.id)
   const label = currentLabel(db, image.id)
   return {
     id: image.id,
     slideId: image.slideId,
     label: label?.class ?? null,
     labelSource: label?.source ?? null,
-    prediction: null,
+    prediction: p ? { label: p.topClass, confidence: p.confidence, modelId: p.modelId } : null,
     width: image.width,
     height: image.height,
     format: image.format,

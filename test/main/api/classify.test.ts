@@ -108,6 +108,9 @@ describe('slides.classify', () => {
       expect(c.prediction?.modelId).toBe(modelId)
       expect(Object.values(c.prediction!.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4)
     }
+    // cells.list carries each cell's latest prediction too (the Slides screen's preview).
+    const page = await call<{ cells: { prediction: { label: string; confidence: number; modelId: number } | null }[] }>('cells.list', { slideId })
+    expect(page.cells.every((c) => c.prediction?.modelId === modelId && WBC_CLASSES.includes(c.prediction.label as never))).toBe(true)
     // The report's Unidentified count is the gallery's under the slide's threshold.
     expect(report.unidentified).toBe(gallery.groups.find((g) => g.label === 'unidentified')!.cells.length)
   })
