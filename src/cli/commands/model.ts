@@ -3,6 +3,7 @@
 import { getModel, listModels, setDefaultModel } from '../../main/store/models'
 import { ensureShippedModel, exportModel, importModel, resolveStoredModel } from '../../main/ml/registry'
 import { calibrateOod, formatSeparationTable } from '../../main/ml/inference'
+import { OOD_SCORE_KINDS, type OodScoreKind } from '../../main/ml/ood'
 import { runImages } from '../../main/store/runs'
 import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
@@ -67,9 +68,10 @@ export const modelCommand: CliCommand = (cli) => {
     .option('--fit <dataset>', 'dataset of the model\'s training cells (instead of --run)')
     .option('--wbc <dataset>', 'dataset of real WBCs the model did not train on (instead of --run)')
     .option('--target <share>', 'share of real WBCs the threshold may route to Unidentified', Number, 0.05)
-    .option('--score <kind>', 'msp, energy or mahalanobis (default: the one catching most non-WBC objects)')
+    .option('--exposure <share>', 'share of the non-WBC objects shown to the outlier-exposure detector (0: none); the rest is what every score is measured on', Number, 0.5)
+    .option('--score <kind>', 'msp, energy, mahalanobis or outlier-exposure (default: the one catching most non-WBC objects)')
     .option('--json', 'print the calibration as JSON')
-    .action(async (ref: string, o: { other: string; run?: number; fit?: string; wbc?: string; target: number; score?: string; json?: boolean }) => {
+    .action(async (ref: string, o: { other: string; run?: number; fit?: string; wbc?: string; target: number; exposure: number; score?: string; json?: boolean }) => {
       const db = cli.openDb()
       const id = await resolveStoredModel(db, ref)
       let fit, wbc
@@ -84,7 +86,7 @@ export const modelCommand: CliCommand = (cli) => {
         fit = { dataset: o.fit }
         wbc = { dataset: o.wbc }
       }
-      if (o.score !== undefined && !['msp', 'energy', 'mahalanobis'].includes(o.score)) throw new Error('--score is msp, energy or mahalanobis')
+      if (o.score !== undefined && !(OOD_SCORE_KINDS as readonly string[]).includes(o.score)) throw new Error(`--score is one of ${OOD_SCORE_KINDS.join(', ')}`)
       const backend = await initBackend()
       const bar = o.json ? undefined : cli.progress()
       const r = await calibrateOod(db, {
@@ -93,11 +95,15 @@ export const modelCommand: CliCommand = (cli) => {
         wbc,
         other: { dataset: o.other },
         targetWbcRate: o.target,
-        score: o.score as 'msp' | 'energy' | 'mahalanobis' | undefined,
+        exposureShare: o.exposure,
+        score: o.score as OodScoreKind | undefined,
         onProgress: bar?.update
       }).finally(() => bar?.stop())
       if (o.json) return cli.json(r)
-      cli.out(`model ${id} (${backend.name}): ${r.calibration.wbcCells} held-out WBCs, ${r.calibration.otherCells} non-WBC objects, statistics from ${r.calibration.fitCells} training cells; chosen score: ${r.chosen}`)
+      cli.out(
+        `model ${id} (${backend.name}): measured on ${r.calibration.wbcCells} held-out WBCs and ${r.calibration.otherCells} non-WBC objects; ` +
+          `statistics from ${r.calibration.fitCells} training cells, detector shown ${r.calibration.exposureCells} other non-WBC objects; chosen score: ${r.chosen}`
+      )
       cli.out(formatSeparationTable(r.calibration))
     })
 }

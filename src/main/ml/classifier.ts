@@ -13,12 +13,18 @@ export interface ClassifierOutput {
   /** n x C pre-softmax outputs, when asked for. */
   logits?: Float32Array
   featureSize: number
+  /** n x K per-channel mean and standard deviation of every convolution's output (colour and texture statistics), when asked for. */
+  convStats?: Float32Array
+  convStatsSize?: number
 }
 
 export class Classifier {
   readonly numClasses: number
   readonly featureSize: number
   private readonly twoHeaded: tf.LayersModel
+  private withConv: tf.LayersModel | undefined
+  private readonly convOutputs: tf.SymbolicTensor[]
+  readonly convStatsSize: number
   private readonly kernel: tf.Tensor2D | undefined
   private readonly bias: tf.Tensor1D | undefined
 
@@ -31,6 +37,8 @@ export class Classifier {
     this.featureSize = penultimate.shape[penultimate.shape.length - 1] as number
     this.numClasses = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number
     this.twoHeaded = tf.model({ inputs: model.inputs, outputs: [penultimate, model.outputs[0]] })
+    this.convOutputs = model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.output as tf.SymbolicTensor)
+    this.convStatsSize = 2 * this.convOutputs.reduce((a, t) => a + (t.shape[t.shape.length - 1] as number), 0)
     if (last.getClassName() === 'Dense') {
       const [k, b] = last.getWeights()
       this.kernel = k as tf.Tensor2D
@@ -50,7 +58,7 @@ export class Classifier {
    * Classifies cells `indices` (default all) of `pixels` (N x S x S x 3 uint8),
    * `batchSize` at a time.
    */
-  predict(pixels: Uint8Array, opts: { indices?: ArrayLike<number>; batchSize?: number; features?: boolean } = {}): ClassifierOutput {
+  predict(pixels: Uint8Array, opts: { indices?: ArrayLike<number>; batchSize?: number; features?: boolean; convStats?: boolean } = {}): ClassifierOutput {
     const S = this.meta.inputSize
     const per = S * S * 3
     const total = pixels.length / per
@@ -63,6 +71,11 @@ export class Classifier {
     const probabilities = new Float32Array(n * C)
     const features = opts.features ? new Float32Array(n * F) : undefined
     const logits = opts.features && this.kernel ? new Float32Array(n * C) : undefined
+    const K = this.convStatsSize
+    const convStats = opts.convStats ? new Float32Array(n * K) : undefined
+    if (convStats && !this.withConv) {
+      this.withConv = tf.model({ inputs: this.model.inputs, outputs: [this.twoHeaded.outputs[0], this.twoHeaded.outputs[1], ...this.convOutputs] })
+    }
     const buf = new Float32Array(Math.min(B, Math.max(1, n)) * per)
     for (let start = 0; start < n; start += B) {
       const count = Math.min(B, n - start)
@@ -70,11 +83,22 @@ export class Classifier {
       fillBatch(pixels, S, idx, buf)
       tf.tidy(() => {
         const x = tf.tensor4d(buf.subarray(0, count * per), [count, S, S, 3])
-        if (!features) {
+        if (!features && !convStats) {
           probabilities.set((this.model.predict(x) as tf.Tensor).dataSync() as Float32Array, start * C)
           return
         }
-        const [h, p] = this.twoHeaded.predict(x) as tf.Tensor[]
+        const [h, p, ...convs] = (convStats ? this.withConv! : this.twoHeaded).predict(x) as tf.Tensor[]
+        if (convStats) {
+          const stats = tf.concat(convs.flatMap((t) => {
+            const { mean, variance } = tf.moments(t, [1, 2])
+            return [mean, tf.sqrt(variance)]
+          }), 1)
+          convStats.set(stats.dataSync() as Float32Array, start * K)
+        }
+        if (!features) {
+          probabilities.set(p.dataSync() as Float32Array, start * C)
+          return
+        }
         probabilities.set(p.dataSync() as Float32Array, start * C)
         features.set(h.dataSync() as Float32Array, start * F)
         if (logits && this.kernel) {
@@ -84,7 +108,7 @@ export class Classifier {
         }
       })
     }
-    return { probabilities, features, logits, featureSize: F }
+    return { probabilities, features, logits, featureSize: F, convStats, convStatsSize: convStats ? K : undefined }
   }
 
   dispose(): void {

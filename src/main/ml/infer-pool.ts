@@ -101,7 +101,7 @@ export async function predictInPool(
   pixels: Uint8Array,
   perCell: number,
   numClasses: number,
-  opts: { workers?: number; batchSize?: number; features?: boolean } = {}
+  opts: { workers?: number; batchSize?: number; features?: boolean; convStats?: boolean } = {}
 ): Promise<ClassifierOutput> {
   const n = pixels.length / perCell
   const workers = Math.max(1, Math.min(opts.workers ?? defaultInferenceWorkers(), n))
@@ -113,7 +113,10 @@ export async function predictInPool(
     ws.map((w, k) => {
       const slice = pixels.slice(start * perCell, (start + counts[k]) * perCell)
       start += counts[k]
-      return w.call<ClassifierOutput>({ type: 'predict', key, pixels: slice, batchSize: opts.batchSize ?? 64, features: opts.features ?? false }, [slice.buffer as ArrayBuffer])
+      return w.call<ClassifierOutput>(
+        { type: 'predict', key, pixels: slice, batchSize: opts.batchSize ?? 64, features: opts.features ?? false, convStats: opts.convStats ?? false },
+        [slice.buffer as ArrayBuffer]
+      )
     })
   )
   const featureSize = parts[0].featureSize
@@ -122,8 +125,14 @@ export async function predictInPool(
     out.features = new Float32Array(n * featureSize)
     if (parts[0].logits) out.logits = new Float32Array(n * numClasses)
   }
+  const K = parts[0].convStatsSize ?? 0
+  if (opts.convStats) {
+    out.convStats = new Float32Array(n * K)
+    out.convStatsSize = K
+  }
   let off = 0
   parts.forEach((p, k) => {
+    if (out.convStats && p.convStats) out.convStats.set(p.convStats, off * K)
     out.probabilities.set(p.probabilities, off * numClasses)
     if (out.features && p.features) out.features.set(p.features, off * featureSize)
     if (out.logits && p.logits) out.logits.set(p.logits, off * numClasses)

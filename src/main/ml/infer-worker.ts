@@ -8,7 +8,7 @@ import { Classifier } from './classifier.js'
 
 type Msg =
   | { id: number; type: 'load'; key: string; artifacts: ModelArtifactsBytes }
-  | { id: number; type: 'predict'; key: string; pixels: Uint8Array; batchSize: number; features: boolean }
+  | { id: number; type: 'predict'; key: string; pixels: Uint8Array; batchSize: number; features: boolean; convStats: boolean }
   | { id: number; type: 'unload'; key: string }
 
 const port = parentPort
@@ -24,8 +24,8 @@ port.on('message', async (msg: Msg) => {
     } else if (msg.type === 'predict') {
       const clf = models.get(msg.key)
       if (!clf) throw new Error(`model ${msg.key} is not loaded in this worker`)
-      const out = clf.predict(msg.pixels, { batchSize: msg.batchSize, features: msg.features })
-      const transfer = [out.probabilities.buffer, out.features?.buffer, out.logits?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
+      const out = clf.predict(msg.pixels, { batchSize: msg.batchSize, features: msg.features, convStats: msg.convStats })
+      const transfer = [out.probabilities.buffer, out.features?.buffer, out.logits?.buffer, out.convStats?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
       port.postMessage({ id: msg.id, ok: true, value: out }, transfer)
     } else {
       models.get(msg.key)?.dispose()

@@ -12,8 +12,14 @@ import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from
 import { loadStoredClassifier, resolveStoredModel, storedArtifacts } from './registry.js'
 import { defaultInferenceWorkers, predictInPool } from './infer-pool.js'
 import {
+  detectorFromBytes,
+  detectorToBytes,
   energyScores,
+  fitLogisticDetector,
   fitMahalanobis,
+  logisticScores,
+  OOD_SCORE_KINDS,
+  type LogisticDetector,
   mahalanobisScores,
   measureSeparation,
   mspScores,
@@ -25,6 +31,7 @@ import {
   type ScoreMeasurement
 } from './ood.js'
 import type { ProgressListener } from '../../shared/progress.js'
+import { seededShuffle } from '../stats/random.js'
 
 export const UNIDENTIFIED = 'unidentified'
 
@@ -64,26 +71,47 @@ export interface ClassifyResult {
   predictions: CellPrediction[]
 }
 
-/** The model's calibration and, for Mahalanobis, its feature statistics. */
-export function modelCalibration(db: Db, modelId: number): { calibration: OodCalibration; stats?: MahalanobisStats } | undefined {
+export interface OodModelData {
+  stats?: MahalanobisStats
+  detector?: LogisticDetector
+}
+
+/** The model's calibration and the data its score needs. */
+export function modelCalibration(db: Db, modelId: number): ({ calibration: OodCalibration } & OodModelData) | undefined {
   const m = getModel(db, modelId)
   const cal = m?.calibration as OodCalibration | null | undefined
   if (!cal) return undefined
-  if (cal.score !== 'mahalanobis') return { calibration: cal }
-  const blob = getModelBlob(db, modelId, 'mahalanobis')
-  if (!blob) throw new Error(`model ${modelId} is calibrated on Mahalanobis distances but has no feature statistics`)
-  return { calibration: cal, stats: statsFromBytes(blob) }
+  if (cal.score === 'mahalanobis') {
+    const blob = getModelBlob(db, modelId, 'mahalanobis')
+    if (!blob) throw new Error(`model ${modelId} is calibrated on Mahalanobis distances but has no feature statistics`)
+    return { calibration: cal, stats: statsFromBytes(blob) }
+  }
+  if (cal.score === 'outlier-exposure') {
+    const blob = getModelBlob(db, modelId, 'outlier-exposure')
+    if (!blob) throw new Error(`model ${modelId} is calibrated on an outlier-exposure detector it does not have`)
+    return { calibration: cal, detector: detectorFromBytes(blob) }
+  }
+  return { calibration: cal }
+}
+
+/** What a forward pass must return for a score kind. */
+export function outputsNeeded(kind: OodScoreKind | undefined): { features: boolean; convStats: boolean } {
+  return { features: kind === 'energy' || kind === 'mahalanobis', convStats: kind === 'outlier-exposure' }
 }
 
 /** Out-of-distribution scores of one kind from a classifier's output. */
-export function scoresOf(kind: OodScoreKind, out: ClassifierOutput, n: number, C: number, stats?: MahalanobisStats): Float64Array {
+export function scoresOf(kind: OodScoreKind, out: ClassifierOutput, n: number, C: number, data: OodModelData = {}): Float64Array {
   if (kind === 'msp') return mspScores(out.probabilities, n, C)
   if (kind === 'energy') {
     if (!out.logits) throw new Error('energy scores need logits (a model whose last layer is Dense)')
     return energyScores(out.logits, n, C)
   }
-  if (!stats || !out.features) throw new Error('Mahalanobis scores need feature statistics')
-  return mahalanobisScores(stats, out.features, n)
+  if (kind === 'outlier-exposure') {
+    if (!data.detector || !out.convStats) throw new Error('outlier-exposure scores need the fitted detector and convolution statistics')
+    return logisticScores(data.detector, out.convStats, n)
+  }
+  if (!data.stats || !out.features) throw new Error('Mahalanobis scores need feature statistics')
+  return mahalanobisScores(data.stats, out.features, n)
 }
 
 /** Classifies the selected cells and (by default) stores the predictions. */
@@ -99,10 +127,11 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   const B = o.batchSize ?? 64
   const n = cells.length
   const probabilities = new Float32Array(n * C)
-  const features = cal?.calibration.score === 'mahalanobis' ? new Float32Array(n * clf.featureSize) : undefined
-  const logits = cal?.calibration.score === 'energy' ? new Float32Array(n * C) : undefined
+  const need = outputsNeeded(cal?.calibration.score)
+  const features = need.features ? new Float32Array(n * clf.featureSize) : undefined
+  const logits = need.features ? new Float32Array(n * C) : undefined
+  const convStats = need.convStats ? new Float32Array(n * clf.convStatsSize) : undefined
   const per = clf.inputSize * clf.inputSize * 3
-  const wantFeatures = Boolean(cal && cal.calibration.score !== 'msp')
   const workers = o.workers ?? (n >= 32 ? defaultInferenceWorkers() : 0)
   // Chunks so progress and cancel stay responsive on big datasets.
   const chunk = workers > 0 ? Math.max(B * workers, 1024) : B * 4
@@ -112,14 +141,15 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
     const px = set.pixels.subarray(start * per, (start + count) * per)
     const out =
       workers > 0
-        ? await predictInPool(`${db.name}#${modelId}`, () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, features: wantFeatures })
-        : clf.predict(px, { batchSize: B, features: wantFeatures })
+        ? await predictInPool(`${db.name}#${modelId}`, () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, ...need })
+        : clf.predict(px, { batchSize: B, ...need })
     probabilities.set(out.probabilities, start * C)
     if (features && out.features) features.set(out.features, start * clf.featureSize)
     if (logits && out.logits) logits.set(out.logits, start * C)
+    if (convStats && out.convStats) convStats.set(out.convStats, start * clf.convStatsSize)
     o.onProgress?.({ task: 'classify', done: start + count, total: n, unit: 'cell' })
   }
-  const scores = cal ? scoresOf(cal.calibration.score, { probabilities, features, logits, featureSize: clf.featureSize }, n, C, cal.stats) : undefined
+  const scores = cal ? scoresOf(cal.calibration.score, { probabilities, features, logits, featureSize: clf.featureSize, convStats }, n, C, cal) : undefined
   const t2 = performance.now()
   const counts: Record<string, number> = {}
   const predictions: CellPrediction[] = cells.map((c, i) => {
@@ -153,12 +183,14 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
 
 export interface CalibrateOptions {
   model?: string | number
-  /** Training cells of the model (features for the Mahalanobis statistics). */
+  /** Training cells of the model (features for the Mahalanobis statistics and the detector's WBC side). */
   fit: CellSelection | StoredCell[]
   /** Real WBCs the model did not train on. */
   wbc: CellSelection | StoredCell[]
   /** Non-WBC objects (the cells' labels name their class: ig, erythroblast, platelet ...). */
   other: CellSelection | StoredCell[]
+  /** Share of the non-WBC objects shown to the outlier-exposure detector (default 0.5; 0: no detector). The rest is what all scores are measured on. */
+  exposureShare?: number
   /** Share of real WBCs the threshold may route to Unidentified (default 0.05). */
   targetWbcRate?: number
   /** Score to use; default: the one flagging the most non-WBC objects at the target rate. */
@@ -178,56 +210,92 @@ export interface CalibrateResult {
 async function outputsFor(db: Db, clf: Classifier, sel: CellSelection | StoredCell[], batchSize: number, signal?: AbortSignal) {
   const cells = Array.isArray(sel) ? sel : selectCells(db, sel)
   const set = await loadStoreCells(db, cells, { size: clf.inputSize, classes: clf.classes, shared: false, signal })
-  const out = clf.predict(set.pixels, { batchSize, features: true })
+  const out = clf.predict(set.pixels, { batchSize, features: true, convStats: true })
   return { cells, labels: set.labels, out }
 }
 
+function pickRows(values: Float32Array, dim: number, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * dim)
+  rows.forEach((r, i) => out.set(values.subarray(r * dim, (r + 1) * dim), i * dim))
+  return out
+}
+
 /**
- * Measures msp, energy and Mahalanobis scores on held-out WBCs and non-WBC
- * objects, stores the chosen score and threshold (and feature statistics) with
- * the model, and returns the measurements for the model card.
+ * Measures every score on held-out WBCs and non-WBC objects (those not shown
+ * to the detector), stores the chosen score and threshold (and the data the
+ * scores need) with the model, and returns the measurements for the model card.
  */
 export async function calibrateOod(db: Db, o: CalibrateOptions): Promise<CalibrateResult> {
   const modelId = typeof o.model === 'number' ? o.model : await resolveStoredModel(db, o.model)
   const clf = await loadStoredClassifier(db, modelId)
   const B = o.batchSize ?? 64
   const C = clf.numClasses
-  const step = (message: string, done: number) => o.onProgress?.({ task: 'calibrate', done, total: 4, unit: 'step', message })
+  const seed = o.seed ?? 1
+  const step = (message: string, done: number) => o.onProgress?.({ task: 'calibrate', done, total: 5, unit: 'step', message })
   step('features of training cells', 0)
   const fit = await outputsFor(db, clf, o.fit, B, o.signal)
   const keep = Array.from(fit.labels).map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0)
   const F = clf.featureSize
-  const fitFeatures = new Float32Array(keep.length * F)
-  keep.forEach((i, j) => fitFeatures.set(fit.out.features!.subarray(i * F, (i + 1) * F), j * F))
-  step('fitting feature statistics', 1)
-  const stats = fitMahalanobis(fitFeatures, keep.map((i) => fit.labels[i]), C, F)
-  step('scoring held-out WBCs', 2)
+  const K = clf.convStatsSize
+  step('scoring held-out WBCs', 1)
   const wbc = await outputsFor(db, clf, o.wbc, B, o.signal)
-  step('scoring non-WBC objects', 3)
+  step('scoring non-WBC objects', 2)
   const other = await outputsFor(db, clf, o.other, B, o.signal)
-  const measured: ScoreMeasurement[] = []
-  for (const kind of ['msp', 'energy', 'mahalanobis'] as const) {
-    if (kind === 'energy' && !wbc.out.logits) continue
-    const sIn = scoresOf(kind, wbc.out, wbc.cells.length, C, stats)
-    const sOut = scoresOf(kind, other.out, other.cells.length, C, stats)
-    measured.push(measureSeparation(kind, sIn, sOut, other.cells.map((c) => c.class ?? ''), { targetWbcRate: o.targetWbcRate, seed: o.seed }))
+  step('fitting feature statistics and the detector', 3)
+  const stats = fitMahalanobis(pickRows(fit.out.features!, F, keep), keep.map((i) => fit.labels[i]), C, F)
+  // Non-WBC objects split (seeded, per class) into those shown to the detector and those every score is measured on.
+  const share = o.exposureShare ?? 0.5
+  const exposure: number[] = []
+  const measured: number[] = []
+  const byClass = new Map<string, number[]>()
+  other.cells.forEach((c, i) => byClass.set(c.class ?? '', [...(byClass.get(c.class ?? '') ?? []), i]))
+  for (const [, idx] of [...byClass.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const order = seededShuffle(idx, seed + 17)
+    const cut = Math.round(order.length * share)
+    exposure.push(...order.slice(0, cut))
+    measured.push(...order.slice(cut))
   }
-  const best = o.score ? measured.find((m) => m.score === o.score)! : measured.reduce((a, b) => (b.otherFlagged > a.otherFlagged ? b : a))
+  measured.sort((a, b) => a - b)
+  const detector =
+    exposure.length > 0 && K > 0
+      ? fitLogisticDetector(pickRows(fit.out.convStats!, K, keep), keep.length, pickRows(other.out.convStats!, K, exposure), exposure.length, K)
+      : undefined
+  const data: OodModelData = { stats, detector }
+  const nO = measured.length
+  const otherOut: ClassifierOutput = {
+    probabilities: pickRows(other.out.probabilities, C, measured),
+    features: pickRows(other.out.features!, F, measured),
+    logits: other.out.logits ? pickRows(other.out.logits, C, measured) : undefined,
+    convStats: pickRows(other.out.convStats!, K, measured),
+    featureSize: F
+  }
+  const results: ScoreMeasurement[] = []
+  for (const kind of OOD_SCORE_KINDS) {
+    if (kind === 'energy' && !wbc.out.logits) continue
+    if (kind === 'outlier-exposure' && !detector) continue
+    const sIn = scoresOf(kind, wbc.out, wbc.cells.length, C, data)
+    const sOut = scoresOf(kind, otherOut, nO, C, data)
+    results.push(measureSeparation(kind, sIn, sOut, measured.map((i) => other.cells[i].class ?? ''), { targetWbcRate: o.targetWbcRate, seed }))
+  }
+  const best = o.score ? results.find((m) => m.score === o.score) : results.reduce((a, b) => (b.otherFlagged > a.otherFlagged ? b : a))
+  if (!best) throw new Error(`score ${o.score} could not be measured for this model`)
   const calibration: OodCalibration = {
     score: best.score,
     threshold: best.threshold,
     targetWbcRate: o.targetWbcRate ?? 0.05,
-    measured,
+    measured: results,
     wbcCells: wbc.cells.length,
-    otherCells: other.cells.length,
+    otherCells: nO,
+    exposureCells: detector ? exposure.length : 0,
     fitCells: keep.length,
     createdAt: new Date().toISOString()
   }
   db.transaction(() => {
     putModelBlob(db, modelId, 'mahalanobis', statsToBytes(stats))
+    if (detector) putModelBlob(db, modelId, 'outlier-exposure', detectorToBytes(detector))
     setModelCalibration(db, modelId, calibration)
   })()
-  step('done', 4)
+  step('done', 5)
   return { modelId, chosen: best.score, calibration }
 }
 
@@ -239,7 +307,7 @@ export function formatSeparationTable(cal: OodCalibration): string {
     `|---|---|---|---|---|`
   ]
   for (const m of cal.measured) {
-    lines.push(`| ${m.score}${m.score === cal.score ? ' (default)' : ''} | ${m.score === 'msp' ? `confidence < ${(1 - m.threshold).toFixed(3)}` : m.threshold.toFixed(3)} | ${pct(m.wbcFlagged)} | ${pct(m.otherFlagged)} (${Object.entries(m.otherFlaggedByClass).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}) | ${m.auc.toFixed(3)} |`)
+    lines.push(`| ${m.score}${m.score === cal.score ? ' (default)' : ''} | ${m.score === 'msp' ? `confidence < ${(1 - m.threshold).toFixed(3)}` : `score > ${m.threshold.toFixed(3)}`} | ${pct(m.wbcFlagged)} | ${pct(m.otherFlagged)} (${Object.entries(m.otherFlaggedByClass).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}) | ${m.auc.toFixed(3)} |`)
   }
   lines.push('')
   lines.push('Trade-off across thresholds (report half; threshold set on the calibration half to flag the given share of its WBCs):')

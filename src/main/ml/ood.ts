@@ -5,15 +5,21 @@
 //   energy       -logsumexp(logits) (Liu et al. 2020), from the same forward pass;
 //   mahalanobis  min over classes of the Mahalanobis distance of the
 //                penultimate features to the class mean, shared covariance
-//                (Lee et al. 2018), fitted on training cells.
+//                (Lee et al. 2018), fitted on training cells;
+//   outlier-exposure  a logistic regression (WBC vs not) on per-channel mean
+//                and standard deviation of every convolution's output, fitted
+//                on training WBCs and a share of known non-WBC objects
+//                (outlier exposure, Hendrycks et al. 2019); it is measured on
+//                non-WBC objects it was not fitted on, but only of the kinds
+//                it was shown.
 // A model's calibration picks the score and the threshold; cells scoring above
 // it are Unidentified. The threshold is chosen on one half of the held-out
 // cells and the rates are reported on the other half.
 import { covarianceMatrix } from '../stats/linalg.js'
 import { seededShuffle } from '../stats/random.js'
 
-export type OodScoreKind = 'msp' | 'energy' | 'mahalanobis'
-export const OOD_SCORE_KINDS: readonly OodScoreKind[] = ['msp', 'energy', 'mahalanobis']
+export type OodScoreKind = 'msp' | 'energy' | 'mahalanobis' | 'outlier-exposure'
+export const OOD_SCORE_KINDS: readonly OodScoreKind[] = ['msp', 'energy', 'mahalanobis', 'outlier-exposure']
 
 /**
  * Class means and the Cholesky factor L of the shared covariance (Σ = L Lᵀ):
@@ -177,6 +183,92 @@ export function statsFromBytes(bytes: Uint8Array): MahalanobisStats {
   return { dim: h.dim, classes: h.classes, whitenedMeans: f64(0, h.classes * h.dim), cholesky: f64(h.classes * h.dim, h.dim * h.dim) }
 }
 
+/** A linear WBC-vs-other detector on standardised features. */
+export interface LogisticDetector {
+  dim: number
+  mean: Float64Array
+  scale: Float64Array
+  weights: Float64Array
+  bias: number
+}
+
+/**
+ * Fits a logistic regression separating `other` rows (label 1) from `wbc`
+ * rows (label 0), both classes weighted equally, L2-regularised, full-batch
+ * Adam. Features are standardised with the WBC rows' mean and deviation.
+ */
+export function fitLogisticDetector(
+  wbc: Float32Array,
+  nWbc: number,
+  other: Float32Array,
+  nOther: number,
+  dim: number,
+  opts: { l2?: number; iterations?: number; learningRate?: number } = {}
+): LogisticDetector {
+  const mean = new Float64Array(dim)
+  const scale = new Float64Array(dim)
+  for (let i = 0; i < nWbc; i++) for (let j = 0; j < dim; j++) mean[j] += wbc[i * dim + j] / nWbc
+  for (let i = 0; i < nWbc; i++) for (let j = 0; j < dim; j++) scale[j] += (wbc[i * dim + j] - mean[j]) ** 2 / nWbc
+  for (let j = 0; j < dim; j++) scale[j] = Math.sqrt(scale[j]) + 1e-6
+  const n = nWbc + nOther
+  const X = new Float64Array(n * dim)
+  const y = new Uint8Array(n)
+  const w8 = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const isOther = i >= nWbc
+    const src = isOther ? other : wbc
+    const r = isOther ? i - nWbc : i
+    for (let j = 0; j < dim; j++) X[i * dim + j] = (src[r * dim + j] - mean[j]) / scale[j]
+    y[i] = isOther ? 1 : 0
+    w8[i] = isOther ? 0.5 / nOther : 0.5 / nWbc
+  }
+  const l2 = opts.l2 ?? 1e-3
+  const lr = opts.learningRate ?? 0.01
+  const w = new Float64Array(dim + 1)
+  const m = new Float64Array(dim + 1)
+  const v = new Float64Array(dim + 1)
+  const g = new Float64Array(dim + 1)
+  for (let it = 1; it <= (opts.iterations ?? 400); it++) {
+    g.fill(0)
+    for (let i = 0; i < n; i++) {
+      let s = w[dim]
+      const base = i * dim
+      for (let j = 0; j < dim; j++) s += w[j] * X[base + j]
+      const e = (1 / (1 + Math.exp(-s)) - y[i]) * w8[i]
+      for (let j = 0; j < dim; j++) g[j] += e * X[base + j]
+      g[dim] += e
+    }
+    for (let j = 0; j <= dim; j++) {
+      const gj = g[j] + (j < dim ? l2 * w[j] : 0)
+      m[j] = 0.9 * m[j] + 0.1 * gj
+      v[j] = 0.999 * v[j] + 0.001 * gj * gj
+      w[j] -= (lr * (m[j] / (1 - 0.9 ** it))) / (Math.sqrt(v[j] / (1 - 0.999 ** it)) + 1e-8)
+    }
+  }
+  return { dim, mean, scale, weights: w.slice(0, dim), bias: w[dim] }
+}
+
+/** The detector's logit per row (higher: less like a WBC). */
+export function logisticScores(d: LogisticDetector, features: Float32Array, n: number): Float64Array {
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    let s = d.bias
+    for (let j = 0; j < d.dim; j++) s += (d.weights[j] * (features[i * d.dim + j] - d.mean[j])) / d.scale[j]
+    out[i] = s
+  }
+  return out
+}
+
+export function detectorToBytes(d: LogisticDetector): Uint8Array {
+  return Buffer.from(JSON.stringify({ format: 'wbc-logistic/1', dim: d.dim, bias: d.bias, mean: Array.from(d.mean), scale: Array.from(d.scale), weights: Array.from(d.weights) }))
+}
+
+export function detectorFromBytes(bytes: Uint8Array): LogisticDetector {
+  const j = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as { format: string; dim: number; bias: number; mean: number[]; scale: number[]; weights: number[] }
+  if (j.format !== 'wbc-logistic/1') throw new Error('unknown detector format')
+  return { dim: j.dim, bias: j.bias, mean: Float64Array.from(j.mean), scale: Float64Array.from(j.scale), weights: Float64Array.from(j.weights) }
+}
+
 /** Share of scores strictly above the threshold (flagged Unidentified). */
 export function flaggedShare(scores: ArrayLike<number>, threshold: number): number {
   let k = 0
@@ -276,7 +368,10 @@ export interface OodCalibration {
   /** Rates measured on the report halves, per score, for the model card. */
   measured: ScoreMeasurement[]
   wbcCells: number
+  /** Non-WBC objects the rates were measured on (not those the detector was fitted on). */
   otherCells: number
+  /** Non-WBC objects shown to the outlier-exposure detector (0 when it was not fitted). */
+  exposureCells: number
   fitCells: number
   createdAt: string
 }

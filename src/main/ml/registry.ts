@@ -95,18 +95,20 @@ export function metaOf(row: ModelRow): ModelMeta {
   }
 }
 
-/** File beside model.json holding the out-of-distribution feature statistics of a calibrated model. */
-export const OOD_STATS_FILE = 'wbc-ood-stats.bin'
+/** Per-model data the out-of-distribution scores need, kept as `wbc-ood-<name>.bin` beside model.json. */
+export const OOD_BLOBS = ['mahalanobis', 'outlier-exposure'] as const
+const oodFile = (name: string) => `wbc-ood-${name}.bin`
 
 /** Imports a tfjs model folder / model.json into the database (with its OOD statistics when present). */
 export async function importModel(db: Db, path: string, opts: { name?: string; provenance?: ModelProvenance; setDefault?: boolean } = {}): Promise<number> {
   const a = await readModelDir(path)
   const dir = statSync(path).isDirectory() ? path : dirname(path)
-  const statsFile = join(dir, OOD_STATS_FILE)
-  const stats = existsSync(statsFile) ? new Uint8Array(await readFile(statsFile)) : undefined
+  const blobs = new Map<string, Uint8Array>()
+  for (const name of OOD_BLOBS) if (existsSync(join(dir, oodFile(name)))) blobs.set(name, new Uint8Array(await readFile(join(dir, oodFile(name)))))
   const cal = a.meta.calibration as { score?: string } | undefined
-  // A calibration that needs statistics the folder lacks cannot be applied: keep the model, drop the routing.
-  const meta = cal?.score === 'mahalanobis' && !stats ? { ...a.meta, calibration: undefined } : a.meta
+  // A calibration that needs data the folder lacks cannot be applied: keep the model, drop the routing.
+  const lacks = cal?.score !== undefined && (OOD_BLOBS as readonly string[]).includes(cal.score) && !blobs.has(cal.score)
+  const meta = lacks ? { ...a.meta, calibration: undefined } : a.meta
   return db.transaction(() => {
     const id = storeArtifacts(db, { ...a, meta }, {
       name: opts.name ?? String(a.meta.name ?? a.meta.architecture),
@@ -114,7 +116,7 @@ export async function importModel(db: Db, path: string, opts: { name?: string; p
       source: path,
       setDefault: opts.setDefault
     })
-    if (stats) putModelBlob(db, id, 'mahalanobis', stats)
+    for (const [name, bytes] of blobs) putModelBlob(db, id, name, bytes)
     return id
   })()
 }
@@ -122,8 +124,10 @@ export async function importModel(db: Db, path: string, opts: { name?: string; p
 /** Writes a stored model as a standard tfjs folder (model.json + weights, and its OOD statistics). Returns the model.json path. */
 export async function exportModel(db: Db, id: number, dir: string): Promise<string> {
   const file = await writeModelDir(dir, storedArtifacts(db, id))
-  const stats = getModelBlob(db, id, 'mahalanobis')
-  if (stats) await writeFile(join(dir, OOD_STATS_FILE), stats)
+  for (const name of OOD_BLOBS) {
+    const bytes = getModelBlob(db, id, name)
+    if (bytes) await writeFile(join(dir, oodFile(name)), bytes)
+  }
   return file
 }
 

@@ -9,7 +9,7 @@ import { initBackend } from '../../../src/main/ml/backend'
 import { buildModel, specFor } from '../../../src/main/ml/architectures/index'
 import { saveModel, exportModel, importModel, unloadClassifiers } from '../../../src/main/ml/registry'
 import { classifyCells, calibrateOod, formatSeparationTable } from '../../../src/main/ml/inference'
-import { fitMahalanobis, mahalanobisScores, measureSeparation, thresholdForRate, flaggedShare, scoreAuc } from '../../../src/main/ml/ood'
+import { fitMahalanobis, mahalanobisScores, measureSeparation, thresholdForRate, flaggedShare, scoreAuc, fitLogisticDetector, logisticScores, detectorFromBytes, detectorToBytes } from '../../../src/main/ml/ood'
 import { getModel, listPredictions } from '../../../src/main/store/index'
 import { WNET_RECIPE } from '../../../src/main/imaging/decode'
 import { mulberry32 } from '../../../src/main/stats/random'
@@ -58,9 +58,11 @@ describe('classifyCells', () => {
 
   it('calibrates Unidentified routing on held-out WBCs vs non-WBC objects and applies it', async () => {
     const { calibration, chosen } = await calibrateOod(s.db, { model: modelId, fit: { dataset: 'pbc-wbc' }, wbc: { dataset: 'pbc-wbc' }, other: { dataset: 'pbc-other' } })
-    expect(calibration.measured.map((m) => m.score).sort()).toEqual(['energy', 'mahalanobis', 'msp'])
+    expect(calibration.measured.map((m) => m.score).sort()).toEqual(['energy', 'mahalanobis', 'msp', 'outlier-exposure'])
     expect(Number.isFinite(calibration.threshold)).toBe(true)
-    expect(calibration.otherCells).toBe(12)
+    // Half of each non-WBC class is shown to the detector; every score is measured on the other half.
+    expect(calibration.exposureCells).toBe(6)
+    expect(calibration.otherCells).toBe(6)
     expect(getModel(s.db, modelId)!.calibration).toMatchObject({ score: chosen })
     expect(formatSeparationTable(calibration)).toMatch(/\| msp/)
     const r = await classifyCells(s.db, { dataset: 'pbc-other', model: modelId })
@@ -79,11 +81,18 @@ describe('classifyCells', () => {
     expect(json.format).toBe('layers-model')
     expect(json.weightsManifest[0].paths.every((p: string) => existsSync(join(dir, p)))).toBe(true)
     expect(json.userDefinedMetadata.wbc).toMatchObject({ architecture: 'wnet', inputSize: 32, classes: [...FIVE] })
+    // The calibration and the data its score needs travel with the folder.
+    expect(existsSync(join(dir, 'wbc-ood-mahalanobis.bin'))).toBe(true)
+    expect(existsSync(join(dir, 'wbc-ood-outlier-exposure.bin'))).toBe(true)
     const again = await importModel(s.db, dir)
     expect(getModel(s.db, again)).toMatchObject({ provenance: 'imported', inputSize: 32, quantization: 'float32' })
+    expect(getModel(s.db, again)!.calibration).toEqual(getModel(s.db, modelId)!.calibration)
     const a = await classifyCells(s.db, { dataset: 'pbc-wbc', model: modelId, store: false })
     const b = await classifyCells(s.db, { dataset: 'pbc-wbc', model: again, store: false })
-    b.predictions.forEach((p, i) => expect(p.probabilities.neutrophil).toBeCloseTo(a.predictions[i].probabilities.neutrophil, 6))
+    b.predictions.forEach((p, i) => {
+      expect(p.probabilities.neutrophil).toBeCloseTo(a.predictions[i].probabilities.neutrophil, 6)
+      expect(p.oodScore!).toBeCloseTo(a.predictions[i].oodScore!, 3)
+    })
 
     await initBackend()
     const model = buildModel(specFor('wnet', { inputSize: 32, seed: 3 }))
@@ -100,6 +109,21 @@ describe('classifyCells', () => {
 })
 
 describe('out-of-distribution scores', () => {
+  it('the outlier-exposure detector learns to separate the kinds of objects it was shown', () => {
+    const rnd = mulberry32(11)
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd())
+    const dim = 6
+    const make = (n: number, shift: number) => Float32Array.from({ length: n * dim }, (_, i) => gauss() + (i % dim === 2 ? shift : 0))
+    const det = fitLogisticDetector(make(200, 0), 200, make(60, 3), 60, dim)
+    const sIn = logisticScores(det, make(100, 0), 100)
+    const sOut = logisticScores(det, make(100, 3), 100)
+    expect(scoreAuc(sOut, sIn)).toBeGreaterThan(0.95)
+    // The weight on the informative feature dominates.
+    const strongest = Array.from(det.weights, Math.abs).indexOf(Math.max(...Array.from(det.weights, Math.abs)))
+    expect(strongest).toBe(2)
+    expect(detectorFromBytes(detectorToBytes(det)).weights[2]).toBeCloseTo(det.weights[2], 12)
+  })
+
   it('Mahalanobis distance on fitted class statistics separates outliers from class members', () => {
     const rnd = mulberry32(5)
     const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd())
