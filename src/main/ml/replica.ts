@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { buildModel, lossOf, type ModelSpec } from './architectures/index.js'
 import { fillBatch } from './data.js'
+import { jsMatMul } from './kernels/matmul.js'
 
 export interface WeightEntry {
   name: string
@@ -65,6 +66,69 @@ export function loadFlatWeights(model: tf.LayersModel, flat: Float32Array): void
   })
 }
 
+/**
+ * Dense layers whose kernel is big enough that streaming it dominates a
+ * training step (W-Net's 16384x1024). For these, training never copies the
+ * kernel into the replica nor materialises its gradient: the forward product
+ * and the input gradient read the shared weights directly, and the kernel's
+ * gradient, sum_r x_r^T dy_r over the batch rows, is left as its two factors
+ * (the layer's input rows and output-gradient rows) for the Adam step to
+ * expand on the fly. On a 2-core machine whose memory bandwidth one core can
+ * saturate, that removes ~0.5 GB of memory traffic per worker and step.
+ */
+export const LOW_RANK_MIN_KERNEL = 1 << 22
+
+export interface LowRankLayer {
+  /** Index of the kernel in the layout. */
+  entry: number
+  /** Kernel offset in the flat weights, input and output sizes. */
+  offset: number
+  K: number
+  N: number
+  layerName: string
+}
+
+export function lowRankLayers(model: tf.LayersModel, layout: WeightLayout = layoutOf(model), minKernel = LOW_RANK_MIN_KERNEL): LowRankLayer[] {
+  const out: LowRankLayer[] = []
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'Dense') continue
+    const kernel = layer.trainableWeights.find((w) => w.originalName.endsWith('/kernel'))
+    if (!kernel || kernel.shape.length !== 2) continue
+    const [K, N] = kernel.shape as number[]
+    if (K * N < minKernel) continue
+    const entry = layout.entries.findIndex((e) => e.name === kernel.originalName)
+    if (entry < 0 || !layout.entries[entry].trainable) continue
+    out.push({ entry, offset: layout.entries[entry].offset, K, N, layerName: layer.name })
+  }
+  return out
+}
+
+/** Shared buffers for one low-rank layer: input rows F (rows x K) and output-gradient rows D (rows x N). */
+export interface LowRankFactors {
+  F: Float32Array
+  D: Float32Array
+}
+
+/** out[m, k] = sum_j a[m, j] * b[k, j] (a: M x N, b: K x N row-major): the input gradient dy W^T. */
+export function jsMatMulTransB(a: Float32Array, b: Float32Array, out: Float32Array, M: number, K: number, N: number): void {
+  for (let k = 0; k < K; k++) {
+    const bo = k * N
+    for (let m = 0; m < M; m++) {
+      const ao = m * N
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0
+      let j = 0
+      for (; j + 4 <= N; j += 4) {
+        s0 += a[ao + j] * b[bo + j]
+        s1 += a[ao + j + 1] * b[bo + j + 1]
+        s2 += a[ao + j + 2] * b[bo + j + 2]
+        s3 += a[ao + j + 3] * b[bo + j + 3]
+      }
+      for (; j < N; j++) s0 += a[ao + j] * b[bo + j]
+      out[m * K + k] = s0 + s1 + s2 + s3
+    }
+  }
+}
+
 /** Per-class sample weights, or none. */
 export type ClassWeights = number[] | undefined
 
@@ -80,8 +144,14 @@ export class Replica {
   readonly model: tf.LayersModel
   readonly layout: WeightLayout
   readonly spec: ModelSpec
-  private readonly trainableVars: tf.Variable[]
+  private trainableVars: tf.Variable[]
   private loadedVersion = -1
+  /** Version loaded without the low-rank kernels (training mode). */
+  private partialVersion = -1
+  /** Set by useLowRank: the shared weights and factor buffers. */
+  private shared?: { w: Float32Array; layers: LowRankLayer[]; factors: LowRankFactors[]; active: boolean; rowOffset: number }
+  /** Dropout on in training (tests switch it off to compare paths exactly). */
+  dropout = true
 
   constructor(spec: ModelSpec) {
     this.spec = spec
@@ -90,16 +160,89 @@ export class Replica {
     this.trainableVars = this.model.trainableWeights.map((w) => w.read() as tf.Variable)
   }
 
-  /** Load weights unless this version is already loaded. */
+  /** Load all weights unless this version is already loaded. */
   load(flat: Float32Array, version: number): void {
     if (version === this.loadedVersion) return
     loadFlatWeights(this.model, flat)
     this.loadedVersion = version
+    this.partialVersion = version
+  }
+
+  /** Load the weights training needs (all but low-rank kernels, which are read from `flat` directly). */
+  loadForTraining(flat: Float32Array, version: number): void {
+    if (!this.shared) return this.load(flat, version)
+    if (version === this.partialVersion || version === this.loadedVersion) return
+    const skip = new Set(this.shared.layers.map((l) => l.entry))
+    const copy = tf.getBackend() !== 'wasm'
+    tf.tidy(() => {
+      this.model.weights.forEach((w, i) => {
+        if (skip.has(i)) return
+        const e = this.layout.entries[i]
+        const part = flat.subarray(e.offset, e.offset + e.size)
+        w.write(tf.tensor(copy ? part.slice() : part, e.shape, 'float32'))
+      })
+    })
+    this.partialVersion = version
+    this.loadedVersion = -1
   }
 
   /** Mark loaded weights stale (e.g. after the replica wrote its own state). */
   invalidate(): void {
     this.loadedVersion = -1
+    this.partialVersion = -1
+  }
+
+  /**
+   * Train big dense layers in low-rank form against the shared weights `w`
+   * (see LOW_RANK_MIN_KERNEL). `factors[i]` receives layer i's rows.
+   */
+  useLowRank(w: Float32Array, factors: LowRankFactors[], minKernel = LOW_RANK_MIN_KERNEL): LowRankLayer[] {
+    const layers = lowRankLayers(this.model, this.layout, minKernel)
+    if (layers.length !== factors.length) throw new Error(`expected factor buffers for ${layers.length} low-rank layers, got ${factors.length}`)
+    const shared = { w, layers, factors, active: false, rowOffset: 0 }
+    this.shared = shared
+    layers.forEach((l, i) => {
+      // Patch this model instance's Dense layer (tfjs-layers Dense: kernel, bias, activation).
+      const layer = this.model.getLayer(l.layerName) as unknown as {
+        bias?: { read(): tf.Tensor }
+        activation?: { apply(x: tf.Tensor): tf.Tensor }
+        call(inputs: tf.Tensor | tf.Tensor[], kwargs: object): tf.Tensor | tf.Tensor[]
+      }
+      const plainCall = layer.call.bind(layer)
+      const kernel = w.subarray(l.offset, l.offset + l.K * l.N)
+      const { F, D } = factors[i]
+      const matmul = tf.customGrad(((x: tf.Tensor) => {
+        const n = x.shape[0] as number
+        const xs = x.dataSync() as Float32Array
+        F.set(xs, shared.rowOffset * l.K)
+        const y = new Float32Array(n * l.N)
+        jsMatMul(xs, kernel, y, n, l.K, l.N)
+        return {
+          value: tf.tensor2d(y, [n, l.N]),
+          gradFunc: (dy: tf.Tensor) => {
+            const ds = dy.dataSync() as Float32Array
+            D.set(ds, shared.rowOffset * l.N)
+            const dx = new Float32Array(n * l.K)
+            jsMatMulTransB(ds, kernel, dx, n, l.K, l.N)
+            return tf.tensor2d(dx, [n, l.K])
+          }
+        }
+      }) as never) as unknown as (x: tf.Tensor) => tf.Tensor
+      layer.call = (inputs, kwargs) => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs
+        if (!shared.active || x.shape.length !== 2) return plainCall(inputs, kwargs)
+        return tf.tidy(() => {
+          let y = matmul(x as tf.Tensor)
+          if (layer.bias) y = tf.add(y, layer.bias.read())
+          return layer.activation ? layer.activation.apply(y) : y
+        })
+      }
+    })
+    const skip = new Set(layers.map((l) => l.entry))
+    this.trainableVars = this.model.trainableWeights
+      .filter((wt) => !skip.has(this.layout.entries.findIndex((e) => e.name === wt.originalName)))
+      .map((wt) => wt.read() as tf.Variable)
+    return layers
   }
 
   /**
@@ -109,6 +252,27 @@ export class Replica {
    * summed equal the gradient of the batch's mean loss.
    */
   gradients(
+    pixels: Uint8Array,
+    labels: ArrayLike<number>,
+    indices: ArrayLike<number>,
+    ops: ArrayLike<number> | undefined,
+    sampleWeights: ArrayLike<number> | undefined,
+    normaliser: number,
+    grads: Float32Array,
+    rowOffset = 0
+  ): StepResult {
+    if (this.shared) {
+      this.shared.active = true
+      this.shared.rowOffset = rowOffset
+    }
+    try {
+      return this.gradientsInner(pixels, labels, indices, ops, sampleWeights, normaliser, grads)
+    } finally {
+      if (this.shared) this.shared.active = false
+    }
+  }
+
+  private gradientsInner(
     pixels: Uint8Array,
     labels: ArrayLike<number>,
     indices: ArrayLike<number>,
@@ -135,7 +299,7 @@ export class Replica {
       const yt = tf.tensor2d(y, [n, C])
       const swt = tf.tensor1d(sw)
       const { value, grads: g } = tf.variableGrads(() => {
-        const o = this.model.apply(x, { training: true }) as tf.Tensor
+        const o = this.model.apply(x, { training: this.dropout }) as tf.Tensor
         out = tf.keep(o)
         let l: tf.Tensor
         if (hinge) {
@@ -150,15 +314,16 @@ export class Replica {
       }, this.trainableVars)
       const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array }
       const onWasm = tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function'
-      for (const e of this.layout.entries) {
-        if (!e.trainable) continue
+      const lowRank = new Set(this.shared?.layers.map((l) => l.entry) ?? [])
+      this.layout.entries.forEach((e, i) => {
+        if (!e.trainable || lowRank.has(i)) return
         const gt = g[this.varName(e.name)]
         if (!gt) {
           grads.fill(0, e.offset, e.offset + e.size)
-          continue
+          return
         }
         grads.set(onWasm ? backend.typedArrayFromHeap!(gt) : (gt.dataSync() as Float32Array), e.offset)
-      }
+      })
       return value.dataSync()[0]
     })
     const pred = tf.tidy(() => tf.argMax(out!, -1).dataSync())

@@ -12,7 +12,7 @@ import { buildModel, type ModelSpec } from './architectures/index.js'
 import type { BackendPreference } from './backend.js'
 import { cellCount, type CellSet } from './data.js'
 import { ADAM_DEFAULTS, type AdamSettings } from './kernels/adam.js'
-import { flattenWeights, layoutOf, loadFlatWeights, type WeightLayout } from './replica.js'
+import { flattenWeights, layoutOf, loadFlatWeights, lowRankLayers, type WeightLayout } from './replica.js'
 import { openPool, type ComputePool } from './pool.js'
 import type { HostInit, HostReply } from './host.js'
 import { SeededRng } from './rng.js'
@@ -68,6 +68,13 @@ export interface TrainOptions extends Partial<TrainSettings> {
   initialWeights?: Float32Array
   /** Weights not to update (by name, e.g. everything but the dense head when fine-tuning). */
   frozen?: (weightName: string) => boolean
+  /**
+   * Train very large dense kernels from gradient factors (default: kernels of
+   * at least LOW_RANK_MIN_KERNEL values; see replica.ts). false turns it off.
+   */
+  lowRank?: boolean | { minKernel: number }
+  /** false: no dropout while training (deterministic runs, for tests). */
+  dropout?: boolean
   signal?: AbortSignal
   onProgress?: ProgressListener
   onEpoch?: (record: EpochRecord) => void | Promise<void>
@@ -274,6 +281,10 @@ export function reportFromScores(scores: Float32Array, labels: ArrayLike<number>
   return reportFromConfusion(confusion, classes)
 }
 
+function settingsBatch(options: TrainOptions): number {
+  return options.batchSize ?? DEFAULT_SETTINGS.batchSize
+}
+
 /** Train (or resume) a model; see TrainOptions. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { spec, cells } = options
@@ -296,6 +307,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Canonical state: flat weights and Adam moments in shared memory.
   const model = buildModel(spec)
   const layout = layoutOf(model)
+  const lowRankMinKernel = typeof options.lowRank === 'object' ? options.lowRank.minKernel : undefined
+  const lowRank = options.lowRank === false ? [] : lowRankLayers(model, layout, lowRankMinKernel)
   const P = layout.total
   const wBuf = new SharedArrayBuffer(P * 4)
   const mBuf = new SharedArrayBuffer(P * 4)
@@ -329,10 +342,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   model.dispose()
 
-  let ranges = layout.trainableRanges
-  if (options.frozen) {
-    ranges = layout.entries.filter((e) => e.trainable && !options.frozen!(e.name)).map((e) => [e.offset, e.offset + e.size] as [number, number])
-  }
+  // Adam ranges: trainable, not frozen, and not a low-rank kernel (those are updated from their factors).
+  const lowRankEntries = new Set(lowRank.map((l) => l.entry))
+  const isFrozen = (name: string) => (options.frozen ? options.frozen(name) : false)
+  const ranges: [number, number][] = []
+  layout.entries.forEach((e, i) => {
+    if (!e.trainable || isFrozen(e.name) || lowRankEntries.has(i)) return
+    const last = ranges[ranges.length - 1]
+    if (last && last[1] === e.offset) last[1] = e.offset + e.size
+    else ranges.push([e.offset, e.offset + e.size])
+  })
+  const updatedLowRank = lowRank.map((l, i) => ({ ...l, index: i })).filter((l) => !isFrozen(layout.entries[l.entry].name))
   const hasNonTrainable = layout.entries.some((e) => !e.trainable)
 
   const workers = Math.max(0, options.workers ?? 2)
@@ -340,8 +360,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const gradBufs = Array.from({ length: slots }, () => new SharedArrayBuffer(P * 4))
   const pixels = workers > 0 ? shared(cells.pixels) : cells.pixels
   const labels = workers > 0 ? shared(cells.labels) : cells.labels
+  const maxRows = settingsBatch(options)
+  const factorBufs = lowRank.map((l) => ({ F: new SharedArrayBuffer(maxRows * l.K * 4), D: new SharedArrayBuffer(maxRows * l.N * 4) }))
   const init = (k: number): HostInit => ({
-    spec, backend: options.backend ?? 'auto', index: k, weights: wBuf, m: mBuf, v: vBuf, grads: gradBufs, pixels, labels
+    spec, backend: options.backend ?? 'auto', index: k, weights: wBuf, m: mBuf, v: vBuf, grads: gradBufs, pixels, labels, lowRank: factorBufs,
+    lowRankMinKernel, dropout: options.dropout
   })
 
   const result: TrainResult = { spec, settings, layout, weights: W, history, backend: '', workers, resumedFromEpoch: epoch0 }
@@ -395,7 +418,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             indices: plan.indices.slice(a, a + count),
             ops: plan.ops?.slice(a, a + count),
             sampleWeights: plan.weights?.slice(a, a + count),
-            normaliser: n
+            normaliser: n,
+            rowOffset: a - from
           })
         })
         const answers = (await Promise.all(jobs)) as { lossSum: number; correct: number; count: number }[]
@@ -409,7 +433,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const adam: AdamSettings = { learningRate: lr, ...settings.adam }
         await Promise.all(
           adamShards.map((shard, k) =>
-            pool.call(k, { type: 'apply', t: step, adam, ranges: shard, writeNonTrainable: hasNonTrainable && k === 0 })
+            pool.call(k, {
+              type: 'apply', t: step, adam, ranges: shard, writeNonTrainable: hasNonTrainable && k === 0,
+              lowRank: updatedLowRank.map((l) => ({
+                layer: l.index, rows: n,
+                kStart: Math.floor((l.K * k) / pool.size), kEnd: Math.floor((l.K * (k + 1)) / pool.size)
+              }))
+            })
           )
         )
         doneSteps++

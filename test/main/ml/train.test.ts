@@ -10,6 +10,7 @@ import { initBackend } from '../../../src/main/ml/backend.js'
 import { specFor } from '../../../src/main/ml/architectures/index.js'
 import { loadCells, listClassFolders, type CellSet } from '../../../src/main/ml/data.js'
 import { checkpointStatus, shardRanges, splitCounts, train, type TrainingAborted } from '../../../src/main/ml/train.js'
+import { Replica, flattenWeights, lowRankLayers } from '../../../src/main/ml/replica.js'
 import { datasetPath, REPO_ROOT } from '../../helpers/datasets.js'
 import { WBC_CLASSES } from '../../../src/shared/cells.js'
 import type { Progress } from '../../../src/shared/progress.js'
@@ -69,6 +70,60 @@ describe('training', () => {
     const init = await train({ ...common, epochs: 0, workers: 0 })
     expect(relDiff(init.weights, inline.weights)).toBeGreaterThan(1e-3)
     expect(inline.history[1].trainLoss).toBeLessThan(inline.history[0].trainLoss + 0.5)
+  })
+
+  it('low-rank dense layer: same gradients as tfjs (conv layers through its input gradient; kernel from its factors)', () => {
+    const spec = specFor('wnet', { inputSize: S, seed: 8 })
+    const plain = new Replica(spec)
+    const lr = new Replica(spec)
+    plain.dropout = false
+    lr.dropout = false
+    const w = flattenWeights(plain.model)
+    const n = 5
+    const fc1 = lowRankLayers(plain.model, plain.layout, 1 << 18)
+    expect(fc1.map((l) => [l.layerName, l.K, l.N])).toEqual([['fc1', 1024, 1024]])
+    const factors = [{ F: new Float32Array(n * 1024), D: new Float32Array(n * 1024) }]
+    lr.useLowRank(w, factors, 1 << 18)
+    const idx = Int32Array.from(trainIdx.slice(0, n))
+    const gPlain = new Float32Array(w.length)
+    const gLow = new Float32Array(w.length)
+    plain.load(w, 1)
+    lr.loadForTraining(w, 1)
+    // Split the 5 rows 3 + 2 as two workers would (rowOffset), into one factor buffer.
+    plain.gradients(cells.pixels, cells.labels, idx, undefined, undefined, n, gPlain)
+    const g2 = new Float32Array(w.length)
+    lr.gradients(cells.pixels, cells.labels, idx.subarray(0, 3), undefined, undefined, n, gLow, 0)
+    lr.gradients(cells.pixels, cells.labels, idx.subarray(3), undefined, undefined, n, g2, 3)
+    for (let i = 0; i < w.length; i++) gLow[i] += g2[i]
+    const k = fc1[0]
+    // Kernel gradient from the factors: F^T D.
+    for (let a = 0; a < k.K; a++)
+      for (let b = 0; b < k.N; b++) {
+        let sum = 0
+        for (let r = 0; r < n; r++) sum += factors[0].F[r * k.K + a] * factors[0].D[r * k.N + b]
+        gLow[k.offset + a * k.N + b] = sum
+      }
+    for (const e of plain.layout.entries) {
+      const a = gPlain.subarray(e.offset, e.offset + e.size)
+      const b = gLow.subarray(e.offset, e.offset + e.size)
+      expect(relDiff(b, a), e.name).toBeLessThan(1e-5)
+    }
+    plain.dispose()
+    lr.dispose()
+  })
+
+  it('W-Net with its big dense kernel trained from gradient factors takes the same steps as plain tfjs gradients', async () => {
+    // Dropout off so both runs are deterministic; at 32 px fc1 is 1024x1024, so lower the low-rank threshold to cover it.
+    const common = { spec: specFor('wnet', { inputSize: S, seed: 3 }), cells, trainIndices: trainIdx.slice(0, 24), epochs: 2, batchSize: 6, learningRate: 1e-3, seed: 4, dropout: false }
+    const plain = await train({ ...common, workers: 0, lowRank: false })
+    const factored = await train({ ...common, workers: 2, lowRank: { minKernel: 1 << 18 } })
+    expect(relDiff(factored.weights, plain.weights)).toBeLessThan(1e-4)
+    const init = await train({ ...common, epochs: 0, workers: 0 })
+    // fc1's kernel really moved (8 Adam steps), and moved the same way.
+    const fc1 = plain.layout.entries.find((e) => e.name.startsWith('fc1') && e.name.endsWith('kernel'))!
+    const part = (w: Float32Array) => w.subarray(fc1.offset, fc1.offset + fc1.size)
+    expect(relDiff(part(init.weights), part(plain.weights))).toBeGreaterThan(1e-3)
+    expect(relDiff(part(factored.weights), part(plain.weights))).toBeLessThan(1e-4)
   })
 
   it('learns real cells with two workers: held-out accuracy well above chance, per-class recall reported', async () => {

@@ -132,3 +132,53 @@ export class FusedAdam extends tf.Optimizer {
     throw new Error('FusedAdam: use its moments map (see io.ts) for checkpoints')
   }
 }
+
+/**
+ * Adam on rows [kStart, kEnd) of a K x N dense kernel stored at `offset` in
+ * w/m/v, whose gradient is given in factored form: g[k, j] = sum over the
+ * batch rows r of F[r, k] * D[r, j] (F: the layer's input rows, rows x K; D:
+ * the gradient of its pre-activation output, rows x N). Each gradient row is
+ * expanded into a small buffer (skipping zero inputs: ReLU and dropout make
+ * most of them zero), then updated in one pass.
+ */
+export function adamStepLowRank(
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  F: Float32Array,
+  D: Float32Array,
+  rows: number,
+  K: number,
+  N: number,
+  offset: number,
+  kStart: number,
+  kEnd: number,
+  t: number,
+  s: AdamSettings
+): void {
+  const { beta1: b1, beta2: b2, epsilon: eps } = s
+  const a1 = 1 - b1
+  const a2 = 1 - b2
+  const step = s.learningRate / (1 - Math.pow(b1, t))
+  const root = Math.sqrt(1 / (1 - Math.pow(b2, t)))
+  const g = new Float32Array(N)
+  for (let k = kStart; k < kEnd; k++) {
+    g.fill(0)
+    for (let r = 0; r < rows; r++) {
+      const f = F[r * K + k]
+      if (f === 0) continue
+      const d0 = r * N
+      for (let j = 0; j < N; j++) g[j] += f * D[d0 + j]
+    }
+    const base = offset + k * N
+    for (let j = 0; j < N; j++) {
+      const gi = g[j]
+      const i = base + j
+      const mi = b1 * m[i] + a1 * gi
+      const vi = b2 * v[i] + a2 * gi * gi
+      m[i] = mi
+      v[i] = vi
+      w[i] -= (step * mi) / (Math.sqrt(vi) * root + eps)
+    }
+  }
+}

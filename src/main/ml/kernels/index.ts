@@ -34,7 +34,7 @@ export function registerWasmTrainingKernels(): void {
   override('Conv2DBackpropFilter', conv2DBackpropFilterKernel as KernelConfig['kernelFunc'])
 }
 
-export { adamStep, FusedAdam, ADAM_DEFAULTS, type AdamSettings } from './adam.js'
+export { adamStep, adamStepLowRank, FusedAdam, ADAM_DEFAULTS, type AdamSettings } from './adam.js'
 export { jsMatMul } from './matmul.js'
 export { im2colTransposed, flipSwapFilter } from './conv.js'
 export { maxPoolBackprop } from './pool.js'
