@@ -70,7 +70,8 @@ export interface TrainOptions extends Partial<TrainSettings> {
   frozen?: (weightName: string) => boolean
   /**
    * Train very large dense kernels from gradient factors (default: kernels of
-   * at least LOW_RANK_MIN_KERNEL values; see replica.ts). false turns it off.
+   * at least LOW_RANK_MIN_KERNEL values when the batch is at most
+   * LOW_RANK_MAX_BATCH; see replica.ts). false turns it off.
    */
   lowRank?: boolean | { minKernel: number }
   /** false: no dropout while training (deterministic runs, for tests). */
@@ -116,6 +117,9 @@ interface CheckpointState {
   rngState: number
   history: EpochRecord[]
 }
+
+/** Largest batch for which big dense kernels are trained from factors by default. */
+export const LOW_RANK_MAX_BATCH = 16
 
 export class TrainingAborted extends Error {
   constructor() {
@@ -308,7 +312,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const model = buildModel(spec)
   const layout = layoutOf(model)
   const lowRankMinKernel = typeof options.lowRank === 'object' ? options.lowRank.minKernel : undefined
-  const lowRank = options.lowRank === false ? [] : lowRankLayers(model, layout, lowRankMinKernel)
+  // Expanding the factors costs ~(non-zero rows) multiply-adds per weight: worth it for small batches only.
+  const lowRankWanted = options.lowRank === undefined ? settings.batchSize <= LOW_RANK_MAX_BATCH : options.lowRank !== false
+  const lowRank = lowRankWanted ? lowRankLayers(model, layout, lowRankMinKernel) : []
   const P = layout.total
   const wBuf = new SharedArrayBuffer(P * 4)
   const mBuf = new SharedArrayBuffer(P * 4)

@@ -1,7 +1,7 @@
 // The wasm training kernels against the cpu backend's reference gradients.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../src/main/ml/backend.js'
-import { adamStep, FusedAdam, jsMatMul } from '../../../src/main/ml/kernels/index.js'
+import { adamStep, adamStepLowRank, FusedAdam, jsMatMul } from '../../../src/main/ml/kernels/index.js'
 
 function rng(seed: number) {
   let s = seed >>> 0
@@ -160,6 +160,32 @@ describe('wasm training kernels', () => {
         ref[m * N + n] = Math.max(0, s)
       }
     expect(relErr(out, ref)).toBeLessThan(1e-6)
+  })
+
+  it('low-rank Adam (gradient F^T D expanded per kernel row) equals Adam on the explicit gradient', () => {
+    const rows = 5, K = 12, N = 7, offset = 3
+    // Kernel rows with 0, 1, 2 and more non-zero inputs, as ReLU and dropout leave them.
+    const F = randArray(rows * K, 30).map((v, i) => ((i % K) % 4 === 0 ? 0 : (i % K) % 4 === 1 && Math.floor(i / K) > 0 ? 0 : (i % K) % 4 === 2 && Math.floor(i / K) > 1 ? 0 : v))
+    const D = randArray(rows * N, 31)
+    const P = offset + K * N + 2
+    const g = new Float32Array(P)
+    for (let k = 0; k < K; k++)
+      for (let j = 0; j < N; j++) {
+        let sum = 0
+        for (let r = 0; r < rows; r++) sum += F[r * K + k] * D[r * N + j]
+        g[offset + k * N + j] = sum
+      }
+    const settings = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }
+    const w1 = randArray(P, 32), m1 = randArray(P, 33).map(Math.abs), v1 = randArray(P, 34).map(Math.abs)
+    const w2 = w1.slice(), m2 = m1.slice(), v2 = v1.slice()
+    adamStep(w1, m1, v1, g, 3, settings, offset, offset + K * N)
+    // In two shards of kernel rows, as two workers do.
+    adamStepLowRank(w2, m2, v2, F, D, rows, K, N, offset, 0, 5, 3, settings)
+    adamStepLowRank(w2, m2, v2, F, D, rows, K, N, offset, 5, K, 3, settings)
+    expect(relErr(w2, w1)).toBeLessThan(1e-6)
+    expect(relErr(m2, m1)).toBeLessThan(1e-6)
+    expect(relErr(v2, v1)).toBeLessThan(1e-6)
+    expect(w2[0]).toBe(w1[0]) // outside the kernel: untouched
   })
 
   it('fused Adam follows tf.train.adam on the cpu backend', async () => {

@@ -162,15 +162,43 @@ export function adamStepLowRank(
   const step = s.learningRate / (1 - Math.pow(b1, t))
   const root = Math.sqrt(1 / (1 - Math.pow(b2, t)))
   const g = new Float32Array(N)
+  const fs = new Float32Array(rows)
+  const os = new Int32Array(rows)
   for (let k = kStart; k < kEnd; k++) {
-    g.fill(0)
+    // The batch rows whose input at k is non-zero (after ReLU and dropout, few).
+    let nz = 0
     for (let r = 0; r < rows; r++) {
       const f = F[r * K + k]
-      if (f === 0) continue
-      const d0 = r * N
-      for (let j = 0; j < N; j++) g[j] += f * D[d0 + j]
+      if (f !== 0) {
+        fs[nz] = f
+        os[nz] = r * N
+        nz++
+      }
     }
     const base = offset + k * N
+    if (nz <= 2) {
+      // Gradient computed inside the update loop (zero, one or two rows).
+      const f0 = nz > 0 ? fs[0] : 0
+      const o0 = nz > 0 ? os[0] : 0
+      const f1 = nz > 1 ? fs[1] : 0
+      const o1 = nz > 1 ? os[1] : 0
+      for (let j = 0; j < N; j++) {
+        const gi = f0 * D[o0 + j] + f1 * D[o1 + j]
+        const i = base + j
+        const mi = b1 * m[i] + a1 * gi
+        const vi = b2 * v[i] + a2 * gi * gi
+        m[i] = mi
+        v[i] = vi
+        w[i] -= (step * mi) / (Math.sqrt(vi) * root + eps)
+      }
+      continue
+    }
+    g.fill(0)
+    for (let q = 0; q < nz; q++) {
+      const f = fs[q]
+      const d0 = os[q]
+      for (let j = 0; j < N; j++) g[j] += f * D[d0 + j]
+    }
     for (let j = 0; j < N; j++) {
       const gi = g[j]
       const i = base + j
