@@ -83,6 +83,8 @@ export async function transferExperiment(db: Db, o: TransferOptions): Promise<Tr
 /** Scratch and fine-tuned side by side: overall and per-class figures. */
 export function formatTransferReport(t: TransferReport): string {
   const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${(v * 100).toFixed(1)}%`)
+  // A run with no finished fold has no figures (its zeros would read as results).
+  const figure = (r: CrossvalReport, v: number | null | undefined) => (r.overall.total === 0 ? '-' : pct(v))
   const cols: { label: string; r: CrossvalReport }[] = [{ label: 'scratch', r: t.scratch }, ...t.fineTuned.map((f) => ({ label: f.mode === 'all' ? 'fine-tune all' : 'fine-tune head', r: f.report }))]
   const w = 16
   const lines: string[] = []
@@ -93,14 +95,14 @@ export function formatTransferReport(t: TransferReport): string {
   }
   lines.push('')
   lines.push(`${''.padEnd(22)}${cols.map((c) => c.label.padStart(w)).join('')}`)
-  lines.push(`${'accuracy'.padEnd(22)}${cols.map((c) => pct(c.r.overall.accuracy).padStart(w)).join('')}`)
-  lines.push(`${'macro F1'.padEnd(22)}${cols.map((c) => pct(c.r.overall.macro.f1).padStart(w)).join('')}`)
+  lines.push(`${'accuracy'.padEnd(22)}${cols.map((c) => figure(c.r, c.r.overall.accuracy).padStart(w)).join('')}`)
+  lines.push(`${'macro F1'.padEnd(22)}${cols.map((c) => figure(c.r, c.r.overall.macro.f1).padStart(w)).join('')}`)
   lines.push(`${'macro ROC AUC'.padEnd(22)}${cols.map((c) => (c.r.curves.macroRocAuc === null ? '-' : c.r.curves.macroRocAuc.toFixed(3)).padStart(w)).join('')}`)
   s.classes.forEach((cls, i) => {
-    lines.push(`${`recall ${cls}`.padEnd(22)}${cols.map((c) => pct(c.r.overall.perClass[i]?.recall).padStart(w)).join('')}`)
+    lines.push(`${`recall ${cls}`.padEnd(22)}${cols.map((c) => figure(c.r, c.r.overall.perClass[i]?.recall).padStart(w)).join('')}`)
   })
   s.classes.forEach((cls, i) => {
-    lines.push(`${`F1 ${cls}`.padEnd(22)}${cols.map((c) => pct(c.r.overall.perClass[i]?.f1).padStart(w)).join('')}`)
+    lines.push(`${`F1 ${cls}`.padEnd(22)}${cols.map((c) => figure(c.r, c.r.overall.perClass[i]?.f1).padStart(w)).join('')}`)
   })
   lines.push(`${'fold accuracy (min-max)'.padEnd(22)}${cols.map((c) => {
     const v = c.r.table10.overall.filter((x): x is number => x !== null)
