@@ -69,9 +69,10 @@ export interface TrainOptions extends Partial<TrainSettings> {
   /** Weights not to update (by name, e.g. everything but the dense head when fine-tuning). */
   frozen?: (weightName: string) => boolean
   /**
-   * Train very large dense kernels from gradient factors (default: kernels of
-   * at least LOW_RANK_MIN_KERNEL values when the batch is at most
-   * LOW_RANK_MAX_BATCH; see replica.ts). false turns it off.
+   * Train very large dense kernels (at least LOW_RANK_MIN_KERNEL values, or
+   * minKernel) from gradient factors when the batch is at most
+   * LOW_RANK_MAX_BATCH; see replica.ts. Off by default: on the 2-core
+   * development machines it cost more CPU per image than the plain path.
    */
   lowRank?: boolean | { minKernel: number }
   /** false: no dropout while training (deterministic runs, for tests). */
@@ -118,7 +119,7 @@ interface CheckpointState {
   history: EpochRecord[]
 }
 
-/** Largest batch for which big dense kernels are trained from factors by default. */
+/** Largest batch for which big dense kernels may be trained from factors. */
 export const LOW_RANK_MAX_BATCH = 16
 
 export class TrainingAborted extends Error {
@@ -312,8 +313,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const model = buildModel(spec)
   const layout = layoutOf(model)
   const lowRankMinKernel = typeof options.lowRank === 'object' ? options.lowRank.minKernel : undefined
-  // Expanding the factors costs ~(non-zero rows) multiply-adds per weight: worth it for small batches only.
-  const lowRankWanted = options.lowRank === undefined ? settings.batchSize <= LOW_RANK_MAX_BATCH : options.lowRank !== false
+  // Opt-in: measured slower than the plain path on this project's 2-core machines (see docs/ml.md).
+  const lowRankWanted = options.lowRank !== undefined && options.lowRank !== false && settings.batchSize <= LOW_RANK_MAX_BATCH
   const lowRank = lowRankWanted ? lowRankLayers(model, layout, lowRankMinKernel) : []
   const P = layout.total
   const wBuf = new SharedArrayBuffer(P * 4)
