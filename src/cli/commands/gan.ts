@@ -10,6 +10,8 @@ import { generateCells } from '../../main/synthetic/generate'
 import { exportSyntheticDataset } from '../../main/synthetic/export'
 import { formatQualityReport, runQualityReport } from '../../main/synthetic/quality'
 import { checkpointGrid, effectiveGeneratorStatus, getGenerator, getGeneratorByName, latestCheckpoint, listGenerators, countSyntheticImages, type Db, type GeneratorRow } from '../../main/store'
+import { getModel } from '../../main/store/models'
+import { loadStoredClassifier, resolveStoredModel } from '../../main/ml/registry'
 import type { CliCommand } from '../context'
 
 function findGenerator(db: Db, ref: string): GeneratorRow {
@@ -159,19 +161,23 @@ export const ganCommand: CliCommand = (cli) => {
     .description('quality report: baseline W-Net on generated cells, W-Net trained on generated tested on real, cosine similarities, Fréchet distance')
     .argument('<generators...>', 'generator names or ids (one per class; the train-on-generated check uses their classes)')
     .requiredOption('--real <path>', 'class-folder tree of real cells to compare with (not the cells the GANs learnt from, ideally)')
-    .requiredOption('--model <path>', 'the baseline W-Net: a tfjs model directory or model.json')
+    .option('--model <model>', 'the baseline W-Net: a stored model id or name, or a tfjs model folder / model.json (default: the default model)')
     .option('--per-class <n>', 'real and generated cells per class', int, 100)
     .option('--epochs <n>', 'epochs of the W-Net trained on generated cells', int, 5)
     .option('--seed <n>', 'sampling seed', int, 1)
     .option('--json', 'print as JSON')
-    .action(async (refs: string[], o: { real: string; model: string; perClass: number; epochs: number; seed: number; json?: boolean }) => {
+    .action(async (refs: string[], o: { real: string; model?: string; perClass: number; epochs: number; seed: number; json?: boolean }) => {
       const db = cli.openDb()
       const gens = refs.map((r) => findGenerator(db, r))
+      const modelId = await resolveStoredModel(db, o.model)
+      const clf = await loadStoredClassifier(db, modelId)
       const bar = cli.progress()
       const r = await runQualityReport(db, {
         generatorIds: gens.map((g) => g.id),
         real: { folder: resolve(o.real) },
-        modelPath: resolve(o.model),
+        model: clf.model,
+        classes: clf.meta.classes,
+        modelName: `model ${modelId} (${getModel(db, modelId)?.name ?? clf.meta.architecture})`,
         perClass: o.perClass,
         epochs: o.epochs,
         seed: o.seed,
