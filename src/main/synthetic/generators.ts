@@ -4,6 +4,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import {
   createGenerator,
+  effectiveGeneratorStatus,
   getGeneratorByName,
   getGenerator,
   saveGeneratorCheckpoint,
@@ -70,6 +71,10 @@ export async function trainGenerator(db: Db, o: TrainGeneratorOptions): Promise<
     row = getGenerator(db, id)!
   }
   const generatorId = row.id
+  const owner = (JSON.parse(row.metricsJson) as { pid?: unknown }).pid
+  if (effectiveGeneratorStatus(row) === 'training' && typeof owner === 'number' && owner !== process.pid) {
+    throw new Error(`generator ${row.name} is being trained by process ${owner}; stop it first (it resumes from its checkpoint)`)
+  }
   // Stored checkpoints name exact weights (generated cells point at them): never
   // retrain over them from scratch because the training state went missing.
   if (row.steps > 0 && (await ganCheckpointStep(row.checkpointDir ?? checkpointDir).catch(() => undefined)) === undefined) {

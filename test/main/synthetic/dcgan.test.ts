@@ -10,7 +10,7 @@ import { initBackend, tf } from '../../../src/main/ml/backend.js'
 import { buildDiscriminator, buildGenerator, ganSettings, getFlatWeights, setFlatWeights } from '../../../src/main/synthetic/dcgan.js'
 import { trainGenerator } from '../../../src/main/synthetic/generators.js'
 import { generateCells } from '../../../src/main/synthetic/generate.js'
-import { countImages, listCheckpoints, listSyntheticImages, openStore, syntheticPng, type Db } from '../../../src/main/store/index.js'
+import { countImages, getGenerator, updateGenerator, listCheckpoints, listSyntheticImages, openStore, syntheticPng, type Db } from '../../../src/main/store/index.js'
 import { datasetPath } from '../../helpers/datasets.js'
 
 let dir: string
@@ -153,6 +153,12 @@ describe('DCGAN', () => {
     // Distinct cells within a draw, and generated cells never become real images.
     expect(new Set(rows.map((r) => r.sha256)).size).toBe(5)
     expect(countImages(db)).toBe(0)
+
+    // A generator another live process is training is not trained twice.
+    const before = getGenerator(db, first.generator.id)!
+    updateGenerator(db, before.id, { status: 'training', metricsJson: JSON.stringify({ pid: process.ppid }) })
+    await expect(trainGenerator(db, { ...common, steps: 10 })).rejects.toThrow(/being trained by process/)
+    updateGenerator(db, before.id, { status: before.status, metricsJson: before.metricsJson })
 
     // Stored checkpoints are never overwritten by a fresh start when the training state is lost.
     rmSync(join(dir, 'ck'), { recursive: true, force: true })
