@@ -142,7 +142,9 @@ export interface RunSummary {
 /** One line's worth of a run, for `wbc runs` and the UI. */
 export function summarizeRun(db: Db, r: RunRow): RunSummary {
   const folds = runFolds(db, r.id)
-  const m = r.metrics as { overall?: { accuracy?: number; macro?: { f1?: number } }; accuracy?: number; macroF1?: number } | null
+  type Report = { accuracy?: number; macro?: { f1?: number } }
+  // crossval / finetune reports pool the folds in `overall`; a training run's figures are its held-out `validation`.
+  const m = r.metrics as { overall?: Report; validation?: Report | null; accuracy?: number; macroF1?: number } | null
   return {
     id: r.id,
     kind: r.kind,
@@ -157,7 +159,7 @@ export function summarizeRun(db: Db, r: RunRow): RunSummary {
     seconds: r.seconds,
     folds: { total: folds.length, done: folds.filter((f) => f.status === 'done').length },
     epochsRecorded: runEpochs(db, r.id).length,
-    accuracy: m?.overall?.accuracy ?? m?.accuracy ?? null,
-    macroF1: m?.overall?.macro?.f1 ?? m?.macroF1 ?? null
+    accuracy: m?.overall?.accuracy ?? m?.validation?.accuracy ?? m?.accuracy ?? null,
+    macroF1: m?.overall?.macro?.f1 ?? m?.validation?.macro?.f1 ?? m?.macroF1 ?? null
   }
 }
