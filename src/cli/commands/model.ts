@@ -5,6 +5,8 @@ import { ensureShippedModel, exportModel, importModel, resolveStoredModel } from
 import { calibrateOod, formatSeparationTable } from '../../main/ml/inference'
 import { OOD_SCORE_KINDS, type OodScoreKind } from '../../main/ml/ood'
 import { runImages } from '../../main/store/runs'
+import { findImageIdBySha256 } from '../../main/store/images'
+import { readFile } from 'node:fs/promises'
 import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
 
@@ -65,13 +67,14 @@ export const modelCommand: CliCommand = (cli) => {
     .argument('<model>', 'stored model id or name')
     .requiredOption('--other <dataset>', 'dataset of non-WBC objects (e.g. pbc-other)')
     .option('--run <id>', 'the training run of the model: its training cells fit the feature statistics, its held-out cells are the WBCs', (v) => parseInt(v, 10))
+    .option('--split <file>', 'a split.json of the model\'s training (files with sha256 and set train/test, as scripts/train-default-model.ts writes): train cells fit, test cells are the WBCs (instead of --run)')
     .option('--fit <dataset>', 'dataset of the model\'s training cells (instead of --run)')
     .option('--wbc <dataset>', 'dataset of real WBCs the model did not train on (instead of --run)')
     .option('--target <share>', 'share of real WBCs the threshold may route to Unidentified', Number, 0.05)
     .option('--exposure <share>', 'share of the non-WBC objects shown to the outlier-exposure detector (0: none); the rest is what every score is measured on', Number, 0.5)
     .option('--score <kind>', 'msp, energy, mahalanobis or outlier-exposure (default: the one catching most non-WBC objects)')
     .option('--json', 'print the calibration as JSON')
-    .action(async (ref: string, o: { other: string; run?: number; fit?: string; wbc?: string; target: number; exposure: number; score?: string; json?: boolean }) => {
+    .action(async (ref: string, o: { other: string; run?: number; split?: string; fit?: string; wbc?: string; target: number; exposure: number; score?: string; json?: boolean }) => {
       const db = cli.openDb()
       const id = await resolveStoredModel(db, ref)
       let fit, wbc
@@ -81,8 +84,19 @@ export const modelCommand: CliCommand = (cli) => {
         fit = images.filter((i) => i.role === 'train')
         wbc = images.filter((i) => i.role === 'validation' || i.role === 'test')
         if (!wbc.length) throw new Error(`run ${o.run} held no cells out; give --wbc`)
+      } else if (o.split !== undefined) {
+        const split = JSON.parse(await readFile(o.split, 'utf8')) as { files?: { sha256: string; label: string; set: string }[] }
+        if (!Array.isArray(split.files)) throw new Error(`${o.split} has no files list`)
+        const cells = (set: string) =>
+          split.files!.filter((f) => f.set === set).map((f) => {
+            const imageId = findImageIdBySha256(db, f.sha256)
+            if (imageId === undefined) throw new Error(`${o.split}: an image (sha256 ${f.sha256.slice(0, 12)}...) is not in this store; import the dataset first`)
+            return { imageId, labelId: null, class: f.label }
+          })
+        fit = cells('train')
+        wbc = cells('test')
       } else {
-        if (!o.fit || !o.wbc) throw new Error('give --run, or both --fit and --wbc')
+        if (!o.fit || !o.wbc) throw new Error('give --run, --split, or both --fit and --wbc')
         fit = { dataset: o.fit }
         wbc = { dataset: o.wbc }
       }
