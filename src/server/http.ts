@@ -17,29 +17,15 @@ import { timingSafeEqual } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import { API_EVENTS, fail, isMethod, type CellImage, type Result } from '../shared/api'
+import { CONTENT_SECURITY_POLICY } from '../shared/security'
 import { toWire } from '../shared/wire'
 import type { Workstation } from '../main/api'
 
 export const TOKEN_COOKIE = 'wbc_token'
 const MAX_BODY = 1 << 20
 
-export const SERVER_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'"
-].join('; ')
-
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': SERVER_CSP,
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',

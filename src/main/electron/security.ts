@@ -3,26 +3,14 @@
 // app's own pages (app://wbc, or the dev server in `electron-vite dev`), its
 // own preload, and the contract over IPC. Everything else is refused.
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron'
+import { CONTENT_SECURITY_POLICY } from '../../shared/security'
 
 export const APP_SCHEME = 'app'
 export const APP_HOST = 'wbc'
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`
 
-/** The same policy the browser-mode server sends (see src/server/http.ts). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'"
-].join('; ')
+/** The same policy the browser-mode server sends (one definition in src/shared/security.ts). */
+export { CONTENT_SECURITY_POLICY }
 
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {
