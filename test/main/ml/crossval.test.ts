@@ -25,7 +25,8 @@ describe('crossValidate', () => {
       inputSize: 32,
       k: 3,
       seed: 1,
-      workers: 1,
+      // In this thread: no worker start-up per fold (the worker path is exercised by the CLI train test).
+      workers: 0,
       // Enough to learn something real at 32 px from ~67 training cells per fold.
       settings: { epochs: 20, batchSize: 5, learningRate: 1e-3, augment: true },
       onProgress: (p) => {
@@ -76,7 +77,7 @@ describe('crossValidate', () => {
     expect(preds).toHaveLength(100)
 
     // Asking again with the same settings reports the finished run instead of training again.
-    const again = await crossValidate(s.db, { dataset: 'pbc-wbc', inputSize: 32, k: 3, seed: 1, workers: 1, settings: { epochs: 20, batchSize: 5, learningRate: 1e-3, augment: true } })
+    const again = await crossValidate(s.db, { dataset: 'pbc-wbc', inputSize: 32, k: 3, seed: 1, workers: 0, settings: { epochs: 20, batchSize: 5, learningRate: 1e-3, augment: true } })
     expect(again.runId).toBe(r.runId)
     expect(again.overall.accuracy).toBe(r.overall.accuracy)
   })
