@@ -4,8 +4,10 @@
 import type { Command } from 'commander'
 import type { Progress } from '../shared/progress'
 import type { ProgressRenderer } from './progress'
+import type { CliContext } from './context'
+import type { Db } from '../main/store/db'
 import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train'
-import type { BackendPreference } from '../main/ml/backend'
+import { initBackend, type BackendPreference } from '../main/ml/backend'
 import { isArchitecture, type Architecture } from '../main/ml/architectures/index'
 
 export interface TrainingFlags {
@@ -70,6 +72,32 @@ export function backendOf(f: TrainingFlags): BackendPreference {
   const b = f.backend ?? 'auto'
   if (!['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(b)) throw new Error(`unknown backend ${b}`)
   return b as BackendPreference
+}
+
+/** What a training command's core call gets from `runTraining`. */
+export interface TrainingSession {
+  db: Db
+  signal: AbortSignal
+  /** The per-task bar, or undefined with --json. */
+  bar: ProgressRenderer | undefined
+  /** Prints `run N` / `resuming run N` on stderr (not with --json). */
+  announceRun: (id: number, resumed: boolean) => void
+}
+
+/**
+ * The frame every training command (train, crossval, finetune) puts around
+ * its core call: the store, the chosen backend (named on stderr unless
+ * --json), a bar per task unless --json, and Ctrl-C as cancel.
+ */
+export async function runTraining<T>(cli: CliContext, f: TrainingFlags, work: (session: TrainingSession) => Promise<T>): Promise<T> {
+  const db = cli.openDb()
+  const bar = perTaskBar(f.json ? undefined : cli.progress())
+  const backend = await initBackend(backendOf(f))
+  if (!f.json) cli.err(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`)
+  const announceRun = (id: number, resumed: boolean) => {
+    if (!f.json) cli.err(resumed ? `resuming run ${id}` : `run ${id}`)
+  }
+  return withInterrupt((signal) => work({ db, signal, bar, announceRun })).finally(() => bar?.stop())
 }
 
 /** An AbortSignal fired by Ctrl-C (SIGINT) or SIGTERM while `work` runs. */

@@ -2,9 +2,8 @@
 // the paper's Table 10 plus overall figures. Killed and run again with the
 // same settings, it resumes (finished folds are not redone).
 import { crossValidate, formatCrossvalReport } from '../../main/ml/crossval'
-import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
-import { addTrainingOptions, architectureOf, backendOf, parseIds, settingsOf, withInterrupt, perTaskBar, type TrainingFlags } from '../ml-options'
+import { addTrainingOptions, architectureOf, backendOf, parseIds, runTraining, settingsOf, type TrainingFlags } from '../ml-options'
 
 interface Flags extends TrainingFlags {
   dataset?: string
@@ -34,11 +33,7 @@ export const crossvalCommand: CliCommand = (cli) => {
     if (f.dataset === undefined && f.images === undefined && f.run === undefined && f.foldPlan === undefined) {
       throw new Error('give --dataset, --images, --fold-plan or --run')
     }
-    const db = cli.openDb()
-    const bar = perTaskBar(f.json ? undefined : cli.progress())
-    const backend = await initBackend(backendOf(f))
-    if (!f.json) cli.err(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`)
-    const report = await withInterrupt((signal) =>
+    const report = await runTraining(cli, f, ({ db, signal, bar, announceRun }) =>
       crossValidate(db, {
         dataset: f.dataset,
         imageIds: f.images,
@@ -57,11 +52,9 @@ export const crossvalCommand: CliCommand = (cli) => {
         name: f.name,
         signal,
         onProgress: bar?.update,
-        onRun: (id, resumed) => {
-          if (!f.json) cli.err(resumed ? `resuming run ${id}` : `run ${id}`)
-        }
+        onRun: announceRun
       })
-    ).finally(() => bar?.stop())
+    )
     if (f.json) {
       // Curves can be long; they stay in the run record (wbc runs show ID --json).
       const { curves, ...rest } = report

@@ -4,9 +4,8 @@
 // Resumable like `wbc crossval`.
 import { formatTransferReport, transferExperiment } from '../../main/ml/transfer'
 import type { FineTuneMode } from '../../main/ml/crossval'
-import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
-import { addTrainingOptions, backendOf, parseIds, settingsOf, withInterrupt, perTaskBar, type TrainingFlags } from '../ml-options'
+import { addTrainingOptions, backendOf, parseIds, runTraining, settingsOf, type TrainingFlags } from '../ml-options'
 
 interface Flags extends TrainingFlags {
   model: string
@@ -34,11 +33,7 @@ export const finetuneCommand: CliCommand = (cli) => {
     if (f.dataset === undefined && f.images === undefined) throw new Error('give --dataset or --images')
     const modes: FineTuneMode[] = f.mode === 'both' ? ['all', 'head'] : f.mode === 'all' || f.mode === 'head' ? [f.mode] : []
     if (!modes.length) throw new Error('--mode is all, head or both')
-    const db = cli.openDb()
-    const backend = await initBackend(backendOf(f))
-    if (!f.json) cli.err(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`)
-    const bar = perTaskBar(f.json ? undefined : cli.progress())
-    const report = await withInterrupt((signal) =>
+    const report = await runTraining(cli, f, ({ db, signal, bar }) =>
       transferExperiment(db, {
         baseModel: f.model,
         dataset: f.dataset,
@@ -57,7 +52,7 @@ export const finetuneCommand: CliCommand = (cli) => {
           if (!f.json) cli.err(`${label}: ${resumed ? 'resuming ' : ''}run ${id}`)
         }
       })
-    ).finally(() => bar?.stop())
+    )
     if (f.json) {
       const strip = (r: typeof report.scratch) => ({ ...r, curves: { macroRocAuc: r.curves.macroRocAuc, macroAveragePrecision: r.curves.macroAveragePrecision } })
       cli.json({ ...report, scratch: strip(report.scratch), fineTuned: report.fineTuned.map((x) => ({ mode: x.mode, report: strip(x.report) })) })

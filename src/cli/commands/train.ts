@@ -1,9 +1,8 @@
 // `wbc train`: train one model on a dataset's labelled cells and store it
 // (resumes an unfinished run with the same settings).
 import { trainRun, type TrainRunReport } from '../../main/ml/train-run'
-import { initBackend } from '../../main/ml/backend'
 import type { CliCommand } from '../context'
-import { addTrainingOptions, architectureOf, backendOf, parseIds, settingsOf, withInterrupt, perTaskBar, type TrainingFlags } from '../ml-options'
+import { addTrainingOptions, architectureOf, backendOf, parseIds, runTraining, settingsOf, type TrainingFlags } from '../ml-options'
 
 interface Flags extends TrainingFlags {
   dataset?: string
@@ -30,11 +29,7 @@ export const trainCommand: CliCommand = (cli) => {
   ).action(async (f: Flags) => {
     if (f.dataset === undefined && f.images === undefined) throw new Error('give --dataset or --images')
     if (f.quantize !== undefined && f.quantize !== 'uint8' && f.quantize !== 'float16') throw new Error('--quantize is uint8 or float16')
-    const db = cli.openDb()
-    const bar = perTaskBar(f.json ? undefined : cli.progress())
-    const backend = await initBackend(backendOf(f))
-    if (!f.json) cli.err(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`)
-    const report = await withInterrupt((signal) =>
+    const report = await runTraining(cli, f, ({ db, signal, bar, announceRun }) =>
       trainRun(db, {
         dataset: f.dataset,
         imageIds: f.images,
@@ -52,11 +47,9 @@ export const trainCommand: CliCommand = (cli) => {
         name: f.name,
         signal,
         onProgress: bar?.update,
-        onRun: (id, resumed) => {
-          if (!f.json) cli.err(resumed ? `resuming run ${id}` : `run ${id}`)
-        }
+        onRun: announceRun
       })
-    ).finally(() => bar?.stop())
+    )
     if (f.json) cli.json(report)
     else cli.out(formatTrainReport(report))
     if (report.status === 'cancelled') {
