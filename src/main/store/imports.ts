@@ -2,6 +2,7 @@
 import type { Db } from './db'
 import { nowIso } from './db'
 import { stmt } from './statements'
+import { ownerGone } from './live-process'
 
 export type ImportBatchStatus = 'running' | 'done' | 'cancelled' | 'interrupted' | 'failed'
 export type ImportFileStatus = 'imported' | 'duplicate' | 'failed' | 'skipped'
@@ -55,21 +56,11 @@ export function markInterruptedBatches(db: Db): number {
   const running = stmt<[], { id: number; pid: number | null }>(db, `SELECT id, pid FROM import_batches WHERE status = 'running'`).all()
   let n = 0
   for (const b of running) {
-    if (b.pid !== null && b.pid !== process.pid && isAlive(b.pid)) continue
-    if (b.pid === process.pid) continue
+    if (!ownerGone(b.pid)) continue
     finishImportBatch(db, b.id, 'interrupted')
     n++
   }
   return n
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 export function recordImportFile(db: Db, batchId: number, f: ImportFileRecord): void {

@@ -6,6 +6,7 @@
 import type { Db } from './db'
 import { nowIso } from './db'
 import { stmt } from './statements'
+import { ownerGone } from './live-process'
 
 export type RunKind = 'train' | 'crossval' | 'finetune' | 'evaluate'
 export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted'
@@ -206,21 +207,11 @@ export function markInterruptedRuns(db: Db): number {
   const running = stmt<[], { id: number; pid: number | null }>(db, `SELECT id, pid FROM runs WHERE status = 'running'`).all()
   let n = 0
   for (const r of running) {
-    if (r.pid === process.pid) continue
-    if (r.pid !== null && isAlive(r.pid)) continue
+    if (!ownerGone(r.pid)) continue
     finishRun(db, r.id, 'interrupted')
     n++
   }
   return n
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 // ---------------------------------------------------------------------------

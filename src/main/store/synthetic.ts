@@ -4,6 +4,7 @@
 import type { Db } from './db'
 import { nowIso } from './db'
 import { stmt } from './statements'
+import { processAlive } from './live-process'
 
 export type GeneratorStatus = 'created' | 'training' | 'stopped' | 'done' | 'failed'
 
@@ -68,12 +69,7 @@ export function effectiveGeneratorStatus(g: Pick<GeneratorRow, 'status' | 'metri
   if (g.status !== 'training') return g.status
   const pid = (JSON.parse(g.metricsJson) as { pid?: unknown }).pid
   if (typeof pid !== 'number') return g.status
-  try {
-    process.kill(pid, 0)
-    return 'training'
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'training' : 'stopped'
-  }
+  return processAlive(pid) ? 'training' : 'stopped'
 }
 
 export function listGenerators(db: Db): GeneratorRow[] {
@@ -170,17 +166,9 @@ export interface NewSyntheticImage {
   png: Uint8Array
 }
 
-export interface SyntheticImageRow {
+/** A stored generated cell: what was inserted, without the image bytes. */
+export interface SyntheticImageRow extends Omit<NewSyntheticImage, 'png'> {
   id: number
-  generatorId: number
-  checkpointId: number
-  step: number
-  seed: number
-  drawIndex: number
-  class: string
-  width: number
-  height: number
-  sha256: string
   createdAt: string
 }
 
