@@ -47,7 +47,7 @@ import {
 import { WBC_CLASSES } from '../../shared/cells.js'
 import type { ProgressListener } from '../../shared/progress.js'
 import { WNET_RECIPE } from '../imaging/decode.js'
-import { ARCHITECTURES, DEFAULT_INPUT_SIZE, isArchitecture, specFor, type Architecture, type ModelSpec } from './architectures/index.js'
+import { ARCHITECTURES, buildModel, DEFAULT_INPUT_SIZE, isArchitecture, type Architecture, type ModelSpec } from './architectures/index.js'
 import { initBackend, type BackendPreference } from './backend.js'
 import { Classifier } from './classifier.js'
 import { loadStoreCells, selectLabelledCells, type StoreCellSet, type StoredCell } from './dataset.js'
@@ -55,7 +55,6 @@ import { flattenWeights, layoutOf } from './replica.js'
 import { loadStoredClassifier, saveModel } from './registry.js'
 import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, storeFoldCheckpoint } from './runs.js'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './train.js'
-import { buildModel } from './architectures/index.js'
 
 export type FineTuneMode = 'all' | 'head'
 
