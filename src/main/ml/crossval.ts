@@ -283,7 +283,9 @@ export function headOnlyFrozen(spec: ModelSpec): (weightName: string) => boolean
 async function initialWeightsFrom(db: Db, modelId: number, spec: ModelSpec): Promise<Float32Array> {
   const clf = await loadStoredClassifier(db, modelId)
   if (clf.inputSize !== spec.inputSize) throw new Error(`model ${modelId} takes ${clf.inputSize} px cells; this run uses ${spec.inputSize} px`)
-  const ours = layoutOf(buildModel(spec))
+  const fresh = buildModel(spec)
+  const ours = layoutOf(fresh)
+  fresh.dispose()
   const theirs = layoutOf(clf.model)
   const same = ours.total === theirs.total && ours.entries.every((e, i) => e.shape.join('x') === theirs.entries[i]?.shape.join('x'))
   if (!same) throw new Error(`model ${modelId} does not have the ${spec.architecture} layout this run needs`)
