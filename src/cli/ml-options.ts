@@ -9,6 +9,7 @@ import type { Db } from '../main/store/db'
 import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train'
 import { initBackend, type BackendPreference } from '../main/ml/backend'
 import { isArchitecture, type Architecture } from '../main/ml/architectures/index'
+import { MODEL_ARCHITECTURES } from '../shared/models'
 
 export interface TrainingFlags {
   arch?: string
@@ -37,9 +38,11 @@ const num = (v: string) => {
   return n
 }
 
+const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const
+
 export function addTrainingOptions(cmd: Command): Command {
   return cmd
-    .option('--arch <name>', 'architecture: wnet, wnet-svm, alexnet, vgg16, resnet18, resnet50, lstm', 'wnet')
+    .option('--arch <name>', `architecture: ${MODEL_ARCHITECTURES.join(', ')}`, 'wnet')
     .option('--size <px>', 'input size in pixels (default: the architecture\'s, 128 for W-Net)', int)
     .option('--seed <n>', 'seed of folds, initialisation and batches', int, 1)
     .option('--epochs <n>', 'epochs per model', int, 10)
@@ -49,7 +52,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--balance <how>', 'class balance: none, sampler (each cell from a uniformly drawn class) or weights', 'none')
     .option('--augment', 'random flips and 90-degree rotations')
     .option('--workers <n>', 'training worker threads (one per core)', int, 2)
-    .option('--backend <name>', 'auto, wasm, cpu, tensorflow, tensorflow-gpu', 'auto')
+    .option('--backend <name>', BACKENDS.join(', '), 'auto')
     .option('--fresh', 'start a new run even if an unfinished one with the same settings exists (default: resume it)')
     .option('--json', 'print the report as JSON')
 }
@@ -70,7 +73,7 @@ export function settingsOf(f: TrainingFlags): Partial<Omit<TrainSettings, 'seed'
 
 export function backendOf(f: TrainingFlags): BackendPreference {
   const b = f.backend ?? 'auto'
-  if (!['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(b)) throw new Error(`unknown backend ${b}`)
+  if (!(BACKENDS as readonly string[]).includes(b)) throw new Error(`unknown backend ${b}`)
   return b as BackendPreference
 }
 
