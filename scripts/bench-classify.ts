@@ -32,12 +32,20 @@ const ids = selectCells(db, { dataset }).slice(0, n).map((c) => c.imageId)
 console.log(`backend ${info.name}, ${ids.length} cells at 128 px, model ${modelId}, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}`)
 for (const workers of [0, 1, 2, 4]) {
   const times: number[] = []
+  let cpu = 0
   for (let rep = 0; rep < 4; rep++) {
+    const c0 = process.cpuUsage()
     const r = await classifyCells(db, { imageIds: ids, model: modelId, workers, store: false })
+    const c = process.cpuUsage(c0)
     times.push(r.seconds.inference)
+    // CPU time of this process and its worker threads over the whole call (pixels from the cache, scores).
+    if (rep > 0) cpu += (c.user + c.system) / 1e6 / 3
   }
   const warm = times.slice(1).sort((a, b) => a - b)
-  console.log(`workers ${workers}: cold ${times[0].toFixed(3)} s, warm median ${warm[1].toFixed(3)} s (best ${warm[0].toFixed(3)} s) = ${(ids.length / warm[1]).toFixed(0)} cells/s`)
+  console.log(
+    `workers ${workers}: cold ${times[0].toFixed(3)} s, warm median ${warm[1].toFixed(3)} s (best ${warm[0].toFixed(3)} s) = ${(ids.length / warm[1]).toFixed(0)} cells/s; ` +
+      `CPU ${cpu.toFixed(3)} s per call (${(ids.length / cpu).toFixed(0)} cells per CPU-second)`
+  )
 }
 await closeInferencePool()
 db.close()
