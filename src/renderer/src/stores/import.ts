@@ -6,8 +6,9 @@ import { computed, ref } from 'vue'
 import type { FolderListing, ImportFileReport, ImportReport, JobSnapshot } from '../../../shared/api'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
+import { watchJob } from '../api/job-watch'
 
-export const POLL_MS = 3000
+export { POLL_MS } from '../api/job-watch'
 
 export const useImportStore = defineStore('import', () => {
   const path = ref('')
@@ -24,14 +25,11 @@ export const useImportStore = defineStore('import', () => {
   /** Every file that did not simply import, in report order. */
   const problems = computed<ImportFileReport[]>(() => report.value?.files.filter((f) => f.outcome !== 'imported') ?? [])
 
-  let unsubscribe: Array<() => void> = []
-  let poll: ReturnType<typeof setInterval> | null = null
+  let unwatch: (() => void) | null = null
 
   function stopWatching(): void {
-    for (const u of unsubscribe) u()
-    unsubscribe = []
-    if (poll) clearInterval(poll)
-    poll = null
+    unwatch?.()
+    unwatch = null
   }
 
   function finished(snapshot: JobSnapshot): void {
@@ -44,21 +42,13 @@ export const useImportStore = defineStore('import', () => {
   }
 
   function watch(jobId: string): void {
-    const t = useTransport()
-    unsubscribe.push(
-      t.on('job.progress', (e) => {
-        if (e.jobId === jobId) progress.value = e.progress
-      }),
-      t.on('job.finished', (s) => {
-        if (s.id === jobId) finished(s)
-      })
-    )
-    poll = setInterval(async () => {
-      const r = await t.api['jobs.get']({ jobId })
-      if (!r.ok || job.value?.id !== jobId || !running.value) return
-      if (r.value.state !== 'running') finished(r.value)
-      else progress.value = r.value.progress
-    }, POLL_MS)
+    unwatch = watchJob(useTransport(), jobId, {
+      progress: (p) => {
+        progress.value = p
+      },
+      finished,
+      current: () => job.value?.id === jobId && running.value
+    })
   }
 
   async function start(): Promise<void> {

@@ -9,8 +9,9 @@ import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
 import { DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
+import { watchJob } from '../api/job-watch'
 
-export const POLL_MS = 3000
+export { POLL_MS } from '../api/job-watch'
 
 export type TrainingMode = 'crossval' | 'train'
 
@@ -65,8 +66,7 @@ export const useModelsStore = defineStore('models', () => {
   const liveRunId = computed<number | null>(() => progress.value?.metrics?.runId ?? null)
   const defaultModel = computed(() => models.value.find((m) => m.isDefault) ?? null)
 
-  let unsubscribe: Array<() => void> = []
-  let poll: ReturnType<typeof setInterval> | null = null
+  let unwatch: (() => void) | null = null
   let lastEpochSeen = -1
 
   async function load(): Promise<void> {
@@ -120,10 +120,8 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   function stopWatching(): void {
-    for (const u of unsubscribe) u()
-    unsubscribe = []
-    if (poll) clearInterval(poll)
-    poll = null
+    unwatch?.()
+    unwatch = null
   }
 
   async function onProgress(p: Progress): Promise<void> {
@@ -159,25 +157,15 @@ export const useModelsStore = defineStore('models', () => {
 
   function follow(snapshot: JobSnapshot): void {
     stopWatching()
-    const t = useTransport()
     const jobId = snapshot.id
     job.value = snapshot
     progress.value = snapshot.progress
     lastEpochSeen = -1
-    unsubscribe.push(
-      t.on('job.progress', (e) => {
-        if (e.jobId === jobId && running.value) void onProgress(e.progress)
-      }),
-      t.on('job.finished', (s) => {
-        if (s.id === jobId) void finished(s)
-      })
-    )
-    poll = setInterval(async () => {
-      const r = await t.api['jobs.get']({ jobId })
-      if (!r.ok || job.value?.id !== jobId || !running.value) return
-      if (r.value.state !== 'running') await finished(r.value)
-      else await onProgress(r.value.progress)
-    }, POLL_MS)
+    unwatch = watchJob(useTransport(), jobId, {
+      progress: (p) => (running.value ? onProgress(p) : undefined),
+      finished,
+      current: () => job.value?.id === jobId && running.value
+    })
   }
 
   async function start(): Promise<void> {

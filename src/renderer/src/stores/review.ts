@@ -24,8 +24,9 @@ import {
   type TargetCount
 } from '../../../shared/review'
 import { useTransport } from '../api/transport'
+import { watchJob } from '../api/job-watch'
 
-export const POLL_MS = 3000
+export { POLL_MS } from '../api/job-watch'
 const REVIEWER_KEY = 'wbc.reviewer'
 
 /** A key that reclassifies, and the class it gives. */
@@ -504,14 +505,11 @@ export const useReviewStore = defineStore('review', () => {
     if (r.ok) models.value = r.value
   }
 
-  let unsubscribe: Array<() => void> = []
-  let poll: ReturnType<typeof setInterval> | null = null
+  let unwatch: (() => void) | null = null
 
   function stopWatching(): void {
-    for (const u of unsubscribe) u()
-    unsubscribe = []
-    if (poll) clearInterval(poll)
-    poll = null
+    unwatch?.()
+    unwatch = null
   }
 
   async function classifyFinished(snapshot: JobSnapshot): Promise<void> {
@@ -541,20 +539,13 @@ export const useReviewStore = defineStore('review', () => {
     }
     const jobId = r.value.jobId
     classifyJob.value = { id: jobId, kind: 'classify', state: 'running', title: '', progress: { task: 'classify', done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null }
-    unsubscribe.push(
-      t.on('job.progress', (e) => {
-        if (e.jobId === jobId) classifyProgress.value = e.progress
-      }),
-      t.on('job.finished', (s) => {
-        if (s.id === jobId && classifying.value) void classifyFinished(s)
-      })
-    )
-    poll = setInterval(async () => {
-      const now = await t.api['jobs.get']({ jobId })
-      if (!now.ok || classifyJob.value?.id !== jobId || !classifying.value) return
-      if (now.value.state !== 'running') await classifyFinished(now.value)
-      else classifyProgress.value = now.value.progress
-    }, POLL_MS)
+    unwatch = watchJob(t, jobId, {
+      progress: (p) => {
+        classifyProgress.value = p
+      },
+      finished: (s) => (classifying.value ? classifyFinished(s) : undefined),
+      current: () => classifyJob.value?.id === jobId && classifying.value
+    })
     // The job may have ended before the subscription: ask once.
     const now = await t.api['jobs.get']({ jobId })
     if (now.ok && now.value.state !== 'running' && classifying.value) await classifyFinished(now.value)

@@ -10,8 +10,9 @@ import type { GanJobResult, GanPresetName, GenerateJobResult } from '../../../sh
 import type { Progress } from '../../../shared/progress'
 import type { GeneratorSummary, QualityReport } from '../../../shared/synthetic'
 import { useTransport } from '../api/transport'
+import { watchJob } from '../api/job-watch'
 
-export const POLL_MS = 3000
+export { POLL_MS } from '../api/job-watch'
 /** How often a training GAN's row and grid are refreshed from its progress. */
 export const REFRESH_MS = 4000
 
@@ -43,8 +44,7 @@ export const useSyntheticStore = defineStore('synthetic', () => {
   const running = computed(() => job.value?.state === 'running')
   const selected = computed(() => generators.value.find((g) => g.id === selectedId.value) ?? null)
 
-  let unsubscribe: Array<() => void> = []
-  let poll: ReturnType<typeof setInterval> | null = null
+  let unwatch: (() => void) | null = null
   let lastRefresh = 0
 
   async function load(): Promise<void> {
@@ -92,10 +92,8 @@ export const useSyntheticStore = defineStore('synthetic', () => {
   }
 
   function stopWatching(): void {
-    for (const u of unsubscribe) u()
-    unsubscribe = []
-    if (poll) clearInterval(poll)
-    poll = null
+    unwatch?.()
+    unwatch = null
   }
 
   async function onProgress(p: Progress): Promise<void> {
@@ -127,24 +125,14 @@ export const useSyntheticStore = defineStore('synthetic', () => {
 
   function follow(s: JobSnapshot): void {
     stopWatching()
-    const t = useTransport()
     job.value = s
     progress.value = s.progress
     lastRefresh = Date.now()
-    unsubscribe.push(
-      t.on('job.progress', (e) => {
-        if (e.jobId === s.id && running.value) void onProgress(e.progress)
-      }),
-      t.on('job.finished', (x) => {
-        if (x.id === s.id) void finished(x)
-      })
-    )
-    poll = setInterval(async () => {
-      const r = await t.api['jobs.get']({ jobId: s.id })
-      if (!r.ok || job.value?.id !== s.id || !running.value) return
-      if (r.value.state !== 'running') await finished(r.value)
-      else await onProgress(r.value.progress)
-    }, POLL_MS)
+    unwatch = watchJob(useTransport(), s.id, {
+      progress: (p) => (running.value ? onProgress(p) : undefined),
+      finished,
+      current: () => job.value?.id === s.id && running.value
+    })
   }
 
   async function begin(kind: 'gan' | 'generate', call: () => Promise<{ ok: true; value: { jobId: string } } | { ok: false; error: { message: string; issues?: { path: string; message: string }[] } }>): Promise<void> {
