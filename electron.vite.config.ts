@@ -4,16 +4,17 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import { WORKER_SOURCES } from './src/main/workers'
 
 export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        // The worker entries sit beside index.js (src/main/api/worker-url.ts finds them there).
+        // Every worker entry the core starts sits beside index.js under its
+        // name in src/main/workers.ts (WORKER_SOURCES), which finds it there.
         input: {
           index: resolve('src/main/index.ts'),
-          'core-worker': resolve('src/main/api/core-worker.ts'),
-          'job-worker': resolve('src/main/api/job-worker.ts')
+          ...Object.fromEntries(Object.entries(WORKER_SOURCES).map(([name, src]) => [name, resolve('src/main', src)]))
         }
       }
     }

@@ -6,7 +6,7 @@
 import type { ApiEvent, Result } from '../../shared/api'
 import type { EventListener } from './events'
 import type { Workstation, WorkstationOptions } from './index'
-import { spawnWorker, workerEntryUrl } from './worker-url'
+import { spawnWorker, workerEntryUrl } from '../workers'
 
 export type HostRequest = { type: 'call'; id: number; method: unknown; payload: unknown } | { type: 'close' }
 export type HostMessage =

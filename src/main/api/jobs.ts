@@ -17,7 +17,7 @@ import type { ApiError, JobKind, JobResults, JobSnapshot } from '../../shared/ap
 import type { Progress } from '../../shared/progress'
 import type { EventBus } from './events'
 import type { JobParams, WorkerData, WorkerMessage } from './job-protocol'
-import { spawnWorker, workerEntryUrl } from './worker-url'
+import { spawnWorker, workerEntryUrl } from '../workers'
 
 export interface JobRunner {
   start<K extends JobKind>(kind: K, title: string, params: JobParams[K]): JobSnapshot<K>

@@ -31,13 +31,14 @@ export interface BackendInfo {
 let active: BackendInfo | undefined
 let pending: Promise<BackendInfo> | undefined
 
-const require = createRequire(import.meta.url)
+// Not named `require`: the electron-vite ESM bundle injects its own `require` shim into this chunk.
+const requireHere = createRequire(import.meta.url)
 
 /** Directory holding the tfjs wasm binaries (overridable for packaged apps). */
 export function wasmBinaryDir(): string {
   const override = process.env.WBC_TFJS_WASM_DIR
   if (override) return override
-  const main = require.resolve('@tensorflow/tfjs-backend-wasm')
+  const main = requireHere.resolve('@tensorflow/tfjs-backend-wasm')
   return dirname(main)
 }
 

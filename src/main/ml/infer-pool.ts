@@ -2,30 +2,16 @@
 // started once and kept warm, each holding the model; a batch of cells is
 // split between them. Idle workers do not keep the process alive.
 //
-// From TypeScript sources (tests, the CLI through tsx) a worker is started
-// through a bootstrap that registers tsx's ESM loader first, as the training
-// pool does; from a build, infer-worker.js sits beside the bundle.
-import { Worker } from 'node:worker_threads'
-import { existsSync } from 'node:fs'
+// Workers start through ../workers.ts, from TypeScript sources or from the
+// bundle's infer-worker.js.
+import type { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
-import { dirname, join } from 'node:path'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { spawnWorker, workerEntryUrl } from '../workers.js'
 import type { ClassifierOutput } from './classifier.js'
 import type { ModelArtifactsBytes } from './model-files.js'
 
 function startInferWorker(): Worker {
-  const here = import.meta.url
-  const js = new URL('./infer-worker.js', here)
-  const ts = new URL('./infer-worker.ts', here)
-  if (!here.endsWith('.ts') && existsSync(fileURLToPath(js))) return new Worker(js)
-  const require = createRequire(here)
-  const api = join(dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')
-  const bootstrap =
-    `import(${JSON.stringify(pathToFileURL(api).href)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(ts.href)}) })` +
-    `.catch((err) => { setImmediate(() => { throw err }) })`
-  return new Worker(bootstrap, { eval: true })
+  return spawnWorker(workerEntryUrl('infer-worker'))
 }
 
 class PoolWorker {

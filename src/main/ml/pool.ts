@@ -1,17 +1,11 @@
 // Where training computations run: N worker threads, or the calling thread.
 //
-// Worker threads run src/main/ml/worker.ts. From TypeScript sources (vitest,
-// `tsx` scripts, the CLI in development) the worker is started through a tiny
-// eval'd bootstrap that registers tsx's ESM loader inside the worker and then
-// imports worker.ts: `new Worker(tsUrl, { execArgv: ['--import', 'tsx'] })`
-// fails on Node 20 (the worker's entry is resolved before the hook exists).
-// From a build, worker.js sits beside the bundle and starts directly.
+// Worker threads run src/main/ml/worker.ts, started through ../workers.ts
+// (from TypeScript sources or from the bundle's training-worker.js).
 // WBC_ML_WORKER=/path/to/worker.(js|ts) overrides the location.
 import { Worker } from 'node:worker_threads'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
+import { spawnWorker, workerEntryUrl } from '../workers.js'
 import { TrainingHost, type HostInit, type HostReply, type HostRequest } from './host.js'
 
 export interface ComputePool {
@@ -21,35 +15,10 @@ export interface ComputePool {
   close(): Promise<void>
 }
 
-/** The worker entry to start, and whether it is TypeScript (needs tsx). */
-export function workerEntry(): { url: URL; typescript: boolean } {
-  const override = process.env.WBC_ML_WORKER
-  if (override) return { url: pathToFileURL(override), typescript: override.endsWith('.ts') }
-  const here = import.meta.url
-  const js = new URL('./worker.js', here)
-  const ts = new URL('./worker.ts', here)
-  if (here.endsWith('.ts')) return { url: ts, typescript: true }
-  if (existsSync(fileURLToPath(js))) return { url: js, typescript: false }
-  return { url: ts, typescript: true }
-}
-
-/** tsx's ESM register API (its "import" export; the CommonJS one cannot register ESM hooks in a worker). */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url)
-  const file = join(dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')
-  if (!existsSync(file)) throw new Error(`cannot run the TypeScript training worker: ${file} is missing (is tsx installed?)`)
-  return pathToFileURL(file).href
-}
-
+/** The training worker: WBC_ML_WORKER if set, else the bundle's training-worker.js or src/main/ml/worker.ts. */
 export function startTrainingWorker(): Worker {
-  const { url, typescript } = workerEntry()
-  if (!typescript) return new Worker(url)
-  const tsxApi = tsxEsmApi()
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}) })` +
-    `.catch((err) => { setImmediate(() => { throw err }) })`
-  return new Worker(bootstrap, { eval: true })
+  const override = process.env.WBC_ML_WORKER
+  return spawnWorker(override ? pathToFileURL(override) : workerEntryUrl('training-worker'))
 }
 
 class WorkerPool implements ComputePool {
