@@ -404,6 +404,9 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
     const readme = join(cardDir, 'README.md')
     await writeFile(cardJson, JSON.stringify(card, null, 1) + '\n')
     await writeFile(readme, renderCard(card, relative(cardDir, out) || '.'))
+    // The held-out files by name and hash, so tests can check the shipped model on cells it never saw.
+    const heldOutCsv = join(cardDir, `${basename(out)}-heldout.csv`)
+    await writeFile(heldOutCsv, 'file,sha256\n' + heldOut.map((f) => `${f.file},${f.sha256}`).join('\n') + '\n')
     log(`wrote ${out}, ${readme}, ${cardJson} in ${card.seconds.toFixed(0)} s`)
     return { card, modelDir: out, readme, cardJson }
   } finally {
