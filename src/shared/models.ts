@@ -4,11 +4,11 @@
 // curves, per-epoch training figures) and the requests that start training.
 // Types and constants only: no Node, no DOM.
 
-/** The selectable networks (the ML core's list; a test keeps the two equal). */
+/** The selectable networks: the one list the ML core (src/main/ml/architectures) and the UI share. */
 export const MODEL_ARCHITECTURES = ['wnet', 'wnet-svm', 'alexnet', 'vgg16', 'resnet18', 'resnet50', 'lstm'] as const
 export type ModelArchitecture = (typeof MODEL_ARCHITECTURES)[number]
 
-/** The input side each network is built for by default (the ML core's defaults). */
+/** The input side each network is built for by default. */
 export const DEFAULT_ARCHITECTURE_INPUT: Record<ModelArchitecture, number> = {
   wnet: 128,
   'wnet-svm': 128,

@@ -9,8 +9,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openWorkstation, type Workstation } from '../../../src/main/api'
 import { thinCurve } from '../../../src/main/api/models'
-import { ARCHITECTURES, DEFAULT_INPUT_SIZE } from '../../../src/main/ml/architectures/index'
-import { DEFAULT_ARCHITECTURE_INPUT, MODEL_ARCHITECTURES } from '../../../src/shared/models'
 
 let dir: string
 let ws: Workstation
@@ -24,11 +22,6 @@ afterAll(async () => {
 })
 
 describe('models and runs contract', () => {
-  it('offers exactly the ML core’s architectures with its default input sizes', () => {
-    expect([...MODEL_ARCHITECTURES]).toEqual([...ARCHITECTURES])
-    expect(DEFAULT_ARCHITECTURE_INPUT).toEqual(DEFAULT_INPUT_SIZE)
-  })
-
   it('thins a curve of thousands of points to a few hundred, keeping both ends and the order', () => {
     const n = 5000
     const pts: [number, number][] = Array.from({ length: n }, (_, i) => [i / (n - 1), Math.sqrt(i / (n - 1))])

@@ -4,9 +4,11 @@
 // the input size is configurable so tests can use 32 px.
 import * as tf from '@tensorflow/tfjs'
 import { WBC_CLASSES } from '../../../shared/cells.js'
+import { MODEL_ARCHITECTURES, DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture } from '../../../shared/models.js'
 
-export const ARCHITECTURES = ['wnet', 'wnet-svm', 'alexnet', 'vgg16', 'resnet18', 'resnet50', 'lstm'] as const
-export type Architecture = (typeof ARCHITECTURES)[number]
+// The list lives in src/shared so the UI offers exactly what the core builds.
+export const ARCHITECTURES = MODEL_ARCHITECTURES
+export type Architecture = ModelArchitecture
 
 export type LossKind = 'crossentropy' | 'hinge'
 
@@ -19,15 +21,7 @@ export interface ModelSpec {
   seed: number
 }
 
-export const DEFAULT_INPUT_SIZE: Record<Architecture, number> = {
-  wnet: 128,
-  'wnet-svm': 128,
-  alexnet: 224,
-  vgg16: 224,
-  resnet18: 224,
-  resnet50: 224,
-  lstm: 128
-}
+export const DEFAULT_INPUT_SIZE: Record<Architecture, number> = DEFAULT_ARCHITECTURE_INPUT
 
 /** The paper's training defaults: Adam, learning rate 1e-4, batch 5. */
 export const PAPER_TRAINING = { learningRate: 1e-4, batchSize: 5 } as const
