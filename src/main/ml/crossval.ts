@@ -23,7 +23,6 @@ import {
   foldAssignments,
   getFoldPlan,
   getRun,
-  recordEpoch,
   runFolds,
   runImages,
   setFoldProgress,
@@ -53,7 +52,7 @@ import { Classifier } from './classifier.js'
 import { loadStoreCells, selectLabelledCells, type StoreCellSet, type StoredCell } from './dataset.js'
 import { flattenWeights, layoutOf } from './replica.js'
 import { loadStoredClassifier, saveModel } from './registry.js'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, storeFoldCheckpoint } from './runs.js'
+import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './runs.js'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './train.js'
 
 export type FineTuneMode = 'all' | 'head'
@@ -379,20 +378,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
         },
         onEpoch: async (e) => {
           const now = Date.now()
-          recordEpoch(db, {
-            runId,
-            fold: f,
-            epoch: e.epoch,
-            trainLoss: e.trainLoss,
-            trainAccuracy: e.trainAccuracy,
-            learningRate: e.learningRate,
-            valAccuracy: e.validation?.accuracy ?? null,
-            valMacroF1: e.validation?.macro.f1 ?? null,
-            valMetrics: e.validation ? { perClass: e.validation.perClass, confusion: e.validation.confusion } : null,
-            seconds: e.seconds,
-            imagesPerSecond: e.imagesPerSecond
-          })
-          await storeFoldCheckpoint(db, runId, f, dir, e.epoch)
+          await recordFoldEpoch(db, runId, f, dir, e)
           setFoldProgress(db, runId, f, e.epoch, (now - lastEpochAt) / 1000)
           lastEpochAt = now
           account()

@@ -15,12 +15,13 @@ import {
   listRuns,
   markInterruptedRuns,
   putRunCheckpoint,
+  recordEpoch,
   runEpochs,
   runFolds,
   type RunKind,
   type RunRow
 } from '../store/runs.js'
-import { checkpointStatus } from './train.js'
+import { checkpointStatus, type EpochRecord } from './train.js'
 
 /** Hash of everything that makes two run requests the same run. */
 export function configKey(parts: unknown): string {
@@ -107,6 +108,27 @@ export async function prepareFoldCheckpoint(db: Db, runId: number, fold: number,
   if (onDisk !== undefined && onDisk >= stored.epoch) return onDisk
   await unpackDir(stored.archive, dir)
   return stored.epoch
+}
+
+/**
+ * One finished epoch of a run's fold: its figures into the run's record, then
+ * its checkpoint into the database (training and cross-validation alike).
+ */
+export async function recordFoldEpoch(db: Db, runId: number, fold: number, dir: string, e: EpochRecord): Promise<void> {
+  recordEpoch(db, {
+    runId,
+    fold,
+    epoch: e.epoch,
+    trainLoss: e.trainLoss,
+    trainAccuracy: e.trainAccuracy,
+    learningRate: e.learningRate,
+    valAccuracy: e.validation?.accuracy ?? null,
+    valMacroF1: e.validation?.macro.f1 ?? null,
+    valMetrics: e.validation ? { perClass: e.validation.perClass, confusion: e.validation.confusion } : null,
+    seconds: e.seconds,
+    imagesPerSecond: e.imagesPerSecond
+  })
+  await storeFoldCheckpoint(db, runId, fold, dir, e.epoch)
 }
 
 /** Copies the fold's checkpoint folder into the database. */

@@ -12,7 +12,6 @@ import {
   finishRun,
   finishRunFold,
   getRun,
-  recordEpoch,
   runImages,
   setFoldProgress,
   setRunBackend,
@@ -31,7 +30,7 @@ import { initBackend, type BackendPreference } from './backend.js'
 import { loadStoreCells, selectLabelledCells, type StoredCell } from './dataset.js'
 import { saveModel } from './registry.js'
 import type { Quantization } from './model-files.js'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, storeFoldCheckpoint } from './runs.js'
+import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './runs.js'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type EpochRecord, type TrainSettings } from './train.js'
 
 export interface TrainRunOptions {
@@ -159,20 +158,7 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
       task: 'train',
       onProgress: o.onProgress,
       onEpoch: async (e) => {
-        recordEpoch(db, {
-          runId,
-          fold: 0,
-          epoch: e.epoch,
-          trainLoss: e.trainLoss,
-          trainAccuracy: e.trainAccuracy,
-          learningRate: e.learningRate,
-          valAccuracy: e.validation?.accuracy ?? null,
-          valMacroF1: e.validation?.macro.f1 ?? null,
-          valMetrics: e.validation ? { perClass: e.validation.perClass, confusion: e.validation.confusion } : null,
-          seconds: e.seconds,
-          imagesPerSecond: e.imagesPerSecond
-        })
-        await storeFoldCheckpoint(db, runId, 0, dir, e.epoch)
+        await recordFoldEpoch(db, runId, 0, dir, e)
         const now = Date.now()
         setFoldProgress(db, runId, 0, e.epoch, (now - lastEpochAt) / 1000)
         lastEpochAt = now
