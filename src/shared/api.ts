@@ -104,7 +104,7 @@ export interface AppInfo {
   version: string
   /** 'desktop' (Electron) or 'browser' (wbc serve). */
   shell: 'desktop' | 'browser'
-  /** The ML backend the core runs on, once known (e.g. 'tensorflow', 'wasm', 'cpu'); null before any model ran. */
+  /** The TensorFlow.js backend the latest ML job (classify, train, cross-validate, GAN) ran on ('tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'); null before any ran since the workstation started. */
   mlBackend: string | null
   /** The SQLite database this workstation works on. */
   dbPath: string

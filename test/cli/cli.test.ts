@@ -50,6 +50,18 @@ describe('wbc', () => {
     expect(JSON.parse(j.out).files).toContainEqual(expect.objectContaining({ path: 'MO/empty.jpg', status: 'failed', reason: 'zero-byte' }))
   })
 
+  it('keeps a class folder it does not know under its own label by default, as the Import screen does', async () => {
+    const tree = join(dir, 'unknown-class')
+    copyCells('pbc-wbc', 'neutrophil', 1, tree, 'NE', 81)
+    copyCells('pbc-wbc', 'lymphocyte', 1, tree, 'Wobble', 82)
+    const kept = JSON.parse((await wbc(['import', tree, '--db', join(dir, 'keep.sqlite'), '--json'])).out)
+    expect(kept.counts).toMatchObject({ imported: 2, failed: 0 })
+    expect(kept.files.map((f: { class?: string }) => f.class).sort()).toEqual(['neutrophil', 'wobble'])
+    const refused = await wbc(['import', tree, '--db', join(dir, 'refuse.sqlite'), '--json', '--no-keep-unknown-classes'])
+    expect(refused.code).toBe(1)
+    expect(JSON.parse(refused.out).files).toContainEqual(expect.objectContaining({ status: 'failed', reason: 'unknown-class' }))
+  })
+
   it('exports a dataset as class folders and a manifest', async () => {
     const out = join(dir, 'exported')
     const r = await wbc(['export', 'dataset', 'cells', out, '--db', db])

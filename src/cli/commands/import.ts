@@ -9,7 +9,7 @@ export const importCommand: CliCommand = (cli) => {
     .argument('<path>', 'folder or image file to import')
     .option('--dataset <name>', 'dataset the images join (default: the folder name)')
     .option('--no-dataset', 'do not add the images to any dataset')
-    .option('--keep-unknown-classes', 'keep class folders / manifest classes this program does not know as their own label')
+    .option('--no-keep-unknown-classes', 'fail the files of class folders / manifest classes this program does not know (default: keep them under their own label, as the Import screen does)')
     .option('--concurrency <n>', 'files decoded at once', (v) => parseInt(v, 10))
     .option('--json', 'print the whole report as JSON')
     .action(async (path: string, o: { dataset?: string | false; keepUnknownClasses?: boolean; concurrency?: number; json?: boolean }) => {

@@ -35,7 +35,7 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
     db,
     events,
     jobs,
-    mlBackend: () => null
+    mlBackend: () => jobs.mlBackend()
   })
   return {
     dispatch: createDispatch(handlers),

@@ -37,6 +37,8 @@ export type WorkerMessage =
   /** `cancelled`: the task stopped early on request and this is its partial result. */
   | { type: 'done'; result: JobResults[JobKind]; cancelled?: boolean }
   | { type: 'failed'; error: ApiError }
+  /** The TensorFlow.js backend an ML task ran on (sent before done/failed). */
+  | { type: 'backend'; name: string }
 
 export type ParentMessage = { type: 'cancel' }
 

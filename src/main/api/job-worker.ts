@@ -13,6 +13,8 @@ import { runGanTask, runGenerateTask } from './tasks/gan'
 /** A task returns its result, and whether it stopped early because it was cancelled. */
 export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
+/** Kinds whose task loads TensorFlow.js; the others never pay for loading it. */
+const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'gan', 'generate'])
 const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, gan: runGanTask, generate: runGenerateTask }
 
 const port = parentPort
@@ -24,6 +26,19 @@ port.on('message', (msg: ParentMessage) => {
   if (msg.type === 'cancel') controller.abort()
 })
 
+/** Tells the runner which backend the ML core chose, so the workstation can show it; sent before the job's end. */
+async function reportBackend(): Promise<void> {
+  if (!ML_KINDS.has(data.kind)) return
+  try {
+    // The task already loaded TensorFlow.js: this import is cached.
+    const { activeBackend } = await import('../ml/backend')
+    const name = activeBackend()?.name
+    if (name) post({ type: 'backend', name })
+  } catch {
+    // The backend is only reported; a task's outcome never depends on it.
+  }
+}
+
 try {
   const task = TASKS[data.kind] as (params: unknown, ctx: TaskContext) => Promise<TaskOutcome<JobKind>>
   const outcome = await task(data.params, {
@@ -32,8 +47,10 @@ try {
     signal: controller.signal,
     onProgress: (progress) => post({ type: 'progress', progress })
   })
+  await reportBackend()
   post({ type: 'done', result: outcome.result, cancelled: outcome.cancelled })
 } catch (err) {
+  await reportBackend()
   post({ type: 'failed', error: controller.signal.aborted ? { code: 'cancelled', message: 'cancelled' } : toApiError(err) })
 } finally {
   port.close()

@@ -24,6 +24,8 @@ export interface JobRunner {
   get(id: string): JobSnapshot | undefined
   list(): JobSnapshot[]
   cancel(id: string): boolean
+  /** The TensorFlow.js backend the latest ML job ran on; null before any did. */
+  mlBackend(): string | null
   /** Cancels everything and waits for the workers to end (app quit, server stop). */
   close(): Promise<void>
 }
@@ -54,6 +56,7 @@ interface RunningJob {
 
 export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   const jobs = new Map<string, RunningJob>()
+  let lastBackend: string | null = null
   const workerUrl = opts.workerUrl ?? workerEntryUrl('job-worker')
   const keep = opts.keepFinished ?? 20
   const interval = opts.progressIntervalMs ?? 100
@@ -134,6 +137,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       job.worker = worker
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'progress') onProgress(job, msg.progress)
+        else if (msg.type === 'backend') lastBackend = msg.name
         else if (msg.type === 'done') finish(job, msg.cancelled ? 'cancelled' : 'succeeded', msg.result, msg.cancelled ? { code: 'cancelled', message: 'cancelled' } : null)
         else if (msg.type === 'failed') finish(job, msg.error.code === 'cancelled' ? 'cancelled' : 'failed', null, msg.error)
       })
@@ -154,6 +158,9 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     },
     list() {
       return [...jobs.values()].map((j) => publicCopy(j.snapshot, false)).reverse()
+    },
+    mlBackend() {
+      return lastBackend
     },
     cancel(id) {
       const job = jobs.get(id)

@@ -23,22 +23,11 @@ import { getRun, listRuns, runEpochs, runFolds, runImages, type RunRow } from '.
 import type { Handlers } from './dispatch'
 import { ApiFailure, notFound } from './errors'
 import type { ApiContext } from './handlers'
+import { headlineMetrics } from '../stats/headline'
 
 type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start'>
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
-
-/** Headline accuracy / macro F1 of whatever a model or run recorded (cross-validation, held-out validation, evaluation). */
-function headline(m: unknown): { accuracy: number | null; macroF1: number | null } {
-  if (!m || typeof m !== 'object') return { accuracy: null, macroF1: null }
-  const o = m as Record<string, any>
-  const from = [o, o.overall, o.validation, o.evaluation, o.heldOut, o.test].filter((x) => x && typeof x === 'object')
-  for (const x of from) {
-    const accuracy = num(x.accuracy)
-    if (accuracy !== null) return { accuracy, macroF1: num(x.macroF1) ?? num(x.macro?.f1) }
-  }
-  return { accuracy: null, macroF1: null }
-}
 
 export function modelSummary(m: ModelRow): ModelSummary {
   return {
@@ -51,7 +40,7 @@ export function modelSummary(m: ModelRow): ModelSummary {
     provenance: m.provenance,
     runId: m.runId,
     fold: m.fold,
-    ...headline(m.metrics),
+    ...headlineMetrics(m.metrics),
     byteSize: m.byteSize,
     isDefault: m.isDefault,
     createdAt: m.createdAt
@@ -78,7 +67,7 @@ export function runListItem(db: Db, r: RunRow, names = datasetNames(db)): RunLis
     seconds: r.seconds,
     folds: { total: folds.length, done: folds.filter((f) => f.status === 'done').length },
     epochsRecorded: runEpochs(db, r.id).length,
-    ...headline(r.metrics)
+    ...headlineMetrics(r.metrics)
   }
 }
 

@@ -133,7 +133,7 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
     }
     const fail = (reason: string, message: string): Prepared => ({ kind: 'issue', outcome: { path: entry.rel, status: 'failed', reason, message } })
     if (entry.unknownClass) {
-      return fail('unknown-class', `"${entry.unknownClass.raw}" (${entry.unknownClass.where}) is not a cell class this workstation knows; not imported (use --keep-unknown-classes to keep it as its own label)`)
+      return fail('unknown-class', `"${entry.unknownClass.raw}" (${entry.unknownClass.where}) is not a cell class this workstation knows; not imported (import it with unknown classes kept to keep it as its own label)`)
     }
     if (entry.size > maxFileBytes) return fail('too-large', `file is ${entry.size} bytes, over the ${maxFileBytes}-byte limit for one cell image`)
     let bytes: Buffer

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Db } from '../store/db.js'
+import { headlineMetrics } from '../stats/headline.js'
 import {
   deleteRunCheckpoint,
   getRunCheckpoint,
@@ -164,9 +165,6 @@ export interface RunSummary {
 /** One line's worth of a run, for `wbc runs` and the UI. */
 export function summarizeRun(db: Db, r: RunRow): RunSummary {
   const folds = runFolds(db, r.id)
-  type Report = { accuracy?: number; macro?: { f1?: number } }
-  // crossval / finetune reports pool the folds in `overall`; a training run's figures are its held-out `validation`.
-  const m = r.metrics as { overall?: Report; validation?: Report | null; accuracy?: number; macroF1?: number } | null
   return {
     id: r.id,
     kind: r.kind,
@@ -181,7 +179,7 @@ export function summarizeRun(db: Db, r: RunRow): RunSummary {
     seconds: r.seconds,
     folds: { total: folds.length, done: folds.filter((f) => f.status === 'done').length },
     epochsRecorded: runEpochs(db, r.id).length,
-    accuracy: m?.overall?.accuracy ?? m?.validation?.accuracy ?? m?.accuracy ?? null,
-    macroF1: m?.overall?.macro?.f1 ?? m?.validation?.macro?.f1 ?? m?.macroF1 ?? null
+    // The same headline the Models screen shows (crossval's pooled `overall`, a training run's held-out `validation` ...).
+    ...headlineMetrics(r.metrics)
   }
 }

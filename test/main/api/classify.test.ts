@@ -84,7 +84,7 @@ describe('slides.classify', () => {
   })
 
   it('classifies the slide with the default model in the job worker and the slide shows it', async () => {
-    await initBackend()
+    const backend = await initBackend()
     const db = openStore(join(dir, 'wbc.sqlite'))
     const model = buildModel(specFor('wnet', { inputSize: 32, seed: 11 }))
     const modelId = await saveModel(db, model, { architecture: 'wnet', inputSize: 32, classes: [...WBC_CLASSES], preprocessRecipe: WNET_RECIPE }, { name: 'W-Net 32 px (untrained)', provenance: 'run', setDefault: true })
@@ -98,6 +98,8 @@ describe('slides.classify', () => {
     const report = end.result as ClassifyReport
     expect(report).toMatchObject({ slideId, model: { id: modelId, name: 'W-Net 32 px (untrained)' }, classified: 8 })
     expect(progress.at(-1)).toMatchObject({ task: 'classify', done: 8, total: 8 })
+    // The workstation now names the backend the job worker ran the model on (same chain as this thread).
+    expect((await call<{ mlBackend: string | null }>('app.info')).mlBackend).toBe(backend.name)
 
     const slide = (await call<SlideSummary[]>('slides.list'))[0]!
     expect(slide).toMatchObject({ status: 'classified', cellCount: 8, model: { id: modelId, name: 'W-Net 32 px (untrained)' } })
