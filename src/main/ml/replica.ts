@@ -261,8 +261,10 @@ export class Replica {
     sampleWeights: ArrayLike<number> | undefined,
     normaliser: number,
     grads: Float32Array,
-    rowOffset = 0
+    rowOffset = 0,
+    dropoutSeed?: number
   ): StepResult {
+    if (dropoutSeed !== undefined) this.seedDropout(dropoutSeed)
     if (this.shared) {
       this.shared.active = true
       this.shared.rowOffset = rowOffset
@@ -272,6 +274,19 @@ export class Replica {
     } finally {
       if (this.shared) this.shared.active = false
     }
+  }
+
+  /**
+   * Gives every dropout layer a seed for this step's masks. tfjs draws a
+   * dropout mask from `layer.seed` on each call, so a fixed seed would repeat
+   * one mask forever; the trainer passes a fresh one per step (derived from
+   * the run's seed), which makes runs with the same seed and worker count
+   * repeat exactly.
+   */
+  private seedDropout(seed: number): void {
+    this.model.layers.forEach((layer, i) => {
+      if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = (seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0
+    })
   }
 
   private gradientsInner(

@@ -426,7 +426,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             ops: plan.ops?.slice(a, a + count),
             sampleWeights: plan.weights?.slice(a, a + count),
             normaliser: n,
-            rowOffset: a - from
+            rowOffset: a - from,
+            dropoutSeed: dropoutSeedFor(settings.seed, step, a - from)
           })
         })
         const answers = (await Promise.all(jobs)) as { lossSum: number; correct: number; count: number }[]
@@ -498,4 +499,16 @@ export function modelFromWeights(spec: ModelSpec, weights: Float32Array): tf.Lay
   const model = buildModel(spec)
   loadFlatWeights(model, weights)
   return model
+}
+
+/** The dropout seed of one step's rows starting at `rowOffset`: a function of the run's seed, so a resumed or repeated run draws the same masks. */
+export function dropoutSeedFor(runSeed: number, step: number, rowOffset: number): number {
+  let h = (runSeed ^ 0x5bd1e995) >>> 0
+  for (const v of [step, rowOffset]) {
+    h = Math.imul(h ^ v, 0x85ebca6b) >>> 0
+    h = (h ^ (h >>> 13)) >>> 0
+    h = Math.imul(h, 0xc2b2ae35) >>> 0
+    h = (h ^ (h >>> 16)) >>> 0
+  }
+  return h
 }

@@ -126,6 +126,16 @@ describe('training', () => {
     expect(relDiff(part(factored.weights), part(plain.weights))).toBeLessThan(1e-4)
   })
 
+  it('draws dropout masks from the run seed: the same seed repeats a run exactly, another seed does not', async () => {
+    // Two workers: each draws the masks of its own rows of the batch, in its own thread.
+    const common = { spec: specFor('wnet', { inputSize: S, seed: 3 }), cells, trainIndices: trainIdx.slice(0, 12), epochs: 1, batchSize: 6, learningRate: 1e-3, workers: 2 }
+    const a = await train({ ...common, seed: 4 })
+    const b = await train({ ...common, seed: 4 })
+    expect(relDiff(b.weights, a.weights)).toBe(0)
+    const c = await train({ ...common, seed: 5 })
+    expect(relDiff(c.weights, a.weights)).toBeGreaterThan(1e-4)
+  })
+
   it('learns real cells with two workers: held-out accuracy well above chance, per-class recall reported', async () => {
     const progress: Progress[] = []
     const result = await train({
