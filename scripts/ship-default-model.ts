@@ -81,6 +81,14 @@ export interface ShipOptions {
   score?: OodScoreKind
   /** Model name in the metadata (default: basename of `out`). */
   name?: string
+  /**
+   * Ship phase 2 of the trainer (the dropout-off epochs in
+   * <from>/settle-from-epoch-NNNN/, the latest complete one) when there is one
+   * (default true); false ships phase 1's latest checkpoint.
+   */
+  settled?: boolean
+  /** Extra lines for the card's Status section (how a choice was made, what to know). */
+  notes?: string[]
   /** Paths shown in the card's commands (default: as given). */
   display?: { from?: string; out?: string; other?: string; data?: string }
   log?: (line: string) => void
@@ -93,6 +101,45 @@ interface CheckpointState {
   epoch: number
   step: number
   history: EpochRecord[]
+}
+
+/** What the trainer writes beside a phase-2 checkpoint: phase 1 as it stood when phase 2 began. */
+interface SettleBase {
+  phase1Epochs: number
+  epochsPlanned: number
+  steps?: number
+  settings: TrainSettings
+  history: EpochRecord[]
+}
+
+type HistoryRow = { epoch: number; trainLoss: number; trainAccuracy: number; learningRate: number; minutes: number; heldOutAccuracy: number | null; basophilRecall: number | null }
+
+const historyRows = (h: EpochRecord[]): HistoryRow[] =>
+  h.map((r) => ({
+    epoch: r.epoch,
+    trainLoss: r.trainLoss,
+    trainAccuracy: r.trainAccuracy,
+    learningRate: r.learningRate,
+    minutes: r.seconds / 60,
+    heldOutAccuracy: r.validation?.accuracy ?? null,
+    basophilRecall: r.validation?.perClass.find((c) => c.label === 'basophil')?.recall ?? null
+  }))
+
+/** The latest phase-2 folder of a training output whose checkpoint is complete, if any. */
+export async function latestSettle(from: string): Promise<{ dir: string; base: SettleBase } | undefined> {
+  const dirs = (await readdir(from)).filter((d) => /^settle-from-epoch-\d{4}$/.test(d)).sort().reverse()
+  for (const d of dirs) {
+    const dir = join(from, d)
+    try {
+      const latest = (await readFile(join(dir, 'checkpoint', 'LATEST'), 'utf8')).trim()
+      const state = JSON.parse(await readFile(join(dir, 'checkpoint', latest, 'state.json'), 'utf8')) as CheckpointState
+      if (state.epoch < state.settings.epochs) continue
+      return { dir, base: JSON.parse(await readFile(join(dir, 'base.json'), 'utf8')) as SettleBase }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+  }
+  return undefined
 }
 
 interface SplitFile {
@@ -119,8 +166,11 @@ export interface ModelCard {
     settings: TrainSettings
     backend: string | null
     workers: number | null
-    history: { epoch: number; trainLoss: number; trainAccuracy: number; learningRate: number; minutes: number; heldOutAccuracy: number | null; basophilRecall: number | null }[]
+    history: HistoryRow[]
+    /** Phase 2: epochs with dropout off after phase 1 (null: the shipped weights are phase 1's). */
+    dropoutOff: { epochs: number; learningRate: number; steps: number; history: HistoryRow[] } | null
   }
+  notes: string[]
   evaluation: { backend: string; float32: Metrics; uint8: Metrics; accuracyDiffPoints: number; quantisationOk: boolean }
   ood: OodCalibration & { chosen: string }
   target: { accuracy: number; basophilRecall: number; met: boolean; accuracyMet: boolean; basophilRecallMet: boolean }
@@ -199,10 +249,16 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
   const work = await mkdtemp(join(tmpdir(), 'wbc-ship-'))
   const staging = `${out}.staging`
   try {
-    // 1. The latest finished epoch.
-    const ck = await copyLatestCheckpoint(join(from, 'checkpoint'), join(work, 'checkpoint'))
+    // 1. The latest finished epoch: of phase 2 (dropout off) when there is one, else of phase 1.
+    const settle = o.settled === false ? undefined : await latestSettle(from)
+    const ck = await copyLatestCheckpoint(join(settle?.dir ?? from, 'checkpoint'), join(work, 'checkpoint'))
     const { state } = ck
-    log(`checkpoint ${ck.name}: ${state.epoch} of ${state.settings.epochs} epochs, step ${state.step}`)
+    const phase1: SettleBase = settle?.base ?? { phase1Epochs: state.epoch, epochsPlanned: state.settings.epochs, steps: state.step, settings: state.settings, history: state.history }
+    const dropoutOff = settle ? { epochs: state.epoch, learningRate: state.settings.learningRate, steps: state.step, history: historyRows(state.history) } : null
+    const checkpointName = settle ? `${basename(settle.dir)}/${ck.name}` : ck.name
+    log(settle
+      ? `checkpoint ${checkpointName}: ${state.epoch} dropout-off epoch(s) after epoch ${phase1.phase1Epochs} of ${phase1.epochsPlanned}`
+      : `checkpoint ${ck.name}: ${state.epoch} of ${state.settings.epochs} epochs, step ${state.step}`)
     const backend = await initBackend()
     const spec = state.spec
     const probe = buildModel(spec)
@@ -233,8 +289,12 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
       trainedOn: 'PBC dataset (Acevedo et al. 2020), five WBC classes',
       attribution: PBC_ATTRIBUTION,
       licence: 'training data CC BY 4.0',
-      checkpoint: { epoch: state.epoch, epochsPlanned: state.settings.epochs, step: state.step },
-      training: { ...state.settings, seed: state.settings.seed, split: 'held-out files listed in the training run\'s split.json (set "test")' }
+      checkpoint: { epoch: phase1.phase1Epochs, epochsPlanned: phase1.epochsPlanned, step: (phase1.steps ?? 0) + (dropoutOff?.steps ?? 0) },
+      training: {
+        ...phase1.settings,
+        split: 'held-out files listed in the training run\'s split.json (set "test")',
+        dropoutOff: dropoutOff ? { epochs: dropoutOff.epochs, learningRate: dropoutOff.learningRate, schedule: 'constant' } : null
+      }
     }
 
     // 2. Model files: float32 (temp, reference) and 8-bit (shipped).
@@ -363,23 +423,17 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
         otherCells
       },
       training: {
-        checkpoint: ck.name,
-        epochsTrained: state.epoch,
-        epochsPlanned: state.settings.epochs,
-        steps: state.step,
-        settings: state.settings,
+        checkpoint: checkpointName,
+        epochsTrained: phase1.phase1Epochs,
+        epochsPlanned: phase1.epochsPlanned,
+        steps: (phase1.steps ?? 0) + (dropoutOff?.steps ?? 0),
+        settings: phase1.settings,
         backend: facts.backend,
         workers: facts.workers,
-        history: state.history.map((h) => ({
-          epoch: h.epoch,
-          trainLoss: h.trainLoss,
-          trainAccuracy: h.trainAccuracy,
-          learningRate: h.learningRate,
-          minutes: h.seconds / 60,
-          heldOutAccuracy: h.validation?.accuracy ?? null,
-          basophilRecall: h.validation?.perClass.find((c) => c.label === 'basophil')?.recall ?? null
-        }))
+        history: historyRows(phase1.history),
+        dropoutOff
       },
+      notes: o.notes ?? [],
       evaluation: { backend: backend.name, float32: metricsOf(floatReport), uint8: metricsOf(qReport), accuracyDiffPoints, quantisationOk: Math.abs(accuracyDiffPoints) < MAX_QUANT_DIFF_POINTS },
       ood: { ...calibration, chosen },
       target: {
@@ -389,13 +443,13 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
         met: qReport.accuracy >= TARGET.accuracy && basRecall >= TARGET.basophilRecall
       },
       commands: {
-        ship: `npx tsx scripts/ship-default-model.ts --from ${shown.from} --out ${modelRel}${o.heldoutTree ? ` --heldout-tree ${o.heldoutTree}` : ''}${o.targetWbcRate !== undefined && o.targetWbcRate !== 0.05 ? ` --target ${o.targetWbcRate}` : ''}${o.score ? ` --score ${o.score}` : ''}`,
+        ship: `npx tsx scripts/ship-default-model.ts --from ${shown.from} --out ${modelRel}${o.heldoutTree ? ` --heldout-tree ${o.heldoutTree}` : ''}${o.targetWbcRate !== undefined && o.targetWbcRate !== 0.05 ? ` --target ${o.targetWbcRate}` : ''}${o.score ? ` --score ${o.score}` : ''}${o.settled === false ? ' --no-settled' : ''}${(o.notes ?? []).length ? ' --note ...' : ''}`,
         evaluateHeldOut: `node bin/wbc.js evaluate ${treeShown} --model ${modelRel} --json`,
         calibrate:
           `node bin/wbc.js import ${shownData} --dataset pbc-wbc && node bin/wbc.js import ${shown.other} --dataset pbc-other && ` +
           `node bin/wbc.js model import ${modelRel} --name ${name}-recalibrated && ` +
           `node bin/wbc.js model calibrate ${name}-recalibrated --other pbc-other --split ${shown.from}/split.json --target ${o.targetWbcRate ?? 0.05}${o.score ? ` --score ${o.score}` : ''}`,
-        train: `nohup npx tsx scripts/train-default-model.ts --out ${shown.from} > ${shown.from}/nohup.out 2>&1 &`
+        train: `nohup npx tsx scripts/train-default-model.ts --out ${shown.from}${phase1.phase1Epochs < phase1.epochsPlanned ? ` --stop-after ${phase1.phase1Epochs}` : ''}${dropoutOff ? ` --settle-epochs ${dropoutOff.epochs} --settle-lr ${dropoutOff.learningRate}` : ' --settle-epochs 0'} > ${shown.from}/nohup.out 2>&1 &`
       },
       seconds: (Date.now() - t0) / 1000
     }
@@ -443,6 +497,7 @@ export function renderCard(c: ModelCard, modelFolder: string): string {
   const s = c.training.settings
   const sched = s.schedule.kind === 'cosine' ? `cosine decay to x${s.schedule.minFactor ?? 0.01} over the ${s.epochs} planned epochs` : s.schedule.kind === 'step' ? `x${s.schedule.factor} every ${s.schedule.everyEpochs} epochs` : 'constant'
   const finished = c.training.epochsTrained >= c.training.epochsPlanned
+  const off = c.training.dropoutOff
   const t = c.target
   const basRecall = c.evaluation.uint8.perClass['basophil']?.recall
   const cal = c.ood
@@ -465,7 +520,8 @@ run that wrote this card (${c.createdAt}, backend ${c.evaluation.backend}, ${c.s
 
 ## Status
 
-- **Training ${finished ? 'finished' : 'not finished'}**: this is the checkpoint after epoch ${c.training.epochsTrained} of ${c.training.epochsPlanned} planned (${c.training.steps} steps).${finished ? '' : ` Training is resumable: re-running \`${c.commands.train}\` continues from that epoch, and re-running the shipping command afterwards replaces this model and card.`}
+- **Training**: phase 1 (the paper's dropout 0.6) ${finished ? `ran all ${c.training.epochsPlanned} planned epochs` : `stopped after epoch ${c.training.epochsTrained} of the ${c.training.epochsPlanned} its learning-rate schedule spans`}${off ? `; phase 2 then trained ${off.epochs} epoch(s) with dropout off at lr ${off.learningRate} (see Settings)` : ''}; ${c.training.steps} steps in all. The weights shipped are the last epoch's.${finished ? '' : ` Phase 1 is resumable: re-running the training command with a larger \`--stop-after\` continues it, and re-running the shipping command afterwards replaces this model and card.`}
+${c.notes.map((n) => `- ${n}\n`).join('')}
 - **Paper target ${t.met ? 'met' : 'NOT met'}** (at least ${pct(t.accuracy, 0)} accuracy and ${pct(t.basophilRecall, 0)} basophil recall on unseen PBC images): held-out accuracy ${pct(c.evaluation.uint8.accuracy)} (${t.accuracyMet ? 'met' : 'not met'}), basophil recall ${pct(basRecall)} (${t.basophilRecallMet ? 'met' : 'not met'}), 8-bit model.
 - **8-bit vs float32**: accuracy differs by ${c.evaluation.accuracyDiffPoints.toFixed(2)} points (float32 ${pct(c.evaluation.float32.accuracy)}, 8-bit ${pct(c.evaluation.uint8.accuracy)}); the requirement is under ${MAX_QUANT_DIFF_POINTS} point: ${c.evaluation.quantisationOk ? 'met' : 'NOT met'}.
 
@@ -497,13 +553,16 @@ epoch, not chosen by held-out accuracy, and no setting was tuned on them.
 | lr schedule | ${sched} |
 | class balance | ${s.balance === 'sampler' ? 'sampler (each cell drawn from a uniformly chosen class)' : s.balance} |
 | augmentation | ${s.augment ? 'random one of the 8 flips / 90-degree rotations per cell' : 'none'} |
+| dropout | 0.6 after each pooling layer and the 1024-unit layer (the paper's)${off ? `, on in phase 1; off for the ${off.epochs} epoch(s) of phase 2 (Adam lr ${off.learningRate}, constant; same sampler and augmentation): a network trained with dropout 0.6 classified clearly worse with dropout off, as inference runs, than with it on, and the dropout-off phase closes that gap (docs/ml.md, "Dropout and inference")` : ', on throughout'} |
 | backend | ${c.training.backend ?? 'n/a'}, ${c.training.workers ?? 'n/a'} worker threads |
 
 Per epoch (from the checkpoint's history; held-out figures on the same ${c.data.split.heldOut} cells, float32):
 
 | epoch | train loss | train accuracy | lr at end | minutes | held-out accuracy | basophil recall |
 |---|---|---|---|---|---|---|
-${c.training.history.map((h) => `| ${h.epoch} | ${h.trainLoss.toFixed(4)} | ${pct(h.trainAccuracy)} | ${h.learningRate.toExponential(2)} | ${h.minutes.toFixed(1)} | ${pct(h.heldOutAccuracy)} | ${pct(h.basophilRecall)} |`).join('\n')}
+${[...c.training.history.map((h) => ({ ...h, label: String(h.epoch) })), ...(off?.history ?? []).map((h) => ({ ...h, label: `${c.training.epochsTrained} + ${h.epoch} (dropout off)` }))].map((h) => `| ${h.label} | ${h.trainLoss.toFixed(4)} | ${pct(h.trainAccuracy)} | ${h.learningRate.toExponential(2)} | ${h.minutes.toFixed(1)} | ${pct(h.heldOutAccuracy)} | ${pct(h.basophilRecall)} |`).join('\n')}
+
+(Train loss and accuracy are measured during each epoch on the class-balanced, augmented batches, with dropout on in phase 1.)
 
 ## Held-out metrics (${c.evaluation.uint8.n} cells never trained on)
 
@@ -559,7 +618,9 @@ async function main(): Promise<void> {
       target: { type: 'string', default: '0.05' },
       'heldout-tree': { type: 'string' },
       score: { type: 'string' },
-      name: { type: 'string' }
+      name: { type: 'string' },
+      'no-settled': { type: 'boolean', default: false },
+      note: { type: 'string', multiple: true }
     }
   })
   if (a.score !== undefined && !(OOD_SCORE_KINDS as readonly string[]).includes(a.score)) throw new Error(`--score is one of ${OOD_SCORE_KINDS.join(', ')}`)
@@ -572,12 +633,14 @@ async function main(): Promise<void> {
     targetWbcRate: Number(a.target),
     heldoutTree: a['heldout-tree'],
     score: a.score as OodScoreKind | undefined,
-    name: a.name
+    name: a.name,
+    settled: !a['no-settled'],
+    notes: a.note ?? []
   })
   const c = r.card
   const line = (label: string, m: Metrics) =>
     `${label}: accuracy ${pct(m.accuracy)}, macro F1 ${pct(m.macroF1)}; ` + m.classes.map((k) => `${k} P ${pct(m.perClass[k].precision, 1)} R ${pct(m.perClass[k].recall, 1)} F1 ${pct(m.perClass[k].f1, 1)} n ${m.perClass[k].n}`).join('; ')
-  console.log(`shipped ${r.modelDir} (model ${(c.model.modelBytes / 1e6).toFixed(2)} MB, folder ${(c.model.shippedBytes / 1e6).toFixed(2)} MB) from ${c.training.checkpoint} (${c.training.epochsTrained}/${c.training.epochsPlanned} epochs)`)
+  console.log(`shipped ${r.modelDir} (model ${(c.model.modelBytes / 1e6).toFixed(2)} MB, folder ${(c.model.shippedBytes / 1e6).toFixed(2)} MB) from ${c.training.checkpoint} (${c.training.epochsTrained}/${c.training.epochsPlanned} epochs${c.training.dropoutOff ? ` + ${c.training.dropoutOff.epochs} dropout off` : ''})`)
   console.log(line('float32', c.evaluation.float32))
   console.log(line('uint8  ', c.evaluation.uint8))
   console.log(`accuracy float32 - uint8: ${c.evaluation.accuracyDiffPoints.toFixed(2)} points (${c.evaluation.quantisationOk ? 'ok' : 'NOT under 0.5'})`)

@@ -11,9 +11,21 @@
 // and <out>/history.jsonl. The held-out split (seeded, stratified, never
 // trained on) is listed with SHA-256 hashes in <out>/split.json.
 //
+// Two phases. Phase 1 trains with the paper's dropout (0.6) for --epochs
+// (cosine schedule); --stop-after K ends it after epoch K (the schedule still
+// spans --epochs; re-running with a larger K continues). Phase 2 trains
+// --settle-epochs more epochs from phase 1's weights with dropout off
+// (dropout layers pass their input through) at the constant --settle-lr, in
+// <out>/settle-from-epoch-<K>/. Why: with dropout 0.6 after every pooling
+// layer, the network trained with dropout classifies worse with dropout off
+// (inference) than with it on; a short dropout-off phase makes the
+// deterministic network as good (docs/ml.md, "Dropout and inference";
+// scripts/dropout-inference-gap.ts measures it). --settle-epochs 0 skips it.
+//
 // Options: --data DIR (default ../shared/datasets/pbc-wbc) --out DIR (default
-// .cache/default-model) --epochs N --batch N --lr X --workers N --seed N
-// --test-fraction F.
+// .cache/default-model) --epochs N --stop-after K --batch N --lr X --workers N
+// --seed N --test-fraction F --settle-epochs N (default 1) --settle-lr X
+// (default 2e-5).
 import { appendFile, mkdir, writeFile, readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { resolve, join } from 'node:path'
@@ -40,6 +52,9 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '20240607' },
     'test-fraction': { type: 'string', default: '0.15' },
     balance: { type: 'string', default: 'sampler' },
+    'stop-after': { type: 'string' },
+    'settle-epochs': { type: 'string', default: '1' },
+    'settle-lr': { type: 'string', default: '2e-5' },
     augment: { type: 'string', default: 'true' }
   }
 })
@@ -105,7 +120,17 @@ await log(settingsLine)
 const before = await checkpointStatus(join(out, 'checkpoint'))
 if (before) await log(`resuming after epoch ${before.epoch} (checkpoint in ${join(args.out!, 'checkpoint')})`)
 
-const result = await train({
+const stopAfter = args['stop-after'] ? Number(args['stop-after']) : epochs
+const settleEpochs = Number(args['settle-epochs'])
+const onEpoch = (phase: string) => async (r: EpochRecord) => {
+  const v = r.validation!
+  await log(
+    `${phase}epoch ${r.epoch}/${phase ? settleEpochs : epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% (${r.imagesPerSecond.toFixed(1)} img/s, ${(r.seconds / 60).toFixed(1)} min, lr ${r.learningRate.toExponential(2)}) | held-out acc ${(100 * v.accuracy).toFixed(2)}% recall: ${recallLine(v)}`
+  )
+  await appendFile(join(out, phase ? 'settle-history.jsonl' : 'history.jsonl'), JSON.stringify(r) + '\n')
+}
+
+const phase1 = await train({
   spec,
   cells,
   trainIndices: trainIdx,
@@ -119,6 +144,7 @@ const result = await train({
   seed: Number(args.seed),
   workers: Number(args.workers),
   checkpointDir: join(out, 'checkpoint'),
+  stopAfterEpoch: stopAfter,
   task: 'train-default-model',
   onProgress: (p) => {
     if (Date.now() - lastReport < 120_000 || !p.metrics) return
@@ -126,18 +152,42 @@ const result = await train({
     const m = p.metrics
     void log(`  epoch ${m.epoch}/${m.epochs} batch ${m.batch}/${m.batches} loss ${m.loss?.toFixed(4)} acc ${(100 * (m.accuracy ?? 0)).toFixed(1)}% lr ${m.learningRate?.toExponential(2)} eta ${((p.etaSeconds ?? 0) / 3600).toFixed(2)} h`)
   },
-  onEpoch: async (r: EpochRecord) => {
-    const v = r.validation!
-    await log(
-      `epoch ${r.epoch}/${epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% (${r.imagesPerSecond.toFixed(1)} img/s, ${(r.seconds / 60).toFixed(1)} min, lr ${r.learningRate.toExponential(2)}) | held-out acc ${(100 * v.accuracy).toFixed(2)}% recall: ${recallLine(v)}`
-    )
-    await appendFile(join(out, 'history.jsonl'), JSON.stringify(r) + '\n')
-  }
+  onEpoch: onEpoch('')
 })
+
+const phase1Epochs = phase1.history.length
+let result = phase1
+let settleDir: string | undefined
+if (settleEpochs > 0) {
+  // Phase 2 from phase 1's last weights; its folder names the epoch it starts from, so continuing phase 1 later starts a new one.
+  settleDir = join(out, `settle-from-epoch-${String(phase1Epochs).padStart(4, '0')}`)
+  await mkdir(settleDir, { recursive: true })
+  await writeFile(join(settleDir, 'base.json'), JSON.stringify({ phase1Epochs, epochsPlanned: epochs, steps: phase1Epochs * Math.ceil(trainIdx.length / batchSize), settings: phase1.settings, history: phase1.history }, null, 1))
+  await log(`phase 2: ${settleEpochs} epoch(s) with dropout off, Adam lr ${args['settle-lr']} constant, from epoch ${phase1Epochs} (${settleDir})`)
+  result = await train({
+    spec,
+    cells,
+    trainIndices: trainIdx,
+    validationIndices: testIdx,
+    epochs: settleEpochs,
+    batchSize,
+    learningRate: Number(args['settle-lr']),
+    schedule: { kind: 'constant' },
+    balance,
+    augment,
+    seed: Number(args.seed),
+    workers: Number(args.workers),
+    dropout: false,
+    initialWeights: phase1.weights,
+    checkpointDir: join(settleDir, 'checkpoint'),
+    task: 'train-default-model (dropout off)',
+    onEpoch: onEpoch('dropout-off ')
+  })
+}
 
 // Final model (last epoch: no selection on the held-out set), float32 and 8-bit.
 const model = modelFromWeights(spec, result.weights)
-const metadata = { architecture: 'wnet', inputSize: size, classes: WBC_CLASSES, trainedOn: 'PBC (Acevedo et al. 2020, CC BY 4.0)', split: 'split.json', epochs, batchSize, learningRate, balance, augment }
+const metadata = { architecture: 'wnet', inputSize: size, classes: WBC_CLASSES, trainedOn: 'PBC (Acevedo et al. 2020, CC BY 4.0)', split: 'split.json', epochs: phase1Epochs, epochsPlanned: epochs, batchSize, learningRate, balance, augment, dropoutOffEpochs: settleDir ? settleEpochs : 0, dropoutOffLr: settleDir ? Number(args['settle-lr']) : null }
 const mem = await modelToMemory(model, metadata)
 await saveModelDirectory(mem, join(out, 'model-float32'))
 const q = await saveModelDirectory(mem, join(out, 'model-uint8'), { quantization: 'uint8' })

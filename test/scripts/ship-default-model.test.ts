@@ -21,6 +21,9 @@ import { copyLatestCheckpoint, shipDefaultModel, PBC_ATTRIBUTION, type ShipResul
 
 let root: string
 let result: ShipResult
+let from: string
+let other: string
+let phase2: () => Promise<void>
 let heldOutTree: string
 const TRAIN_PER_CLASS = 4
 const TEST_PER_CLASS = 2
@@ -33,7 +36,7 @@ beforeAll(async () => {
     mkdirSync(join(data, cls), { recursive: true })
     for (const f of realCells('pbc-wbc', cls, TRAIN_PER_CLASS + TEST_PER_CLASS)) copyFileSync(f, join(data, cls, basename(f)))
   }
-  const other = join(root, 'pbc-other')
+  other = join(root, 'pbc-other')
   for (const cls of OTHER) {
     mkdirSync(join(other, cls), { recursive: true })
     for (const f of realCells('pbc-other', cls, 4)) copyFileSync(f, join(other, cls, basename(f)))
@@ -48,7 +51,7 @@ beforeAll(async () => {
     seen.set(f.label, k)
     return k > TRAIN_PER_CLASS
   })
-  const from = join(root, 'run')
+  from = join(root, 'run')
   mkdirSync(from)
   writeFileSync(
     join(from, 'split.json'),
@@ -65,6 +68,18 @@ beforeAll(async () => {
     checkpointDir: join(from, 'checkpoint')
   })
   writeFileSync(join(from, 'train.log'), `2026-01-01T00:00:00.000Z backend ${backend.name}; ${files.length} cells\n2026-01-01T00:00:01.000Z W-Net 32px; epochs 1, batch 5, workers 0\n`)
+  // Phase 2 as scripts/train-default-model.ts runs it: dropout off, from phase 1's weights, in settle-from-epoch-NNNN/.
+  phase2 = async () => {
+    const base = await copyLatestCheckpoint(join(from, 'checkpoint'), join(root, 'phase1-copy'))
+    const dir = join(from, 'settle-from-epoch-0001')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'base.json'), JSON.stringify({ phase1Epochs: 1, epochsPlanned: 1, steps: 4, settings: base.state.settings, history: base.state.history }))
+    await train({
+      spec: specFor('wnet', { inputSize: 32, seed: 5 }), cells, trainIndices: trainIdx, validationIndices: testIdx,
+      epochs: 1, batchSize: 5, learningRate: 2e-5, balance: 'sampler', augment: true, seed: 7, workers: 0, dropout: false,
+      initialWeights: base.weights, checkpointDir: join(dir, 'checkpoint')
+    })
+  }
   heldOutTree = join(root, 'heldout')
   result = await shipDefaultModel({ from, out: join(root, 'resources', 'models', 'wnet-pbc'), other, heldoutTree: heldOutTree, log: () => {} })
 })
@@ -117,7 +132,8 @@ describe('ship-default-model', () => {
     expect(md).toContain('doi:10.17632/snkd93bnjr.1')
     expect(md).toContain('CC BY 4.0')
     expect(md).toContain('Paper target NOT met')
-    expect(md).toContain('Training finished')
+    expect(md).toContain('ran all 1 planned epochs')
+    expect(md).toContain('on throughout')
     expect(md).toContain(`accuracy ${(100 * result.card.evaluation.uint8.accuracy).toFixed(2)}%`)
     expect(md).toContain('scripts/ship-default-model.ts')
     expect(md).toContain('wbc.js evaluate')
@@ -134,6 +150,28 @@ describe('ship-default-model', () => {
     expect(r.confusion).toEqual(result.card.evaluation.uint8.confusion)
     const a = await readModelDir(result.modelDir)
     expect(a.meta.inputSize).toBe(32)
+  })
+
+  it('ships phase 2 (the dropout-off epochs) when the run has one, with phase 1 in the card; --no-settled ships phase 1', async () => {
+    await phase2()
+    const settled = await shipDefaultModel({ from, out: join(root, 'settled', 'wnet-pbc'), other, log: () => {} })
+    expect(settled.card.training).toMatchObject({ checkpoint: 'settle-from-epoch-0001/epoch-0001', epochsTrained: 1, epochsPlanned: 1, steps: 8 })
+    expect(settled.card.training.dropoutOff).toMatchObject({ epochs: 1, learningRate: 2e-5, steps: 4 })
+    expect(settled.card.training.history).toHaveLength(1)
+    expect(settled.card.training.dropoutOff!.history).toHaveLength(1)
+    // Other weights than phase 1's.
+    expect(readFileSync(join(settled.modelDir, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(false)
+    const md = readFileSync(settled.readme, 'utf8')
+    expect(md).toContain('| 1 + 1 (dropout off) |')
+    expect(md).toContain('phase 2 then trained 1 epoch(s) with dropout off at lr 0.00002')
+    expect(settled.card.commands.train).toContain('--settle-epochs 1 --settle-lr 0.00002')
+    const meta = JSON.parse(readFileSync(join(settled.modelDir, 'model.json'), 'utf8')).userDefinedMetadata.wbc
+    expect(meta.training.dropoutOff).toEqual({ epochs: 1, learningRate: 2e-5, schedule: 'constant' })
+
+    const plain = await shipDefaultModel({ from, out: join(root, 'plain', 'wnet-pbc'), other, settled: false, notes: ['A note for the card.'], log: () => {} })
+    expect(plain.card.training).toMatchObject({ checkpoint: 'epoch-0001', dropoutOff: null })
+    expect(readFileSync(join(plain.modelDir, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(true)
+    expect(readFileSync(plain.readme, 'utf8')).toContain('- A note for the card.')
   })
 
   it('copies the checkpoint LATEST points at, and retries when it vanishes', async () => {

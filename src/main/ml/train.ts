@@ -75,8 +75,17 @@ export interface TrainOptions extends Partial<TrainSettings> {
    * development machines it cost more CPU per image than the plain path.
    */
   lowRank?: boolean | { minKernel: number }
-  /** false: no dropout while training (deterministic runs, for tests). */
+  /**
+   * false: dropout layers pass their input through while training (tests;
+   * the default model's final dropout-off epochs, see docs/ml.md).
+   */
   dropout?: boolean
+  /**
+   * End this call after that epoch (1-based) although the learning-rate
+   * schedule spans `epochs`; the checkpoint is resumable as usual. For a run
+   * stopped early on purpose (the default model's trainer, short of time).
+   */
+  stopAfterEpoch?: number
   signal?: AbortSignal
   onProgress?: ProgressListener
   onEpoch?: (record: EpochRecord) => void | Promise<void>
@@ -375,7 +384,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   })
 
   const result: TrainResult = { spec, settings, layout, weights: W, history, backend: '', workers, resumedFromEpoch: epoch0 }
-  if (epoch0 >= settings.epochs) {
+  const lastEpoch = Math.min(settings.epochs, options.stopAfterEpoch ?? settings.epochs)
+  if (epoch0 >= lastEpoch) {
     result.backend = 'none (checkpoint already complete)'
     return result
   }
@@ -388,7 +398,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const task = options.task ?? 'train'
   const B = settings.batchSize
   const stepsPerEpoch = Math.ceil(trainList.length / B)
-  const totalSteps = stepsPerEpoch * (settings.epochs - epoch0)
+  const totalSteps = stepsPerEpoch * (lastEpoch - epoch0)
   const startedAt = Date.now()
   let doneSteps = 0
   const valIdx = options.validationIndices ? Int32Array.from(options.validationIndices) : undefined
@@ -396,7 +406,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const adamShards = Array.from({ length: pool.size }, (_, k) => shardRanges(ranges, k, pool.size))
 
   try {
-    for (let epoch = epoch0; epoch < settings.epochs; epoch++) {
+    for (let epoch = epoch0; epoch < lastEpoch; epoch++) {
       const epochStart = Date.now()
       const plan = planEpoch(rng, trainList, cells.labels, spec.numClasses, settings)
       let lossSum = 0

@@ -3,7 +3,7 @@
 // kill -9 resumes from its last finished epoch.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initBackend } from '../../../src/main/ml/backend.js'
@@ -194,6 +194,22 @@ describe('training', () => {
 
     // Other settings must not silently continue this checkpoint.
     await expect(train({ ...opts, epochs: 3, learningRate: 5e-4 })).rejects.toThrow(/other settings/)
+  })
+
+  it('stops after a chosen epoch on the full schedule, and a later call continues it to the same result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wbc-stop-'))
+    const opts = { spec: specFor('lstm', { inputSize: S, seed: 2 }), cells, trainIndices: trainIdx.slice(0, 20), epochs: 3, batchSize: 5, learningRate: 1e-3, schedule: { kind: 'cosine' as const, minFactor: 0.1 }, seed: 9, workers: 0 }
+    const straight = await train(opts)
+    const first = await train({ ...opts, checkpointDir: dir, stopAfterEpoch: 1 })
+    expect(first.history.map((h) => h.epoch)).toEqual([1])
+    expect((await checkpointStatus(dir))?.epoch).toBe(1)
+    // Epoch 1's learning rate is that of the 3-epoch cosine schedule, not of a 1-epoch one.
+    expect(first.history[0].learningRate).toBeCloseTo(straight.history[0].learningRate, 12)
+    const rest = await train({ ...opts, checkpointDir: dir })
+    expect(rest.resumedFromEpoch).toBe(1)
+    expect(rest.history.map((h) => h.learningRate)).toEqual(straight.history.map((h) => h.learningRate))
+    expect(relDiff(rest.weights, straight.weights)).toBeLessThan(1e-6)
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('a run killed with kill -9 resumes without redoing finished epochs', async () => {
