@@ -21,6 +21,8 @@ export interface TrainingFlags {
   schedule?: string
   balance?: string
   augment?: boolean
+  dropoutOffEpochs?: number
+  dropoutOffLrFactor?: number
   workers?: number
   backend?: string
   fresh?: boolean
@@ -51,6 +53,8 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--schedule <kind>', 'learning-rate schedule: constant or cosine', 'constant')
     .option('--balance <how>', 'class balance: none, sampler (each cell from a uniformly drawn class) or weights', 'none')
     .option('--augment', 'random flips and 90-degree rotations')
+    .option('--dropout-off-epochs <n>', 'train the last N of --epochs with dropout off, so the network classifies as well without it (inference) as it trained with it; docs/ml.md', int, 0)
+    .option('--dropout-off-lr-factor <x>', 'learning rate of the dropout-off epochs, as a factor of --lr (constant)', num, 0.2)
     .option('--workers <n>', 'training worker threads (one per core)', int, 2)
     .option('--backend <name>', BACKENDS.join(', '), 'auto')
     .option('--fresh', 'start a new run even if an unfinished one with the same settings exists (default: resume it)')
@@ -68,7 +72,13 @@ export function settingsOf(f: TrainingFlags): Partial<Omit<TrainSettings, 'seed'
   if (f.schedule && f.schedule !== 'cosine' && f.schedule !== 'constant') throw new Error(`unknown schedule ${f.schedule}`)
   const balance = (f.balance ?? 'none') as Balance
   if (!['none', 'sampler', 'weights'].includes(balance)) throw new Error(`unknown balance ${f.balance}`)
-  return { epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, schedule, balance, augment: Boolean(f.augment) }
+  const off = f.dropoutOffEpochs ?? 0
+  if (off < 0 || (f.epochs !== undefined && off > f.epochs)) throw new Error(`--dropout-off-epochs must be between 0 and --epochs (${f.epochs})`)
+  if (off > 0 && !((f.dropoutOffLrFactor ?? 0.2) > 0)) throw new Error('--dropout-off-lr-factor must be above 0')
+  return {
+    epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, schedule, balance, augment: Boolean(f.augment),
+    ...(off > 0 ? { dropoutOff: { epochs: off, lrFactor: f.dropoutOffLrFactor ?? 0.2 } } : {})
+  }
 }
 
 export function backendOf(f: TrainingFlags): BackendPreference {

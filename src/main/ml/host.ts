@@ -33,7 +33,7 @@ export interface LowRankShard {
 }
 
 export type HostRequest =
-  | { type: 'grad'; version: number; indices: Int32Array; ops?: Uint8Array; sampleWeights?: Float32Array; normaliser: number; rowOffset: number; dropoutSeed?: number }
+  | { type: 'grad'; version: number; indices: Int32Array; ops?: Uint8Array; sampleWeights?: Float32Array; normaliser: number; rowOffset: number; dropout?: boolean; dropoutSeed?: number }
   | { type: 'apply'; t: number; adam: AdamSettings; ranges: [number, number][]; lowRank: LowRankShard[]; writeNonTrainable: boolean }
   | { type: 'predict'; version: number; indices: Int32Array }
   | { type: 'timings' }
@@ -87,6 +87,7 @@ export class TrainingHost {
     switch (req.type) {
       case 'grad': {
         const t0 = performance.now()
+        if (req.dropout !== undefined) this.replica.dropout = req.dropout
         this.replica.loadForTraining(this.w, req.version)
         this.timings.load += performance.now() - t0
         this.timings.grad -= performance.now() - t0

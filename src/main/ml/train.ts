@@ -40,6 +40,14 @@ export interface TrainSettings {
   augment: boolean
   seed: number
   adam: Omit<AdamSettings, 'learningRate'>
+  /**
+   * The last `epochs` of the run train with dropout off (dropout layers pass
+   * their input through) at the constant learning rate x `lrFactor`; the
+   * schedule spans the epochs before them. A network trained with heavy
+   * dropout classifies worse with it off, as inference runs, and a short
+   * dropout-off phase closes that gap: docs/ml.md, "Dropout and inference".
+   */
+  dropoutOff?: { epochs: number; lrFactor: number }
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
@@ -138,11 +146,17 @@ export class TrainingAborted extends Error {
   }
 }
 
-function learningRateAt(s: TrainSettings, epoch: number, fraction: number): number {
+/** Epochs that train with dropout on, before the dropout-off phase. */
+function dropoutOnEpochs(s: TrainSettings): number {
+  return Math.max(0, s.epochs - (s.dropoutOff?.epochs ?? 0))
+}
+
+export function learningRateAt(s: TrainSettings, epoch: number, fraction: number): number {
   const sch = s.schedule
+  if (s.dropoutOff && epoch >= dropoutOnEpochs(s)) return s.learningRate * s.dropoutOff.lrFactor
   if (sch.kind === 'constant') return s.learningRate
   if (sch.kind === 'step') return s.learningRate * Math.pow(sch.factor, Math.floor(epoch / sch.everyEpochs))
-  const p = Math.min(1, (epoch + fraction) / s.epochs)
+  const p = Math.min(1, (epoch + fraction) / Math.max(1, dropoutOnEpochs(s)))
   const min = sch.minFactor ?? 0.01
   return s.learningRate * (min + (1 - min) * 0.5 * (1 + Math.cos(Math.PI * p)))
 }
@@ -150,8 +164,10 @@ function learningRateAt(s: TrainSettings, epoch: number, fraction: number): numb
 /** What must match for a checkpoint to be resumed (the epoch count may grow). */
 function checkpointKey(spec: ModelSpec, s: TrainSettings, train: ArrayLike<number>, cells: CellSet): string {
   const h = createHash('sha256')
-  const { epochs: _e, ...rest } = s
-  h.update(JSON.stringify({ spec, settings: { ...rest, schedule: s.schedule.kind === 'cosine' ? { ...s.schedule, epochs: s.epochs } : s.schedule } }))
+  const { epochs: _e, dropoutOff, ...rest } = s
+  // dropoutOff enters the key only when set, so checkpoints made before it existed still resume.
+  const off = dropoutOff && dropoutOff.epochs > 0 ? { dropoutOff } : {}
+  h.update(JSON.stringify({ spec, settings: { ...rest, ...off, schedule: s.schedule.kind === 'cosine' ? { ...s.schedule, epochs: s.epochs } : s.schedule } }))
   h.update(new Uint8Array(Int32Array.from(train as ArrayLike<number>).buffer))
   h.update(new Uint8Array(cells.labels.buffer, cells.labels.byteOffset, cells.labels.byteLength))
   return h.digest('hex')
@@ -310,7 +326,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     balance: options.balance ?? DEFAULT_SETTINGS.balance,
     augment: options.augment ?? DEFAULT_SETTINGS.augment,
     seed: options.seed ?? DEFAULT_SETTINGS.seed,
-    adam: { ...DEFAULT_SETTINGS.adam, ...options.adam }
+    adam: { ...DEFAULT_SETTINGS.adam, ...options.adam },
+    ...(options.dropoutOff && options.dropoutOff.epochs > 0 ? { dropoutOff: options.dropoutOff } : {})
   }
   if (cells.size !== spec.inputSize) throw new Error(`cells are ${cells.size} px, the model takes ${spec.inputSize} px`)
   const trainList = Array.from(options.trainIndices)
@@ -413,6 +430,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let correct = 0
       let seen = 0
       let lr = settings.learningRate
+      const dropout = options.dropout !== false && epoch < dropoutOnEpochs(settings)
       for (let b = 0; b < stepsPerEpoch; b++) {
         checkAbort()
         const from = b * B
@@ -437,6 +455,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             sampleWeights: plan.weights?.slice(a, a + count),
             normaliser: n,
             rowOffset: a - from,
+            dropout,
             dropoutSeed: dropoutSeedFor(settings.seed, step, a - from)
           })
         })

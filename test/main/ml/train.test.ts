@@ -212,6 +212,24 @@ describe('training', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it('trains the last epochs with dropout off at a constant learning rate after the schedule', async () => {
+    const base = { spec: specFor('wnet', { inputSize: S, seed: 3 }), cells, trainIndices: trainIdx.slice(0, 12), batchSize: 6, learningRate: 1e-3, seed: 4, workers: 2 }
+    // All epochs dropout-off at factor 1 on a constant schedule: the same steps as a run without dropout.
+    const off = await train({ ...base, epochs: 2, dropoutOff: { epochs: 2, lrFactor: 1 } })
+    const none = await train({ ...base, epochs: 2, dropout: false })
+    expect(relDiff(off.weights, none.weights)).toBe(0)
+    // With dropout in its first epoch the run differs.
+    const mixed = await train({ ...base, epochs: 2, dropoutOff: { epochs: 1, lrFactor: 1 } })
+    expect(relDiff(mixed.weights, none.weights)).toBeGreaterThan(1e-4)
+    // The cosine spans the dropout-on epochs; the dropout-off epoch runs at lr x factor.
+    const lrs = (await train({ ...base, workers: 0, epochs: 3, schedule: { kind: 'cosine', minFactor: 0.1 }, dropoutOff: { epochs: 1, lrFactor: 0.2 } })).history.map((h) => h.learningRate)
+    // 2 steps per epoch; an epoch's rate is its last step's: cosine position 0.5/2 and 1.5/2 of the 2 dropout-on epochs.
+    const cosine = (p: number) => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)))
+    expect(lrs[0]).toBeCloseTo(cosine(0.25), 12)
+    expect(lrs[1]).toBeCloseTo(cosine(0.75), 12)
+    expect(lrs[2]).toBeCloseTo(2e-4, 12)
+  })
+
   it('a run killed with kill -9 resumes without redoing finished epochs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wbc-kill-'))
     const script = join(dir, 'run.mts')
