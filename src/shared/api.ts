@@ -92,6 +92,8 @@ const TrainingRequest = {
   epochs: z.number().int().min(1).max(1000).default(10),
   batchSize: z.number().int().min(1).max(512).default(5),
   learningRate: z.number().positive().max(1).default(1e-4),
+  /** The last N epochs train with dropout off at lr x 0.2 (docs/ml.md, "Dropout and inference"); 0: the paper's recipe. Checked against epochs by the handler. */
+  dropoutOffEpochs: z.number().int().min(0).max(1000).default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   name: z.string().trim().max(200).optional()
 }

@@ -21,6 +21,7 @@ export interface TrainingParams {
   epochs: number
   batchSize: number
   learningRate: number
+  dropoutOffEpochs: number
   seed: number
   name?: string
 }

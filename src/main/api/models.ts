@@ -182,6 +182,10 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
   function dataset(name: string): void {
     if (!getDatasetByName(ctx.db, name)) throw notFound(`dataset "${name}"`)
   }
+  function dropoutOff(p: { epochs: number; dropoutOffEpochs: number }): string {
+    if (p.dropoutOffEpochs > p.epochs) throw new ApiFailure('invalid_input', `dropout-off epochs (${p.dropoutOffEpochs}) cannot exceed the epochs (${p.epochs})`)
+    return p.dropoutOffEpochs > 0 ? `, the last ${p.dropoutOffEpochs} with dropout off` : ''
+  }
   return {
     'models.list': () => listModels(ctx.db).map(modelSummary).reverse(),
     'models.setDefault': ({ id }) => {
@@ -195,18 +199,20 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
     },
     'runs.get': ({ id }) => runReport(ctx.db, id),
     'train.start': (p) => {
+      const off = dropoutOff(p)
       dataset(p.dataset)
       refuseIfTraining()
       const inputSize = p.inputSize ?? DEFAULT_ARCHITECTURE_INPUT[p.architecture]
-      const title = `Train ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'} on ${p.dataset}`
+      const title = `Train ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off} on ${p.dataset}`
       const job = ctx.jobs.start('train', title, { ...p, inputSize })
       return { jobId: job.id }
     },
     'crossval.start': (p) => {
+      const off = dropoutOff(p)
       dataset(p.dataset)
       refuseIfTraining()
       const inputSize = p.inputSize ?? DEFAULT_ARCHITECTURE_INPUT[p.architecture]
-      const title = `${p.folds}-fold cross-validation of ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'} on ${p.dataset}`
+      const title = `${p.folds}-fold cross-validation of ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off} on ${p.dataset}`
       const job = ctx.jobs.start('crossval', title, { ...p, inputSize })
       return { jobId: job.id }
     }

@@ -44,6 +44,8 @@ describe('models and runs contract', () => {
     expect(await ws.dispatch('train.start', { dataset: 'nope' })).toMatchObject({ ok: false, error: { code: 'not_found', message: 'dataset "nope" not found' } })
     expect(await ws.dispatch('crossval.start', { dataset: 'x', folds: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'folds' }] } })
     expect(await ws.dispatch('crossval.start', { dataset: 'x', architecture: 'inception' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('train.start', { dataset: 'x', epochs: 2, dropoutOffEpochs: 3 })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: 'dropout-off epochs (3) cannot exceed the epochs (2)' } })
+    expect(await ws.dispatch('crossval.start', { dataset: 'x', dropoutOffEpochs: -1 })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'dropoutOffEpochs' }] } })
     expect(await ws.dispatch('gan.start', { class: 'basophil', datasetId: 9 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
     expect(await ws.dispatch('gan.start', { class: 'basophil', name: '../x' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(await ws.dispatch('synthetic.generate', { generatorId: 1 })).toMatchObject({ ok: false, error: { code: 'not_found' } })

@@ -19,6 +19,11 @@ export function withRun(ctx: TaskContext): { onRun: (runId: number) => void; onP
   }
 }
 
+/** The core's dropout-off setting from a job's request (lr factor as the CLI's default). */
+export function dropoutOffOf(p: { dropoutOffEpochs: number }): { dropoutOff?: { epochs: number; lrFactor: number } } {
+  return p.dropoutOffEpochs > 0 ? { dropoutOff: { epochs: p.dropoutOffEpochs, lrFactor: 0.2 } } : {}
+}
+
 export async function runTrainTask(params: JobParams['train'], ctx: TaskContext): Promise<{ result: TrainingJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
   try {
@@ -30,7 +35,7 @@ export async function runTrainTask(params: JobParams['train'], ctx: TaskContext)
       architecture: params.architecture,
       inputSize: params.inputSize,
       seed: params.seed,
-      settings: { epochs: params.epochs, batchSize: params.batchSize, learningRate: params.learningRate },
+      settings: { epochs: params.epochs, batchSize: params.batchSize, learningRate: params.learningRate, ...dropoutOffOf(params) },
       validationShare: params.validationShare,
       setDefault: params.setDefault,
       ...(params.name ? { name: params.name } : {}),

@@ -24,6 +24,8 @@ export interface TrainingForm {
   folds: number
   batchSize: number
   learningRate: number
+  /** The last N epochs with dropout off (docs/ml.md, "Dropout and inference"). */
+  dropoutOffEpochs: number
   validationShare: number
   seed: number
   setDefault: boolean
@@ -52,6 +54,7 @@ export const useModelsStore = defineStore('models', () => {
     folds: 10,
     batchSize: 5,
     learningRate: 1e-4,
+    dropoutOffEpochs: 0,
     validationShare: 0.1,
     seed: 1,
     setDefault: false
@@ -181,6 +184,7 @@ export const useModelsStore = defineStore('models', () => {
         epochs: form.epochs,
         batchSize: form.batchSize,
         learningRate: form.learningRate,
+        dropoutOffEpochs: form.dropoutOffEpochs,
         seed: form.seed
       }
       const r =
