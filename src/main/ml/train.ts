@@ -151,7 +151,7 @@ function dropoutOnEpochs(s: TrainSettings): number {
   return Math.max(0, s.epochs - (s.dropoutOff?.epochs ?? 0))
 }
 
-export function learningRateAt(s: TrainSettings, epoch: number, fraction: number): number {
+function learningRateAt(s: TrainSettings, epoch: number, fraction: number): number {
   const sch = s.schedule
   if (s.dropoutOff && epoch >= dropoutOnEpochs(s)) return s.learningRate * s.dropoutOff.lrFactor
   if (sch.kind === 'constant') return s.learningRate
@@ -166,7 +166,7 @@ function checkpointKey(spec: ModelSpec, s: TrainSettings, train: ArrayLike<numbe
   const h = createHash('sha256')
   const { epochs: _e, dropoutOff, ...rest } = s
   // dropoutOff enters the key only when set, so checkpoints made before it existed still resume.
-  const off = dropoutOff && dropoutOff.epochs > 0 ? { dropoutOff } : {}
+  const off = dropoutOff ? { dropoutOff } : {}
   h.update(JSON.stringify({ spec, settings: { ...rest, ...off, schedule: s.schedule.kind === 'cosine' ? { ...s.schedule, epochs: s.epochs } : s.schedule } }))
   h.update(new Uint8Array(Int32Array.from(train as ArrayLike<number>).buffer))
   h.update(new Uint8Array(cells.labels.buffer, cells.labels.byteOffset, cells.labels.byteLength))
