@@ -197,6 +197,15 @@ describe('run report and form components', () => {
     expect(w.findAll('.chart-stub').map((c) => c.text())).toEqual(['5', '5', '3', '6'])
     expect(w.find('[data-testid="folds-table"]').findAll('tbody tr')).toHaveLength(3)
     expect(w.find('[data-testid="run-accuracy"]').text()).toContain('60.0%')
+    // The paper's recipe has no dropout-off phase: nothing said about it.
+    expect(w.find('[data-testid="run-dropout-off"]').exists()).toBe(false)
+  })
+
+  it('names a dropout-off phase in the run facts', () => {
+    const r = report()
+    r.settings = { ...r.settings, dropoutOff: { epochs: 1, lrFactor: 0.2 } }
+    const w = mount(RunReportView, { props: { report: r }, global: { stubs } })
+    expect(w.find('[data-testid="run-dropout-off"]').text()).toBe('last 1 epoch, lr ×0.2')
   })
 
   it('says a cancelled cross-validation can be resumed instead of showing an empty report', () => {
