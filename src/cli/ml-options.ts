@@ -9,7 +9,7 @@ import type { Db } from '../main/store/db'
 import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train'
 import { initBackend, type BackendPreference } from '../main/ml/backend'
 import { isArchitecture, type Architecture } from '../main/ml/architectures/index'
-import { MODEL_ARCHITECTURES } from '../shared/models'
+import { DROPOUT_OFF_LR_FACTOR, MODEL_ARCHITECTURES } from '../shared/models'
 
 export interface TrainingFlags {
   arch?: string
@@ -54,7 +54,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--balance <how>', 'class balance: none, sampler (each cell from a uniformly drawn class) or weights', 'none')
     .option('--augment', 'random flips and 90-degree rotations')
     .option('--dropout-off-epochs <n>', 'train the last N of --epochs with dropout off, so the network classifies as well without it (inference) as it trained with it; docs/ml.md', int, 0)
-    .option('--dropout-off-lr-factor <x>', 'learning rate of the dropout-off epochs, as a factor of --lr (constant)', num, 0.2)
+    .option('--dropout-off-lr-factor <x>', 'learning rate of the dropout-off epochs, as a factor of --lr (constant)', num, DROPOUT_OFF_LR_FACTOR)
     .option('--workers <n>', 'training worker threads (one per core)', int, 2)
     .option('--backend <name>', BACKENDS.join(', '), 'auto')
     .option('--fresh', 'start a new run even if an unfinished one with the same settings exists (default: resume it)')
@@ -74,10 +74,10 @@ export function settingsOf(f: TrainingFlags): Partial<Omit<TrainSettings, 'seed'
   if (!['none', 'sampler', 'weights'].includes(balance)) throw new Error(`unknown balance ${f.balance}`)
   const off = f.dropoutOffEpochs ?? 0
   if (off < 0 || (f.epochs !== undefined && off > f.epochs)) throw new Error(`--dropout-off-epochs must be between 0 and --epochs (${f.epochs})`)
-  if (off > 0 && !((f.dropoutOffLrFactor ?? 0.2) > 0)) throw new Error('--dropout-off-lr-factor must be above 0')
+  if (off > 0 && !((f.dropoutOffLrFactor ?? DROPOUT_OFF_LR_FACTOR) > 0)) throw new Error('--dropout-off-lr-factor must be above 0')
   return {
     epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, schedule, balance, augment: Boolean(f.augment),
-    ...(off > 0 ? { dropoutOff: { epochs: off, lrFactor: f.dropoutOffLrFactor ?? 0.2 } } : {})
+    ...(off > 0 ? { dropoutOff: { epochs: off, lrFactor: f.dropoutOffLrFactor ?? DROPOUT_OFF_LR_FACTOR } } : {})
   }
 }
 

@@ -200,3 +200,6 @@ export interface GenerateJobResult {
   cells: number
   created: number
 }
+
+/** Learning rate of dropout-off epochs, as a factor of the run's (docs/ml.md, "Dropout and inference"); CLI, contract and UI share it. */
+export const DROPOUT_OFF_LR_FACTOR = 0.2

@@ -2,7 +2,7 @@
 // on its own store connection inside the job worker. The core spreads the
 // batches over its own worker threads; this thread only relays progress (with
 // the run's id, so the UI can open the run's live report) and honours cancel.
-import type { TrainingJobResult } from '../../../shared/models'
+import { DROPOUT_OFF_LR_FACTOR, type TrainingJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { openStore } from '../../store/index'
 import type { JobParams, TaskContext } from '../job-protocol'
@@ -21,7 +21,7 @@ export function withRun(ctx: TaskContext): { onRun: (runId: number) => void; onP
 
 /** The core's dropout-off setting from a job's request (lr factor as the CLI's default). */
 export function dropoutOffOf(p: { dropoutOffEpochs: number }): { dropoutOff?: { epochs: number; lrFactor: number } } {
-  return p.dropoutOffEpochs > 0 ? { dropoutOff: { epochs: p.dropoutOffEpochs, lrFactor: 0.2 } } : {}
+  return p.dropoutOffEpochs > 0 ? { dropoutOff: { epochs: p.dropoutOffEpochs, lrFactor: DROPOUT_OFF_LR_FACTOR } } : {}
 }
 
 export async function runTrainTask(params: JobParams['train'], ctx: TaskContext): Promise<{ result: TrainingJobResult; cancelled: boolean }> {
