@@ -16,7 +16,14 @@ let skipped = 0
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'))
   passed = r.numPassedTests ?? 0
-  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0)
+  // A failed test counts once. A test file that failed without any failed test
+  // (it could not load, or a hook threw) counts as one failure of its own.
+  // (numFailedTestSuites is not used: vitest counts each describe block in it,
+  // so one failed test inside a describe was reported as three failures.)
+  const brokenFiles = (r.testResults ?? []).filter(
+    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((t) => t.status === 'failed')
+  ).length
+  failed = (r.numFailedTests ?? 0) + brokenFiles
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
 } else {
   failed = 1

@@ -119,13 +119,17 @@ export const useReviewStore = defineStore('review', () => {
     if (id === null) return
     const { api } = useTransport()
     const [g, d] = await Promise.all([api['review.gallery']({ slideId: id, order: order.value }), api['review.differential']({ slideId: id })])
+    // The sign-off is fetched before anything is assigned, so a signed slide never shows its
+    // banner without who signed it (the banner and its signer change in one render).
+    let latestSignOff: SignOffEvent | null = null
+    if (g.ok && g.value.signed) {
+      const h = await api['review.history']({ slideId: id })
+      latestSignOff = h.ok ? ([...h.value.signOffs].reverse().find((s) => s.status === 'signed') ?? null) : null
+    }
     if (slideId.value !== id) return
     if (g.ok) gallery.value = g.value
     if (d.ok) differential.value = d.value
-    if (g.ok && g.value.signed) {
-      const h = await api['review.history']({ slideId: id })
-      signOff.value = h.ok ? ([...h.value.signOffs].reverse().find((s) => s.status === 'signed') ?? null) : null
-    } else signOff.value = null
+    signOff.value = latestSignOff
     const failed = !g.ok ? g : !d.ok ? d : null
     if (failed) error.value = messageOf(failed)
     // Keep the cursor on a cell that still exists; drop selected cells that are gone.
