@@ -16,7 +16,13 @@
 // dropout off (Adam, constant --settle-lr, class-balanced sampler, flips and
 // rotations, as phase 2 of scripts/train-default-model.ts) on the split's
 // training cells minus the measured ones, and measures the result on them
-// with dropout off: does a short dropout-off phase close the gap?
+// with dropout off: does a short dropout-off phase close the gap? The
+// measured cells are scored after every dropout-off epoch, so one run with
+// --settle-epochs 3 compares one, two and three epochs.
+//
+// --checkpoint DIR starts from a training checkpoint folder (its LATEST
+// epoch, e.g. .cache/default-model/checkpoint = phase 1 of the default model)
+// instead of a saved model folder.
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -33,6 +39,7 @@ const { values: args } = parseArgs({
   options: {
     from: { type: 'string', default: '.cache/default-model' },
     model: { type: 'string', default: 'resources/models/wnet-pbc' },
+    checkpoint: { type: 'string' },
     data: { type: 'string' },
     set: { type: 'string', default: 'train' },
     'per-class': { type: 'string', default: '150' },
@@ -54,8 +61,16 @@ const files = WBC_CLASSES.flatMap((_, c) => {
   return of.slice(0, Number(args['per-class']))
 })
 const cells = await loadCells(files, 128, {})
-const model = await loadModelDirectory(resolve(args.model!))
 const S = cells.size
+const model = args.checkpoint ? await modelFromCheckpoint(resolve(args.checkpoint)) : await loadModelDirectory(resolve(args.model!))
+const modelName = args.checkpoint ? `checkpoint ${args.checkpoint}/${(await readFile(join(resolve(args.checkpoint), 'LATEST'), 'utf8')).trim()}` : args.model
+
+/** The weights of a training checkpoint's latest epoch (train.ts writes them flat, in layout order). */
+async function modelFromCheckpoint(dir: string): Promise<tf.LayersModel> {
+  const latest = (await readFile(join(dir, 'LATEST'), 'utf8')).trim()
+  const b = await readFile(join(dir, latest, 'weights.bin'))
+  return modelFromWeights(specFor('wnet', { inputSize: S }), new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)))
+}
 const per = S * S * 3
 const C = WBC_CLASSES.length
 const n = files.length
@@ -93,7 +108,7 @@ function line(name: string, p: Float32Array): string {
 
 const passes = Number(args.passes)
 const dropoutRuns = Array.from({ length: passes }, () => scores(true))
-console.log(`${n} ${args.set === 'train' ? 'training' : args.set} cells of ${args.from}/split.json (${args['per-class']} per class, seed ${args.seed}), model ${args.model}, backend ${backend.name}`)
+console.log(`${n} ${args.set === 'train' ? 'training' : args.set} cells of ${args.from}/split.json (${args['per-class']} per class, seed ${args.seed}), model ${modelName}, backend ${backend.name}`)
 console.log(`\n| inference | accuracy | recall ${WBC_CLASSES.map((c) => c.slice(0, 4)).join(' / ')} |\n|---|---|---|`)
 console.log(line('dropout off (deterministic)', scores(false)))
 console.log(line('dropout on, one pass', dropoutRuns[0]))
@@ -107,10 +122,17 @@ if (settleEpochs > 0) {
   const rest = all.filter((f) => !measured.has(f.relative))
   const both = await loadCells([...files, ...rest], S, { shared: true })
   const t0 = Date.now()
+  const measuredIdx = files.map((_, i) => i)
   const r = await train({
     spec: specFor('wnet', { inputSize: S }),
     cells: both,
     trainIndices: rest.map((_, i) => files.length + i),
+    validationIndices: settleEpochs > 1 ? measuredIdx : undefined,
+    onEpoch: (e) => {
+      if (!e.validation || e.epoch === settleEpochs) return
+      const v = e.validation
+      console.log(`| dropout off, after ${e.epoch} dropout-off epoch(s) at lr ${args['settle-lr']} | ${(100 * v.accuracy).toFixed(1)}% | ${v.perClass.map((c) => (100 * c.recall).toFixed(1)).join(' / ')} |`)
+    },
     epochs: settleEpochs,
     batchSize: 8,
     learningRate: Number(args['settle-lr']),

@@ -9,7 +9,7 @@ import type { Db } from '../main/store/db'
 import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train'
 import { initBackend, type BackendPreference } from '../main/ml/backend'
 import { isArchitecture, type Architecture } from '../main/ml/architectures/index'
-import { DROPOUT_OFF_LR_FACTOR, MODEL_ARCHITECTURES } from '../shared/models'
+import { DROPOUT_OFF_LR_FACTOR, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES } from '../shared/models'
 
 export interface TrainingFlags {
   arch?: string
@@ -69,9 +69,9 @@ export function architectureOf(f: TrainingFlags): Architecture {
 
 export function settingsOf(f: TrainingFlags): Partial<Omit<TrainSettings, 'seed'>> {
   const schedule: LrSchedule = f.schedule === 'cosine' ? { kind: 'cosine' } : { kind: 'constant' }
-  if (f.schedule && f.schedule !== 'cosine' && f.schedule !== 'constant') throw new Error(`unknown schedule ${f.schedule}`)
+  if (f.schedule && !(LR_SCHEDULES as readonly string[]).includes(f.schedule)) throw new Error(`unknown schedule ${f.schedule} (${LR_SCHEDULES.join(', ')})`)
   const balance = (f.balance ?? 'none') as Balance
-  if (!['none', 'sampler', 'weights'].includes(balance)) throw new Error(`unknown balance ${f.balance}`)
+  if (!(TRAINING_BALANCES as readonly string[]).includes(balance)) throw new Error(`unknown balance ${f.balance} (${TRAINING_BALANCES.join(', ')})`)
   const off = f.dropoutOffEpochs ?? 0
   if (off < 0 || (f.epochs !== undefined && off > f.epochs)) throw new Error(`--dropout-off-epochs must be between 0 and --epochs (${f.epochs})`)
   if (off > 0 && !((f.dropoutOffLrFactor ?? DROPOUT_OFF_LR_FACTOR) > 0)) throw new Error('--dropout-off-lr-factor must be above 0')

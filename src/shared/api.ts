@@ -22,7 +22,7 @@ import {
   type SlideExport,
   type SlideGallery
 } from './review'
-import { GAN_PRESET_NAMES, MODEL_ARCHITECTURES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from './models'
+import { GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from './models'
 import { BLIND_ORIGIN_ANSWERS, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 
 // ---------------------------------------------------------------------------
@@ -94,6 +94,12 @@ const TrainingRequest = {
   learningRate: z.number().positive().max(1).default(1e-4),
   /** The last N epochs train with dropout off at lr x 0.2 (docs/ml.md, "Dropout and inference"); 0: the paper's recipe. Checked against epochs by the handler. */
   dropoutOffEpochs: z.number().int().min(0).max(1000).default(0),
+  /** Learning-rate schedule over the epochs before any dropout-off ones. */
+  schedule: z.enum(LR_SCHEDULES).default('constant'),
+  /** How the classes are evened out (src/shared/models TRAINING_BALANCES). */
+  balance: z.enum(TRAINING_BALANCES).default('none'),
+  /** Random flips and 90-degree rotations of the training cells. */
+  augment: z.boolean().default(false),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   name: z.string().trim().max(200).optional()
 }

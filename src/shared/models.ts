@@ -29,6 +29,18 @@ export const ARCHITECTURE_LABELS: Record<ModelArchitecture, string> = {
   lstm: 'LSTM'
 }
 
+/**
+ * How training evens out the classes: 'none'; 'sampler', each cell drawn from
+ * a uniformly chosen class (what the shipped model was trained with, see its
+ * card); 'weights', the loss weighted by inverse class frequency.
+ */
+export const TRAINING_BALANCES = ['none', 'sampler', 'weights'] as const
+export type TrainingBalance = (typeof TRAINING_BALANCES)[number]
+
+/** Learning-rate schedules a run can ask for by name: constant, or cosine decay over the epochs. */
+export const LR_SCHEDULES = ['constant', 'cosine'] as const
+export type LrScheduleName = (typeof LR_SCHEDULES)[number]
+
 export type RunKind = 'train' | 'crossval' | 'finetune' | 'evaluate'
 export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted'
 

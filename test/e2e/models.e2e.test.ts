@@ -119,6 +119,13 @@ describe('Models screen', () => {
     await page.getByTestId('train-size').fill('32')
     await page.getByTestId('train-epochs').fill('3')
     await page.getByTestId('train-share').fill('0.2')
+    // The shipped model's recipe in one click: batch 8, cosine, balanced sampler, flips/rotations, a dropout-off epoch.
+    await page.getByTestId('train-shipped-recipe').click()
+    expect(await page.getByTestId('train-schedule').inputValue()).toBe('cosine')
+    expect(await page.getByTestId('train-balance').inputValue()).toBe('sampler')
+    expect(await page.getByTestId('train-augment').isChecked()).toBe(true)
+    expect(await page.getByTestId('train-dropout-off').inputValue()).toBe('1')
+    expect(await page.getByTestId('train-epochs').inputValue()).toBe('3')
     await page.getByTestId('start-training').click()
     const panel = page.getByTestId('training-progress')
     await panel.waitFor()
@@ -136,6 +143,11 @@ describe('Models screen', () => {
     await expect.poll(() => report.locator('h2').textContent()).toMatch(/Training/)
     expect(await report.getByTestId('class-metrics').count()).toBe(1)
     await expect.poll(() => page.locator('[data-testid="run-report"] canvas').count()).toBe(2)
+    // The run is recorded with the recipe it was asked for.
+    expect(await report.getByTestId('run-schedule').textContent()).toBe('cosine')
+    expect(await report.getByTestId('run-balance').textContent()).toBe('sampler')
+    expect(await report.getByTestId('run-augment').textContent()).toBe('flips/rotations')
+    expect(await report.getByTestId('run-dropout-off').textContent()).toContain('last 1 epoch')
 
     // 3 fold models of the cross-validation and the trained model; make the new one the default.
     const models = page.getByTestId('models-table').locator('tbody tr')

@@ -102,7 +102,8 @@ describe('models store', () => {
     s.form.inputSize = 32
     await s.start()
     expect(f.calls.find((c) => c.method === 'crossval.start')?.input).toEqual({
-      dataset: 'pbc', architecture: 'alexnet', inputSize: 32, epochs: 2, batchSize: 5, learningRate: 1e-4, dropoutOffEpochs: 1, seed: 1, folds: 3
+      dataset: 'pbc', architecture: 'alexnet', inputSize: 32, epochs: 2, batchSize: 5, learningRate: 1e-4, dropoutOffEpochs: 1,
+      schedule: 'constant', balance: 'none', augment: false, seed: 1, folds: 3
     })
     expect(s.running).toBe(true)
     expect(s.job?.title).toBe('3-fold cross-validation')
@@ -226,7 +227,7 @@ describe('run report and form components', () => {
   })
 
   it('offers the start only when the dataset has labelled cells of the five classes', async () => {
-    const form: TrainingForm = { mode: 'crossval', dataset: 'SLIDE-7', architecture: 'wnet', inputSize: 128, epochs: 10, folds: 10, batchSize: 5, learningRate: 1e-4, dropoutOffEpochs: 0, validationShare: 0.1, seed: 1, setDefault: false }
+    const form: TrainingForm = { mode: 'crossval', dataset: 'SLIDE-7', architecture: 'wnet', inputSize: 128, epochs: 10, folds: 10, batchSize: 5, learningRate: 1e-4, dropoutOffEpochs: 0, schedule: 'constant', balance: 'none', augment: false, validationShare: 0.1, seed: 1, setDefault: false }
     const w = mount(TrainForm, { props: { form, datasets: DATASETS, busy: false } })
     expect(w.find('[data-testid="start-training"]').attributes('disabled')).toBeDefined()
     await w.setProps({ form: { ...form, dataset: 'pbc' } })

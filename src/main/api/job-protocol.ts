@@ -1,6 +1,6 @@
 // The messages between the job runner and its worker threads.
 import type { ApiError, JobKind, JobResults } from '../../shared/api'
-import type { GanPresetName, ModelArchitecture } from '../../shared/models'
+import type { GanPresetName, LrScheduleName, ModelArchitecture, TrainingBalance } from '../../shared/models'
 import type { Progress } from '../../shared/progress'
 
 /** What each kind of job is started with. Add a row per kind. */
@@ -22,6 +22,9 @@ export interface TrainingParams {
   batchSize: number
   learningRate: number
   dropoutOffEpochs: number
+  schedule: LrScheduleName
+  balance: TrainingBalance
+  augment: boolean
   seed: number
   name?: string
 }

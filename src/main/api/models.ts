@@ -186,6 +186,12 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
     if (p.dropoutOffEpochs > p.epochs) throw new ApiFailure('invalid_input', `dropout-off epochs (${p.dropoutOffEpochs}) cannot exceed the epochs (${p.epochs})`)
     return p.dropoutOffEpochs > 0 ? `, the last ${p.dropoutOffEpochs} with dropout off` : ''
   }
+  /** The recipe choices that differ from the paper's plain run, for the job's title. */
+  function recipe(p: { schedule: string; balance: string; augment: boolean }): string {
+    const parts = [p.schedule === 'cosine' ? 'cosine lr' : '', p.balance === 'sampler' ? 'class-balanced sampler' : p.balance === 'weights' ? 'class-weighted loss' : '', p.augment ? 'flips/rotations' : '']
+    const said = parts.filter(Boolean)
+    return said.length ? ` (${said.join(', ')})` : ''
+  }
   return {
     'models.list': () => listModels(ctx.db).map(modelSummary).reverse(),
     'models.setDefault': ({ id }) => {
@@ -203,7 +209,7 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
       dataset(p.dataset)
       refuseIfTraining()
       const inputSize = p.inputSize ?? DEFAULT_ARCHITECTURE_INPUT[p.architecture]
-      const title = `Train ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off} on ${p.dataset}`
+      const title = `Train ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off}${recipe(p)} on ${p.dataset}`
       const job = ctx.jobs.start('train', title, { ...p, inputSize })
       return { jobId: job.id }
     },
@@ -212,7 +218,7 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
       dataset(p.dataset)
       refuseIfTraining()
       const inputSize = p.inputSize ?? DEFAULT_ARCHITECTURE_INPUT[p.architecture]
-      const title = `${p.folds}-fold cross-validation of ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off} on ${p.dataset}`
+      const title = `${p.folds}-fold cross-validation of ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off}${recipe(p)} on ${p.dataset}`
       const job = ctx.jobs.start('crossval', title, { ...p, inputSize })
       return { jobId: job.id }
     }

@@ -18,6 +18,7 @@ import type { HostInit, HostReply } from './host.js'
 import { SeededRng } from './rng.js'
 import { reportFromConfusion, type ClassificationReport } from '../stats/metrics.js'
 import { estimateEta, type ProgressListener } from '../../shared/progress.js'
+import type { TrainingBalance } from '../../shared/models.js'
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -25,7 +26,7 @@ export type LrSchedule =
   | { kind: 'cosine'; minFactor?: number }
   | { kind: 'step'; everyEpochs: number; factor: number }
 
-export type Balance = 'none' | 'sampler' | 'weights'
+export type Balance = TrainingBalance
 
 export interface TrainSettings {
   epochs: number

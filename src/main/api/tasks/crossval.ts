@@ -3,7 +3,7 @@
 import type { TrainingJobResult } from '../../../shared/models'
 import { openStore } from '../../store/index'
 import type { JobParams, TaskContext } from '../job-protocol'
-import { dropoutOffOf, withRun } from './train'
+import { trainSettingsOf, withRun } from './train'
 
 export async function runCrossvalTask(params: JobParams['crossval'], ctx: TaskContext): Promise<{ result: TrainingJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
@@ -16,7 +16,7 @@ export async function runCrossvalTask(params: JobParams['crossval'], ctx: TaskCo
       inputSize: params.inputSize,
       k: params.folds,
       seed: params.seed,
-      settings: { epochs: params.epochs, batchSize: params.batchSize, learningRate: params.learningRate, ...dropoutOffOf(params) },
+      settings: trainSettingsOf(params),
       ...(params.name ? { name: params.name } : {}),
       signal: ctx.signal,
       onRun: relay.onRun,

@@ -5,7 +5,8 @@
 import { DROPOUT_OFF_LR_FACTOR, type TrainingJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { openStore } from '../../store/index'
-import type { JobParams, TaskContext } from '../job-protocol'
+import type { TrainSettings } from '../../ml/train'
+import type { JobParams, TaskContext, TrainingParams } from '../job-protocol'
 
 /** Progress with the run id the job works on, once the core has created or found it. */
 export function withRun(ctx: TaskContext): { onRun: (runId: number) => void; onProgress: (p: Progress) => void } {
@@ -24,6 +25,19 @@ export function dropoutOffOf(p: { dropoutOffEpochs: number }): { dropoutOff?: { 
   return p.dropoutOffEpochs > 0 ? { dropoutOff: { epochs: p.dropoutOffEpochs, lrFactor: DROPOUT_OFF_LR_FACTOR } } : {}
 }
 
+/** The core's training settings from a training or cross-validation job's request. */
+export function trainSettingsOf(p: TrainingParams): Partial<TrainSettings> {
+  return {
+    epochs: p.epochs,
+    batchSize: p.batchSize,
+    learningRate: p.learningRate,
+    schedule: { kind: p.schedule },
+    balance: p.balance,
+    augment: p.augment,
+    ...dropoutOffOf(p)
+  }
+}
+
 export async function runTrainTask(params: JobParams['train'], ctx: TaskContext): Promise<{ result: TrainingJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
   try {
@@ -35,7 +49,7 @@ export async function runTrainTask(params: JobParams['train'], ctx: TaskContext)
       architecture: params.architecture,
       inputSize: params.inputSize,
       seed: params.seed,
-      settings: { epochs: params.epochs, batchSize: params.batchSize, learningRate: params.learningRate, ...dropoutOffOf(params) },
+      settings: trainSettingsOf(params),
       validationShare: params.validationShare,
       setDefault: params.setDefault,
       ...(params.name ? { name: params.name } : {}),

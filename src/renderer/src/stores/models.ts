@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref } from 'vue'
 import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
-import { DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from '../../../shared/models'
+import { DEFAULT_ARCHITECTURE_INPUT, type LrScheduleName, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingBalance, type TrainingJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
@@ -26,6 +26,10 @@ export interface TrainingForm {
   learningRate: number
   /** The last N epochs with dropout off (docs/ml.md, "Dropout and inference"). */
   dropoutOffEpochs: number
+  schedule: LrScheduleName
+  balance: TrainingBalance
+  /** Random flips and 90-degree rotations. */
+  augment: boolean
   validationShare: number
   seed: number
   setDefault: boolean
@@ -55,6 +59,9 @@ export const useModelsStore = defineStore('models', () => {
     batchSize: 5,
     learningRate: 1e-4,
     dropoutOffEpochs: 0,
+    schedule: 'constant',
+    balance: 'none',
+    augment: false,
     validationShare: 0.1,
     seed: 1,
     setDefault: false
@@ -185,6 +192,9 @@ export const useModelsStore = defineStore('models', () => {
         batchSize: form.batchSize,
         learningRate: form.learningRate,
         dropoutOffEpochs: form.dropoutOffEpochs,
+        schedule: form.schedule,
+        balance: form.balance,
+        augment: form.augment,
         seed: form.seed
       }
       const r =
