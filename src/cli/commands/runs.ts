@@ -1,7 +1,7 @@
 // `wbc runs`: list training / cross-validation / fine-tuning / evaluation runs,
 // or show one with its folds, epochs and report.
 import { getRun, listRuns, runEpochs, runFolds, runImages, listRunCheckpoints } from '../../main/store/runs'
-import { summarizeRun } from '../../main/ml/runs'
+import { summarizeRun } from '../../main/stats/run-summary'
 import { formatCrossvalReport, formatSeconds, type CrossvalReport } from '../../main/ml/crossval'
 import type { CliCommand } from '../context'
 

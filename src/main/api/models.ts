@@ -24,6 +24,7 @@ import type { Handlers } from './dispatch'
 import { ApiFailure, notFound } from './errors'
 import type { ApiContext } from './handlers'
 import { headlineMetrics } from '../stats/headline'
+import { summarizeRun } from '../stats/run-summary'
 
 type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start'>
 
@@ -52,23 +53,8 @@ function datasetNames(db: Db): Map<number, string> {
 }
 
 export function runListItem(db: Db, r: RunRow, names = datasetNames(db)): RunListItem {
-  const folds = runFolds(db, r.id)
-  return {
-    id: r.id,
-    kind: r.kind,
-    name: r.name,
-    status: r.status,
-    architecture: r.architecture,
-    inputSize: r.inputSize,
-    backend: r.backend,
-    datasetName: r.datasetId === null ? null : (names.get(r.datasetId) ?? null),
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    seconds: r.seconds,
-    folds: { total: folds.length, done: folds.filter((f) => f.status === 'done').length },
-    epochsRecorded: runEpochs(db, r.id).length,
-    ...headlineMetrics(r.metrics)
-  }
+  const { seed: _seed, ...summary } = summarizeRun(db, r)
+  return { ...summary, datasetName: r.datasetId === null ? null : (names.get(r.datasetId) ?? null) }
 }
 
 function classification(r: any): ClassificationView | null {

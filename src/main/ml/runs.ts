@@ -9,7 +9,6 @@ import { mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Db } from '../store/db.js'
-import { headlineMetrics } from '../stats/headline.js'
 import {
   deleteRunCheckpoint,
   getRunCheckpoint,
@@ -17,8 +16,6 @@ import {
   markInterruptedRuns,
   putRunCheckpoint,
   recordEpoch,
-  runEpochs,
-  runFolds,
   type RunKind,
   type RunRow
 } from '../store/runs.js'
@@ -144,42 +141,3 @@ export async function dropFoldCheckpoint(db: Db, runId: number, fold: number, di
   await rm(dir, { recursive: true, force: true })
 }
 
-export interface RunSummary {
-  id: number
-  kind: RunKind
-  name: string
-  status: RunRow['status']
-  architecture: string
-  inputSize: number
-  backend: string | null
-  seed: number
-  startedAt: string
-  finishedAt: string | null
-  seconds: number
-  folds: { total: number; done: number }
-  epochsRecorded: number
-  accuracy: number | null
-  macroF1: number | null
-}
-
-/** One line's worth of a run, for `wbc runs` and the UI. */
-export function summarizeRun(db: Db, r: RunRow): RunSummary {
-  const folds = runFolds(db, r.id)
-  return {
-    id: r.id,
-    kind: r.kind,
-    name: r.name,
-    status: r.status,
-    architecture: r.architecture,
-    inputSize: r.inputSize,
-    backend: r.backend,
-    seed: r.seed,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    seconds: r.seconds,
-    folds: { total: folds.length, done: folds.filter((f) => f.status === 'done').length },
-    epochsRecorded: runEpochs(db, r.id).length,
-    // The same headline the Models screen shows (crossval's pooled `overall`, a training run's held-out `validation` ...).
-    ...headlineMetrics(r.metrics)
-  }
-}

@@ -1,0 +1,46 @@
+// One line's worth of a run, the same for `wbc runs` and the contract's
+// runs.list. Store and stats only: the core lists runs without loading
+// TensorFlow.js.
+import type { Db } from '../store/db.js'
+import { runEpochs, runFolds, type RunKind, type RunRow } from '../store/runs.js'
+import { headlineMetrics } from './headline.js'
+
+export interface RunSummary {
+  id: number
+  kind: RunKind
+  name: string
+  status: RunRow['status']
+  architecture: string
+  inputSize: number
+  backend: string | null
+  seed: number
+  startedAt: string
+  finishedAt: string | null
+  seconds: number
+  folds: { total: number; done: number }
+  epochsRecorded: number
+  accuracy: number | null
+  macroF1: number | null
+}
+
+/** One line's worth of a run, for `wbc runs` and the UI. */
+export function summarizeRun(db: Db, r: RunRow): RunSummary {
+  const folds = runFolds(db, r.id)
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    status: r.status,
+    architecture: r.architecture,
+    inputSize: r.inputSize,
+    backend: r.backend,
+    seed: r.seed,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    seconds: r.seconds,
+    folds: { total: folds.length, done: folds.filter((f) => f.status === 'done').length },
+    epochsRecorded: runEpochs(db, r.id).length,
+    // The same headline the Models screen shows (crossval's pooled `overall`, a training run's held-out `validation` ...).
+    ...headlineMetrics(r.metrics)
+  }
+}
