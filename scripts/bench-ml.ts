@@ -1,6 +1,8 @@
 #!/usr/bin/env -S npx tsx
 // Machine-learning benchmark (`npm run bench:ml`): W-Net training images/s at
-// batch 5 and 32 and inference images/s at 128 px, per available backend,
+// batch 5 and 32 and inference images/s at 128 px, per available backend
+// (and for inference ONNX Runtime, src/main/ml/onnx.ts, where 'worker
+// threads' is its intra-op thread count),
 // one worker thread vs two, with the peak memory of each case. Every case
 // runs in its own process so its peak RSS is its own. Real PBC cells.
 //
@@ -49,7 +51,9 @@ async function runCase(spec: string): Promise<CaseResult> {
   const { initBackend } = await import('../src/main/ml/backend.js')
   const { specFor } = await import('../src/main/ml/architectures/index.js')
   const { listClassFolders, loadCells } = await import('../src/main/ml/data.js')
-  const info = await initBackend(backendPref as 'wasm' | 'cpu')
+  // onnxruntime: inference only, through src/main/ml/onnx.ts (the model is built with tfjs wasm, then converted).
+  const onnx = backendPref === 'onnxruntime'
+  const info = await initBackend(onnx ? 'wasm' : (backendPref as 'wasm' | 'cpu'))
   const files = await listClassFolders(args.data!)
   // The same real cells every run: every 7th file, classes interleaved.
   const picked = files.filter((_, i) => i % 7 === 0).slice(0, Math.max(count, batch * 2))
@@ -81,6 +85,22 @@ async function runCase(spec: string): Promise<CaseResult> {
     images = count - batch
     const steps = Math.ceil(count / batch)
     phaseMsPerStep = result.timings?.map((t) => ({ load: Math.round(t.load / steps), grad: Math.round(t.grad / steps), apply: Math.round(t.apply / steps) }))
+  } else if (onnx) {
+    const { buildModel } = await import('../src/main/ml/architectures/index.js')
+    const { OnnxClassifier } = await import('../src/main/ml/onnx.js')
+    const { WBC_CLASSES } = await import('../src/shared/cells.js')
+    const model = buildModel(spec128)
+    // `workers` is ONNX Runtime's intra-op thread count here (one session).
+    const clf = await OnnxClassifier.create(model, { architecture: 'wnet', inputSize: 128, classes: [...WBC_CLASSES], preprocessRecipe: 'bench' }, { threads: workers })
+    const per = 128 * 128 * 3
+    await clf.predict(cells.pixels.subarray(0, batch * per), { batchSize: batch }) // warm-up
+    const t0 = performance.now()
+    const c0 = process.cpuUsage()
+    await clf.predict(cells.pixels.subarray(0, count * per), { batchSize: batch })
+    seconds = (performance.now() - t0) / 1000
+    const used = process.cpuUsage(c0)
+    cpu = (used.user + used.system) / 1e6
+    images = count
   } else {
     const { buildModel } = await import('../src/main/ml/architectures/index.js')
     const { predictScores } = await import('../src/main/ml/infer.js')
@@ -96,7 +116,7 @@ async function runCase(spec: string): Promise<CaseResult> {
     images = idx.length
   }
   return {
-    name: spec, backend: info.name, kind: kind as 'train' | 'infer', batch, workers, images, seconds,
+    name: spec, backend: onnx ? 'onnxruntime (cpu)' : info.name, kind: kind as 'train' | 'infer', batch, workers, images, seconds,
     imagesPerSecond: images / seconds, cpuSecondsPerImage: cpu / images, peakRssMB: process.resourceUsage().maxRSS / 1024,
     loadAverage, phaseMsPerStep
   }
@@ -116,6 +136,8 @@ const cases = [
   `train:wasm:32:1:${q ? 64 : 160}`,
   `train:wasm:32:2:${q ? 64 : 160}`,
   `infer:wasm:32:1:${q ? 64 : 320}`,
+  `infer:onnxruntime:32:1:${q ? 64 : 320}`,
+  `infer:onnxruntime:32:2:${q ? 64 : 320}`,
   `train:cpu:5:1:10`,
   `infer:cpu:32:1:32`
 ]
@@ -143,7 +165,7 @@ const speedup = (b: number) => {
 }
 const date = new Date().toISOString().slice(0, 10)
 const table = [
-  `Measured ${date} with \`npm run bench:ml\` (scripts/bench-ml.ts) on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, @tensorflow/tfjs 4.22.0. W-Net (paper architecture, 16,806,949 parameters) at 128x128x3 on real PBC cells; training includes augmentation, per-image standardisation and the Adam step; the first step of each run is a warm-up and not timed. Each case runs in its own process; peak RSS is that process's (worker threads included).`,
+  `Measured ${date} with \`npm run bench:ml\` (scripts/bench-ml.ts) on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, @tensorflow/tfjs 4.22.0, onnxruntime-node 1.30.0 (inference rows named onnxruntime; its worker threads column is ONNX Runtime's intra-op threads in one session). W-Net (paper architecture, 16,806,949 parameters) at 128x128x3 on real PBC cells; training includes augmentation, per-image standardisation and the Adam step; the first step of each run is a warm-up and not timed. Each case runs in its own process; peak RSS is that process's (worker threads included).`,
   '',
   '| backend | task | batch | worker threads | images timed | images/s | CPU-s / image | peak RSS (MB) | load avg at start |',
   '|---|---|---|---|---|---|---|---|---|',

@@ -10,5 +10,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "note: install Chromium (Debian: apt-get install chromium) for the browser tests" >&2
   fi
 fi
-npm ci
+# onnxruntime-node (the fast inference engine, an optionalDependency) ships
+# its CPU binaries in the npm package; its install script would also fetch CUDA
+# binaries from outside the npm registry, which is skipped here.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci
 npm run build

@@ -16,6 +16,8 @@ export interface ClassifierOutput {
   /** n x K per-channel mean and standard deviation of every convolution's output (colour and texture statistics), when asked for. */
   convStats?: Float32Array
   convStatsSize?: number
+  /** What ran the forward passes when it was not the calling thread's TensorFlow.js ('onnxruntime', 'wasm' ...): set by the inference pool. */
+  engine?: string
 }
 
 export class Classifier {

@@ -1,6 +1,7 @@
 // Inference on both cores: a small pool of worker threads (infer-worker.ts),
-// started once and kept warm, each holding the model; a batch of cells is
-// split between them. Idle workers do not keep the process alive.
+// started once and kept warm, each holding the model (run by ONNX Runtime
+// where it can be, else TensorFlow.js); a batch of cells is split between
+// them. Idle workers do not keep the process alive.
 //
 // Workers start through ../workers.ts, from TypeScript sources or from the
 // bundle's infer-worker.js.
@@ -106,7 +107,8 @@ export async function predictInPool(
     })
   )
   const featureSize = parts[0].featureSize
-  const out: ClassifierOutput = { probabilities: new Float32Array(n * numClasses), featureSize }
+  const engines = [...new Set(parts.map((p) => p.engine ?? 'unknown'))]
+  const out: ClassifierOutput = { probabilities: new Float32Array(n * numClasses), featureSize, engine: engines.join('+') }
   if (opts.features) {
     out.features = new Float32Array(n * featureSize)
     if (parts[0].logits) out.logits = new Float32Array(n * numClasses)

@@ -61,6 +61,7 @@ export interface CellPrediction {
 
 export interface ClassifyResult {
   modelId: number
+  /** What ran the forward passes: the pool's engine ('onnxruntime', 'wasm' ...) or this thread's TensorFlow.js backend. */
   backend: string
   cells: number
   /** Cells per top class, and per 'unidentified' when the model is calibrated. */
@@ -135,6 +136,7 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   const workers = o.workers ?? (n >= 32 ? defaultInferenceWorkers() : 0)
   // Chunks so progress and cancel stay responsive on big datasets.
   const chunk = workers > 0 ? Math.max(B * workers, 1024) : B * 4
+  let engine: string | undefined
   for (let start = 0; start < n; start += chunk) {
     if (o.signal?.aborted) throw new Error('classification cancelled')
     const count = Math.min(chunk, n - start)
@@ -143,6 +145,7 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
       workers > 0
         ? await predictInPool(`${db.name}#${modelId}`, () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, ...need })
         : clf.predict(px, { batchSize: B, ...need })
+    engine ??= out.engine
     probabilities.set(out.probabilities, start * C)
     if (features && out.features) features.set(out.features, start * clf.featureSize)
     if (logits && out.logits) logits.set(out.logits, start * C)
@@ -172,7 +175,7 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   const t3 = performance.now()
   return {
     modelId,
-    backend: activeBackend()?.name ?? (await initBackend()).name,
+    backend: engine ?? activeBackend()?.name ?? (await initBackend()).name,
     cells: n,
     counts,
     seconds: { pixels: (t1 - t0) / 1000, inference: (t2 - t1) / 1000, store: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },

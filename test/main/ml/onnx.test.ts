@@ -1,0 +1,104 @@
+// ONNX Runtime inference (src/main/ml/onnx.ts): the shipped W-Net written as
+// an ONNX graph answers real PBC cells as TensorFlow.js does (probabilities,
+// features, logits and the convolution statistics the Unidentified detector
+// reads), the inference pool runs it and says so, and networks the converter
+// cannot express are refused plainly so the caller keeps TensorFlow.js.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../src/main/ml/backend'
+import { buildModel, specFor } from '../../../src/main/ml/architectures/index'
+import { Classifier, type ClassifierOutput } from '../../../src/main/ml/classifier'
+import { listClassFolders, loadCells, type CellSet } from '../../../src/main/ml/data'
+import { closeInferencePool, predictInPool } from '../../../src/main/ml/infer-pool'
+import { artifactsToModel, readModelDir, type ModelArtifactsBytes } from '../../../src/main/ml/model-files'
+import { loadOnnxRuntime, modelToOnnx, OnnxClassifier, OnnxUnsupported } from '../../../src/main/ml/onnx'
+import { shippedModelPath } from '../../../src/main/ml/registry'
+import { WBC_CLASSES } from '../../../src/shared/cells'
+import { datasetPath } from '../../helpers/datasets'
+import type * as tf from '@tensorflow/tfjs'
+
+let artifacts: ModelArtifactsBytes
+let model: tf.LayersModel
+let cells: CellSet
+let reference: ClassifierOutput
+beforeAll(async () => {
+  await initBackend('wasm')
+  artifacts = await readModelDir(shippedModelPath()!)
+  model = await artifactsToModel(artifacts)
+  // 8 real cells of each class (every 50th file: different donors and days).
+  const files = (await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 50 === 0)
+  const picked = WBC_CLASSES.flatMap((_, c) => files.filter((f) => f.label === c).slice(0, 8))
+  cells = await loadCells(picked, artifacts.meta.inputSize)
+  reference = new Classifier(model, artifacts.meta).predict(cells.pixels, { batchSize: 16, features: true, convStats: true })
+}, 120_000)
+afterAll(async () => {
+  await closeInferencePool()
+  model?.dispose()
+})
+
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
+const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+const tops = (p: Float32Array, C: number) => Array.from({ length: p.length / C }, (_, i) => {
+  let b = 0
+  for (let k = 1; k < C; k++) if (p[i * C + k] > p[i * C + b]) b = k
+  return b
+})
+
+describe('ONNX Runtime inference', () => {
+  it('loads onnxruntime-node here (an optionalDependency the setup installs)', () => {
+    const r = loadOnnxRuntime()
+    expect(r.reason).toBeUndefined()
+    expect(r.ort?.InferenceSession).toBeDefined()
+  })
+
+  it('answers real cells as TensorFlow.js does, every output the workstation reads', async () => {
+    const n = cells.labels.length
+    expect(n).toBe(40)
+    const clf = await OnnxClassifier.create(model, artifacts.meta)
+    // A batch size that does not divide the cells: the last batch is short.
+    const out = await clf.predict(cells.pixels, { batchSize: 16, features: true, convStats: true })
+    clf.dispose()
+    const C = WBC_CLASSES.length
+    expect(out.probabilities).toHaveLength(n * C)
+    expect(maxDiff(out.probabilities, reference.probabilities)).toBeLessThan(1e-4)
+    expect(tops(out.probabilities, C)).toEqual(tops(reference.probabilities, C))
+    expect(out.featureSize).toBe(1024)
+    expect(maxDiff(out.features!, reference.features!)).toBeLessThan(1e-3 * Math.max(1, maxAbs(reference.features!)))
+    expect(maxDiff(out.logits!, reference.logits!)).toBeLessThan(1e-3 * Math.max(1, maxAbs(reference.logits!)))
+    // 16 + 32 + 64 channels, mean and standard deviation each.
+    expect(out.convStatsSize).toBe(224)
+    expect(maxDiff(out.convStats!, reference.convStats!)).toBeLessThan(1e-3 * Math.max(1, maxAbs(reference.convStats!)))
+    // And the model is right on these real cells, as its card says (not a check of ONNX itself, a check that the cells are real).
+    const right = tops(out.probabilities, C).filter((t, i) => t === cells.labels[i]).length
+    expect(right / n).toBeGreaterThan(0.85)
+  })
+
+  it('runs in the inference pool, which names the engine', async () => {
+    const per = artifacts.meta.inputSize ** 2 * 3
+    const out = await predictInPool('onnx-test#shipped', () => artifacts, cells.pixels.slice(), per, WBC_CLASSES.length, { workers: 2, batchSize: 8, convStats: true })
+    expect(out.engine).toBe('onnxruntime')
+    expect(maxDiff(out.probabilities, reference.probabilities)).toBeLessThan(1e-4)
+    expect(maxDiff(out.convStats!, reference.convStats!)).toBeLessThan(1e-3 * Math.max(1, maxAbs(reference.convStats!)))
+  })
+
+  it('writes the other plain stacks (W-Net-SVM, AlexNet) and refuses what it cannot express', () => {
+    for (const arch of ['wnet-svm', 'alexnet'] as const) {
+      const m = buildModel(specFor(arch, { inputSize: 32, seed: 1 }))
+      try {
+        const g = modelToOnnx(m)
+        expect(g.inputSize).toBe(32)
+        expect(g.numClasses).toBe(5)
+        expect(g.bytes.byteLength).toBeGreaterThan(1000)
+      } finally {
+        m.dispose()
+      }
+    }
+    for (const arch of ['resnet18', 'lstm'] as const) {
+      const m = buildModel(specFor(arch, { inputSize: 32, seed: 1 }))
+      try {
+        expect(() => modelToOnnx(m)).toThrow(OnnxUnsupported)
+      } finally {
+        m.dispose()
+      }
+    }
+  })
+})
