@@ -26,13 +26,13 @@ export const classifyCommand: CliCommand = (cli) => {
         if (!s) throw new Error(`no slide with sample id ${o.slide}`)
         slideId = s.id
       }
-      const backend = await initBackend()
+      await initBackend()
       const bar = o.json ? undefined : cli.progress()
       const r = await withInterrupt((signal) =>
         classifyCells(db, { slideId, dataset: o.dataset, imageIds: o.images, model: o.model, batchSize: o.batch, store: o.store, signal, onProgress: bar?.update })
       ).finally(() => bar?.stop())
       if (o.json) return cli.json(r)
-      cli.out(`${r.cells} cells classified with model ${r.modelId} on ${backend.name}: ${r.seconds.inference.toFixed(3)} s inference (${r.cellsPerSecond.toFixed(0)} cells/s), ${r.seconds.total.toFixed(3)} s in all${o.store ? '; predictions stored' : ''}`)
+      cli.out(`${r.cells} cells classified with model ${r.modelId} on ${r.backend}: ${r.seconds.inference.toFixed(3)} s inference (${r.cellsPerSecond.toFixed(0)} cells/s), ${r.seconds.total.toFixed(3)} s in all${o.store ? '; predictions stored' : ''}`)
       const keys = Object.keys(r.counts).sort((a, b) => (a === UNIDENTIFIED ? 1 : b === UNIDENTIFIED ? -1 : a.localeCompare(b)))
       for (const k of keys) cli.out(`  ${k.padEnd(13)} ${String(r.counts[k]).padStart(6)}  ${((r.counts[k] / Math.max(1, r.cells)) * 100).toFixed(1)}%`)
     })

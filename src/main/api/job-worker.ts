@@ -11,7 +11,8 @@ import { runCrossvalTask } from './tasks/crossval'
 import { runGanTask, runGenerateTask } from './tasks/gan'
 
 /** A task returns its result, and whether it stopped early because it was cancelled. */
-export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean }
+/** `engine`: what ran the model when it was not this thread's TensorFlow.js backend (the inference pool's ONNX Runtime). */
+export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean; engine?: string }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
 /** Kinds whose task loads TensorFlow.js; the others never pay for loading it. */
 const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'gan', 'generate'])
@@ -27,8 +28,9 @@ port.on('message', (msg: ParentMessage) => {
 })
 
 /** Tells the runner which backend the ML core chose, so the workstation can show it; sent before the job's end. */
-async function reportBackend(): Promise<void> {
+async function reportBackend(engine?: string): Promise<void> {
   if (!ML_KINDS.has(data.kind)) return
+  if (engine) return post({ type: 'backend', name: engine })
   try {
     // The task already loaded TensorFlow.js: this import is cached.
     const { activeBackend } = await import('../ml/backend')
@@ -47,7 +49,7 @@ try {
     signal: controller.signal,
     onProgress: (progress) => post({ type: 'progress', progress })
   })
-  await reportBackend()
+  await reportBackend(outcome.engine)
   post({ type: 'done', result: outcome.result, cancelled: outcome.cancelled })
 } catch (err) {
   await reportBackend()

@@ -11,7 +11,7 @@ import { getSlide, setSlideStatus } from '../../store/slides'
 import { ApiFailure } from '../errors'
 import type { JobParams, TaskContext } from '../job-protocol'
 
-export async function runClassifyTask(params: JobParams['classify'], ctx: TaskContext): Promise<{ result: ClassifyReport; cancelled: boolean }> {
+export async function runClassifyTask(params: JobParams['classify'], ctx: TaskContext): Promise<{ result: ClassifyReport; cancelled: boolean; engine: string }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
   try {
     const slide = getSlide(db, params.slideId)
@@ -39,7 +39,8 @@ export async function runClassifyTask(params: JobParams['classify'], ctx: TaskCo
         unidentified,
         seconds: r.seconds.total
       },
-      cancelled: false
+      cancelled: false,
+      engine: r.backend
     }
   } finally {
     db.close()
