@@ -9,7 +9,8 @@ import type { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { spawnWorker, workerEntryUrl } from '../workers.js'
 import type { ClassifierOutput } from './classifier.js'
-import type { ModelArtifactsBytes } from './model-files.js'
+import type { ModelArtifactsBytes, ModelMeta } from './model-files.js'
+import type { OnnxGraphInfo } from './onnx.js'
 
 function startInferWorker(): Worker {
   return spawnWorker(workerEntryUrl('infer-worker'))
@@ -64,15 +65,22 @@ async function ensurePool(size: number): Promise<PoolWorker[]> {
   return pool.slice(0, size)
 }
 
+/**
+ * The model as an ONNX graph written by the caller (who has it loaded), or
+ * undefined to send the tfjs artifacts and let each worker choose its engine.
+ */
+export type OnnxSource = () => { graph: OnnxGraphInfo; meta: ModelMeta } | undefined
+
 /** Loads the model into `workers` pool threads (once per key). */
-export async function warmInference(key: string, artifacts: () => ModelArtifactsBytes, workers = defaultInferenceWorkers()): Promise<void> {
+export async function warmInference(key: string, artifacts: () => ModelArtifactsBytes, workers = defaultInferenceWorkers(), onnx?: OnnxSource): Promise<void> {
   const ws = await ensurePool(workers)
   const missing = ws.filter((w) => !w.loaded.has(key))
   if (!missing.length) return
-  const a = artifacts()
+  const graph = onnx?.()
+  const model = graph ? { onnx: graph } : { artifacts: artifacts() }
   await Promise.all(
     missing.map(async (w) => {
-      await w.call({ type: 'load', key, artifacts: a })
+      await w.call({ type: 'load', key, ...model })
       w.loaded.add(key)
     })
   )
@@ -88,11 +96,11 @@ export async function predictInPool(
   pixels: Uint8Array,
   perCell: number,
   numClasses: number,
-  opts: { workers?: number; batchSize?: number; features?: boolean; convStats?: boolean } = {}
+  opts: { workers?: number; batchSize?: number; features?: boolean; convStats?: boolean; onnx?: OnnxSource } = {}
 ): Promise<ClassifierOutput> {
   const n = pixels.length / perCell
   const workers = Math.max(1, Math.min(opts.workers ?? defaultInferenceWorkers(), n))
-  await warmInference(key, artifacts, workers)
+  await warmInference(key, artifacts, workers, opts.onnx)
   const ws = pool.slice(0, workers)
   const counts = Array.from({ length: workers }, (_, k) => Math.floor(n / workers) + (k < n % workers ? 1 : 0))
   let start = 0

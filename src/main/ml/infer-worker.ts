@@ -3,16 +3,18 @@
 //
 // Engine: ONNX Runtime (onnx.ts) for the networks it can express (W-Net,
 // W-Net-SVM, AlexNet, VGG16) when onnxruntime-node loads, else TensorFlow.js
-// (one wasm backend per thread: wasm is single-threaded in Node). The load
-// reply names the engine, and why ONNX Runtime was not used.
+// (one wasm backend per thread: wasm is single-threaded in Node). A load
+// carries either the ONNX graph the caller already wrote (then this thread
+// never loads TensorFlow.js: the quickest start for a classification job) or
+// the model's tfjs artifacts. The load reply names the engine, and why ONNX
+// Runtime was not used.
 import { parentPort } from 'node:worker_threads'
-import { initBackend } from './backend.js'
-import { artifactsToModel, type ModelArtifactsBytes } from './model-files.js'
-import { Classifier, type ClassifierOutput } from './classifier.js'
-import { loadOnnxRuntime, OnnxClassifier, OnnxUnsupported } from './onnx.js'
+import type { ClassifierOutput } from './classifier.js'
+import type { ModelArtifactsBytes, ModelMeta } from './model-files.js'
+import type { OnnxGraphInfo } from './onnx.js'
 
 type Msg =
-  | { id: number; type: 'load'; key: string; artifacts: ModelArtifactsBytes }
+  | { id: number; type: 'load'; key: string; artifacts?: ModelArtifactsBytes; onnx?: { graph: OnnxGraphInfo; meta: ModelMeta } }
   | { id: number; type: 'predict'; key: string; pixels: Uint8Array; batchSize: number; features: boolean; convStats: boolean }
   | { id: number; type: 'unload'; key: string }
 
@@ -32,29 +34,31 @@ const port = parentPort
 if (!port) throw new Error('infer-worker.ts must run in a worker thread')
 const models = new Map<string, { loaded: Loaded; reply: LoadReply }>()
 
-async function load(a: ModelArtifactsBytes): Promise<{ loaded: Loaded; reply: LoadReply }> {
+async function load(msg: Extract<Msg, { type: 'load' }>): Promise<{ loaded: Loaded; reply: LoadReply }> {
+  const { OnnxClassifier, tryOnnxGraph } = await import('./onnx.js')
+  if (msg.onnx) {
+    const onnx = await OnnxClassifier.fromGraph(msg.onnx.graph, msg.onnx.meta)
+    return { loaded: onnx, reply: { engine: onnx.engine } }
+  }
+  const a = msg.artifacts
+  if (!a) throw new Error('a load needs the model: artifacts or an ONNX graph')
+  const [{ initBackend }, { artifactsToModel }, { Classifier }] = await Promise.all([import('./backend.js'), import('./model-files.js'), import('./classifier.js')])
   const info = await initBackend()
   const model = await artifactsToModel(a)
-  const { ort, reason } = loadOnnxRuntime()
-  let onnxSkipped = reason
-  if (ort) {
-    try {
-      const onnx = await OnnxClassifier.create(model, a.meta)
-      model.dispose()
-      return { loaded: onnx, reply: { engine: onnx.engine } }
-    } catch (err) {
-      if (!(err instanceof OnnxUnsupported)) throw err
-      onnxSkipped = err.message
-    }
+  const { graph, reason } = tryOnnxGraph(model)
+  if (graph) {
+    const onnx = await OnnxClassifier.fromGraph(graph, a.meta)
+    model.dispose()
+    return { loaded: onnx, reply: { engine: onnx.engine } }
   }
   const tfjs = new Classifier(model, a.meta)
-  return { loaded: Object.assign(tfjs, { engine: info.name }), reply: { engine: info.name, onnxSkipped } }
+  return { loaded: Object.assign(tfjs, { engine: info.name }), reply: { engine: info.name, onnxSkipped: reason } }
 }
 
 port.on('message', async (msg: Msg) => {
   try {
     if (msg.type === 'load') {
-      if (!models.has(msg.key)) models.set(msg.key, await load(msg.artifacts))
+      if (!models.has(msg.key)) models.set(msg.key, await load(msg))
       port.postMessage({ id: msg.id, ok: true, value: models.get(msg.key)!.reply })
     } else if (msg.type === 'predict') {
       const m = models.get(msg.key)

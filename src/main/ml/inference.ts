@@ -10,7 +10,8 @@ import { activeBackend, initBackend } from './backend.js'
 import type { Classifier, ClassifierOutput } from './classifier.js'
 import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from './dataset.js'
 import { loadStoredClassifier, resolveStoredModel, storedArtifacts } from './registry.js'
-import { defaultInferenceWorkers, predictInPool } from './infer-pool.js'
+import { defaultInferenceWorkers, predictInPool, type OnnxSource } from './infer-pool.js'
+import { tryOnnxGraph } from './onnx.js'
 import {
   detectorFromBytes,
   detectorToBytes,
@@ -137,13 +138,18 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   // Chunks so progress and cancel stay responsive on big datasets.
   const chunk = workers > 0 ? Math.max(B * workers, 1024) : B * 4
   let engine: string | undefined
+  // The model is loaded here already: write its ONNX graph once for the pool's workers (only when they lack the model).
+  const onnxSource: OnnxSource = () => {
+    const { graph } = tryOnnxGraph(clf.model)
+    return graph ? { graph, meta: clf.meta } : undefined
+  }
   for (let start = 0; start < n; start += chunk) {
     if (o.signal?.aborted) throw new Error('classification cancelled')
     const count = Math.min(chunk, n - start)
     const px = set.pixels.subarray(start * per, (start + count) * per)
     const out =
       workers > 0
-        ? await predictInPool(`${db.name}#${modelId}`, () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, ...need })
+        ? await predictInPool(`${db.name}#${modelId}`, () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, ...need, onnx: onnxSource })
         : clf.predict(px, { batchSize: B, ...need })
     engine ??= out.engine
     probabilities.set(out.probabilities, start * C)

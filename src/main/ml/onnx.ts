@@ -168,6 +168,21 @@ export function modelToOnnx(model: tf.LayersModel): OnnxGraphInfo {
   return { bytes, inputSize: S, numClasses: C, featureSize: F, convStatsSize: 2 * convChannels }
 }
 
+/**
+ * The ONNX graph of `model` when ONNX Runtime can run it here, or why not
+ * (runtime missing, network not expressible). Errors other than those throw.
+ */
+export function tryOnnxGraph(model: tf.LayersModel): { graph?: OnnxGraphInfo; reason?: string } {
+  const { ort, reason } = loadOnnxRuntime()
+  if (!ort) return { reason }
+  try {
+    return { graph: modelToOnnx(model) }
+  } catch (err) {
+    if (err instanceof OnnxUnsupported) return { reason: err.message }
+    throw err
+  }
+}
+
 let runtime: { ort?: typeof Ort; reason?: string } | undefined
 
 /** onnxruntime-node, or why it is not available (not installed, no binary for this platform). */
@@ -197,9 +212,13 @@ export class OnnxClassifier {
 
   /** Converts and loads `model`; throws OnnxUnsupported for networks the converter does not write. */
   static async create(model: tf.LayersModel, meta: ModelMeta, opts: { threads?: number } = {}): Promise<OnnxClassifier> {
+    return OnnxClassifier.fromGraph(modelToOnnx(model), meta, opts)
+  }
+
+  /** Loads a graph modelToOnnx wrote (e.g. in another thread: the inference pool's workers never load TensorFlow.js then). */
+  static async fromGraph(g: OnnxGraphInfo, meta: ModelMeta, opts: { threads?: number } = {}): Promise<OnnxClassifier> {
     const { ort, reason } = loadOnnxRuntime()
     if (!ort) throw new Error(`onnxruntime-node is not available: ${reason}`)
-    const g = modelToOnnx(model)
     if (g.inputSize !== meta.inputSize) throw new OnnxUnsupported(`model input ${g.inputSize} px, metadata ${meta.inputSize} px`)
     const session = await ort.InferenceSession.create(g.bytes, {
       executionProviders: ['cpu'],

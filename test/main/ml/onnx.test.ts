@@ -78,6 +78,19 @@ describe('ONNX Runtime inference', () => {
     expect(out.engine).toBe('onnxruntime')
     expect(maxDiff(out.probabilities, reference.probabilities)).toBeLessThan(1e-4)
     expect(maxDiff(out.convStats!, reference.convStats!)).toBeLessThan(1e-3 * Math.max(1, maxAbs(reference.convStats!)))
+    // The caller's own ONNX graph (what classifyCells sends: the workers then never load TensorFlow.js), features too.
+    let wrote = 0
+    const viaGraph = await predictInPool('onnx-test#graph', () => { throw new Error('artifacts are not needed when the graph is sent') }, cells.pixels.slice(), per, WBC_CLASSES.length, {
+      workers: 2, batchSize: 8, features: true,
+      onnx: () => { wrote++; return { graph: modelToOnnx(model), meta: artifacts.meta } }
+    })
+    expect(wrote).toBe(1)
+    expect(viaGraph.engine).toBe('onnxruntime')
+    expect(maxDiff(viaGraph.probabilities, reference.probabilities)).toBeLessThan(1e-4)
+    expect(maxDiff(viaGraph.features!, reference.features!)).toBeLessThan(1e-3 * Math.max(1, maxAbs(reference.features!)))
+    // Warm: the second call writes no graph.
+    await predictInPool('onnx-test#graph', () => artifacts, cells.pixels.slice(), per, WBC_CLASSES.length, { workers: 2, onnx: () => { wrote++; return undefined } })
+    expect(wrote).toBe(1)
   })
 
   it('writes the other plain stacks (W-Net-SVM, AlexNet) and refuses what it cannot express', () => {
