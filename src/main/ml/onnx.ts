@@ -187,8 +187,9 @@ let runtime: { ort?: typeof Ort; reason?: string } | undefined
 
 /** onnxruntime-node, or why it is not available (not installed, no binary for this platform). */
 export function loadOnnxRuntime(): { ort?: typeof Ort; reason?: string } {
+  // Read every time (not cached with the module): a process may switch engines between pools (scripts/bench-classify.ts).
+  if (process.env.WBC_INFERENCE_ENGINE === 'tfjs') return { reason: 'WBC_INFERENCE_ENGINE=tfjs' }
   if (runtime) return runtime
-  if (process.env.WBC_INFERENCE_ENGINE === 'tfjs') return (runtime = { reason: 'WBC_INFERENCE_ENGINE=tfjs' })
   try {
     runtime = { ort: requireHere('onnxruntime-node') as typeof Ort }
   } catch (err) {
