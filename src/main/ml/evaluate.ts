@@ -2,11 +2,16 @@
 // the shared datasets are laid out): accuracy, macro F1, per-class precision /
 // recall / F1 / n, the confusion matrix and one-vs-rest AUCs. Reads the files
 // directly (the store is not touched unless the model is a stored one).
+// From 32 cells on, the forward passes run on ONNX Runtime (one intra-op
+// thread per core) where the model converts, as the workstation classifies;
+// the report's `backend` says which engine ran.
 import type { Db } from '../store/db.js'
 import { classificationReport, oneVsRestCurves, type ConfusionMatrix } from '../stats/metrics.js'
 import type { ProgressListener } from '../../shared/progress.js'
 import { activeBackend } from './backend.js'
-import type { Classifier } from './classifier.js'
+import type { Classifier, ClassifierOutput } from './classifier.js'
+import { defaultInferenceWorkers } from './infer-pool.js'
+import { OnnxClassifier, tryOnnxGraph } from './onnx.js'
 import { listClassFolders, loadCells } from './data.js'
 import { loadClassifierFromPath, loadStoredClassifier, parseModelRef, resolveStoredModel, shippedModelPath } from './registry.js'
 
@@ -73,7 +78,20 @@ export async function evaluateFolder(path: string, o: EvaluateOptions = {}): Pro
   })
   if (o.signal?.aborted) throw new Error('evaluation cancelled')
   const t1 = performance.now()
-  const out = clf.predict(cells.pixels, { batchSize: o.batchSize ?? 64 })
+  const graph = files.length >= 32 ? tryOnnxGraph(clf.model).graph : undefined
+  let out: ClassifierOutput
+  let engine = activeBackend()?.name ?? 'unknown'
+  if (graph) {
+    const onnx = await OnnxClassifier.fromGraph(graph, clf.meta, { threads: defaultInferenceWorkers() })
+    try {
+      out = await onnx.predict(cells.pixels, { batchSize: o.batchSize ?? 64 })
+    } finally {
+      onnx.dispose()
+    }
+    engine = onnx.engine
+  } else {
+    out = clf.predict(cells.pixels, { batchSize: o.batchSize ?? 64 })
+  }
   const t2 = performance.now()
   const C = classes.length
   const truth: string[] = []
@@ -94,7 +112,7 @@ export async function evaluateFolder(path: string, o: EvaluateOptions = {}): Pro
   return {
     path,
     model: { source, architecture: clf.meta.architecture, inputSize: clf.inputSize, classes: [...classes] },
-    backend: activeBackend()?.name ?? 'unknown',
+    backend: engine,
     n: report.total,
     accuracy: report.accuracy,
     macroF1: report.macro.f1,
