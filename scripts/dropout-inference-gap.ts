@@ -145,4 +145,7 @@ if (settleEpochs > 0) {
   })
   const settled = modelFromWeights(specFor('wnet', { inputSize: S }), r.weights)
   console.log(line(`dropout off, after ${settleEpochs} dropout-off epoch(s) at lr ${args['settle-lr']} on the other ${rest.length} training cells (${((Date.now() - t0) / 60000).toFixed(1)} min)`, scores(false, undefined, settled)))
+  console.log(line('  the same, mean of 8 flips/rotations', mean(Array.from({ length: 8 }, (_, op) => scores(false, op, settled)))))
+  // dihedral ops 0, 1, 4, 5: identity, horizontal flip, 180-degree rotation, vertical flip.
+  console.log(line('  the same, mean of identity, both flips and 180-degree rotation', mean([0, 1, 4, 5].map((op) => scores(false, op, settled)))))
 }

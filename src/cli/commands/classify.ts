@@ -33,6 +33,7 @@ export const classifyCommand: CliCommand = (cli) => {
       ).finally(() => bar?.stop())
       if (o.json) return cli.json(r)
       cli.out(`${r.cells} cells classified with model ${r.modelId} on ${r.backend}: ${r.seconds.inference.toFixed(3)} s inference (${r.cellsPerSecond.toFixed(0)} cells/s), ${r.seconds.total.toFixed(3)} s in all${o.store ? '; predictions stored' : ''}`)
+      if (r.onnxSkipped) cli.out(`(ONNX Runtime not used: ${r.onnxSkipped})`)
       const keys = Object.keys(r.counts).sort((a, b) => (a === UNIDENTIFIED ? 1 : b === UNIDENTIFIED ? -1 : a.localeCompare(b)))
       for (const k of keys) cli.out(`  ${k.padEnd(13)} ${String(r.counts[k]).padStart(6)}  ${((r.counts[k] / Math.max(1, r.cells)) * 100).toFixed(1)}%`)
     })

@@ -18,6 +18,8 @@ export interface ClassifierOutput {
   convStatsSize?: number
   /** What ran the forward passes when it was not the calling thread's TensorFlow.js ('onnxruntime', 'wasm' ...): set by the inference pool. */
   engine?: string
+  /** Why the pool did not use ONNX Runtime, when it did not (runtime missing, network not expressible). */
+  onnxSkipped?: string
 }
 
 export class Classifier {

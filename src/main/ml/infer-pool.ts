@@ -19,7 +19,8 @@ function startInferWorker(): Worker {
 class PoolWorker {
   private next = 1
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-  readonly loaded = new Set<string>()
+  /** Loaded models by key, with why ONNX Runtime was passed over when it was. */
+  readonly loaded = new Map<string, { onnxSkipped?: string }>()
   failure: Error | undefined
 
   constructor(readonly worker: Worker) {
@@ -80,8 +81,8 @@ export async function warmInference(key: string, artifacts: () => ModelArtifacts
   const model = graph ? { onnx: graph } : { artifacts: artifacts() }
   await Promise.all(
     missing.map(async (w) => {
-      await w.call({ type: 'load', key, ...model })
-      w.loaded.add(key)
+      const reply = await w.call<{ engine: string; onnxSkipped?: string }>({ type: 'load', key, ...model })
+      w.loaded.set(key, { onnxSkipped: reply.onnxSkipped })
     })
   )
 }
@@ -116,7 +117,8 @@ export async function predictInPool(
   )
   const featureSize = parts[0].featureSize
   const engines = [...new Set(parts.map((p) => p.engine ?? 'unknown'))]
-  const out: ClassifierOutput = { probabilities: new Float32Array(n * numClasses), featureSize, engine: engines.join('+') }
+  const skipped = ws.map((w) => w.loaded.get(key)?.onnxSkipped).find(Boolean)
+  const out: ClassifierOutput = { probabilities: new Float32Array(n * numClasses), featureSize, engine: engines.join('+'), ...(skipped ? { onnxSkipped: skipped } : {}) }
   if (opts.features) {
     out.features = new Float32Array(n * featureSize)
     if (parts[0].logits) out.logits = new Float32Array(n * numClasses)

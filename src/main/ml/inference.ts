@@ -64,6 +64,8 @@ export interface ClassifyResult {
   modelId: number
   /** What ran the forward passes: the pool's engine ('onnxruntime', 'wasm' ...) or this thread's TensorFlow.js backend. */
   backend: string
+  /** Why ONNX Runtime was not used by the worker pool, when it was not. */
+  onnxSkipped?: string
   cells: number
   /** Cells per top class, and per 'unidentified' when the model is calibrated. */
   counts: Record<string, number>
@@ -138,6 +140,7 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   // Chunks so progress and cancel stay responsive on big datasets.
   const chunk = workers > 0 ? Math.max(B * workers, 1024) : B * 4
   let engine: string | undefined
+  let onnxSkipped: string | undefined
   // The model is loaded here already: write its ONNX graph once for the pool's workers (only when they lack the model).
   const onnxSource: OnnxSource = () => {
     const { graph } = tryOnnxGraph(clf.model)
@@ -152,6 +155,7 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
         ? await predictInPool(`${db.name}#${modelId}`, () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, ...need, onnx: onnxSource })
         : clf.predict(px, { batchSize: B, ...need })
     engine ??= out.engine
+    onnxSkipped ??= out.onnxSkipped
     probabilities.set(out.probabilities, start * C)
     if (features && out.features) features.set(out.features, start * clf.featureSize)
     if (logits && out.logits) logits.set(out.logits, start * C)
@@ -182,6 +186,7 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   return {
     modelId,
     backend: engine ?? activeBackend()?.name ?? (await initBackend()).name,
+    ...(onnxSkipped ? { onnxSkipped } : {}),
     cells: n,
     counts,
     seconds: { pixels: (t1 - t0) / 1000, inference: (t2 - t1) / 1000, store: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },

@@ -9,7 +9,7 @@ import { buildModel, specFor } from '../../../src/main/ml/architectures/index'
 import { Classifier, type ClassifierOutput } from '../../../src/main/ml/classifier'
 import { listClassFolders, loadCells, type CellSet } from '../../../src/main/ml/data'
 import { closeInferencePool, predictInPool } from '../../../src/main/ml/infer-pool'
-import { artifactsToModel, readModelDir, type ModelArtifactsBytes } from '../../../src/main/ml/model-files'
+import { artifactsToModel, modelToArtifacts, readModelDir, type ModelArtifactsBytes } from '../../../src/main/ml/model-files'
 import { loadOnnxRuntime, modelToOnnx, OnnxClassifier, OnnxUnsupported } from '../../../src/main/ml/onnx'
 import { shippedModelPath } from '../../../src/main/ml/registry'
 import { WBC_CLASSES } from '../../../src/shared/cells'
@@ -91,6 +91,17 @@ describe('ONNX Runtime inference', () => {
     // Warm: the second call writes no graph.
     await predictInPool('onnx-test#graph', () => artifacts, cells.pixels.slice(), per, WBC_CLASSES.length, { workers: 2, onnx: () => { wrote++; return undefined } })
     expect(wrote).toBe(1)
+  })
+
+  it('keeps TensorFlow.js in the pool for a network ONNX cannot express, and says why', async () => {
+    const m = buildModel(specFor('resnet18', { inputSize: 32, seed: 1 }))
+    const a = await modelToArtifacts(m, { architecture: 'resnet18', inputSize: 32, classes: [...WBC_CLASSES], preprocessRecipe: artifacts.meta.preprocessRecipe })
+    const small = await loadCells((await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 300 === 0), 32)
+    const out = await predictInPool('onnx-test#resnet', () => a, small.pixels.slice(), 32 * 32 * 3, WBC_CLASSES.length, { workers: 1 })
+    m.dispose()
+    expect(out.engine).toBe('wasm')
+    expect(out.onnxSkipped).toMatch(/no ONNX mapping|more than one input/)
+    expect(out.probabilities).toHaveLength(small.labels.length * WBC_CLASSES.length)
   })
 
   it('writes the other plain stacks (W-Net-SVM, AlexNet) and refuses what it cannot express', () => {
