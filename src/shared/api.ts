@@ -22,7 +22,7 @@ import {
   type SlideExport,
   type SlideGallery
 } from './review'
-import { GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult } from './models'
+import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult } from './models'
 import { BLIND_ORIGIN_ANSWERS, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 
 // ---------------------------------------------------------------------------
@@ -103,6 +103,9 @@ const TrainingRequest = {
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   name: z.string().trim().max(200).optional()
 }
+
+/** Transfer learning takes the network and input size from its base model. */
+const { architecture: _architecture, inputSize: _inputSize, ...TransferRequest } = TrainingRequest
 
 // ---------------------------------------------------------------------------
 // Value types returned by the methods.
@@ -224,7 +227,7 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'gan', 'generate'] as const
+export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'gan', 'generate'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -234,6 +237,7 @@ export interface JobResults {
   classify: ClassifyReport
   train: TrainingJobResult
   crossval: TrainingJobResult
+  transfer: TransferJobResult
   gan: GanJobResult
   generate: GenerateJobResult
 }
@@ -458,6 +462,20 @@ export const api = {
     }),
     output: returns<{ jobId: string }>(),
     doc: 'Train a model on a dataset (same settings again resumes an unfinished run); progress arrives as job events.'
+  },
+  'transfer.start': {
+    input: z.strictObject({
+      ...TransferRequest,
+      /** The pre-trained model: its architecture, input size and classes are the experiment's. */
+      baseModelId: Id,
+      folds: z.number().int().min(2).max(20).default(5),
+      /** Which fine-tuning to compare with training from scratch. */
+      modes: z.array(z.enum(FINE_TUNE_MODES)).min(1).max(2).default(['all', 'head']),
+      /** Learning rate of the fine-tuned arms only (default: the same as scratch). */
+      fineTuneLearningRate: z.number().positive().max(1).optional()
+    }),
+    output: returns<{ jobId: string }>(),
+    doc: "Transfer learning: the base model's network cross-validated from scratch and fine-tuned from the model on the same stored folds of a dataset, side by side (resumable); progress arrives as job events."
   },
   'crossval.start': {
     input: z.strictObject({ ...TrainingRequest, folds: z.number().int().min(2).max(20).default(10) }),

@@ -41,6 +41,10 @@ export type TrainingBalance = (typeof TRAINING_BALANCES)[number]
 export const LR_SCHEDULES = ['constant', 'cosine'] as const
 export type LrScheduleName = (typeof LR_SCHEDULES)[number]
 
+/** How a pre-trained model is fine-tuned in transfer learning: every layer, or only the dense head. */
+export const FINE_TUNE_MODES = ['all', 'head'] as const
+export type FineTuneModeName = (typeof FINE_TUNE_MODES)[number]
+
 export type RunKind = 'train' | 'crossval' | 'finetune' | 'evaluate'
 export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted'
 
@@ -178,6 +182,39 @@ export interface RunReport {
   validation: ClassificationView | null
   /** Models the run produced (one per fold, or the trained model). */
   modelIds: number[]
+  /** When the run is an arm of a transfer-learning experiment: every arm side by side, scratch first. */
+  transfer: TransferComparison | null
+}
+
+/** One arm of a transfer-learning experiment: from scratch, or fine-tuned from the base model. */
+export interface TransferArm {
+  /** 'scratch', 'fine-tune all' or 'fine-tune head'. */
+  label: string
+  runId: number
+  status: RunStatus
+  /** Pooled over the folds (null until the arm has finished). */
+  accuracy: number | null
+  macroF1: number | null
+  macroRocAuc: number | null
+  /** Per-class recall, pooled (null until finished). */
+  recall: Record<string, number> | null
+  /** Mean and sample standard deviation of the per-fold accuracies. */
+  foldAccuracy: { mean: number; sd: number } | null
+}
+
+/** The paper's transfer comparison (LISC: 91% scratch vs 96% fine-tuned): the same architecture and folds, scratch vs fine-tuned. */
+export interface TransferComparison {
+  baseModel: { id: number; name: string } | null
+  dataset: string | null
+  k: number
+  arms: TransferArm[]
+}
+
+/** What a transfer-learning job hands back: the scratch run (whose report shows every arm) and each arm's headline. */
+export interface TransferJobResult {
+  status: 'done' | 'cancelled'
+  scratchRunId: number | null
+  arms: { label: string; runId: number; accuracy: number | null; macroF1: number | null }[]
 }
 
 /** What a training or cross-validation job hands back. */

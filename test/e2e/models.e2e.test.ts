@@ -3,7 +3,9 @@
 // ML core in setup; the page must show its report (Table 10, per-class
 // metrics, confusion heat map) with every chart actually drawn on its canvas,
 // start a small training from the form with live progress, and make its model
-// the default. Screenshots at both target sizes.
+// the default; then fine-tune that model on real Chulalongkorn cells (another
+// site and stain) against training from scratch and read the two side by
+// side. Screenshots at both target sizes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,6 +19,7 @@ import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServ
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
 const DATASET = 'pbc-e2e'
+const TRANSFER_DATASET = 'chula-e2e'
 
 let tmp: string
 let served: Served | undefined
@@ -47,10 +50,16 @@ beforeAll(async () => {
     mkdirSync(join(tmp, DATASET, cls), { recursive: true })
     for (const f of realCells('pbc-wbc', cls, 6)) copyFileSync(f, join(tmp, DATASET, cls, basename(f)))
   }
+  // And 20 real Chulalongkorn cells, 4 per class, for the transfer-learning test.
+  for (const cls of CLASSES) {
+    mkdirSync(join(tmp, TRANSFER_DATASET, cls), { recursive: true })
+    for (const f of realCells('chula-wbc', cls, 4)) copyFileSync(f, join(tmp, TRANSFER_DATASET, cls, basename(f)))
+  }
   const dbPath = join(tmp, 'wbc.sqlite')
   const db = openStore(dbPath)
   try {
     await importPath(db, join(tmp, DATASET))
+    await importPath(db, join(tmp, TRANSFER_DATASET))
     cv = await crossValidate(db, { dataset: DATASET, inputSize: 32, k: 3, seed: 7, settings: { epochs: 2 }, checkpointRoot: join(tmp, 'ck') })
   } finally {
     db.close()
@@ -159,6 +168,48 @@ describe('Models screen', () => {
     expect(await page.getByTestId('default-model').count()).toBe(1)
     await shoot(page, 'models-trained')
   })
+
+  it('fine-tunes the trained model on another site\'s cells against scratch and shows them side by side', async () => {
+    await page.locator('label.seg-item', { hasText: 'Transfer learning' }).click()
+    expect(await page.getByTestId('mode-transfer').isChecked()).toBe(true)
+    // Without a base model the start is not offered.
+    await page.getByTestId('train-dataset').selectOption(TRANSFER_DATASET)
+    expect(await page.getByTestId('start-training').isDisabled()).toBe(true)
+    const base = page.getByTestId('transfer-base')
+    const option = base.locator('option', { hasText: 'wnet 32px run 2' })
+    await base.selectOption(await option.getAttribute('value'))
+    await page.getByTestId('train-folds').fill('2')
+    await page.getByTestId('train-epochs').fill('2')
+    await page.getByTestId('train-dropout-off').fill('0')
+    expect(await page.getByTestId('transfer-all').isChecked()).toBe(true)
+    expect(await page.getByTestId('transfer-head').isChecked()).toBe(true)
+    expect(await page.getByTestId('start-training').textContent()).toContain('Start transfer learning')
+    await page.getByTestId('start-training').click()
+    const panel = page.getByTestId('training-progress')
+    // The panel still shows the finished training until the new job's title arrives.
+    await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('Transfer from wnet 32px run 2')
+    expect(await panel.textContent()).toContain('scratch vs fine-tune all / head, 2-fold')
+    await expect.poll(() => panel.locator('strong').first().textContent(), { timeout: 120_000 }).toBe('Finished')
+
+    // The scratch arm's report opens with every arm side by side, each finished with its figures.
+    const report = page.getByTestId('run-report')
+    const table = report.getByTestId('transfer-comparison')
+    await table.waitFor()
+    const rows = table.locator('tbody tr')
+    expect(await rows.count()).toBe(3)
+    expect(await rows.locator('th button').allTextContents()).toEqual(['Scratch', 'Fine-tune all', 'Fine-tune head'])
+    for (const r of await rows.all()) {
+      expect(await r.getByTestId('transfer-status').textContent()).toBe('done')
+      expect(await r.getByTestId('transfer-accuracy').textContent()).toMatch(/^\d+(\.\d)?%$/)
+    }
+    expect(await table.textContent()).toContain(TRANSFER_DATASET)
+    expect(await table.textContent()).toContain('wnet 32px run 2')
+    await shoot(page, 'models-transfer')
+    // An arm opens its own report; the comparison stays, with that arm marked.
+    await rows.nth(1).locator('th button').click()
+    await expect.poll(() => report.locator('h2').textContent()).toMatch(/Fine-tuning/)
+    expect(await report.getByTestId('transfer-comparison').locator('tbody tr.selected th button').textContent()).toBe('Fine-tune all')
+  }, 180_000)
 
   it('ran without console errors or CSP violations (chart.js included)', () => {
     expect(errors).toEqual([])

@@ -7,12 +7,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import type { DatasetSummary, JobSnapshot } from '../../src/shared/api'
-import type { ModelSummary, RunListItem, RunReport } from '../../src/shared/models'
+import type { ModelSummary, RunListItem, RunReport, TransferArm, TransferComparison } from '../../src/shared/models'
 import { setTransport } from '../../src/renderer/src/api/transport'
 import { useModelsStore, type TrainingForm } from '../../src/renderer/src/stores/models'
 import RunReportView from '../../src/renderer/src/components/models/RunReport.vue'
 import TrainForm from '../../src/renderer/src/components/models/TrainForm.vue'
 import ConfusionMatrix from '../../src/renderer/src/components/models/ConfusionMatrix.vue'
+import TransferComparisonView from '../../src/renderer/src/components/models/TransferComparison.vue'
 import { fakeTransport, ok } from './fake-transport'
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
@@ -53,7 +54,8 @@ function report(r: RunListItem = run()): RunReport {
       }
     },
     validation: null,
-    modelIds: [1, 2, 3]
+    modelIds: [1, 2, 3],
+    transfer: null
   }
 }
 const job = (over: Partial<JobSnapshot> = {}): JobSnapshot => ({
@@ -227,7 +229,7 @@ describe('run report and form components', () => {
   })
 
   it('offers the start only when the dataset has labelled cells of the five classes', async () => {
-    const form: TrainingForm = { mode: 'crossval', dataset: 'SLIDE-7', architecture: 'wnet', inputSize: 128, epochs: 10, folds: 10, batchSize: 5, learningRate: 1e-4, dropoutOffEpochs: 0, schedule: 'constant', balance: 'none', augment: false, validationShare: 0.1, seed: 1, setDefault: false }
+    const form: TrainingForm = { mode: 'crossval', dataset: 'SLIDE-7', architecture: 'wnet', inputSize: 128, epochs: 10, folds: 10, batchSize: 5, learningRate: 1e-4, dropoutOffEpochs: 0, schedule: 'constant', balance: 'none', augment: false, validationShare: 0.1, baseModelId: null, modes: ['all', 'head'], seed: 1, setDefault: false }
     const w = mount(TrainForm, { props: { form, datasets: DATASETS, busy: false } })
     expect(w.find('[data-testid="start-training"]').attributes('disabled')).toBeDefined()
     await w.setProps({ form: { ...form, dataset: 'pbc' } })
@@ -239,5 +241,50 @@ describe('run report and form components', () => {
     expect(w.emitted('architecture')).toEqual([['resnet18']])
     await w.setProps({ busy: true })
     expect(w.find('[data-testid="start-training"]').attributes('disabled')).toBeDefined()
+  })
+})
+
+describe('transfer learning', () => {
+  const arm = (label: string, runId: number, accuracy: number | null): TransferArm => ({
+    label, runId, status: accuracy === null ? 'running' : 'done', accuracy, macroF1: accuracy, macroRocAuc: accuracy === null ? null : 0.7,
+    recall: accuracy === null ? null : Object.fromEntries(CLASSES.map((c) => [c, accuracy])), foldAccuracy: accuracy === null ? null : { mean: accuracy, sd: 0.05 }
+  })
+  const comparison = (arms: TransferArm[]): TransferComparison => ({ baseModel: { id: 9, name: 'wnet-pbc' }, dataset: 'chula', k: 5, arms })
+
+  it('marks the best arm only when one arm alone has the highest accuracy, and opens an arm on click', async () => {
+    const w = mount(TransferComparisonView, { props: { transfer: comparison([arm('scratch', 3, 0.33), arm('fine-tune all', 4, 0.36), arm('fine-tune head', 5, null)]), currentRunId: 3 } })
+    expect(w.findAll('tbody tr')).toHaveLength(3)
+    expect(w.find('[data-testid="transfer-best"]').element.closest('tr')!.textContent).toContain('Fine-tune all')
+    expect(w.find('tbody tr.selected').text()).toContain('Scratch')
+    expect(w.findAll('[data-testid="transfer-accuracy"]').map((c) => c.text())).toEqual(['33.0%', '36.0%', '–'])
+    await w.findAll('tbody tr')[1]!.find('button').trigger('click')
+    expect(w.emitted('open')).toEqual([[4]])
+    // A tie marks nothing; one finished arm marks nothing.
+    await w.setProps({ transfer: comparison([arm('scratch', 3, 0.2), arm('fine-tune all', 4, 0.2)]) })
+    expect(w.find('[data-testid="transfer-best"]').exists()).toBe(false)
+    await w.setProps({ transfer: comparison([arm('scratch', 3, 0.2), arm('fine-tune all', 4, null)]) })
+    expect(w.find('[data-testid="transfer-best"]').exists()).toBe(false)
+  })
+
+  it('starts a transfer from the form with the base model and the arms, and refuses without a base model', async () => {
+    const f = fakeTransport({
+      'transfer.start': () => ok({ jobId: 'transfer-1' }),
+      'jobs.get': () => ok(job({ id: 'transfer-1', kind: 'transfer', title: 'Transfer from wnet-pbc' })),
+      'runs.list': () => ok([]),
+      'models.list': () => ok([])
+    })
+    setTransport(f.transport)
+    const s = useModelsStore()
+    Object.assign(s.form, { mode: 'transfer', dataset: 'chula', epochs: 4, folds: 5, modes: ['all'] })
+    await s.start()
+    expect(s.jobError).toBe('choose the pre-trained model to fine-tune')
+    expect(f.calls.some((c) => c.method === 'transfer.start')).toBe(false)
+    s.form.baseModelId = 9
+    await s.start()
+    expect(f.calls.find((c) => c.method === 'transfer.start')?.input).toEqual({
+      dataset: 'chula', epochs: 4, batchSize: 5, learningRate: 1e-4, dropoutOffEpochs: 0, schedule: 'constant', balance: 'none', augment: false, seed: 1,
+      baseModelId: 9, folds: 5, modes: ['all']
+    })
+    expect(s.running).toBe(true)
   })
 })

@@ -1,6 +1,6 @@
 // The messages between the job runner and its worker threads.
 import type { ApiError, JobKind, JobResults } from '../../shared/api'
-import type { GanPresetName, LrScheduleName, ModelArchitecture, TrainingBalance } from '../../shared/models'
+import type { FineTuneModeName, GanPresetName, LrScheduleName, ModelArchitecture, TrainingBalance } from '../../shared/models'
 import type { Progress } from '../../shared/progress'
 
 /** What each kind of job is started with. Add a row per kind. */
@@ -9,6 +9,7 @@ export interface JobParams {
   classify: { slideId: number; modelId?: number }
   train: TrainingParams & { validationShare: number; setDefault: boolean }
   crossval: TrainingParams & { folds: number }
+  transfer: Omit<TrainingParams, 'architecture' | 'inputSize'> & { baseModelId: number; folds: number; modes: FineTuneModeName[]; fineTuneLearningRate?: number }
   gan: { class: string; preset: GanPresetName; steps: number; name: string; datasetId?: number; maxReal?: number; checkpointEvery: number }
   generate: { generatorId: number; count: number; seed: number }
 }

@@ -8,6 +8,7 @@ import { runClassifyTask } from './tasks/classify'
 import { runImportTask } from './tasks/import'
 import { runTrainTask } from './tasks/train'
 import { runCrossvalTask } from './tasks/crossval'
+import { runTransferTask } from './tasks/transfer'
 import { runGanTask, runGenerateTask } from './tasks/gan'
 
 /** A task returns its result, and whether it stopped early because it was cancelled. */
@@ -15,8 +16,8 @@ import { runGanTask, runGenerateTask } from './tasks/gan'
 export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean; engine?: string }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
 /** Kinds whose task loads TensorFlow.js; the others never pay for loading it. */
-const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'gan', 'generate'])
-const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, gan: runGanTask, generate: runGenerateTask }
+const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'gan', 'generate'])
+const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, gan: runGanTask, generate: runGenerateTask }
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')

@@ -8,14 +8,18 @@ import type { Method } from '../../shared/api'
 import {
   DEFAULT_ARCHITECTURE_INPUT,
   ARCHITECTURE_LABELS,
+  MODEL_ARCHITECTURES,
   type ClassCurvesView,
   type ClassificationView,
   type CurvesView,
   type FoldView,
+  type ModelArchitecture,
   type ModelSummary,
   type RunListItem,
   type RunReport,
-  type Table10View
+  type Table10View,
+  type TransferArm,
+  type TransferComparison
 } from '../../shared/models'
 import { getDatasetByName, listDatasets, type Db } from '../store'
 import { getModel, listModels, setDefaultModel, type ModelRow } from '../store/models'
@@ -26,7 +30,7 @@ import type { ApiContext } from './handlers'
 import { headlineMetrics } from '../stats/headline'
 import { summarizeRun } from '../stats/run-summary'
 
-type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start'>
+type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start' | 'transfer.start'>
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 
@@ -99,6 +103,43 @@ function curves(c: any): CurvesView {
   return { perClass, macroRocAuc: num(c?.macroRocAuc), macroAveragePrecision: num(c?.macroAveragePrecision) }
 }
 
+/**
+ * The transfer experiment a run belongs to (it is the scratch arm with
+ * fine-tuned children, or one of those children), every arm side by side; null
+ * for any other run. The scratch arm is known as such once its first
+ * fine-tuned arm has started.
+ */
+export function transferComparison(db: Db, r: RunRow): TransferComparison | null {
+  const scratch = r.parentRunId !== null ? getRun(db, r.parentRunId) : r
+  if (!scratch) return null
+  const tuned = listRuns(db, { parentRunId: scratch.id }).filter((c) => c.kind === 'finetune')
+  if (!tuned.length) return null
+  const base = tuned[0]!.baseModelId !== null ? getModel(db, tuned[0]!.baseModelId) : undefined
+  const arm = (label: string, run: RunRow): TransferArm => {
+    const m = run.metrics as any
+    const done = run.status === 'done' && m?.overall
+    const accs: number[] = Array.isArray(m?.folds) ? m.folds.map((f: { accuracy: unknown }) => num(f.accuracy)).filter((a: number | null): a is number => a !== null) : []
+    const mean = accs.reduce((a, b) => a + b, 0) / (accs.length || 1)
+    const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0
+    return {
+      label,
+      runId: run.id,
+      status: run.status,
+      ...(done ? headlineMetrics(m) : { accuracy: null, macroF1: null }),
+      macroRocAuc: done ? num(m?.curves?.macroRocAuc) : null,
+      recall: done && Array.isArray(m.overall.perClass) ? Object.fromEntries(m.overall.perClass.map((c: { label: string; recall: number }) => [c.label, c.recall])) : null,
+      foldAccuracy: done && accs.length ? { mean, sd } : null
+    }
+  }
+  const names = datasetNames(db)
+  return {
+    baseModel: base ? { id: base.id, name: base.name } : null,
+    dataset: scratch.datasetId === null ? null : (names.get(scratch.datasetId) ?? null),
+    k: runFolds(db, scratch.id).length,
+    arms: [arm('scratch', scratch), ...tuned.map((t) => arm(`fine-tune ${(t.hyperparameters as { init?: { mode?: string } }).init?.mode ?? '?'}`, t))]
+  }
+}
+
 export function runReport(db: Db, id: number): RunReport {
   const r = getRun(db, id)
   if (!r) throw notFound(`run ${id}`)
@@ -155,15 +196,17 @@ export function runReport(db: Db, id: number): RunReport {
     folds,
     crossval,
     validation: r.kind === 'train' ? classification(m?.validation) : null,
-    modelIds: listModels(db, { runId: id }).map((x) => x.id)
+    modelIds: listModels(db, { runId: id }).map((x) => x.id),
+    transfer: r.kind === 'crossval' || r.kind === 'finetune' ? transferComparison(db, r) : null
   }
 }
 
 export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handlers, ModelMethod> {
   /** One training at a time: two would halve each other's speed on a workstation's cores. */
   function refuseIfTraining(): void {
-    const busy = ctx.jobs.list().find((j) => j.state === 'running' && (j.kind === 'train' || j.kind === 'crossval'))
-    if (busy) throw new ApiFailure('conflict', `a ${busy.kind === 'train' ? 'training' : 'cross-validation'} job is already running (${busy.title}); wait for it or cancel it`)
+    const busy = ctx.jobs.list().find((j) => j.state === 'running' && (j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer'))
+    const what = { train: 'training', crossval: 'cross-validation', transfer: 'transfer-learning' } as Record<string, string>
+    if (busy) throw new ApiFailure('conflict', `a ${what[busy.kind]} job is already running (${busy.title}); wait for it or cancel it`)
   }
   function dataset(name: string): void {
     if (!getDatasetByName(ctx.db, name)) throw notFound(`dataset "${name}"`)
@@ -197,6 +240,20 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
       const inputSize = p.inputSize ?? DEFAULT_ARCHITECTURE_INPUT[p.architecture]
       const title = `Train ${ARCHITECTURE_LABELS[p.architecture]} ${inputSize} px, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off}${recipe(p)} on ${p.dataset}`
       const job = ctx.jobs.start('train', title, { ...p, inputSize })
+      return { jobId: job.id }
+    },
+    'transfer.start': (p) => {
+      const off = dropoutOff(p)
+      const base = getModel(ctx.db, p.baseModelId)
+      if (!base) throw notFound(`model ${p.baseModelId}`)
+      if (!(MODEL_ARCHITECTURES as readonly string[]).includes(base.architecture)) {
+        throw new ApiFailure('invalid_input', `model ${base.id} is a ${base.architecture} network, which the workstation cannot retrain`)
+      }
+      dataset(p.dataset)
+      refuseIfTraining()
+      const arch = ARCHITECTURE_LABELS[base.architecture as ModelArchitecture]
+      const title = `Transfer from ${base.name} (${arch} ${base.inputSize} px): scratch vs fine-tune ${p.modes.join(' / ')}, ${p.folds}-fold, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off}${recipe(p)} on ${p.dataset}`
+      const job = ctx.jobs.start('transfer', title, p)
       return { jobId: job.id }
     },
     'crossval.start': (p) => {

@@ -49,6 +49,11 @@ describe('models and runs contract', () => {
     expect(await ws.dispatch('train.start', { dataset: 'x', balance: 'oversample' })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'balance' }] } })
     expect(await ws.dispatch('crossval.start', { dataset: 'x', schedule: 'step' })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'schedule' }] } })
     expect(await ws.dispatch('train.start', { dataset: 'x', augment: 'yes' })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'augment' }] } })
+    expect(await ws.dispatch('transfer.start', { dataset: 'x', baseModelId: 4 })).toMatchObject({ ok: false, error: { code: 'not_found', message: 'model 4 not found' } })
+    expect(await ws.dispatch('transfer.start', { dataset: 'x', baseModelId: 4, modes: [] })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'modes' }] } })
+    expect(await ws.dispatch('transfer.start', { dataset: 'x', baseModelId: 4, modes: ['last-layer'] })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    // The network comes from the base model: the request cannot name one.
+    expect(await ws.dispatch('transfer.start', { dataset: 'x', baseModelId: 4, architecture: 'wnet' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(await ws.dispatch('gan.start', { class: 'basophil', datasetId: 9 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
     expect(await ws.dispatch('gan.start', { class: 'basophil', name: '../x' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(await ws.dispatch('synthetic.generate', { generatorId: 1 })).toMatchObject({ ok: false, error: { code: 'not_found' } })

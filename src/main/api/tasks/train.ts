@@ -26,7 +26,7 @@ export function dropoutOffOf(p: { dropoutOffEpochs: number }): { dropoutOff?: { 
 }
 
 /** The core's training settings from a training or cross-validation job's request. */
-export function trainSettingsOf(p: TrainingParams): Partial<TrainSettings> {
+export function trainSettingsOf(p: Omit<TrainingParams, 'architecture' | 'inputSize' | 'dataset'>): Partial<TrainSettings> {
   return {
     epochs: p.epochs,
     batchSize: p.batchSize,

@@ -6,14 +6,14 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref } from 'vue'
 import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
-import { DEFAULT_ARCHITECTURE_INPUT, type LrScheduleName, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingBalance, type TrainingJobResult } from '../../../shared/models'
+import { DEFAULT_ARCHITECTURE_INPUT, type LrScheduleName, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingBalance, type TrainingJobResult, type TransferJobResult, type FineTuneModeName } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
 
 export { POLL_MS } from '../api/job-watch'
 
-export type TrainingMode = 'crossval' | 'train'
+export type TrainingMode = 'crossval' | 'train' | 'transfer'
 
 export interface TrainingForm {
   mode: TrainingMode
@@ -31,11 +31,14 @@ export interface TrainingForm {
   /** Random flips and 90-degree rotations. */
   augment: boolean
   validationShare: number
+  /** Transfer learning: the pre-trained model, and which fine-tuning to compare with scratch. */
+  baseModelId: number | null
+  modes: FineTuneModeName[]
   seed: number
   setDefault: boolean
 }
 
-const isTrainingJob = (j: JobSnapshot): boolean => j.kind === 'train' || j.kind === 'crossval'
+const isTrainingJob = (j: JobSnapshot): boolean => j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer'
 
 export const useModelsStore = defineStore('models', () => {
   const models = ref<ModelSummary[]>([])
@@ -63,6 +66,8 @@ export const useModelsStore = defineStore('models', () => {
     balance: 'none',
     augment: false,
     validationShare: 0.1,
+    baseModelId: null,
+    modes: ['all', 'head'],
     seed: 1,
     setDefault: false
   })
@@ -160,8 +165,9 @@ export const useModelsStore = defineStore('models', () => {
     if (snapshot.state === 'cancelled') jobError.value = 'Stopped. The run keeps its finished epochs and folds; start it again with the same settings to resume.'
     else if (snapshot.state === 'failed') jobError.value = snapshot.error?.message ?? 'the training failed'
     await refreshLists()
-    const result = snapshot.result as TrainingJobResult | null
-    const runId = result?.runId ?? snapshot.progress.metrics?.runId
+    // A transfer job's report is its scratch arm's (which shows every arm side by side).
+    const result = snapshot.result as (TrainingJobResult & { scratchRunId?: undefined }) | (TransferJobResult & { runId?: undefined }) | null
+    const runId = result?.scratchRunId ?? result?.runId ?? snapshot.progress.metrics?.runId
     if (runId !== undefined && runId !== null) await selectRun(runId)
   }
 
@@ -180,6 +186,10 @@ export const useModelsStore = defineStore('models', () => {
 
   async function start(): Promise<void> {
     if (running.value || starting.value || !form.dataset) return
+    if (form.mode === 'transfer' && form.baseModelId === null) {
+      jobError.value = 'choose the pre-trained model to fine-tune'
+      return
+    }
     jobError.value = null
     starting.value = true
     try {
@@ -197,10 +207,13 @@ export const useModelsStore = defineStore('models', () => {
         augment: form.augment,
         seed: form.seed
       }
+      const { architecture: _a, inputSize: _s, ...recipe } = common
       const r =
         form.mode === 'crossval'
           ? await api['crossval.start']({ ...common, folds: form.folds })
-          : await api['train.start']({ ...common, validationShare: form.validationShare, setDefault: form.setDefault })
+          : form.mode === 'transfer'
+            ? await api['transfer.start']({ ...recipe, baseModelId: form.baseModelId!, folds: form.folds, modes: [...form.modes] })
+            : await api['train.start']({ ...common, validationShare: form.validationShare, setDefault: form.setDefault })
       if (!r.ok) {
         jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
         return
