@@ -54,8 +54,10 @@ import { flattenWeights, layoutOf } from './replica.js'
 import { loadStoredClassifier, saveModel } from './registry.js'
 import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './runs.js'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './train.js'
+import type { FineTuneModeName } from '../../shared/models.js'
 
-export type FineTuneMode = 'all' | 'head'
+/** Fine-tuning: every layer, or only the dense head (the one list: src/shared/models FINE_TUNE_MODES). */
+export type FineTuneMode = FineTuneModeName
 
 export interface CrossvalOptions {
   /** The cells: a dataset by name and/or image ids (not needed to resume `runId`). */
