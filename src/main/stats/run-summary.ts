@@ -2,26 +2,12 @@
 // runs.list. Store and stats only: the core lists runs without loading
 // TensorFlow.js.
 import type { Db } from '../store/db.js'
-import { runEpochs, runFolds, type RunKind, type RunRow } from '../store/runs.js'
+import type { RunListItem } from '../../shared/models.js'
+import { runEpochs, runFolds, type RunRow } from '../store/runs.js'
 import { headlineMetrics } from './headline.js'
 
-export interface RunSummary {
-  id: number
-  kind: RunKind
-  name: string
-  status: RunRow['status']
-  architecture: string
-  inputSize: number
-  backend: string | null
-  seed: number
-  startedAt: string
-  finishedAt: string | null
-  seconds: number
-  folds: { total: number; done: number }
-  epochsRecorded: number
-  accuracy: number | null
-  macroF1: number | null
-}
+/** The contract's run list row (src/shared/models RunListItem) without the dataset's name, with the seed. */
+export type RunSummary = Omit<RunListItem, 'datasetName'> & { seed: number }
 
 /** One line's worth of a run, for `wbc runs` and the UI. */
 export function summarizeRun(db: Db, r: RunRow): RunSummary {
