@@ -2,6 +2,7 @@
 // or show one with its folds, epochs and report.
 import { getRun, listRuns, runEpochs, runFolds, runImages, listRunCheckpoints } from '../../main/store/runs'
 import { summarizeRun } from '../../main/stats/run-summary'
+import { transferComparison } from '../../main/stats/transfer-comparison'
 import { formatCrossvalReport, formatSeconds, type CrossvalReport } from '../../main/ml/crossval'
 import type { CliCommand } from '../context'
 
@@ -42,6 +43,17 @@ export const runsCommand: CliCommand = (cli) => {
       cli.out(`Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}; ${formatSeconds(run.seconds)} of compute; ${images.length} cells; folds ${s.folds.done}/${s.folds.total} done`)
       cli.out(`Hyperparameters: ${JSON.stringify(run.hyperparameters)}`)
       if (run.kind === 'crossval' || run.kind === 'finetune') {
+        const t = transferComparison(db, run)
+        if (t) {
+          const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`)
+          const classes = Object.keys(t.arms.find((a) => a.recall)?.recall ?? {})
+          cli.out(`\nTransfer from ${t.baseModel ? `model ${t.baseModel.id} (${t.baseModel.name})` : 'a deleted model'}, ${t.k} folds on ${t.dataset ?? 'selected cells'}, the same folds for every arm:`)
+          cli.out(`  ${'arm'.padEnd(16)}${'run'.padStart(5)}  ${'status'.padEnd(10)}${'acc'.padStart(7)}${'folds mean±sd'.padStart(16)}${'macroF1'.padStart(9)}${'ROC AUC'.padStart(9)}  recall ${classes.map((c) => c.slice(0, 4)).join(' / ')}`)
+          for (const a of t.arms) {
+            const folds = a.foldAccuracy ? `${pct(a.foldAccuracy.mean)}±${pct(a.foldAccuracy.sd)}` : '-'
+            cli.out(`  ${a.label.padEnd(16)}${String(a.runId).padStart(5)}  ${a.status.padEnd(10)}${pct(a.accuracy).padStart(7)}${folds.padStart(16)}${pct(a.macroF1).padStart(9)}${(a.macroRocAuc === null ? '-' : a.macroRocAuc.toFixed(3)).padStart(9)}  ${a.recall ? classes.map((c) => pct(a.recall![c])).join(' / ') : '-'}`)
+          }
+        }
         if (run.metrics) cli.out('\n' + formatCrossvalReport(run.metrics as CrossvalReport))
         else for (const f of folds) cli.out(`  fold ${f.fold + 1}: ${f.status}, ${f.epochsDone} epochs${f.accuracy !== null ? `, accuracy ${(f.accuracy * 100).toFixed(1)}%` : ''}`)
       } else if (run.metrics) {

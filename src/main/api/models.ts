@@ -17,9 +17,7 @@ import {
   type ModelSummary,
   type RunListItem,
   type RunReport,
-  type Table10View,
-  type TransferArm,
-  type TransferComparison
+  type Table10View
 } from '../../shared/models'
 import { getDatasetByName, listDatasets, type Db } from '../store'
 import { getModel, listModels, setDefaultModel, type ModelRow } from '../store/models'
@@ -29,6 +27,7 @@ import { ApiFailure, notFound } from './errors'
 import type { ApiContext } from './handlers'
 import { headlineMetrics } from '../stats/headline'
 import { summarizeRun } from '../stats/run-summary'
+import { transferComparison } from '../stats/transfer-comparison'
 
 type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start' | 'transfer.start'>
 
@@ -101,43 +100,6 @@ function curves(c: any): CurvesView {
     pr: thinCurve((k.pr ?? []).map((p: any) => [p.recall, p.precision] as [number, number]))
   }))
   return { perClass, macroRocAuc: num(c?.macroRocAuc), macroAveragePrecision: num(c?.macroAveragePrecision) }
-}
-
-/**
- * The transfer experiment a run belongs to (it is the scratch arm with
- * fine-tuned children, or one of those children), every arm side by side; null
- * for any other run. The scratch arm is known as such once its first
- * fine-tuned arm has started.
- */
-export function transferComparison(db: Db, r: RunRow): TransferComparison | null {
-  const scratch = r.parentRunId !== null ? getRun(db, r.parentRunId) : r
-  if (!scratch) return null
-  const tuned = listRuns(db, { parentRunId: scratch.id }).filter((c) => c.kind === 'finetune')
-  if (!tuned.length) return null
-  const base = tuned[0]!.baseModelId !== null ? getModel(db, tuned[0]!.baseModelId) : undefined
-  const arm = (label: string, run: RunRow): TransferArm => {
-    const m = run.metrics as any
-    const done = run.status === 'done' && m?.overall
-    const accs: number[] = Array.isArray(m?.folds) ? m.folds.map((f: { accuracy: unknown }) => num(f.accuracy)).filter((a: number | null): a is number => a !== null) : []
-    const mean = accs.reduce((a, b) => a + b, 0) / (accs.length || 1)
-    const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0
-    return {
-      label,
-      runId: run.id,
-      status: run.status,
-      ...(done ? headlineMetrics(m) : { accuracy: null, macroF1: null }),
-      macroRocAuc: done ? num(m?.curves?.macroRocAuc) : null,
-      recall: done && Array.isArray(m.overall.perClass) ? Object.fromEntries(m.overall.perClass.map((c: { label: string; recall: number }) => [c.label, c.recall])) : null,
-      foldAccuracy: done && accs.length ? { mean, sd } : null
-    }
-  }
-  const names = datasetNames(db)
-  return {
-    baseModel: base ? { id: base.id, name: base.name } : null,
-    dataset: scratch.datasetId === null ? null : (names.get(scratch.datasetId) ?? null),
-    k: runFolds(db, scratch.id).length,
-    arms: [arm('scratch', scratch), ...tuned.map((t) => arm(`fine-tune ${(t.hyperparameters as { init?: { mode?: string } }).init?.mode ?? '?'}`, t))]
-  }
 }
 
 export function runReport(db: Db, id: number): RunReport {

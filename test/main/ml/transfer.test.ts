@@ -2,6 +2,7 @@
 // stored fold plan; fine-tuning starts from the base model's weights, and
 // head-only fine-tuning leaves the convolutional weights exactly as they were.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { transferComparison } from '../../../src/main/stats/transfer-comparison'
 import { rmSync } from 'node:fs'
 import { trainRun } from '../../../src/main/ml/train-run'
 import { transferExperiment, formatTransferReport } from '../../../src/main/ml/transfer'
@@ -71,5 +72,27 @@ describe('transferExperiment', () => {
     const text = formatTransferReport(t)
     expect(text).toMatch(/scratch\s+fine-tune all\s+fine-tune head/)
     expect(text).toMatch(/recall basophil/)
+
+    // The stored side-by-side (run report, `wbc runs show`) says what the experiment returned, from any arm.
+    for (const id of [t.scratch.runId, t.fineTuned[1].report.runId]) {
+      const c = transferComparison(s.db, getRun(s.db, id)!)!
+      expect(c.baseModel?.id).toBe(base.modelId)
+      expect(c.k).toBe(t.scratch.k)
+      expect(c.arms.map((a) => [a.label, a.runId, a.status])).toEqual([
+        ['scratch', t.scratch.runId, 'done'],
+        ['fine-tune all', t.fineTuned[0].report.runId, 'done'],
+        ['fine-tune head', t.fineTuned[1].report.runId, 'done']
+      ])
+      const reports = [t.scratch, t.fineTuned[0].report, t.fineTuned[1].report]
+      c.arms.forEach((a, i) => {
+        expect(a.accuracy).toBeCloseTo(reports[i]!.overall.accuracy, 10)
+        expect(a.macroF1).toBeCloseTo(reports[i]!.overall.macro.f1, 10)
+        expect(a.recall!.basophil).toBeCloseTo(reports[i]!.overall.perClass.find((p) => p.label === 'basophil')!.recall, 10)
+        const foldMean = reports[i]!.folds.reduce((x, f) => x + f.accuracy, 0) / reports[i]!.folds.length
+        expect(a.foldAccuracy!.mean).toBeCloseTo(foldMean, 10)
+      })
+    }
+    // A plain cross-validation is no transfer experiment.
+    expect(transferComparison(s.db, getRun(s.db, base.runId)!)).toBeNull()
   })
 })

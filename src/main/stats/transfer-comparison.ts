@@ -1,0 +1,50 @@
+// Transfer learning side by side (the paper: LISC 91% from scratch vs 96%
+// fine-tuned): for any arm of a transfer experiment, every arm's pooled
+// figures, for the run report (contract) and `wbc runs show`. Store and stats
+// only, no TensorFlow.js.
+import type { TransferArm, TransferComparison } from '../../shared/models.js'
+import type { Db } from '../store/db.js'
+import { listDatasets } from '../store/datasets.js'
+import { getModel } from '../store/models.js'
+import { getRun, listRuns, runFolds, type RunRow } from '../store/runs.js'
+import { headlineMetrics } from './headline.js'
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+
+/**
+ * The transfer experiment a run belongs to (it is the scratch arm with
+ * fine-tuned children, or one of those children), every arm side by side; null
+ * for any other run. The scratch arm is known as such once its first
+ * fine-tuned arm has started.
+ */
+export function transferComparison(db: Db, r: RunRow): TransferComparison | null {
+  const scratch = r.parentRunId !== null ? getRun(db, r.parentRunId) : r
+  if (!scratch) return null
+  const tuned = listRuns(db, { parentRunId: scratch.id }).filter((c) => c.kind === 'finetune')
+  if (!tuned.length) return null
+  const base = tuned[0]!.baseModelId !== null ? getModel(db, tuned[0]!.baseModelId) : undefined
+  const arm = (label: string, run: RunRow): TransferArm => {
+    const m = run.metrics as any
+    const done = run.status === 'done' && m?.overall
+    const accs: number[] = Array.isArray(m?.folds) ? m.folds.map((f: { accuracy: unknown }) => num(f.accuracy)).filter((a: number | null): a is number => a !== null) : []
+    const mean = accs.reduce((a, b) => a + b, 0) / (accs.length || 1)
+    const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0
+    return {
+      label,
+      runId: run.id,
+      status: run.status,
+      ...(done ? headlineMetrics(m) : { accuracy: null, macroF1: null }),
+      macroRocAuc: done ? num(m?.curves?.macroRocAuc) : null,
+      recall: done && Array.isArray(m.overall.perClass) ? Object.fromEntries(m.overall.perClass.map((c: { label: string; recall: number }) => [c.label, c.recall])) : null,
+      foldAccuracy: done && accs.length ? { mean, sd } : null
+    }
+  }
+  const names = new Map(listDatasets(db).map((d) => [d.id, d.name]))
+  return {
+    baseModel: base ? { id: base.id, name: base.name } : null,
+    dataset: scratch.datasetId === null ? null : (names.get(scratch.datasetId) ?? null),
+    k: runFolds(db, scratch.id).length,
+    arms: [arm('scratch', scratch), ...tuned.map((t) => arm(`fine-tune ${(t.hyperparameters as { init?: { mode?: string } }).init?.mode ?? '?'}`, t))]
+  }
+}
+
