@@ -104,14 +104,20 @@ describe('ONNX Runtime inference', () => {
     expect(out.probabilities).toHaveLength(small.labels.length * WBC_CLASSES.length)
   })
 
-  it('writes the other plain stacks (W-Net-SVM, AlexNet) and refuses what it cannot express', () => {
-    for (const arch of ['wnet-svm', 'alexnet'] as const) {
+  it('writes the other plain stacks (W-Net-SVM, AlexNet, VGG16) with the same answers, and refuses what it cannot express', async () => {
+    // Strides, 'valid' padding, bigger kernels and no softmax (SVM) all go through the converter: same outputs as tfjs on real cells.
+    const few = await loadCells((await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 600 === 0), 32)
+    for (const arch of ['wnet-svm', 'alexnet', 'vgg16'] as const) {
       const m = buildModel(specFor(arch, { inputSize: 32, seed: 1 }))
       try {
-        const g = modelToOnnx(m)
-        expect(g.inputSize).toBe(32)
-        expect(g.numClasses).toBe(5)
-        expect(g.bytes.byteLength).toBeGreaterThan(1000)
+        const meta = { architecture: arch, inputSize: 32, classes: [...WBC_CLASSES], preprocessRecipe: artifacts.meta.preprocessRecipe }
+        const want = new Classifier(m, meta).predict(few.pixels, { batchSize: 4, convStats: true })
+        const clf = await OnnxClassifier.create(m, meta)
+        const got = await clf.predict(few.pixels, { batchSize: 4, convStats: true })
+        clf.dispose()
+        expect(got.probabilities).toHaveLength(few.labels.length * 5)
+        expect(maxDiff(got.probabilities, want.probabilities), arch).toBeLessThan(1e-4 * Math.max(1, maxAbs(want.probabilities)))
+        expect(maxDiff(got.convStats!, want.convStats!), arch).toBeLessThan(1e-3 * Math.max(1, maxAbs(want.convStats!)))
       } finally {
         m.dispose()
       }
