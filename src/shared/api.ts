@@ -22,7 +22,7 @@ import {
   type SlideExport,
   type SlideGallery
 } from './review'
-import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult } from './models'
+import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult } from './models'
 import { BLIND_ORIGIN_ANSWERS, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 
 // ---------------------------------------------------------------------------
@@ -227,7 +227,7 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'gan', 'generate'] as const
+export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -238,6 +238,7 @@ export interface JobResults {
   train: TrainingJobResult
   crossval: TrainingJobResult
   transfer: TransferJobResult
+  calibrate: CalibrateJobResult
   gan: GanJobResult
   generate: GenerateJobResult
 }
@@ -442,6 +443,22 @@ export const api = {
     input: z.strictObject({ id: Id }),
     output: returns<ModelSummary>(),
     doc: 'Make a model the one used when none is named (classification of new slides).'
+  },
+  'models.calibrate': {
+    input: z.strictObject({
+      id: Id,
+      /** Dataset of non-WBC objects (immature granulocytes, erythroblasts, platelets ...): what should go to Unidentified. */
+      other: z.string().trim().min(1, 'choose the dataset of non-WBC objects').max(200),
+      /** The model's training cells and real WBCs it did not train on; default: the model's own training run (its held-out share). */
+      fit: z.string().trim().min(1).max(200).optional(),
+      wbc: z.string().trim().min(1).max(200).optional(),
+      /** Share of real WBCs the threshold may route to Unidentified. */
+      target: z.number().min(0.001).max(0.5).default(0.05),
+      /** Share of the non-WBC objects shown to the outlier-exposure detector (the rest is what every score is measured on). */
+      exposure: z.number().min(0).max(0.9).default(0.5)
+    }).refine((q) => (q.fit === undefined) === (q.wbc === undefined), { message: 'give both fit and wbc datasets, or neither (the model\'s training run)' }),
+    output: returns<{ jobId: string }>(),
+    doc: "Measure how well confidence, energy, Mahalanobis and outlier-exposure scores separate non-WBC objects from real WBCs, and store the best as the model's Unidentified routing (a job)."
   },
   'runs.list': {
     input: NoInput,

@@ -64,8 +64,31 @@ export interface ModelSummary {
   macroF1: number | null
   /** Weight bytes. */
   byteSize: number
+  /** How the model routes cells that are none of its classes to Unidentified, when it was calibrated (null: by confidence alone). */
+  routing: UnidentifiedRouting | null
   isDefault: boolean
   createdAt: string
+}
+
+/** A model's calibrated Unidentified routing, as measured when it was calibrated (held-out WBCs vs non-WBC objects). */
+export interface UnidentifiedRouting {
+  /** 'msp', 'energy', 'mahalanobis' or 'outlier-exposure'. */
+  score: string
+  threshold: number
+  /** Share of the non-WBC objects (measured, not shown to a detector) routed to Unidentified. */
+  nonWbcFlagged: number
+  /** Share of real WBCs routed to Unidentified. */
+  wbcFlagged: number
+  targetWbcRate: number
+  wbcCells: number
+  otherCells: number
+  calibratedAt: string
+}
+
+/** What a calibration job hands back. */
+export interface CalibrateJobResult {
+  modelId: number
+  routing: UnidentifiedRouting
 }
 
 export interface RunListItem {

@@ -20,6 +20,7 @@ import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServ
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
 const DATASET = 'pbc-e2e'
 const TRANSFER_DATASET = 'chula-e2e'
+const OTHER_DATASET = 'other-e2e'
 
 let tmp: string
 let served: Served | undefined
@@ -55,11 +56,17 @@ beforeAll(async () => {
     mkdirSync(join(tmp, TRANSFER_DATASET, cls), { recursive: true })
     for (const f of realCells('chula-wbc', cls, 4)) copyFileSync(f, join(tmp, TRANSFER_DATASET, cls, basename(f)))
   }
+  // And 15 real non-WBC objects (immature granulocytes, erythroblasts, platelets) to calibrate Unidentified routing against.
+  for (const cls of ['ig', 'erythroblast', 'platelet']) {
+    mkdirSync(join(tmp, OTHER_DATASET, cls), { recursive: true })
+    for (const f of realCells('pbc-other', cls, 5)) copyFileSync(f, join(tmp, OTHER_DATASET, cls, basename(f)))
+  }
   const dbPath = join(tmp, 'wbc.sqlite')
   const db = openStore(dbPath)
   try {
     await importPath(db, join(tmp, DATASET))
     await importPath(db, join(tmp, TRANSFER_DATASET))
+    await importPath(db, join(tmp, OTHER_DATASET))
     cv = await crossValidate(db, { dataset: DATASET, inputSize: 32, k: 3, seed: 7, settings: { epochs: 2 }, checkpointRoot: join(tmp, 'ck') })
   } finally {
     db.close()
@@ -127,6 +134,7 @@ describe('Models screen', () => {
     await page.getByTestId('train-dataset').selectOption(DATASET)
     await page.getByTestId('train-size').fill('32')
     await page.getByTestId('train-epochs').fill('3')
+    expect(await page.locator('[data-testid="train-form"] input:invalid').count()).toBe(0)
     await page.getByTestId('train-share').fill('0.2')
     // The shipped model's recipe in one click: batch 8, cosine, balanced sampler, flips/rotations, a dropout-off epoch.
     await page.getByTestId('train-shipped-recipe').click()
@@ -196,12 +204,11 @@ describe('Models screen', () => {
     const table = report.getByTestId('transfer-comparison')
     await table.waitFor()
     const rows = table.locator('tbody tr')
-    expect(await rows.count()).toBe(3)
+    // The job's end re-opens the scratch arm's report; until then the live arm's report may still be shown.
+    await expect.poll(() => report.locator('h2').textContent(), { timeout: 30_000 }).toMatch(/Cross-validation/)
+    await expect.poll(() => rows.getByTestId('transfer-status').allTextContents(), { timeout: 30_000 }).toEqual(['done', 'done', 'done'])
     expect(await rows.locator('th button').allTextContents()).toEqual(['Scratch', 'Fine-tune all', 'Fine-tune head'])
-    for (const r of await rows.all()) {
-      expect(await r.getByTestId('transfer-status').textContent()).toBe('done')
-      expect(await r.getByTestId('transfer-accuracy').textContent()).toMatch(/^\d+(\.\d)?%$/)
-    }
+    for (const r of await rows.all()) expect(await r.getByTestId('transfer-accuracy').textContent()).toMatch(/^\d+(\.\d)?%$/)
     expect(await table.textContent()).toContain(TRANSFER_DATASET)
     expect(await table.textContent()).toContain('wnet 32px run 2')
     await shoot(page, 'models-transfer')
@@ -209,6 +216,28 @@ describe('Models screen', () => {
     await rows.nth(1).locator('th button').click()
     await expect.poll(() => report.locator('h2').textContent()).toMatch(/Fine-tuning/)
     expect(await report.getByTestId('transfer-comparison').locator('tbody tr.selected th button').textContent()).toBe('Fine-tune all')
+  }, 180_000)
+
+  it('calibrates a model\'s Unidentified routing against non-WBC objects and the models list shows it', async () => {
+    const row = page.getByTestId('models-table').locator('tbody tr', { hasText: 'wnet 32px run 2' })
+    const id = await row.getAttribute('data-model-row')
+    expect(await page.getByTestId(`routing-${id}`).textContent()).toContain('confidence only')
+    await page.getByTestId(`calibrate-${id}`).click()
+    const form = page.getByTestId('calibrate-form')
+    await form.waitFor()
+    // Only datasets with non-WBC labels are offered; the model's own run supplies the WBCs.
+    expect(await form.getByTestId('calibrate-other').locator('option').allTextContents()).toEqual([`${OTHER_DATASET} (15)`])
+    expect(await form.getByTestId('calibrate-fit').count()).toBe(0)
+    // Every default passes the browser's own validation (an off-step value would silently block the submit).
+    expect(await form.locator('input:invalid, select:invalid').count()).toBe(0)
+    await form.getByTestId('calibrate-target').fill('20')
+    await form.getByTestId('calibrate-start').click()
+    await expect.poll(() => form.count()).toBe(0)
+    const panel = page.getByTestId('training-progress')
+    await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('Calibrate Unidentified routing of wnet 32px run 2')
+    await expect.poll(() => panel.locator('strong').first().textContent(), { timeout: 120_000 }).toBe('Finished')
+    await expect.poll(() => page.getByTestId(`routing-${id}`).textContent()).toMatch(/\d+% at \d+(\.\d)?% WBC/)
+    await shoot(page, 'models-calibrated')
   }, 180_000)
 
   it('ran without console errors or CSP violations (chart.js included)', () => {

@@ -14,6 +14,7 @@ import RunReportView from '../../src/renderer/src/components/models/RunReport.vu
 import TrainForm from '../../src/renderer/src/components/models/TrainForm.vue'
 import ConfusionMatrix from '../../src/renderer/src/components/models/ConfusionMatrix.vue'
 import TransferComparisonView from '../../src/renderer/src/components/models/TransferComparison.vue'
+import CalibrateFormView from '../../src/renderer/src/components/models/CalibrateForm.vue'
 import { fakeTransport, ok } from './fake-transport'
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
@@ -27,7 +28,7 @@ const run = (over: Partial<RunListItem> = {}): RunListItem => ({
 })
 const model = (over: Partial<ModelSummary> = {}): ModelSummary => ({
   id: 1, name: 'run 1 fold 1/3', architecture: 'wnet', inputSize: 32, classes: CLASSES, quantization: 'float32', provenance: 'run', runId: 1, fold: 0,
-  accuracy: 0.5, macroF1: 0.4, byteSize: 4_313_236, isDefault: false, createdAt: '2026-01-01T00:00:00Z', ...over
+  accuracy: 0.5, macroF1: 0.4, byteSize: 4_313_236, routing: null, isDefault: false, createdAt: '2026-01-01T00:00:00Z', ...over
 })
 const confusion = [
   [4, 1, 0, 1, 0],
@@ -286,5 +287,30 @@ describe('transfer learning', () => {
       baseModelId: 9, folds: 5, modes: ['all']
     })
     expect(s.running).toBe(true)
+  })
+})
+
+describe('calibration form', () => {
+  const DS: DatasetSummary[] = [
+    ...DATASETS,
+    { id: 3, name: 'pbc-other', description: '', imageCount: 750, labelCounts: { ig: 250, erythroblast: 250, platelet: 250 }, createdAt: '2026-01-01T00:00:00Z' }
+  ]
+  it('offers only datasets with non-WBC labels, uses the run\'s held-out cells, and asks for datasets for a model not trained here', async () => {
+    const w = mount(CalibrateFormView, { props: { model: model({ runId: 1 }), datasets: DS, busy: false } })
+    expect(w.findAll('[data-testid="calibrate-other"] option').map((o) => o.text())).toEqual(['pbc-other (750)'])
+    expect(w.find('[data-testid="calibrate-fit"]').exists()).toBe(false)
+    await w.find('form').trigger('submit')
+    expect(w.emitted('start')).toEqual([[{ other: 'pbc-other', target: 0.05 }]])
+
+    const imported = mount(CalibrateFormView, { props: { model: model({ runId: null, provenance: 'imported' }), datasets: DS, busy: false } })
+    expect(imported.find('[data-testid="calibrate-start"]').attributes('disabled')).toBeDefined()
+    await imported.find('[data-testid="calibrate-fit"]').setValue('pbc')
+    await imported.find('[data-testid="calibrate-wbc"]').setValue('SLIDE-7')
+    await imported.find('[data-testid="calibrate-target"]').setValue('2.5')
+    expect(imported.find('[data-testid="calibrate-start"]').attributes('disabled')).toBeUndefined()
+    await imported.find('form').trigger('submit')
+    expect(imported.emitted('start')).toEqual([[{ other: 'pbc-other', target: 0.025, fit: 'pbc', wbc: 'SLIDE-7' }]])
+    await imported.find('form').trigger('keydown', { key: 'Escape' })
+    expect(imported.emitted('close')).toHaveLength(1)
   })
 })

@@ -2,9 +2,8 @@
 // TensorFlow.js folders (model.json + weights), so others can load them.
 import { getModel, listModels, setDefaultModel } from '../../main/store/models'
 import { ensureShippedModel, exportModel, importModel, resolveStoredModel } from '../../main/ml/registry'
-import { calibrateOod, formatSeparationTable } from '../../main/ml/inference'
+import { calibrateOod, calibrationCellsOfRun, formatSeparationTable } from '../../main/ml/inference'
 import { OOD_SCORE_KINDS, type OodScoreKind } from '../../main/ml/ood'
-import { runImages } from '../../main/store/runs'
 import { findImageIdBySha256 } from '../../main/store/images'
 import { readFile } from 'node:fs/promises'
 import { initBackend } from '../../main/ml/backend'
@@ -79,11 +78,7 @@ export const modelCommand: CliCommand = (cli) => {
       const id = await resolveStoredModel(db, ref)
       let fit, wbc
       if (o.run !== undefined) {
-        const images = runImages(db, o.run)
-        if (!images.length) throw new Error(`run ${o.run} has no images`)
-        fit = images.filter((i) => i.role === 'train')
-        wbc = images.filter((i) => i.role === 'validation' || i.role === 'test')
-        if (!wbc.length) throw new Error(`run ${o.run} held no cells out; give --wbc`)
+        ;({ fit, wbc } = calibrationCellsOfRun(db, o.run))
       } else if (o.split !== undefined) {
         const split = JSON.parse(await readFile(o.split, 'utf8')) as { files?: { sha256: string; label: string; set: string }[] }
         if (!Array.isArray(split.files)) throw new Error(`${o.split} has no files list`)

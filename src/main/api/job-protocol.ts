@@ -9,6 +9,7 @@ export interface JobParams {
   classify: { slideId: number; modelId?: number }
   train: TrainingParams & { validationShare: number; setDefault: boolean }
   crossval: TrainingParams & { folds: number }
+  calibrate: { id: number; other: string; fit?: string; wbc?: string; target: number; exposure: number }
   transfer: Omit<TrainingParams, 'architecture' | 'inputSize'> & { baseModelId: number; folds: number; modes: FineTuneModeName[]; fineTuneLearningRate?: number }
   gan: { class: string; preset: GanPresetName; steps: number; name: string; datasetId?: number; maxReal?: number; checkpointEvery: number }
   generate: { generatorId: number; count: number; seed: number }

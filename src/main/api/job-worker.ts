@@ -9,6 +9,7 @@ import { runImportTask } from './tasks/import'
 import { runTrainTask } from './tasks/train'
 import { runCrossvalTask } from './tasks/crossval'
 import { runTransferTask } from './tasks/transfer'
+import { runCalibrateTask } from './tasks/calibrate'
 import { runGanTask, runGenerateTask } from './tasks/gan'
 
 /** A task returns its result, and whether it stopped early because it was cancelled. */
@@ -16,8 +17,8 @@ import { runGanTask, runGenerateTask } from './tasks/gan'
 export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean; engine?: string }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
 /** Kinds whose task loads TensorFlow.js; the others never pay for loading it. */
-const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'gan', 'generate'])
-const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, gan: runGanTask, generate: runGenerateTask }
+const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate'])
+const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, calibrate: runCalibrateTask, gan: runGanTask, generate: runGenerateTask }
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')

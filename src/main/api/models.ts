@@ -28,8 +28,9 @@ import type { ApiContext } from './handlers'
 import { headlineMetrics } from '../stats/headline'
 import { summarizeRun } from '../stats/run-summary'
 import { transferComparison } from '../stats/transfer-comparison'
+import { routingOf, type OodCalibration } from '../ml/ood'
 
-type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start' | 'transfer.start'>
+type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'models.calibrate' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start' | 'transfer.start'>
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 
@@ -46,6 +47,7 @@ export function modelSummary(m: ModelRow): ModelSummary {
     fold: m.fold,
     ...headlineMetrics(m.metrics),
     byteSize: m.byteSize,
+    routing: routingOf(m.calibration as OodCalibration | null),
     isDefault: m.isDefault,
     createdAt: m.createdAt
   }
@@ -166,8 +168,8 @@ export function runReport(db: Db, id: number): RunReport {
 export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handlers, ModelMethod> {
   /** One training at a time: two would halve each other's speed on a workstation's cores. */
   function refuseIfTraining(): void {
-    const busy = ctx.jobs.list().find((j) => j.state === 'running' && (j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer'))
-    const what = { train: 'training', crossval: 'cross-validation', transfer: 'transfer-learning' } as Record<string, string>
+    const busy = ctx.jobs.list().find((j) => j.state === 'running' && (j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer' || j.kind === 'calibrate'))
+    const what = { train: 'training', crossval: 'cross-validation', transfer: 'transfer-learning', calibrate: 'calibration' } as Record<string, string>
     if (busy) throw new ApiFailure('conflict', `a ${what[busy.kind]} job is already running (${busy.title}); wait for it or cancel it`)
   }
   function dataset(name: string): void {
@@ -189,6 +191,21 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
       if (!getModel(ctx.db, id)) throw notFound(`model ${id}`)
       setDefaultModel(ctx.db, id)
       return modelSummary(getModel(ctx.db, id)!)
+    },
+    'models.calibrate': (p) => {
+      const m = getModel(ctx.db, p.id)
+      if (!m) throw notFound(`model ${p.id}`)
+      for (const d of [p.other, p.fit, p.wbc]) if (d !== undefined) dataset(d)
+      if (p.fit === undefined) {
+        // Without datasets the model's own training run must have held cells out.
+        const held = m.runId === null ? [] : runImages(ctx.db, m.runId).filter((i) => i.role === 'validation' || i.role === 'test')
+        if (!held.length) {
+          throw new ApiFailure('invalid_input', `model ${m.id} has no training run with held-out cells here: choose the dataset it was trained on and one of real WBCs it did not train on`)
+        }
+      }
+      refuseIfTraining()
+      const job = ctx.jobs.start('calibrate', `Calibrate Unidentified routing of ${m.name} against ${p.other} (at most ${(p.target * 100).toFixed(1)}% of WBCs)`, p)
+      return { jobId: job.id }
     },
     'runs.list': () => {
       const names = datasetNames(ctx.db)

@@ -6,6 +6,7 @@
 // from real WBCs and storing the chosen score and threshold with the model.
 import type { Db } from '../store/db.js'
 import { getModel, getModelBlob, putModelBlob, putPredictions, setModelCalibration, type NewPrediction } from '../store/models.js'
+import { runImages } from '../store/runs.js'
 import { activeBackend, initBackend } from './backend.js'
 import type { Classifier, ClassifierOutput } from './classifier.js'
 import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from './dataset.js'
@@ -232,6 +233,20 @@ function pickRows(values: Float32Array, dim: number, rows: readonly number[]): F
   const out = new Float32Array(rows.length * dim)
   rows.forEach((r, i) => out.set(values.subarray(r * dim, (r + 1) * dim), i * dim))
   return out
+}
+
+/**
+ * A training run's cells for calibrating its model: the cells it trained on
+ * (feature statistics, the detector's WBC side) and the ones it held out
+ * (the real WBCs the routing is measured on).
+ */
+export function calibrationCellsOfRun(db: Db, runId: number): { fit: StoredCell[]; wbc: StoredCell[] } {
+  const images = runImages(db, runId)
+  if (!images.length) throw new Error(`run ${runId} has no images`)
+  const fit = images.filter((i) => i.role === 'train')
+  const wbc = images.filter((i) => i.role === 'validation' || i.role === 'test')
+  if (!wbc.length) throw new Error(`run ${runId} held no cells out: name a dataset of the model's training cells and one of real WBCs it did not train on`)
+  return { fit, wbc }
 }
 
 /**

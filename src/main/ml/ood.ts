@@ -15,6 +15,7 @@
 // A model's calibration picks the score and the threshold; cells scoring above
 // it are Unidentified. The threshold is chosen on one half of the held-out
 // cells and the rates are reported on the other half.
+import type { UnidentifiedRouting } from '../../shared/models.js'
 import { covarianceMatrix } from '../stats/linalg.js'
 import { seededShuffle } from '../stats/random.js'
 
@@ -361,6 +362,23 @@ export function measureSeparation(
 }
 
 /** What a model's calibration stores (models.calibration_json). */
+/** The summary of a calibration the workstation shows (model lists, the calibration job's result); null for none. */
+export function routingOf(cal: OodCalibration | null | undefined): UnidentifiedRouting | null {
+  if (!cal || typeof cal !== 'object' || !Array.isArray(cal.measured)) return null
+  const chosen = cal.measured.find((m) => m.score === cal.score)
+  if (!chosen) return null
+  return {
+    score: cal.score,
+    threshold: cal.threshold,
+    nonWbcFlagged: chosen.otherFlagged,
+    wbcFlagged: chosen.wbcFlagged,
+    targetWbcRate: cal.targetWbcRate,
+    wbcCells: cal.wbcCells,
+    otherCells: cal.otherCells,
+    calibratedAt: cal.createdAt
+  }
+}
+
 export interface OodCalibration {
   score: OodScoreKind
   threshold: number

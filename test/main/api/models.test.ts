@@ -54,6 +54,9 @@ describe('models and runs contract', () => {
     expect(await ws.dispatch('transfer.start', { dataset: 'x', baseModelId: 4, modes: ['last-layer'] })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     // The network comes from the base model: the request cannot name one.
     expect(await ws.dispatch('transfer.start', { dataset: 'x', baseModelId: 4, architecture: 'wnet' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('models.calibrate', { id: 4, other: 'pbc-other' })).toMatchObject({ ok: false, error: { code: 'not_found', message: 'model 4 not found' } })
+    expect(await ws.dispatch('models.calibrate', { id: 4, other: 'pbc-other', fit: 'pbc' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('models.calibrate', { id: 4, other: 'pbc-other', target: 0.9 })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'target' }] } })
     expect(await ws.dispatch('gan.start', { class: 'basophil', datasetId: 9 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
     expect(await ws.dispatch('gan.start', { class: 'basophil', name: '../x' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(await ws.dispatch('synthetic.generate', { generatorId: 1 })).toMatchObject({ ok: false, error: { code: 'not_found' } })

@@ -38,7 +38,7 @@ export interface TrainingForm {
   setDefault: boolean
 }
 
-const isTrainingJob = (j: JobSnapshot): boolean => j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer'
+const isTrainingJob = (j: JobSnapshot): boolean => j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer' || j.kind === 'calibrate'
 
 export const useModelsStore = defineStore('models', () => {
   const models = ref<ModelSummary[]>([])
@@ -231,6 +231,31 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
+  /** Calibrates a model's Unidentified routing as a job (followed like a training); the models list shows the result. */
+  async function calibrate(id: number, req: { other: string; fit?: string; wbc?: string; target: number }): Promise<boolean> {
+    if (running.value || starting.value) return false
+    jobError.value = null
+    starting.value = true
+    try {
+      const { api } = useTransport()
+      const r = await api['models.calibrate']({ id, ...req })
+      if (!r.ok) {
+        jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
+        return false
+      }
+      const jobId = r.value.jobId
+      follow({ id: jobId, kind: 'calibrate', state: 'running', title: '', progress: { task: 'calibrate', done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
+      const now = await api['jobs.get']({ jobId })
+      if (now.ok && job.value?.id === jobId) {
+        if (now.value.state !== 'running') await finished(now.value)
+        else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
+      }
+      return true
+    } finally {
+      starting.value = false
+    }
+  }
+
   async function cancel(): Promise<void> {
     if (!job.value || !running.value) return
     await useTransport().api['jobs.cancel']({ jobId: job.value.id })
@@ -247,6 +272,6 @@ export const useModelsStore = defineStore('models', () => {
 
   return {
     models, runs, datasets, loaded, loading, error, selectedRunId, report, reportError, form, job, progress, jobError, starting, running,
-    liveRunId, defaultModel, load, refreshLists, selectRun, setArchitecture, start, cancel, setDefault, stopWatching
+    liveRunId, defaultModel, load, refreshLists, selectRun, setArchitecture, start, calibrate, cancel, setDefault, stopWatching
   }
 })
