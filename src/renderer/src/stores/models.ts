@@ -184,6 +184,16 @@ export const useModelsStore = defineStore('models', () => {
     })
   }
 
+  /** Follows a job the store just started: its events, the server's title, and an end that came before the subscription. */
+  async function followStarted(jobId: string, kind: JobSnapshot['kind']): Promise<void> {
+    follow({ id: jobId, kind, state: 'running', title: '', progress: { task: kind, done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
+    const now = await useTransport().api['jobs.get']({ jobId })
+    if (now.ok && job.value?.id === jobId) {
+      if (now.value.state !== 'running') await finished(now.value)
+      else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
+    }
+  }
+
   async function start(): Promise<void> {
     if (running.value || starting.value || !form.dataset) return
     if (form.mode === 'transfer' && form.baseModelId === null) {
@@ -218,14 +228,7 @@ export const useModelsStore = defineStore('models', () => {
         jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
         return
       }
-      const jobId = r.value.jobId
-      follow({ id: jobId, kind: form.mode, state: 'running', title: '', progress: { task: form.mode, done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
-      // Take the server's title, and catch a job that ended before the subscription.
-      const now = await api['jobs.get']({ jobId })
-      if (now.ok && job.value?.id === jobId) {
-        if (now.value.state !== 'running') await finished(now.value)
-        else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
-      }
+      await followStarted(r.value.jobId, form.mode)
     } finally {
       starting.value = false
     }
@@ -243,13 +246,7 @@ export const useModelsStore = defineStore('models', () => {
         jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
         return false
       }
-      const jobId = r.value.jobId
-      follow({ id: jobId, kind: 'calibrate', state: 'running', title: '', progress: { task: 'calibrate', done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
-      const now = await api['jobs.get']({ jobId })
-      if (now.ok && job.value?.id === jobId) {
-        if (now.value.state !== 'running') await finished(now.value)
-        else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
-      }
+      await followStarted(r.value.jobId, 'calibrate')
       return true
     } finally {
       starting.value = false
