@@ -221,7 +221,7 @@ describe('Models screen', () => {
   it('calibrates a model\'s Unidentified routing against non-WBC objects and the models list shows it', async () => {
     const row = page.getByTestId('models-table').locator('tbody tr', { hasText: 'wnet 32px run 2' })
     const id = await row.getAttribute('data-model-row')
-    expect(await page.getByTestId(`routing-${id}`).textContent()).toContain('confidence only')
+    expect(await page.getByTestId(`routing-${id}`).locator('span').first().getAttribute('title')).toMatch(/^Not calibrated/)
     await page.getByTestId(`calibrate-${id}`).click()
     const form = page.getByTestId('calibrate-form')
     await form.waitFor()
@@ -236,7 +236,7 @@ describe('Models screen', () => {
     const panel = page.getByTestId('training-progress')
     await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('Calibrate Unidentified routing of wnet 32px run 2')
     await expect.poll(() => panel.locator('strong').first().textContent(), { timeout: 120_000 }).toBe('Finished')
-    await expect.poll(() => page.getByTestId(`routing-${id}`).textContent()).toMatch(/\d+% at \d+(\.\d)?% WBC/)
+    await expect.poll(() => page.getByTestId(`routing-${id}`).textContent()).toMatch(/\d+% \/ \d+(\.\d)?%/)
     await shoot(page, 'models-calibrated')
   }, 180_000)
 
