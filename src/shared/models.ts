@@ -227,7 +227,8 @@ export interface TransferArm {
 
 /** The paper's transfer comparison (LISC: 91% scratch vs 96% fine-tuned): the same architecture and folds, scratch vs fine-tuned. */
 export interface TransferComparison {
-  baseModel: { id: number; name: string } | null
+  /** The pre-trained model(s) of the fine-tuned arms shown (several when one scratch run served several experiments; none when deleted). */
+  baseModels: { id: number; name: string }[]
   dataset: string | null
   k: number
   arms: TransferArm[]

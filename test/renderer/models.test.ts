@@ -250,7 +250,7 @@ describe('transfer learning', () => {
     label, runId, status: accuracy === null ? 'running' : 'done', accuracy, macroF1: accuracy, macroRocAuc: accuracy === null ? null : 0.7,
     recall: accuracy === null ? null : Object.fromEntries(CLASSES.map((c) => [c, accuracy])), foldAccuracy: accuracy === null ? null : { mean: accuracy, sd: 0.05 }
   })
-  const comparison = (arms: TransferArm[]): TransferComparison => ({ baseModel: { id: 9, name: 'wnet-pbc' }, dataset: 'chula', k: 5, arms })
+  const comparison = (arms: TransferArm[]): TransferComparison => ({ baseModels: [{ id: 9, name: 'wnet-pbc' }], dataset: 'chula', k: 5, arms })
 
   it('marks the best arm only when one arm alone has the highest accuracy, and opens an arm on click', async () => {
     const w = mount(TransferComparisonView, { props: { transfer: comparison([arm('scratch', 3, 0.33), arm('fine-tune all', 4, 0.36), arm('fine-tune head', 5, null)]), currentRunId: 3 } })

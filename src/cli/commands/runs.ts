@@ -47,11 +47,12 @@ export const runsCommand: CliCommand = (cli) => {
         if (t) {
           const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`)
           const classes = Object.keys(t.arms.find((a) => a.recall)?.recall ?? {})
-          cli.out(`\nTransfer from ${t.baseModel ? `model ${t.baseModel.id} (${t.baseModel.name})` : 'a deleted model'}, ${t.k} folds on ${t.dataset ?? 'selected cells'}, the same folds for every arm:`)
-          cli.out(`  ${'arm'.padEnd(16)}${'run'.padStart(5)}  ${'status'.padEnd(10)}${'acc'.padStart(7)}${'folds mean±sd'.padStart(16)}${'macroF1'.padStart(9)}${'ROC AUC'.padStart(9)}  recall ${classes.map((c) => c.slice(0, 4)).join(' / ')}`)
+          cli.out(`\nTransfer from ${t.baseModels.length ? t.baseModels.map((b) => `model ${b.id} (${b.name})`).join(', ') : 'a deleted model'}, ${t.k} folds on ${t.dataset ?? 'selected cells'}, the same folds for every arm:`)
+          const w = Math.max(16, ...t.arms.map((a) => a.label.length + 2))
+          cli.out(`  ${'arm'.padEnd(w)}${'run'.padStart(5)}  ${'status'.padEnd(10)}${'acc'.padStart(7)}${'folds mean±sd'.padStart(16)}${'macroF1'.padStart(9)}${'ROC AUC'.padStart(9)}  recall ${classes.map((c) => c.slice(0, 4)).join(' / ')}`)
           for (const a of t.arms) {
             const folds = a.foldAccuracy ? `${pct(a.foldAccuracy.mean)}±${pct(a.foldAccuracy.sd)}` : '-'
-            cli.out(`  ${a.label.padEnd(16)}${String(a.runId).padStart(5)}  ${a.status.padEnd(10)}${pct(a.accuracy).padStart(7)}${folds.padStart(16)}${pct(a.macroF1).padStart(9)}${(a.macroRocAuc === null ? '-' : a.macroRocAuc.toFixed(3)).padStart(9)}  ${a.recall ? classes.map((c) => pct(a.recall![c])).join(' / ') : '-'}`)
+            cli.out(`  ${a.label.padEnd(w)}${String(a.runId).padStart(5)}  ${a.status.padEnd(10)}${pct(a.accuracy).padStart(7)}${folds.padStart(16)}${pct(a.macroF1).padStart(9)}${(a.macroRocAuc === null ? '-' : a.macroRocAuc.toFixed(3)).padStart(9)}  ${a.recall ? classes.map((c) => pct(a.recall![c])).join(' / ') : '-'}`)
           }
         }
         if (run.metrics) cli.out('\n' + formatCrossvalReport(run.metrics as CrossvalReport))

@@ -16,13 +16,22 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
  * fine-tuned children, or one of those children), every arm side by side; null
  * for any other run. The scratch arm is known as such once its first
  * fine-tuned arm has started.
+ *
+ * One scratch run can serve several experiments (a second experiment with
+ * the same dataset, folds and settings but another pre-trained model resumes
+ * it as done): a fine-tuned arm's comparison shows the arms from its own
+ * model, the scratch arm's shows them all, each named with its model.
  */
 export function transferComparison(db: Db, r: RunRow): TransferComparison | null {
   const scratch = r.parentRunId !== null ? getRun(db, r.parentRunId) : r
   if (!scratch) return null
-  const tuned = listRuns(db, { parentRunId: scratch.id }).filter((c) => c.kind === 'finetune')
+  const children = listRuns(db, { parentRunId: scratch.id }).filter((c) => c.kind === 'finetune')
+  const tuned = r.id === scratch.id ? children : children.filter((c) => c.baseModelId === r.baseModelId)
   if (!tuned.length) return null
-  const base = tuned[0]!.baseModelId !== null ? getModel(db, tuned[0]!.baseModelId) : undefined
+  const baseIds = [...new Set(tuned.map((t) => t.baseModelId))]
+  const baseModels = baseIds.map((id) => (id === null ? undefined : getModel(db, id))).filter((m) => m !== undefined).map((m) => ({ id: m.id, name: m.name }))
+  // Names can repeat (two imports of models called alike): the id tells them apart.
+  const nameOf = (id: number | null) => `model ${id ?? '?'}${baseModels.some((b) => b.id === id) ? ` (${baseModels.find((b) => b.id === id)!.name})` : ''}`
   const arm = (label: string, run: RunRow): TransferArm => {
     const m = run.metrics as any
     const done = run.status === 'done' && m?.overall
@@ -41,10 +50,16 @@ export function transferComparison(db: Db, r: RunRow): TransferComparison | null
   }
   const names = new Map(listDatasets(db).map((d) => [d.id, d.name]))
   return {
-    baseModel: base ? { id: base.id, name: base.name } : null,
+    baseModels,
     dataset: scratch.datasetId === null ? null : (names.get(scratch.datasetId) ?? null),
     k: runFolds(db, scratch.id).length,
-    arms: [arm('scratch', scratch), ...tuned.map((t) => arm(`fine-tune ${(t.hyperparameters as { init?: { mode?: string } }).init?.mode ?? '?'}`, t))]
+    arms: [
+      arm('scratch', scratch),
+      ...tuned.map((t) => {
+        const mode = `fine-tune ${(t.hyperparameters as { init?: { mode?: string } }).init?.mode ?? '?'}`
+        return arm(baseIds.length > 1 ? `${mode} from ${nameOf(t.baseModelId)}` : mode, t)
+      })
+    ]
   }
 }
 

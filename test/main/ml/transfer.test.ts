@@ -3,6 +3,7 @@
 // head-only fine-tuning leaves the convolutional weights exactly as they were.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { transferComparison } from '../../../src/main/stats/transfer-comparison'
+import { getModel } from '../../../src/main/store/models'
 import { rmSync } from 'node:fs'
 import { trainRun } from '../../../src/main/ml/train-run'
 import { transferExperiment, formatTransferReport } from '../../../src/main/ml/transfer'
@@ -76,7 +77,7 @@ describe('transferExperiment', () => {
     // The stored side-by-side (run report, `wbc runs show`) says what the experiment returned, from any arm.
     for (const id of [t.scratch.runId, t.fineTuned[1].report.runId]) {
       const c = transferComparison(s.db, getRun(s.db, id)!)!
-      expect(c.baseModel?.id).toBe(base.modelId)
+      expect(c.baseModels.map((b) => b.id)).toEqual([base.modelId])
       expect(c.k).toBe(t.scratch.k)
       expect(c.arms.map((a) => [a.label, a.runId, a.status])).toEqual([
         ['scratch', t.scratch.runId, 'done'],
@@ -94,5 +95,27 @@ describe('transferExperiment', () => {
     }
     // A plain cross-validation is no transfer experiment.
     expect(transferComparison(s.db, getRun(s.db, base.runId)!)).toBeNull()
+
+    // A second experiment from another model with the same settings reuses the finished scratch arm; each
+    // fine-tuned arm compares with its own model's arms, the scratch arm names every arm's model.
+    const scratchFinished = getRun(s.db, t.scratch.runId)!.finishedAt
+    const other = await trainRun(s.db, { dataset: 'pbc-wbc', inputSize: 32, workers: 0, seed: 9, settings: { epochs: 1, batchSize: 5, learningRate: 1e-3 } })
+    const t2 = await transferExperiment(s.db, {
+      baseModel: other.modelId!, dataset: 'chula-wbc', k: 2, seed: 4, workers: 0, modes: ['head'],
+      settings: { epochs: 2, batchSize: 5, learningRate: 1e-3 }, fineTuneSettings: { learningRate: 1e-4 }
+    })
+    expect(t2.scratch.runId).toBe(t.scratch.runId)
+    expect(getRun(s.db, t.scratch.runId)!.finishedAt).toBe(scratchFinished)
+    const own = transferComparison(s.db, getRun(s.db, t2.fineTuned[0]!.report.runId)!)!
+    expect(own.baseModels.map((b) => b.id)).toEqual([other.modelId])
+    expect(own.arms.map((a) => a.label)).toEqual(['scratch', 'fine-tune head'])
+    const every = transferComparison(s.db, getRun(s.db, t.scratch.runId)!)!
+    expect(every.baseModels.map((b) => b.id)).toEqual([base.modelId, other.modelId])
+    expect(every.arms.map((a) => a.label)).toEqual([
+      'scratch',
+      `fine-tune all from model ${base.modelId} (${getModel(s.db, base.modelId!)!.name})`,
+      `fine-tune head from model ${base.modelId} (${getModel(s.db, base.modelId!)!.name})`,
+      `fine-tune head from model ${other.modelId} (${getModel(s.db, other.modelId!)!.name})`
+    ])
   })
 })
