@@ -11,6 +11,7 @@ import { spawnWorker, workerEntryUrl } from '../workers.js'
 import type { ClassifierOutput } from './classifier.js'
 import type { ModelArtifactsBytes, ModelMeta } from './model-files.js'
 import type { OnnxGraphInfo } from './onnx.js'
+import type { LoadReply } from './infer-worker.js'
 
 function startInferWorker(): Worker {
   return spawnWorker(workerEntryUrl('infer-worker'))
@@ -81,7 +82,7 @@ export async function warmInference(key: string, artifacts: () => ModelArtifacts
   const model = graph ? { onnx: graph } : { artifacts: artifacts() }
   await Promise.all(
     missing.map(async (w) => {
-      const reply = await w.call<{ engine: string; onnxSkipped?: string }>({ type: 'load', key, ...model })
+      const reply = await w.call<LoadReply>({ type: 'load', key, ...model })
       w.loaded.set(key, { onnxSkipped: reply.onnxSkipped })
     })
   )
