@@ -1,24 +1,12 @@
 // The `wbc` CLI in-process (same code as bin/wbc.js) with captured output.
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main'
+import { wbc } from '../helpers/wbc'
 import { copyCells, tempDir, writeFile } from '../main/import/fixtures'
 
 const dir = tempDir('wbc-cli-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-async function wbc(args: string[], env: Record<string, string | undefined> = {}) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d) => (out += d))
-  stderr.on('data', (d) => (err += d))
-  const code = await main(args, { stdout, stderr, env })
-  return { code, out, err }
-}
 
 describe('wbc', () => {
   const db = join(dir, 'cli.sqlite')

@@ -6,18 +6,11 @@ import { resolve } from 'node:path'
 import { REPORT_FORMATS, type ReportFormat } from '../../shared/review'
 import { exportSlide, slideDifferential } from '../../main/review'
 import type { Db } from '../../main/store/db'
-import { getSlide, getSlideBySampleId } from '../../main/store/slides'
+import { findSlide as findSlideRow } from '../../main/services/slides'
 import type { CliCommand } from '../context'
 
-/** A slide by its sample id, else by its numeric row id. */
 function findSlide(db: Db, ref: string): number {
-  const bySample = getSlideBySampleId(db, ref)
-  if (bySample) return bySample.id
-  if (/^\d+$/.test(ref)) {
-    const byId = getSlide(db, Number(ref))
-    if (byId) return byId.id
-  }
-  throw new Error(`no slide "${ref}" (see \`wbc ls\`)`)
+  return findSlideRow(db, ref).id
 }
 
 export const slideCommand: CliCommand = (cli) => {

@@ -1,7 +1,10 @@
-// How the core says "no" to a UI: handlers throw ApiFailure with a contract
-// error code; the dispatcher turns it (and any unexpected fault) into the
+// How the core's refusals reach a UI, in one place: a CoreError from any
+// service (review, blind sessions, slides, models ...) keeps its code, an
+// ApiFailure is the transport's own refusal (a path it will not read), and
+// the dispatcher turns either (and any unexpected fault) into the
 // {ok:false, error} result, so nothing is thrown across a transport.
 import type { ApiError, ApiErrorCode } from '../../shared/api'
+import { CoreError } from '../errors'
 
 export class ApiFailure extends Error {
   constructor(
@@ -13,13 +16,11 @@ export class ApiFailure extends Error {
   }
 }
 
-export function notFound(what: string): ApiFailure {
-  return new ApiFailure('not_found', `${what} not found`)
-}
+export { notFound } from '../errors'
 
 /** Any thrown value as a contract error. Unexpected faults keep their message, never their stack. */
 export function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiFailure) return { code: err.code, message: err.message }
+  if (err instanceof ApiFailure || err instanceof CoreError) return { code: err.code, message: err.message }
   if (err instanceof Error) {
     if (err.name === 'AbortError') return { code: 'cancelled', message: err.message || 'cancelled' }
     return { code: 'internal', message: err.message || err.name }

@@ -5,6 +5,7 @@
 // the renderer return only views without any origin information; the truth is
 // read only by ./results once the session is closed.
 import { randomBytes } from 'node:crypto'
+import { CoreError } from '../errors'
 import {
   answeredCount,
   appendBlindAnswer,
@@ -50,12 +51,9 @@ export interface BlindRecipe {
   createdBy?: string
 }
 
-export class BlindSessionError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'conflict' | 'invalid_input',
-    message: string
-  ) {
-    super(message)
+export class BlindSessionError extends CoreError {
+  constructor(code: 'not_found' | 'conflict' | 'invalid_input', message: string) {
+    super(code, message)
     this.name = 'BlindSessionError'
   }
 }

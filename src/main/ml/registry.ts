@@ -20,6 +20,7 @@ import {
   type ModelProvenance,
   type ModelRow
 } from '../store/models.js'
+import { CoreError } from '../errors.js'
 import { initBackend } from './backend.js'
 import { Classifier } from './classifier.js'
 import {
@@ -76,7 +77,7 @@ export function storeArtifacts(db: Db, a: ModelArtifactsBytes, opts: SaveModelOp
 export function storedArtifacts(db: Db, id: number): ModelArtifactsBytes {
   const row = getModel(db, id)
   const a = getModelArtifacts(db, id)
-  if (!row || !a) throw new Error(`no model with id ${id}`)
+  if (!row || !a) throw new CoreError('not_found', `no model with id ${id}`)
   return { ...a, meta: metaOf(row) }
 }
 
@@ -176,12 +177,12 @@ export function parseModelRef(ref: string | undefined): ModelSource | { kind: 'd
 export async function resolveStoredModel(db: Db, ref: string | undefined): Promise<number> {
   const p = parseModelRef(ref)
   if (p.kind === 'stored') {
-    if (!getModel(db, p.id)) throw new Error(`no stored model with id ${p.id}`)
+    if (!getModel(db, p.id)) throw new CoreError('not_found', `no stored model with id ${p.id}`)
     return p.id
   }
   if (p.kind === 'name') {
     const m = getModelByName(db, p.name)
-    if (!m) throw new Error(`no model "${p.name}" (give a stored model id or name, or a model folder / model.json)`)
+    if (!m) throw new CoreError('not_found', `no model "${p.name}" (give a stored model id or name, or a model folder / model.json)`)
     return m.id
   }
   if (p.kind === 'path') {
@@ -191,7 +192,7 @@ export async function resolveStoredModel(db: Db, ref: string | undefined): Promi
   const def = getDefaultModel(db)
   if (def) return def.id
   const shipped = await ensureShippedModel(db)
-  if (shipped === undefined) throw new Error('no default model: none is stored as default and none is shipped in resources/models; pass --model')
+  if (shipped === undefined) throw new CoreError('unavailable', 'no default model: none is stored as default and none is shipped in resources/models; pass --model')
   return shipped
 }
 

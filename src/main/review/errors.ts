@@ -1,13 +1,13 @@
-// How the review core refuses: a code the shells map to their own errors
-// (the API's conflict / not_found / invalid_input, the CLI's exit status).
+// How the review core refuses: a CoreError (../errors) whose code the shells
+// map to their own errors (the API's conflict / not_found / invalid_input,
+// the CLI's exit status). Its own class so review tests can name it.
+import { CoreError } from '../errors'
+
 export type ReviewErrorCode = 'not_found' | 'conflict' | 'invalid_input'
 
-export class ReviewError extends Error {
-  constructor(
-    readonly code: ReviewErrorCode,
-    message: string
-  ) {
-    super(message)
+export class ReviewError extends CoreError {
+  constructor(code: ReviewErrorCode, message: string) {
+    super(code, message)
     this.name = 'ReviewError'
   }
 }

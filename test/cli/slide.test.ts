@@ -1,13 +1,11 @@
 // `wbc slide show|export` in-process on a real slide: the files written are
 // the review core's reports (preliminary, then final once signed).
-// (Kept with the review tests because the review core is what it exercises.)
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../../src/cli/main'
-import { reclassifyCells, signSlide } from '../../../src/main/review'
-import { PLAN, realSlide, type SlideFixture } from './fixtures'
+import { reclassifyCells, signSlide } from '../../src/main/review'
+import { wbc as run } from '../helpers/wbc'
+import { PLAN, realSlide, type SlideFixture } from '../main/review/fixtures'
 
 let f: SlideFixture
 beforeAll(async () => {
@@ -15,16 +13,7 @@ beforeAll(async () => {
 })
 afterAll(() => f?.close())
 
-async function wbc(args: string[]) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d) => (out += d))
-  stderr.on('data', (d) => (err += d))
-  const code = await main([...args, '--db', join(f.dir, 'wbc.db')], { stdout, stderr, env: {} })
-  return { code, out, err }
-}
+const wbc = (args: string[]) => run([...args, '--db', join(f.dir, 'wbc.db')])
 
 describe('wbc slide', () => {
   it('shows the differential and exports preliminary, then final reports', async () => {

@@ -6,33 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import { main } from '../../../src/cli/main'
-import { initBackend } from '../../../src/main/ml/backend'
-import { buildModel, specFor } from '../../../src/main/ml/architectures/index'
-import { modelToArtifacts, writeModelDir } from '../../../src/main/ml/model-files'
-import { WNET_RECIPE } from '../../../src/main/imaging/decode'
-import { WBC_CLASSES } from '../../../src/shared/cells'
-import { datasetPath } from '../../helpers/datasets'
-import { smallStore, type SmallStore } from './crossval-fixtures'
-
-function sink() {
-  let text = ''
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString()
-      cb()
-    }
-  })
-  return { stream, text: () => text }
-}
-
-async function wbc(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = sink()
-  const err = sink()
-  const code = await main(args, { stdout: out.stream, stderr: err.stream, env: {} })
-  return { code, out: out.text(), err: err.text() }
-}
+import { initBackend } from '../../src/main/ml/backend'
+import { buildModel, specFor } from '../../src/main/ml/architectures/index'
+import { modelToArtifacts, writeModelDir } from '../../src/main/ml/model-files'
+import { WNET_RECIPE } from '../../src/main/imaging/decode'
+import { WBC_CLASSES } from '../../src/shared/cells'
+import { datasetPath } from '../helpers/datasets'
+import { wbc } from '../helpers/wbc'
+import { smallStore, type SmallStore } from '../main/ml/crossval-fixtures'
 
 let dir: string
 let modelDir: string
