@@ -1,11 +1,13 @@
 // The ML commands through the real CLI entry: `wbc evaluate PATH --model M
 // --json` on a class-folder tree of real cells (a model folder and a stored
 // model id give the same figures), `wbc train`, `wbc runs`, `wbc model
-// export|import` and `wbc classify` against a temp store.
+// export|import` and `wbc classify` against a temp store; `wbc runs show --json`
+// prints the same report as the Models screen's runs.get.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { openWorkstation } from '../../src/main/api'
 import { initBackend } from '../../src/main/ml/backend'
 import { buildModel, specFor } from '../../src/main/ml/architectures/index'
 import { modelToArtifacts, writeModelDir } from '../../src/main/ml/model-files'
@@ -80,6 +82,18 @@ describe('wbc train / runs / model / classify', () => {
     expect(list).toEqual([expect.objectContaining({ id: report.runId, kind: 'train', status: 'done', epochsRecorded: 2 })])
     const shown = await wbc(['--db', db, 'runs', 'show', String(report.runId)])
     expect(shown.out).toMatch(/Run \d+: train, done/)
+
+    // `runs show --json` is the Models screen's report (runs.get), the training run's one fold with its accuracy.
+    const shownJson = JSON.parse((await wbc(['--db', db, 'runs', 'show', String(report.runId), '--json'])).out)
+    expect(shownJson.folds).toEqual([expect.objectContaining({ fold: 0, status: 'done', accuracy: report.validation.accuracy })])
+    expect(shownJson.folds[0].accuracy).toEqual(expect.any(Number))
+    const ws = openWorkstation({ shell: 'browser', version: '0.0.0', dbPath: db })
+    const got = await ws.dispatch('runs.get', { id: report.runId })
+    await ws.close()
+    expect(got.ok).toBe(true)
+    const { checkpoints, ...asShown } = shownJson
+    expect(Array.isArray(checkpoints)).toBe(true)
+    expect(asShown).toEqual(JSON.parse(JSON.stringify((got as { value: unknown }).value)))
 
     const exportDir = join(s.root, 'exported')
     expect((await wbc(['--db', db, 'model', 'export', String(report.modelId), exportDir])).code).toBe(0)

@@ -1,6 +1,8 @@
 // `wbc runs`: list training / cross-validation / fine-tuning / evaluation runs,
-// or show one with its folds, epochs and report.
-import { getRun, listRuns, runEpochs, runFolds, runImages, listRunCheckpoints } from '../../main/store/runs'
+// or show one with its folds, epochs and report: the runs service's report,
+// the one the Models screen shows (`--json` prints it, with the checkpoints).
+import { getRun, listRuns, runImages, listRunCheckpoints } from '../../main/store/runs'
+import { runReport } from '../../main/services/runs'
 import { summarizeRun } from '../../main/stats/run-summary'
 import { transferComparison } from '../../main/stats/transfer-comparison'
 import { formatCrossvalReport, formatSeconds, type CrossvalReport } from '../../main/ml/crossval'
@@ -34,10 +36,10 @@ export const runsCommand: CliCommand = (cli) => {
       const db = cli.openDb()
       const run = getRun(db, id)
       if (!run) throw new Error(`no run with id ${id}`)
-      const folds = runFolds(db, id).map(({ metrics, ...f }) => ({ ...f, accuracy: (metrics as { report?: { accuracy?: number } } | null)?.report?.accuracy ?? null }))
-      const epochs = runEpochs(db, id)
+      const report = runReport(db, id)
+      if (o.json) return cli.json({ ...report, checkpoints: listRunCheckpoints(db, id) })
+      const { folds, epochs } = report
       const images = runImages(db, id)
-      if (o.json) return cli.json({ run, folds, epochs, images: { count: images.length }, checkpoints: listRunCheckpoints(db, id) })
       const s = summarizeRun(db, run)
       cli.out(`Run ${run.id}: ${run.kind}, ${run.status}${run.error ? ` (${run.error})` : ''}; ${run.architecture} at ${run.inputSize} px; seed ${run.seed}; backend ${run.backend ?? '-'}`)
       cli.out(`Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}; ${formatSeconds(run.seconds)} of compute; ${images.length} cells; folds ${s.folds.done}/${s.folds.total} done`)

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openWorkstation, type Workstation } from '../../../src/main/api'
-import { thinCurve } from '../../../src/main/api/models'
+import { thinCurve } from '../../../src/main/services/runs'
 
 let dir: string
 let ws: Workstation
