@@ -6,6 +6,7 @@
 // the core while an expert could still be answering.
 import { blindOutcomes, getBlindSession, type BlindCellOutcome, type Db } from '../store/index.js'
 import { clopperPearson } from '../stats/index.js'
+import { csvCell } from '../export/csv-cell.js'
 import type { BlindCellResult, BlindResults, ProportionWithInterval } from '../../shared/synthetic.js'
 import { BlindSessionError, sessionView } from './session.js'
 
@@ -31,16 +32,11 @@ function accuracy(cells: BlindCellOutcome[]): ProportionWithInterval {
 
 const CSV_HEADER = ['position', 'cell_id', 'origin', 'true_class', 'answered_class', 'class_correct', 'answered_origin', 'origin_correct', 'who', 'answered_at', 'image_id', 'synthetic_image_id']
 
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return ''
-  const s = String(v)
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
 
 export function resultsCsv(cells: BlindCellResult[]): string {
   const rows = cells.map((c) =>
     [c.position + 1, c.cellId, c.origin, c.trueClass, c.answeredClass, c.classCorrect, c.answeredOrigin, c.originCorrect, c.who, c.answeredAt, c.imageId, c.syntheticImageId]
-      .map(csvField)
+      .map(csvCell)
       .join(',')
   )
   return [CSV_HEADER.join(','), ...rows].join('\n') + '\n'

@@ -2,6 +2,7 @@
 // and, optionally, its slide. Header names are matched loosely (file /
 // filename / path / image; class / label; slide / sample / sample_id).
 import { readFileSync } from 'node:fs'
+import { csvCell, restoreCsvText } from '../export/csv-cell'
 
 export interface ManifestRow {
   /** As written in the manifest, relative to the manifest's folder. */
@@ -33,10 +34,12 @@ export function readManifest(path: string): Manifest | undefined {
   if (fileCol < 0 || classCol < 0) return undefined
   const rows: ManifestRow[] = []
   records.slice(1).forEach((r, i) => {
-    const file = (r[fileCol] ?? '').trim()
+    // Our own exports neutralise formula triggers with an apostrophe: take it off again.
+    const cell = (c: number) => restoreCsvText((r[c] ?? '').trim())
+    const file = cell(fileCol)
     if (!file) return
-    const cls = (r[classCol] ?? '').trim()
-    const slide = slideCol >= 0 ? (r[slideCol] ?? '').trim() : ''
+    const cls = cell(classCol)
+    const slide = slideCol >= 0 ? cell(slideCol) : ''
     rows.push({ file, class: cls || undefined, slide: slide || undefined, line: i + 2 })
   })
   return { path, rows }
@@ -76,7 +79,7 @@ export function parseCsv(text: string): string[][] {
   return out
 }
 
-/** A CSV field as it must be written (quoted when needed). */
+/** A CSV field as it must be written: quoted when needed, formula triggers neutralised (../export/csv-cell). */
 export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
+  return csvCell(v)
 }

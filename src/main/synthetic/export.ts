@@ -14,6 +14,7 @@ import {
   type GeneratorRow
 } from '../store/index.js'
 import type { QualityReport } from './quality.js'
+import { csvCell } from '../export/csv-cell.js'
 
 export interface ExportOptions {
   generatorIds: number[]
@@ -28,10 +29,6 @@ export interface ExportResult {
   perClass: Record<string, number>
 }
 
-function csvField(v: string | number): string {
-  const s = String(v)
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
 
 export async function exportSyntheticDataset(db: Db, o: ExportOptions): Promise<ExportResult> {
   const gens: GeneratorRow[] = o.generatorIds.map((id) => {
@@ -48,7 +45,7 @@ export async function exportSyntheticDataset(db: Db, o: ExportOptions): Promise<
     for (const img of listSyntheticImages(db, { generatorId: g.id })) {
       const name = `${g.name}-step${img.step}-seed${img.seed}-${String(img.drawIndex).padStart(5, '0')}.png`
       await writeFile(join(dir, name), syntheticPng(db, img.id)!)
-      rows.push([`${g.class}/${name}`, g.class, g.name, img.step, img.seed, img.drawIndex, img.sha256].map(csvField).join(','))
+      rows.push([`${g.class}/${name}`, g.class, g.name, img.step, img.seed, img.drawIndex, img.sha256].map(csvCell).join(','))
       perClass[g.class] = (perClass[g.class] ?? 0) + 1
       files++
     }

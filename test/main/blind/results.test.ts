@@ -47,4 +47,10 @@ describe('blind results', () => {
     expect(csv[3]).toBe('3,t2,real,monocyte,lymphocyte,false,generated,false,dr,2024-01-01T00:00:00.000Z,3,')
     expect(csv[12]).toBe('12,t11,generated,monocyte,,,,,,,,12')
   })
+
+  it('neutralises a name in the CSV that a spreadsheet would run as a formula', () => {
+    const c = { ...cell(0, 'real', 'monocyte', 'monocyte', 'real'), who: '=HYPERLINK("http://x")' }
+    const csv = reportFromOutcomes([c], ['monocyte', 'lymphocyte'], true).csv.trim().split('\n')
+    expect(csv[1]).toBe(`1,t0,real,monocyte,monocyte,true,real,true,"'=HYPERLINK(""http://x"")",2024-01-01T00:00:00.000Z,1,`)
+  })
 })

@@ -58,4 +58,27 @@ describe('exportDataset', () => {
     db.close()
     back.close()
   })
+
+  it('neutralises class and slide names that a spreadsheet would run as formulas, and imports them back unchanged', async () => {
+    const src = join(dir, 'hostile')
+    copyCells('pbc-wbc', 'eosinophil', 1, src, '@SLIDE/EO', 70)
+    copyCells('pbc-wbc', 'basophil', 1, src, '@SLIDE/=1+2', 70)
+    const db = openStore(join(dir, 'c.sqlite'))
+    expect((await importPath(db, src, { dataset: 'hostile', keepUnknownClasses: true })).counts.imported).toBe(2)
+    const out = join(dir, 'out-hostile')
+    exportDataset(db, 'hostile', out)
+    const text = readFileSync(join(out, 'manifest.csv'), 'utf8')
+    for (const line of text.trim().split('\n').slice(1)) {
+      for (const cell of line.split(',')) expect(cell).not.toMatch(/^[=+\-@\t\r]/)
+      expect(line).toContain(",'@SLIDE,")
+    }
+    expect(text).toMatch(/^'=1\+2\//m)
+    const back = openStore(join(dir, 'd.sqlite'))
+    expect((await importPath(back, out, { dataset: 'hostile', keepUnknownClasses: true })).counts).toMatchObject({ imported: 2, failed: 0, conflicts: 0 })
+    expect(storeContent(back).current).toEqual(storeContent(db).current)
+    expect(storeContent(back).slides).toEqual(storeContent(db).slides)
+    expect(JSON.stringify(storeContent(back).current)).toContain('=1+2')
+    db.close()
+    back.close()
+  })
 })

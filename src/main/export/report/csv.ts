@@ -1,18 +1,11 @@
 // CSV export of a slide's differential: a short "key,value" header block
 // (sample, status, sign-off) then a blank line and one row per class. Fields
-// are quoted per RFC 4180 so commas or quotes in ids and names survive.
+// are quoted per RFC 4180 so commas or quotes in ids and names survive, and
+// text a spreadsheet would run as a formula is neutralised (../csv-cell).
 
+import { csvRow as row } from '../csv-cell'
 import { formatPercent } from './format'
 import { reportStatus, type DifferentialReport } from './types'
-
-function field(value: string | number): string {
-  const text = String(value)
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
-
-function row(values: (string | number)[]): string {
-  return values.map(field).join(',')
-}
 
 export function differentialToCsv(report: DifferentialReport): string {
   const status = reportStatus(report)

