@@ -13,6 +13,7 @@
 // other sites), the Host header must name this server (no DNS rebinding), and
 // every response carries a strict CSP.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import { timingSafeEqual } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
@@ -52,6 +53,8 @@ export interface WbcServerOptions {
   token: string
   /** Host names the Host header may carry (default: loopback names only); null accepts any (a lab-network bind, where the token alone guards). */
   allowedHosts?: string[] | null
+  /** PEM certificate chain and key: serve HTTPS, and mark the cookie Secure. */
+  tls?: { cert: string | Buffer; key: string | Buffer }
 }
 
 function tokenMatches(given: string | undefined, token: string): boolean {
@@ -136,7 +139,7 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
       url.searchParams.delete('token')
       return send(res, 303, '', 'text/plain; charset=utf-8', {
         Location: url.pathname + (url.search || ''),
-        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${opts.tls ? '; Secure' : ''}`
       })
     }
 
@@ -214,13 +217,15 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
     }
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       console.error('request failed:', err)
       if (!res.headersSent) sendResult(res, 500, fail('internal', 'request failed'))
       else res.end()
     })
-  })
+  }
+  // HTTPS on a lab network: the token, the cookie and every cell image would otherwise cross it in clear.
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, listener) : createServer(listener)
   const closeEvents = (): void => {
     unsubscribe()
     clearInterval(keepAlive)

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startWorkstationHost } from '../main/api/host'
+import { resolveImportRoots } from '../main/api/import-roots'
 import { createWbcServer } from './http'
 
 export interface ServeOptions {
@@ -16,6 +17,14 @@ export interface ServeOptions {
   rendererDir?: string
   /** Default: 32 random bytes, hex. */
   token?: string
+  /**
+   * Folders imports may come from (src/main/api/import-roots). Without any,
+   * a loopback server imports from anywhere (today's single-user behaviour)
+   * and a server on the network imports nothing.
+   */
+  importRoots?: readonly string[]
+  /** PEM certificate chain and private key: serve HTTPS (a lab network). */
+  tls?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export interface RunningServer {
@@ -46,10 +55,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1'
   const rendererDir = resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR)
   const token = opts.token ?? randomBytes(32).toString('hex')
-  const workstation = await startWorkstationHost({ shell: 'browser', version: packageVersion(), dbPath: opts.dbPath })
+  const importRoots = opts.importRoots?.length ? resolveImportRoots(opts.importRoots) : isLoopback(host) ? null : []
+  const workstation = await startWorkstationHost({ shell: 'browser', version: packageVersion(), dbPath: opts.dbPath, importRoots })
   // On a lab network the Host header carries the machine's name or address: accept what we bound to.
   const allowedHosts = isLoopback(host) ? ['127.0.0.1', 'localhost', '::1'] : null
-  const server = createWbcServer({ workstation, rendererDir, token, allowedHosts })
+  const server = createWbcServer({ workstation, rendererDir, token, allowedHosts, ...(opts.tls ? { tls: opts.tls } : {}) })
   try {
     await new Promise<void>((res, rej) => {
       server.once('error', rej)
@@ -62,7 +72,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 7373)
   const shownHost = host.includes(':') ? `[${host}]` : host
-  const url = `http://${shownHost}:${port}/`
+  const url = `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}/`
   return {
     url,
     openUrl: `${url}?token=${token}`,

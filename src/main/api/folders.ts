@@ -6,14 +6,20 @@ import { homedir } from 'node:os'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import type { FolderListing } from '../../shared/api'
 import { ApiFailure } from './errors'
+import { allowedPath, rootOf, type ImportRoots } from './import-roots'
 
 const IMAGE_EXT = /\.(jpe?g|png|bmp|tiff?)$/i
 const MAX_ENTRIES = 2000
 
-export async function listFolder(path: string | undefined): Promise<FolderListing> {
-  const raw = path?.trim() || homedir()
+/**
+ * One level of a folder. Dotfiles and dot-folders are never listed. With
+ * import roots (./import-roots), the default is the first root, anything
+ * outside the roots is refused, and a root's parent is not offered.
+ */
+export async function listFolder(path: string | undefined, roots: ImportRoots = null): Promise<FolderListing> {
+  const raw = path?.trim() || (roots?.[0] ?? homedir())
   if (!isAbsolute(raw)) throw new ApiFailure('invalid_input', 'give an absolute folder path')
-  const dir = resolve(raw)
+  const dir = roots === null ? resolve(raw) : await allowedPath(raw, roots)
   let st
   try {
     st = await stat(dir)
@@ -39,5 +45,6 @@ export async function listFolder(path: string | undefined): Promise<FolderListin
   }
   folders.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
   const parent = dirname(dir)
-  return { path: dir, parent: parent === dir || basename(dir) === '' ? null : parent, folders, imageFiles }
+  const topmost = parent === dir || basename(dir) === '' || (roots !== null && roots.includes(dir)) || (roots !== null && !rootOf(parent, roots))
+  return { path: dir, parent: topmost ? null : parent, folders, imageFiles }
 }

@@ -11,6 +11,7 @@ import type { EventBus } from './events'
 import type { JobRunner } from './jobs'
 import { ApiFailure, notFound } from './errors'
 import { listFolder } from './folders'
+import { allowedPath, type ImportRoots } from './import-roots'
 import { displayImage } from './images'
 import { reviewHandlers } from './review'
 import { modelHandlers } from './models'
@@ -27,6 +28,8 @@ export interface ApiContext {
   jobs: JobRunner
   /** The ML backend once the ml core has chosen one. */
   mlBackend: () => string | null
+  /** Folders imports may come from (./import-roots); null: anywhere. */
+  importRoots: ImportRoots
 }
 
 export function createHandlers(ctx: ApiContext): Handlers {
@@ -59,9 +62,10 @@ export function createHandlers(ctx: ApiContext): Handlers {
       const { bytes, format } = cellOriginal(ctx.db, id)
       return displayImage(bytes, format)
     },
-    'folders.list': ({ path }) => listFolder(path),
-    'import.start': ({ path, dataset, keepUnknownClasses }) => {
-      if (!isAbsolute(path)) throw new ApiFailure('invalid_input', 'give the full path of the folder (it is read on the machine running the workstation)')
+    'folders.list': ({ path }) => listFolder(path, ctx.importRoots),
+    'import.start': async ({ path: given, dataset, keepUnknownClasses }) => {
+      if (!isAbsolute(given)) throw new ApiFailure('invalid_input', 'give the full path of the folder (it is read on the machine running the workstation)')
+      const path = await allowedPath(given, ctx.importRoots)
       if (!existsSync(path)) throw new ApiFailure('not_found', `no such file or folder: ${path}`)
       const job = ctx.jobs.start('import', path, { path, dataset, keepUnknownClasses })
       return { jobId: job.id }

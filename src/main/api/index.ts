@@ -15,6 +15,8 @@ export interface WorkstationOptions {
   dbPath: string
   /** An Electron-ABI better-sqlite3 binary (desktop only; see docs/desktop.md). */
   nativeBinding?: string
+  /** Folders imports may come from, resolved (./import-roots); absent or null: anywhere. */
+  importRoots?: readonly string[] | null
 }
 
 /** What a shell holds: call the contract, listen to its events, close. */
@@ -35,7 +37,8 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
     db,
     events,
     jobs,
-    mlBackend: () => jobs.mlBackend()
+    mlBackend: () => jobs.mlBackend(),
+    importRoots: opts.importRoots ?? null
   })
   return {
     dispatch: createDispatch(handlers),

@@ -12,7 +12,7 @@ let f: SlideFixture
 let dispatch: Dispatch
 beforeAll(async () => {
   f = await realSlide(PLAN.slice(0, 6), 'SLIDE-API')
-  dispatch = createDispatch(createHandlers({ shell: 'browser', version: 't', dbPath: ':memory:', db: f.db, events: {} as never, jobs: {} as never, mlBackend: () => null }))
+  dispatch = createDispatch(createHandlers({ shell: 'browser', version: 't', dbPath: ':memory:', db: f.db, events: {} as never, jobs: {} as never, mlBackend: () => null, importRoots: null }))
 })
 afterAll(() => f?.close())
 
