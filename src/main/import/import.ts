@@ -256,7 +256,8 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
     if (end === nextToCommit || (!force && end - nextToCommit < batchSize)) return
     const batch = results.slice(nextToCommit, end) as Prepared[]
     for (let i = nextToCommit; i < end; i++) results[i] = undefined
-    commitBatch(batch)
+    // IMMEDIATE: take the write lock first, so another writer means waiting (busy_timeout), never SQLITE_BUSY on a stale read snapshot.
+    commitBatch.immediate(batch)
     nextToCommit = end
     emit({
       task: 'import',

@@ -74,7 +74,7 @@ export function insertBlindSession(db: Db, s: NewBlindSession): number {
     )
     s.cells.forEach((c, position) => ins.run(id, c.token, position, c.origin, c.imageId, c.syntheticImageId, c.class, Buffer.from(c.png)))
     return id
-  })()
+  }).immediate()
 }
 
 export function getBlindSession(db: Db, id: number): BlindSessionRow | undefined {

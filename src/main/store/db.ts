@@ -66,6 +66,8 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS, t
   for (const m of migrations) {
     if (m.version <= current || m.version > target) continue
     db.transaction(() => {
+      // Another process may have applied it while this one waited for the write lock.
+      if (schemaVersion(db) >= m.version) return
       if (typeof m.up === 'string') db.exec(m.up)
       else m.up(db)
       db.pragma(`user_version = ${m.version}`)

@@ -149,7 +149,7 @@ export function setDefaultModel(db: Db, id: number): void {
     if (!getModel(db, id)) throw new Error(`no model with id ${id}`)
     stmt(db, 'UPDATE models SET is_default = 0 WHERE is_default = 1').run()
     stmt(db, 'UPDATE models SET is_default = 1 WHERE id = ?').run(id)
-  })()
+  }).immediate()
 }
 
 export function getDefaultModel(db: Db): ModelRow | undefined {
@@ -234,7 +234,7 @@ export function putPredictions(db: Db, rows: readonly NewPrediction[]): void {
         at
       )
     }
-  })()
+  }).immediate()
 }
 
 const PRED_COLS = `p.id, p.image_id AS imageId, p.model_id AS modelId, p.run_id AS runId, p.p_neutrophil, p.p_eosinophil, p.p_basophil,

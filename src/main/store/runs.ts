@@ -56,7 +56,7 @@ export function createFoldPlan(
       ins.run(id, a.imageId, a.labelId, a.class, a.fold)
     }
     return id
-  })()
+  }).immediate()
 }
 
 export function getFoldPlan(db: Db, idOrName: number | string): FoldPlanRow | undefined {
@@ -229,7 +229,7 @@ export function addRunImages(db: Db, runId: number, images: readonly RunImage[])
   const ins = stmt(db, 'INSERT INTO run_images (run_id, image_id, label_id, class, fold, role) VALUES (?, ?, ?, ?, ?, ?)')
   db.transaction(() => {
     for (const im of images) ins.run(runId, im.imageId, im.labelId, im.class, im.fold, im.role)
-  })()
+  }).immediate()
 }
 
 /** A run's images in image id order. */
@@ -259,7 +259,7 @@ export function ensureRunFolds(db: Db, runId: number, folds: number): void {
   const ins = stmt(db, `INSERT OR IGNORE INTO run_folds (run_id, fold, status) VALUES (?, ?, 'pending')`)
   db.transaction(() => {
     for (let f = 0; f < folds; f++) ins.run(runId, f)
-  })()
+  }).immediate()
 }
 
 export function runFolds(db: Db, runId: number): RunFoldRow[] {

@@ -233,7 +233,7 @@ export function saveSyntheticReport(db: Db, r: NewSyntheticReport): number {
     const ins = stmt(db, 'INSERT INTO synthetic_report_generators (report_id, generator_id, checkpoint_id, class, grid_png) VALUES (?, ?, ?, ?, ?)')
     for (const g of r.generators) ins.run(id, g.generatorId, g.checkpointId, g.class, g.gridPng ? Buffer.from(g.gridPng) : null)
     return id
-  })()
+  }).immediate()
 }
 
 export interface SyntheticReportRow {
