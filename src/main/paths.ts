@@ -2,8 +2,10 @@
 // folder the desktop app uses (Electron's app.getPath('userData') for the
 // product name "WBC Workstation"), computed here without Electron so the CLI
 // and the app open the same file. WBC_DB overrides it; --db overrides both.
-import { homedir } from 'node:os'
-import { resolve, win32, posix } from 'node:path'
+// Also where a database's work in progress lives (workDirOf).
+import { mkdtempSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { basename, dirname, extname, join, resolve, win32, posix } from 'node:path'
 
 export const PRODUCT_NAME = 'WBC Workstation'
 export const DB_FILE_NAME = 'wbc.sqlite'
@@ -31,4 +33,21 @@ export function resolveDbPath(flag?: string, env: Env = process.env): string {
   if (flag) return resolve(flag)
   if (env.WBC_DB) return resolve(env.WBC_DB)
   return defaultDbPath(env)
+}
+
+let privateScratch: string | undefined
+
+/**
+ * Where work in progress of a database lives (training checkpoints between
+ * epochs, a GAN's resumable state): beside the database file, in folders the
+ * user alone owns, never a shared /tmp path another account could read or
+ * plant files in. A database without a file (':memory:', tests) gets a
+ * private temporary folder of this process (mkdtemp: mode 0700, unique name).
+ */
+export function workDirOf(dbFile: string): string {
+  if (dbFile === '' || dbFile === ':memory:' || dbFile.startsWith('file::memory:')) {
+    privateScratch ??= mkdtempSync(join(tmpdir(), 'wbc-work-'))
+    return privateScratch
+  }
+  return join(dirname(resolve(dbFile)), `${basename(dbFile, extname(dbFile))}-work`)
 }

@@ -23,7 +23,7 @@ import {
   type SlideGallery
 } from './review'
 import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult } from './models'
-import { BLIND_ORIGIN_ANSWERS, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
+import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 
 // ---------------------------------------------------------------------------
 // Results: nothing is thrown across the boundary.
@@ -579,7 +579,7 @@ export const api = {
       /** Train until this many steps are done (a stopped generator of the same name resumes). */
       steps: z.number().int().min(1).max(10_000_000).default(5000),
       /** Generator name (default <class>-<preset>). */
-      name: z.string().trim().min(1).max(120).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').optional(),
+      name: z.string().trim().regex(GENERATOR_NAME, GENERATOR_NAME_RULE).optional(),
       /** Real cells from this dataset only (default: every labelled cell of the class). */
       datasetId: Id.optional(),
       maxReal: z.number().int().min(1).max(1_000_000).optional(),

@@ -179,3 +179,24 @@ export interface BlindResults {
   cells: BlindCellResult[]
   csv: string
 }
+
+/**
+ * A generator's name names a folder of its training state (beside the
+ * database) and appears in exported file names: letters, digits, dot, dash,
+ * underscore, starting with a letter or digit, so it is never '.', '..', a
+ * hidden name, an option-looking '-x', or a path.
+ */
+export const GENERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/
+export const GENERATOR_NAME_RULE = 'letters, digits, dot, dash, underscore, starting with a letter or digit (at most 120)'
+
+/** The name itself when it follows GENERATOR_NAME; throws otherwise. */
+export function checkGeneratorName(name: string): string {
+  if (!GENERATOR_NAME.test(name)) throw new Error(`not a generator name: ${JSON.stringify(name.slice(0, 130))} (${GENERATOR_NAME_RULE})`)
+  return name
+}
+
+/** The default name of a class's generator: <class>-<preset>, with anything outside the rule turned into dashes. */
+export function defaultGeneratorName(cls: string, preset: string): string {
+  const name = `${cls}-${preset}`.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 120)
+  return name || `generator-${preset}`
+}

@@ -13,6 +13,8 @@ import { checkpointGrid, effectiveGeneratorStatus, getGenerator, getGeneratorByN
 import { getModel } from '../../main/store/models'
 import { loadStoredClassifier, resolveStoredModel } from '../../main/ml/registry'
 import type { CliCommand } from '../context'
+import { checkGeneratorName, defaultGeneratorName } from '../../shared/synthetic'
+import { ganCheckpointDir } from '../../main/api/tasks/gan'
 
 function findGenerator(db: Db, ref: string): GeneratorRow {
   const g = /^\d+$/.test(ref) ? getGenerator(db, Number(ref)) : getGeneratorByName(db, ref)
@@ -42,7 +44,7 @@ export const ganCommand: CliCommand = (cli) => {
     .option('--lr <rate>', 'override the preset learning rate', Number)
     .option('--max-real <n>', 'use at most this many real cells (seeded sample)', int)
     .option('--dataset <id>', 'with --real store: only this dataset', int)
-    .option('--checkpoint-dir <dir>', 'training state for resume (default .cache/gan/<name>)')
+    .option('--checkpoint-dir <dir>', 'training state for resume (default: beside the database, <db>-work/gan/<name>)')
     .option('--checkpoint-every <n>', 'steps between checkpoints', int, 200)
     .option('--sample-every <n>', 'steps between sample grids (default: checkpoint-every)', int)
     .option('--sample-dir <dir>', 'where sample grid PNGs go (default <checkpoint-dir>/samples)')
@@ -55,8 +57,8 @@ export const ganCommand: CliCommand = (cli) => {
       if (!isGanPreset(o.preset)) throw new Error(`unknown preset ${o.preset} (${GAN_PRESETS.join(', ')})`)
       const preset: GanPreset = o.preset
       const db = cli.openDb()
-      const name = o.name ?? `${o.class}-${preset}`
-      const ckDir = resolve(o.checkpointDir ?? join('.cache', 'gan', name))
+      const name = checkGeneratorName(o.name ?? defaultGeneratorName(o.class, preset))
+      const ckDir = o.checkpointDir ? resolve(o.checkpointDir) : ganCheckpointDir(cli.dbPath(), name)
       const overrides = o.size || o.batch || o.lr ? { ...(o.size ? { size: o.size } : {}), ...(o.batch ? { batchSize: o.batch } : {}), ...(o.lr ? { optimizer: { learningRate: o.lr } } : {}) } : undefined
       const real = o.real === 'store' ? { db, datasetId: o.dataset } : { folder: resolve(o.real) }
       const attribution = o.attribution ?? (/pbc/i.test(o.real) ? PBC_ATTRIBUTION : '')

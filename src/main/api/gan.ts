@@ -1,6 +1,7 @@
 // The contract's synthetic-cell jobs: starting (or resuming) a class's GAN
 // training and generating cells from a generator, as jobs (tasks/gan.ts).
 import type { Method } from '../../shared/api'
+import { defaultGeneratorName } from '../../shared/synthetic'
 import { getGenerator, getGeneratorByName, listDatasets } from '../store'
 import type { Handlers } from './dispatch'
 import { ApiFailure, notFound } from './errors'
@@ -11,7 +12,7 @@ type GanMethod = Extract<Method, 'gan.start' | 'synthetic.generate'>
 export function ganHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handlers, GanMethod> {
   return {
     'gan.start': (p) => {
-      const name = p.name ?? `${p.class}-${p.preset}`
+      const name = p.name ?? defaultGeneratorName(p.class, p.preset)
       const existing = getGeneratorByName(ctx.db, name)
       if (existing && existing.class !== p.class) throw new ApiFailure('conflict', `generator ${name} makes ${existing.class}, not ${p.class}`)
       if (p.datasetId !== undefined && !listDatasets(ctx.db).some((d) => d.id === p.datasetId)) throw notFound(`dataset ${p.datasetId}`)

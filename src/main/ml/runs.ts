@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Db } from '../store/db.js'
+import { workDirOf } from '../paths.js'
 import {
   deleteRunCheckpoint,
   getRunCheckpoint,
@@ -78,9 +78,9 @@ export async function unpackDir(archive: Uint8Array, dir: string): Promise<void>
   }
 }
 
-/** Where the runtime keeps a fold's checkpoint while it trains (a scratch folder; the database holds the copy that counts). */
+/** Where the runtime keeps a fold's checkpoint while it trains (beside the database, see workDirOf; the database holds the copy that counts). */
 export function foldCheckpointDir(db: Db, runId: number, fold: number, root?: string): string {
-  const base = root ?? join(tmpdir(), 'wbc-runs', createHash('sha256').update(db.name).digest('hex').slice(0, 12))
+  const base = root ?? join(workDirOf(db.name), 'training')
   return join(base, `run-${runId}`, `fold-${fold}`)
 }
 

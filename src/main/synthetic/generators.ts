@@ -16,6 +16,7 @@ import type { ProgressListener } from '../../shared/progress.js'
 import { ganSettings, type GanPreset, type GanSettings } from './dcgan.js'
 import { ganCheckpointStep, trainGan, type GanTrainResult } from './train.js'
 import { realCellsOfClass, type RealSource } from './cells.js'
+import { checkGeneratorName } from '../../shared/synthetic.js'
 
 /** Attribution kept with generators trained on the PBC dataset (CC BY 4.0 requires it). */
 export const PBC_ATTRIBUTION =
@@ -51,6 +52,8 @@ export interface TrainGeneratorResult {
 
 export async function trainGenerator(db: Db, o: TrainGeneratorOptions): Promise<TrainGeneratorResult> {
   let row = getGeneratorByName(db, o.name)
+  // A new generator's name becomes a folder and file names: never '.', '..' or a path (older rows keep theirs).
+  if (!row) checkGeneratorName(o.name)
   let settings: GanSettings
   const checkpointDir = isAbsolute(o.checkpointDir) ? o.checkpointDir : resolve(o.checkpointDir)
   if (row) {
