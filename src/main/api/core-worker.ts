@@ -1,8 +1,9 @@
 // Entry of the core host's worker thread: opens the workstation (store, job
 // runner, handlers) and serves calls from the shell's thread. See ./host.
 import { parentPort, workerData } from 'node:worker_threads'
-import type { HostMessage, HostRequest } from './host'
-import { openWorkstation, type WorkstationOptions } from './index'
+import type { CoreWorkerData, HostMessage, HostRequest } from './host'
+import { openWorkstation } from './index'
+import { openStore, releaseWorkOf } from '../store'
 
 const port = parentPort
 if (!port) throw new Error('core-worker must run in a worker thread')
@@ -10,7 +11,17 @@ const post = (msg: HostMessage): void => port.postMessage(msg)
 
 let ws
 try {
-  ws = openWorkstation(workerData as WorkstationOptions)
+  const { releaseOrphans, ...opts } = workerData as CoreWorkerData
+  if (releaseOrphans) {
+    // An earlier core of this process died: what it held as running is not running any more.
+    const db = openStore(opts.dbPath, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+    try {
+      releaseWorkOf(db, process.pid)
+    } finally {
+      db.close()
+    }
+  }
+  ws = openWorkstation(opts)
 } catch (err) {
   post({ type: 'fatal', message: `cannot open the workstation: ${(err as Error).message}` })
   port.close()
