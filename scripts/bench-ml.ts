@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { datasetsDir } from '../src/main/paths'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const { values: args } = parseArgs({
@@ -22,7 +23,7 @@ const { values: args } = parseArgs({
     case: { type: 'string' },
     write: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
-    data: { type: 'string', default: process.env.WBC_DATASETS ? join(process.env.WBC_DATASETS, 'pbc-wbc') : join(ROOT, '..', 'shared', 'datasets', 'pbc-wbc') }
+    data: { type: 'string', default: join(datasetsDir(ROOT) ?? '$WBC_DATASETS', 'pbc-wbc') }
   }
 })
 

@@ -23,7 +23,7 @@
 //
 // Options: --from DIR, --out DIR, --card-dir DIR (default: the folder above
 // --out), --data DIR (default: split.json's dataset), --other DIR (default
-// ../shared/datasets/pbc-other), --target SHARE (WBCs the threshold may route
+// pbc-other in $WBC_DATASETS), --target SHARE (WBCs the threshold may route
 // to Unidentified, default 0.05), --heldout-tree DIR (keep the held-out
 // class-folder tree there, for re-running `wbc evaluate`), --score KIND
 // (msp, energy, mahalanobis or outlier-exposure; default: the one routing
@@ -51,6 +51,7 @@ import { openStore, findImageIdBySha256, getModel, getModelBlob } from '../src/m
 import { importPath } from '../src/main/import/index.js'
 import { WNET_RECIPE } from '../src/main/imaging/decode.js'
 import { WBC_CLASSES } from '../src/shared/cells.js'
+import { datasetsDir } from '../src/main/paths.js'
 
 export const PBC_ATTRIBUTION =
   'Acevedo A., Merino A., Alférez S., Molina Á., Boldú L., Rodellar J. "A dataset of microscopic peripheral blood cell images for development of automatic recognition systems." Data in Brief 30 (2020) 105474. Mendeley Data, doi:10.17632/snkd93bnjr.1. Licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).'
@@ -613,7 +614,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'resources/models/wnet-pbc' },
       'card-dir': { type: 'string' },
       data: { type: 'string' },
-      other: { type: 'string', default: '../shared/datasets/pbc-other' },
+      other: { type: 'string', default: join(datasetsDir(process.cwd()) ?? '$WBC_DATASETS', 'pbc-other') },
       target: { type: 'string', default: '0.05' },
       'heldout-tree': { type: 'string' },
       score: { type: 'string' },

@@ -22,7 +22,7 @@
 // deterministic network as good (docs/ml.md, "Dropout and inference";
 // scripts/dropout-inference-gap.ts measures it). --settle-epochs 0 skips it.
 //
-// Options: --data DIR (default ../shared/datasets/pbc-wbc) --out DIR (default
+// Options: --data DIR (default pbc-wbc in $WBC_DATASETS) --out DIR (default
 // .cache/default-model) --epochs N --stop-after K --batch N --lr X --workers N
 // --seed N --test-fraction F --settle-epochs N (default 1) --settle-lr X
 // (default 2e-5).
@@ -38,11 +38,12 @@ import { saveModelDirectory, loadModelDirectory, modelToMemory } from '../src/ma
 import { predictScores } from '../src/main/ml/infer.js'
 import { SeededRng } from '../src/main/ml/rng.js'
 import { WBC_CLASSES } from '../src/shared/cells.js'
+import { datasetsDir } from '../src/main/paths.js'
 import type { ClassificationReport } from '../src/main/stats/metrics.js'
 
 const { values: args } = parseArgs({
   options: {
-    data: { type: 'string', default: '../shared/datasets/pbc-wbc' },
+    data: { type: 'string', default: join(datasetsDir(process.cwd()) ?? '$WBC_DATASETS', 'pbc-wbc') },
     out: { type: 'string', default: '.cache/default-model' },
     epochs: { type: 'string', default: '40' },
     batch: { type: 'string', default: '8' },

@@ -2,8 +2,10 @@
 // folder the desktop app uses (Electron's app.getPath('userData') for the
 // product name "WBC Workstation"), computed here without Electron so the CLI
 // and the app open the same file. WBC_DB overrides it; --db overrides both.
-// Also where a database's work in progress lives (workDirOf).
-import { mkdtempSync } from 'node:fs'
+// Also where a database's work in progress lives (workDirOf), and where the
+// full public datasets live (WBC_DATASETS), for benchmarks, training and the
+// checks of the shipped model; the tests carry their own.
+import { existsSync, mkdtempSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { basename, dirname, extname, join, resolve, win32, posix } from 'node:path'
 
@@ -51,3 +53,18 @@ export function workDirOf(dbFile: string): string {
   }
   return join(dirname(resolve(dbFile)), `${basename(dbFile, extname(dbFile))}-work`)
 }
+
+/**
+ * The folder of the full public datasets (pbc-wbc/, pbc-other/, chula-wbc/, as
+ * `wbc datasets fetch` lays them out): $WBC_DATASETS when set, else
+ * `../shared/datasets` beside the checkout when that exists, else undefined
+ * (callers say how to get them rather than fail on a missing path).
+ */
+export function datasetsDir(repoRoot: string, env: Env = process.env): string | undefined {
+  if (env.WBC_DATASETS) return resolve(env.WBC_DATASETS)
+  const beside = resolve(repoRoot, '..', 'shared', 'datasets')
+  return existsSync(beside) ? beside : undefined
+}
+
+/** What to tell someone whose datasets folder is missing. */
+export const DATASETS_HINT = 'the full datasets are not here: set WBC_DATASETS to their folder, or get them with `npm run datasets` (CONTRIBUTING.md, "Data")'

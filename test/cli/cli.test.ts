@@ -11,8 +11,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('wbc', () => {
   const db = join(dir, 'cli.sqlite')
   const set = join(dir, 'cells')
-  copyCells('pbc-wbc', 'neutrophil', 3, set, 'NE', 80)
-  copyCells('pbc-wbc', 'lymphocyte', 2, set, 'LY', 80)
+  copyCells('pbc-wbc', 'neutrophil', 3, set, 'NE', 60)
+  copyCells('pbc-wbc', 'lymphocyte', 2, set, 'LY', 60)
 
   it('imports with a summary, lists counts per label, and a second import adds nothing', async () => {
     const first = await wbc(['import', set, '--db', db])
@@ -28,7 +28,7 @@ describe('wbc', () => {
 
   it('exits non-zero when a file failed and names it with its reason', async () => {
     const bad = join(dir, 'bad')
-    copyCells('pbc-wbc', 'monocyte', 1, bad, 'MO', 80)
+    copyCells('pbc-wbc', 'monocyte', 1, bad, 'MO', 60)
     writeFile(join(bad, 'MO', 'empty.jpg'), '')
     const r = await wbc(['import', bad, '--db', db])
     expect(r.code).toBe(1)
@@ -40,8 +40,8 @@ describe('wbc', () => {
 
   it('keeps a class folder it does not know under its own label by default, as the Import screen does', async () => {
     const tree = join(dir, 'unknown-class')
-    copyCells('pbc-wbc', 'neutrophil', 1, tree, 'NE', 81)
-    copyCells('pbc-wbc', 'lymphocyte', 1, tree, 'Wobble', 82)
+    copyCells('pbc-wbc', 'neutrophil', 1, tree, 'NE', 61)
+    copyCells('pbc-wbc', 'lymphocyte', 1, tree, 'Wobble', 62)
     const kept = JSON.parse((await wbc(['import', tree, '--db', join(dir, 'keep.sqlite'), '--json'])).out)
     expect(kept.counts).toMatchObject({ imported: 2, failed: 0 })
     expect(kept.files.map((f: { class?: string }) => f.class).sort()).toEqual(['neutrophil', 'wobble'])

@@ -125,10 +125,10 @@ beforeAll(async () => {
     const files = readdirSync(datasetPath('pbc-wbc', cls)).sort()
     for (const f of files.slice(0, PER_CLASS)) copyFileSync(join(datasetPath('pbc-wbc', cls), f), join(slideDir, basename(f)))
     mkdirSync(join(tmp, 'train', cls), { recursive: true })
-    for (const f of files.slice(PER_CLASS + 10, PER_CLASS + 40)) copyFileSync(join(datasetPath('pbc-wbc', cls), f), join(tmp, 'train', cls, f))
+    for (const f of files.slice(PER_CLASS, PER_CLASS + 30)) copyFileSync(join(datasetPath('pbc-wbc', cls), f), join(tmp, 'train', cls, f))
     // The 200-cell slide: 40 more real cells of each class, none of them in the other slide or the training set.
     mkdirSync(join(tmp, 'export', BIG), { recursive: true })
-    for (const f of files.slice(100, 100 + BIG_PER_CLASS)) {
+    for (const f of files.slice(PER_CLASS + 30, PER_CLASS + 30 + BIG_PER_CLASS)) {
       copyFileSync(join(datasetPath('pbc-wbc', cls), f), join(tmp, 'export', BIG, f))
       truth.set(f, cls)
     }

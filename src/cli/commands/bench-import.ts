@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { importPath } from '../../main/import/index'
 import { openStore } from '../../main/store/db'
+import { datasetsDir, DATASETS_HINT } from '../../main/paths'
 import type { CliCommand } from '../context'
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
@@ -30,11 +31,12 @@ export const benchImportCommand: CliCommand = (cli) => {
     .group('bench', 'measure performance and record it in BENCHMARKS.md')
     .command('import')
     .description('import a dataset into a fresh temporary database; record images/s and peak memory')
-    .argument('[path]', 'dataset folder', defaultDataset())
+    .argument('[path]', 'dataset folder (default: pbc-wbc in $WBC_DATASETS)')
     .option('--no-write', 'do not add the result to BENCHMARKS.md')
     .option('--concurrency <n>', 'files decoded at once', (v) => parseInt(v, 10))
     .option('--json', 'print the result as JSON')
-    .action(async (path: string, o: { write: boolean; concurrency?: number; json?: boolean }) => {
+    .action(async (pathArg: string | undefined, o: { write: boolean; concurrency?: number; json?: boolean }) => {
+      const path = pathArg ?? defaultDataset()
       const dir = mkdtempSync(join(tmpdir(), 'wbc-bench-'))
       const load = loadavg()[0]
       let peak = process.memoryUsage().rss
@@ -75,7 +77,8 @@ export const benchImportCommand: CliCommand = (cli) => {
 }
 
 function defaultDataset(): string {
-  const base = process.env.WBC_DATASETS ?? resolve(REPO_ROOT, '../shared/datasets')
+  const base = datasetsDir(REPO_ROOT)
+  if (!base) throw new Error(`no dataset given and ${DATASETS_HINT}`)
   return join(base, 'pbc-wbc')
 }
 

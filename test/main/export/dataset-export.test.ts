@@ -16,7 +16,7 @@ describe('exportDataset', () => {
     const src = join(dir, 'study')
     copyCells('pbc-wbc', 'eosinophil', 3, src, 'SLIDE-A/EO', 60)
     copyCells('pbc-wbc', 'basophil', 2, src, 'SLIDE-A/BA', 60)
-    copyCells('pbc-other', 'platelet', 2, src, 'SLIDE-B/PLT', 60)
+    copyCells('pbc-other', 'platelet', 2, src, 'SLIDE-B/PLT', 6)
     const unlabelled = copyCells('pbc-wbc', 'monocyte', 2, src, 'SLIDE-C', 60)
     const db = openStore(join(dir, 'a.sqlite'))
     const first = await importPath(db, src, { dataset: 'study' })

@@ -1,5 +1,5 @@
-// Building import folders in a temp dir from real cells of the shared
-// datasets, plus generated bad files for the edge cases.
+// Building import folders in a temp dir from real cells of the
+// committed fixtures (test/fixtures/cells), plus generated bad files for the edge cases.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'

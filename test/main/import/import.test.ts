@@ -226,7 +226,7 @@ describe('importPath on bad input', () => {
 
   it('stops on cancel with what it committed, and the same import then completes it', async () => {
     const dir = join(root, 'cancel')
-    copyCells('pbc-wbc', 'lymphocyte', 40, dir, 'LY', 100)
+    copyCells('pbc-wbc', 'lymphocyte', 40, dir, 'LY', 30)
     const db = freshDb()
     const abort = new AbortController()
     const r = await importPath(db, dir, { batchSize: 8, concurrency: 2, signal: abort.signal, onProgress: (p) => p.done >= 8 && abort.abort() })

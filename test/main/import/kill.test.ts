@@ -20,9 +20,9 @@ describe('import after kill -9', () => {
   it('leaves a consistent store, and re-running completes it to the same content as an uninterrupted import', async () => {
     const src = join(dir, 'export')
     const classes = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
-    for (const c of classes) copyCells('pbc-wbc', c, 60, src, c, 300)
+    for (const c of classes) copyCells('pbc-wbc', c, 60, src, c)
     // A cell filed twice under different classes, and a broken file, so order and failures matter too.
-    const [twice] = copyCells('pbc-wbc', 'monocyte', 1, src, 'monocyte', 300)
+    const [twice] = copyCells('pbc-wbc', 'monocyte', 1, src, 'monocyte')
     copyFileSync(twice, join(src, 'lymphocyte', 'zz-copy.jpg'))
     writeFile(join(src, 'neutrophil', 'broken.jpg'), 'not an image')
 

@@ -1,4 +1,4 @@
-// A temp store holding a small real subset of the shared datasets (imported
+// A temp store holding a small real subset of the fixture cells (imported
 // through the real importer), for the cross-validation, inference and
 // transfer tests.
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs'

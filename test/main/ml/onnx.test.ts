@@ -24,8 +24,8 @@ beforeAll(async () => {
   await initBackend('wasm')
   artifacts = await readModelDir(shippedModelPath()!)
   model = await artifactsToModel(artifacts)
-  // 8 real cells of each class (every 50th file: different donors and days).
-  const files = (await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 50 === 0)
+  // 8 real cells of each class (every 9th fixture cell: different donors and days).
+  const files = (await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 9 === 0)
   const picked = WBC_CLASSES.flatMap((_, c) => files.filter((f) => f.label === c).slice(0, 8))
   cells = await loadCells(picked, artifacts.meta.inputSize)
   reference = new Classifier(model, artifacts.meta).predict(cells.pixels, { batchSize: 16, features: true, convStats: true })
@@ -96,7 +96,7 @@ describe('ONNX Runtime inference', () => {
   it('keeps TensorFlow.js in the pool for a network ONNX cannot express, and says why', async () => {
     const m = buildModel(specFor('resnet18', { inputSize: 32, seed: 1 }))
     const a = await modelToArtifacts(m, { architecture: 'resnet18', inputSize: 32, classes: [...WBC_CLASSES], preprocessRecipe: artifacts.meta.preprocessRecipe })
-    const small = await loadCells((await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 300 === 0), 32)
+    const small = await loadCells((await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 40 === 0), 32)
     const out = await predictInPool('onnx-test#resnet', () => a, small.pixels.slice(), 32 * 32 * 3, WBC_CLASSES.length, { workers: 1 })
     m.dispose()
     expect(out.engine).toBe('wasm')
@@ -106,7 +106,7 @@ describe('ONNX Runtime inference', () => {
 
   it('writes the other plain stacks (W-Net-SVM, AlexNet, VGG16) with the same answers, and refuses what it cannot express', async () => {
     // Strides, 'valid' padding, bigger kernels and no softmax (SVM) all go through the converter: same outputs as tfjs on real cells.
-    const few = await loadCells((await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 600 === 0), 32)
+    const few = await loadCells((await listClassFolders(datasetPath('pbc-wbc'))).filter((_, i) => i % 75 === 0), 32)
     for (const arch of ['wnet-svm', 'alexnet', 'vgg16'] as const) {
       const m = buildModel(specFor(arch, { inputSize: 32, seed: 1 }))
       try {

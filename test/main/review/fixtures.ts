@@ -1,4 +1,4 @@
-// A real slide for the review tests: real cells from ../shared/datasets copied
+// A real slide for the review tests: real cells from test/fixtures/cells copied
 // into an analyser-style slide folder (no class folders: the cells arrive
 // unlabelled), imported with the import core into a temp SQLite store. The
 // model output is a TEST FIXTURE written straight into the predictions table
