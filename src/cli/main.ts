@@ -19,6 +19,7 @@ import { modelCommand } from './commands/model'
 import { evaluateCommand } from './commands/evaluate'
 import { ganCommand } from './commands/gan'
 import { blindCommand } from './commands/blind'
+import { validateCommand } from './commands/validate'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -35,7 +36,8 @@ const COMMANDS: CliCommand[] = [
   modelCommand,
   evaluateCommand,
   ganCommand,
-  blindCommand
+  blindCommand,
+  validateCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

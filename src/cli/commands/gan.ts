@@ -35,7 +35,7 @@ export const ganCommand: CliCommand = (cli) => {
     .command('train')
     .description('train (or resume) a DCGAN for one class on real cells')
     .requiredOption('--class <class>', 'cell class, e.g. basophil')
-    .requiredOption('--real <path>', 'class-folder tree of real cells (e.g. ../shared/datasets/pbc-wbc), or "store" for the labelled images in the database')
+    .requiredOption('--real <path>', 'class-folder tree of real cells (e.g. pbc-wbc in $WBC_DATASETS), or "store" for the labelled images in the database')
     .option('--name <name>', 'generator name (default <class>-<preset>); an unfinished one of this name is resumed')
     .option('--preset <preset>', `${GAN_PRESETS.join(' | ')}`, 'cpu')
     .option('--steps <n>', 'train until this many steps are done', int, 5000)
