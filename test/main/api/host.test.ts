@@ -15,7 +15,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('core host', () => {
   it('restarts a core that died, failing the jobs it ran', async () => {
     const src = join(dir, 'big')
-    copyCells('pbc-wbc', 'neutrophil', 150, src, 'SLIDE-BIG')
+    // 150 cells: enough that the import is still running when the core is killed.
+    copyCells('pbc-wbc', 'neutrophil', 75, src, 'SLIDE-BIG')
+    copyCells('pbc-wbc', 'lymphocyte', 75, src, 'SLIDE-BIG')
     const dbPath = join(dir, 'wbc.sqlite')
     const host = await startWorkstationHost({ shell: 'browser', version: 't', dbPath })
     try {
