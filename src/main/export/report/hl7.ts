@@ -1,7 +1,8 @@
 // HL7 v2.5.1 ORU^R01 message of a slide's differential: MSH, PID (when the
 // patient is known), ORC, OBR for the differential panel, then one OBX per
 // class with its count and 95% CI in an NTE. Result status is F once a
-// reviewer has signed, P before. Segments end with a carriage return, as the
+// reviewer has signed, P before, C for a final report that corrects one sent
+// before. Segments end with a carriage return, as the
 // standard requires (not LF).
 
 import { createHash } from 'node:crypto'
@@ -17,6 +18,12 @@ export interface Hl7Options {
   messageControlId?: string
   /** MSH-11: P production, T training, D debugging. */
   processingId?: 'P' | 'T' | 'D'
+  /**
+   * The report replaces a final result the receiver already holds (the slide
+   * was signed, reopened and signed again): OBR-25 and every OBX-11 become C.
+   * Ignored for a preliminary report.
+   */
+  correction?: boolean
 }
 
 /**
@@ -57,7 +64,7 @@ function segment(fields: (string | undefined)[]): string {
 
 export function differentialToHl7(report: DifferentialReport, options: Hl7Options = {}): string {
   const status = reportStatus(report)
-  const resultStatus = status === 'final' ? 'F' : 'P'
+  const resultStatus = status === 'final' ? (options.correction ? 'C' : 'F') : 'P'
   const lab = escapeHl7(report.lab.name) + (report.lab.id ? `^${escapeHl7(report.lab.id)}` : '')
   const controlId =
     options.messageControlId ??
@@ -114,6 +121,7 @@ export function differentialToHl7(report: DifferentialReport, options: Hl7Option
   segments.push(segment(obr))
 
   const notes: string[] = []
+  if (resultStatus === 'C') notes.push('CORRECTED REPORT: replaces the final result sent before for this sample.')
   if (report.signOff) {
     notes.push(`Signed off by ${report.signOff.reviewer} at ${report.signOff.signedAt}: ${report.signOff.meaning}`)
   } else {

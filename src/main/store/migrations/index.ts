@@ -5,6 +5,7 @@ import { migration001 } from './001_initial'
 import { migration002 } from './002_models_and_runs'
 import { migration003 } from './003_review'
 import { migration004 } from './004_synthetic_and_blind'
+import { migration005 } from './005_lis_outbox'
 
 export type { Migration } from './types'
 
@@ -12,5 +13,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration001,
   migration002,
   migration003,
-  migration004
+  migration004,
+  migration005
 ]
