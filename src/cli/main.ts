@@ -20,6 +20,7 @@ import { evaluateCommand } from './commands/evaluate'
 import { ganCommand } from './commands/gan'
 import { blindCommand } from './commands/blind'
 import { validateCommand } from './commands/validate'
+import { outboxCommand } from './commands/outbox'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -37,7 +38,8 @@ const COMMANDS: CliCommand[] = [
   evaluateCommand,
   ganCommand,
   blindCommand,
-  validateCommand
+  validateCommand,
+  outboxCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

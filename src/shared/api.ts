@@ -23,6 +23,7 @@ import {
   type SlideGallery
 } from './review'
 import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult } from './models'
+import { OUTBOX_STATES, type LisSettings, type OutboxMessage, type OutboxMessageDetail } from './lis'
 import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 
 // ---------------------------------------------------------------------------
@@ -592,6 +593,46 @@ export const api = {
     input: z.strictObject({ generatorId: Id, count: z.number().int().min(1).max(10_000).default(100), seed: z.number().int().min(0).max(2 ** 31 - 1).default(1) }),
     output: returns<{ jobId: string }>(),
     doc: "Generate cells from a generator's newest checkpoint (stored as synthetic images with provenance, never in a real dataset)."
+  },
+
+  // --- Results to the LIS (src/main/lis): the outbox and its connection ---
+  'lis.send': {
+    input: z.strictObject({
+      slideId: Id,
+      /** HOST:PORT; default: the configured LIS. */
+      to: z.string().trim().min(3).max(300).optional()
+    }),
+    output: returns<OutboxMessage>(),
+    doc: "Queue a signed slide's report (ORU^R01; a correction after a reopened sign-off) in the outbox; the workstation sends it over MLLP and retries."
+  },
+  'lis.settings': {
+    input: z.strictObject({
+      host: z.string().trim().max(253).optional(),
+      port: z.number().int().min(1).max(65535).nullable().optional(),
+      sendOnSignOff: z.boolean().optional(),
+      receivingApplication: z.string().trim().max(200).optional(),
+      receivingFacility: z.string().trim().max(200).optional(),
+      labName: z.string().trim().max(200).optional(),
+      maxAttempts: z.number().int().min(1).max(1000).optional(),
+      ackTimeoutMs: z.number().int().min(100).max(600_000).optional()
+    }),
+    output: returns<LisSettings>(),
+    doc: 'Read (nothing to change) or change the LIS connection: host, port, sending at sign-off, receiver names, tries, ACK timeout.'
+  },
+  'outbox.list': {
+    input: z.strictObject({ slideId: Id.optional(), state: z.enum(OUTBOX_STATES).optional() }),
+    output: returns<OutboxMessage[]>(),
+    doc: 'Messages for the LIS, newest first, with their state (pending, sending, sent, rejected, failed), tries and the ACK.'
+  },
+  'outbox.get': {
+    input: z.strictObject({ id: Id }),
+    output: returns<OutboxMessageDetail>(),
+    doc: 'One outbox message: the HL7 text as sent, the ACK as received and every try.'
+  },
+  'outbox.retry': {
+    input: z.strictObject({ id: Id }),
+    output: returns<OutboxMessage>(),
+    doc: 'Queue a failed or rejected message again for a fresh series of tries.'
   }
 } as const satisfies Record<string, MethodSpec>
 
@@ -616,9 +657,11 @@ export interface ApiEvents {
   'job.progress': { jobId: string; kind: JobKind; progress: Progress }
   /** A job ended; `result` is set when it succeeded. */
   'job.finished': JobSnapshot
+  /** Outbox messages were queued or tried (their state now). */
+  'outbox.changed': { messages: OutboxMessage[] }
 }
 export type EventName = keyof ApiEvents
-export const API_EVENTS = ['job.progress', 'job.finished'] as const satisfies readonly EventName[]
+export const API_EVENTS = ['job.progress', 'job.finished', 'outbox.changed'] as const satisfies readonly EventName[]
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (API_EVENTS as readonly string[]).includes(name)
 }

@@ -1,6 +1,8 @@
-// `wbc slide show SLIDE` and `wbc slide export SLIDE --format F --out FILE`:
-// a slide's live differential, and its report as CSV, HL7 v2, FHIR R4 JSON or
-// PDF (preliminary until signed), from the same review core the app uses.
+// `wbc slide show SLIDE`, `wbc slide export SLIDE --format F --out FILE` and
+// `wbc slide send SLIDE [--to HOST:PORT]`: a slide's live differential, its
+// report as CSV, HL7 v2, FHIR R4 JSON or PDF (preliminary until signed), and
+// its signed report sent to the LIS through the outbox, from the same review
+// and LIS cores the app uses.
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { REPORT_FORMATS, type ReportFormat } from '../../shared/review'
@@ -8,8 +10,12 @@ import { exportSlide, slideDifferential } from '../../main/review'
 import type { Db } from '../../main/store/db'
 import { findSlide as findSlideRow } from '../../main/services/slides'
 import type { CliCommand } from '../context'
+import { parseDestination } from '../../shared/lis'
+import { deliverOutboxMessage, outboxView, queueSlideReport } from '../../main/lis'
+import { describeOutboxMessage } from './outbox'
 
-function findSlide(db: Db, ref: string): number {
+/** A slide by its sample id, else by its numeric row id. */
+export function findSlide(db: Db, ref: string): number {
   return findSlideRow(db, ref).id
 }
 
@@ -51,5 +57,21 @@ export const slideCommand: CliCommand = (cli) => {
       const out = resolve(o.out)
       writeFileSync(out, r.bytes)
       cli.out(`Wrote the ${r.status} ${o.format.toUpperCase()} report of ${ref} to ${out} (${r.bytes.byteLength} bytes)`)
+    })
+
+  slide
+    .command('send')
+    .description("send a signed slide's report to the LIS (HL7 ORU^R01 over MLLP); it waits in the outbox if the LIS does not answer")
+    .argument('<slide>', 'sample id (or slide id)')
+    .option('--to <host:port>', 'the LIS to send to (default: the configured one, see `wbc lis config`)')
+    .option('--json', 'print the outbox message as JSON')
+    .action(async (ref: string, o: { to?: string; json?: boolean }) => {
+      const db = cli.openDb()
+      const queued = queueSlideReport(db, { slideId: findSlide(db, ref), who: '', ...(o.to ? { to: parseDestination(o.to) } : {}) })
+      // One try now; if the LIS does not answer, the workstation (or `wbc outbox send`) tries again later.
+      const row = (await deliverOutboxMessage(db, queued.id, { force: true })) ?? queued
+      if (o.json) cli.json(outboxView(row))
+      else cli.out(describeOutboxMessage(outboxView(row)))
+      if (row.state === 'rejected' || row.state === 'failed') cli.exitCode = 1
     })
 }

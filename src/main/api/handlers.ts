@@ -17,6 +17,8 @@ import { reviewHandlers } from './review'
 import { modelHandlers } from './models'
 import { ganHandlers } from './gan'
 import { syntheticHandlers } from './synthetic'
+import { lisHandlers } from './lis'
+import type { OutboxCourier } from '../lis'
 
 export interface ApiContext {
   shell: 'desktop' | 'browser'
@@ -30,6 +32,8 @@ export interface ApiContext {
   mlBackend: () => string | null
   /** Folders imports may come from (./import-roots); null: anywhere. */
   importRoots: ImportRoots
+  /** The background sender of the LIS outbox (absent where nothing sends, e.g. a contract test). */
+  outbox?: OutboxCourier
 }
 
 export function createHandlers(ctx: ApiContext): Handlers {
@@ -83,6 +87,7 @@ export function createHandlers(ctx: ApiContext): Handlers {
     ...reviewHandlers(ctx),
     ...modelHandlers(ctx),
     ...syntheticHandlers(ctx),
-    ...ganHandlers(ctx)
+    ...ganHandlers(ctx),
+    ...lisHandlers(ctx)
   }
 }

@@ -7,6 +7,7 @@ import { createDispatch, type Dispatch } from './dispatch'
 import { createEventBus, type EventBus } from './events'
 import { createHandlers } from './handlers'
 import { createJobRunner } from './jobs'
+import { outboxView, startOutboxCourier } from '../lis'
 
 export interface WorkstationOptions {
   shell: 'desktop' | 'browser'
@@ -30,6 +31,9 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
   const db = openStore(opts.dbPath, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
   const events = createEventBus()
   const jobs = createJobRunner({ events, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding, workerUrl: overrides.jobWorkerUrl })
+  // Sends what the outbox holds, starting with whatever was left when the
+  // workstation last stopped.
+  const outbox = startOutboxCourier(db, { onChange: (rows) => events.emit('outbox.changed', { messages: rows.map(outboxView) }) })
   const handlers = createHandlers({
     shell: opts.shell,
     version: opts.version,
@@ -38,12 +42,14 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
     events,
     jobs,
     mlBackend: () => jobs.mlBackend(),
-    importRoots: opts.importRoots ?? null
+    importRoots: opts.importRoots ?? null,
+    outbox
   })
   return {
     dispatch: createDispatch(handlers),
     events,
     async close() {
+      await outbox.close()
       await jobs.close()
       db.close()
     }

@@ -3,13 +3,15 @@
 // refusals (ReviewError) become contract errors with the same code.
 import type { Method } from '../../shared/api'
 import {
-  addComment, cellHistory, exportSlide, reclassifyCells, reopenSlide, ReviewError, reviewSettings, setReviewSettings, signSlide,
+  addComment, cellHistory, exportSlide, reclassifyCells, reopenSlide, ReviewError, reviewSettings, setReviewSettings,
   slideComments, slideDifferential, slideGallery, slideHistory, undoLastReclassification
 } from '../review'
 import { getSlide } from '../store/slides'
 import type { Handlers } from './dispatch'
 import { ApiFailure } from './errors'
 import type { ApiContext } from './handlers'
+import { announceQueued } from './lis'
+import { LisError, signAndQueue } from '../lis'
 
 type ReviewMethod = Extract<Method, `review.${string}`>
 
@@ -24,11 +26,11 @@ function refusals<T>(fn: () => T): T {
 }
 
 function rethrow(err: unknown): never {
-  if (err instanceof ReviewError) throw new ApiFailure(err.code, err.message)
+  if (err instanceof ReviewError || err instanceof LisError) throw new ApiFailure(err.code, err.message)
   throw err
 }
 
-export function reviewHandlers(ctx: Pick<ApiContext, 'db'>): Pick<Handlers, ReviewMethod> {
+export function reviewHandlers(ctx: Pick<ApiContext, 'db' | 'events' | 'outbox'>): Pick<Handlers, ReviewMethod> {
   const db = () => ctx.db
   return {
     'review.gallery': ({ slideId, order }) => refusals(() => slideGallery(db(), slideId, { order })),
@@ -44,7 +46,13 @@ export function reviewHandlers(ctx: Pick<ApiContext, 'db'>): Pick<Handlers, Revi
         }
         return setReviewSettings(db(), { slideId, unidentifiedThreshold, targetCount, who })
       }),
-    'review.sign': ({ slideId, who, meaning }) => refusals(() => signSlide(db(), { slideId, who, meaning })),
+    'review.sign': ({ slideId, who, meaning }) =>
+      refusals(() => {
+        // With sending at sign-off turned on, the report is queued in the signature's own transaction.
+        const { signed, queued } = signAndQueue(db(), { slideId, who, meaning })
+        if (queued) announceQueued(ctx, [queued])
+        return signed
+      }),
     'review.reopen': ({ slideId, who, reason }) =>
       refusals(() => {
         const r = reopenSlide(db(), { slideId, who, reason })

@@ -1,0 +1,55 @@
+// The contract's LIS methods over the LIS core (src/main/lis): queueing a
+// slide's report, the outbox and the connection settings. Queueing only
+// writes to the database; the workstation's courier does the sending and
+// reports each change as an `outbox.changed` event.
+import type { Method } from '../../shared/api'
+import { parseDestination } from '../../shared/lis'
+import { LisError, outboxDetail, outboxView, queueSlideReport, retryOutboxMessage, lisSettings, setLisSettings } from '../lis'
+import type { OutboxRow } from '../store/outbox'
+import { listOutboxMessages } from '../store/outbox'
+import type { Handlers } from './dispatch'
+import { ApiFailure } from './errors'
+import type { ApiContext } from './handlers'
+
+type LisMethod = Extract<Method, `lis.${string}` | `outbox.${string}`>
+
+function refusals<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    if (err instanceof LisError) throw new ApiFailure(err.code, err.message)
+    if (err instanceof RangeError) throw new ApiFailure('invalid_input', err.message)
+    throw err
+  }
+}
+
+/** Tell the UIs and wake the courier: a message was queued or queued again. */
+export function announceQueued(ctx: Pick<ApiContext, 'events' | 'outbox'>, rows: OutboxRow[]): void {
+  if (!rows.length) return
+  ctx.events?.emit?.('outbox.changed', { messages: rows.map(outboxView) })
+  ctx.outbox?.kick()
+}
+
+export function lisHandlers(ctx: Pick<ApiContext, 'db' | 'events' | 'outbox'>): Pick<Handlers, LisMethod> {
+  return {
+    'lis.send': ({ slideId, to }) =>
+      refusals(() => {
+        const row = queueSlideReport(ctx.db, { slideId, who: '', ...(to !== undefined ? { to: parseDestination(to) } : {}) })
+        announceQueued(ctx, [row])
+        return outboxView(row)
+      }),
+    'lis.settings': (change) =>
+      refusals(() => {
+        const given = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined))
+        return Object.keys(given).length ? setLisSettings(ctx.db, given, '') : lisSettings(ctx.db)
+      }),
+    'outbox.list': ({ slideId, state }) => listOutboxMessages(ctx.db, { slideId, state }).map(outboxView),
+    'outbox.get': ({ id }) => refusals(() => outboxDetail(ctx.db, id)),
+    'outbox.retry': ({ id }) =>
+      refusals(() => {
+        const row = retryOutboxMessage(ctx.db, id)
+        announceQueued(ctx, [row])
+        return outboxView(row)
+      })
+  }
+}
