@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 export interface Screen {
-  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic' | 'blind'
+  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic' | 'blind' | 'outbox'
   title: string
   /** False for screens later issues build; the frame marks them as such. */
   ready: boolean
@@ -16,7 +16,8 @@ export const SCREENS: readonly Screen[] = [
   { id: 'review', title: 'Review', ready: true },
   { id: 'models', title: 'Models', ready: true },
   { id: 'synthetic', title: 'Synthetic', ready: true },
-  { id: 'blind', title: 'Blind sessions', ready: true }
+  { id: 'blind', title: 'Blind sessions', ready: true },
+  { id: 'outbox', title: 'Outbox', ready: true }
 ]
 
 export type ScreenId = Screen['id']
