@@ -3,8 +3,10 @@
 // module only turns what happens into one of three plain outcomes the outbox
 // records: the LIS accepted (AA/CA), refused (AE/AR/CE/CR, with its text), or
 // gave no answer (refused connection, dropped connection, timeout).
-import { Hl7Message } from '@medplum/core'
-import { Hl7Client, type Hl7ErrorEvent } from '@medplum/hl7'
+// Loaded on the first send, not at start: most workstations start with an
+// empty outbox, and the core worker should be ready without them.
+import type { Hl7Message } from '@medplum/core'
+import type { Hl7ErrorEvent } from '@medplum/hl7'
 
 export type MllpOutcome =
   | { kind: 'accepted'; ackCode: string; ackText: string; ackMessage: string }
@@ -49,6 +51,7 @@ export function ackErrorText(ack: Hl7Message): string {
 }
 
 export async function sendOverMllp(text: string, target: MllpTarget): Promise<MllpOutcome> {
+  const [{ Hl7Message }, { Hl7Client }] = await Promise.all([import('@medplum/core'), import('@medplum/hl7')])
   const message = Hl7Message.parse(text)
   const client = new Hl7Client({ host: target.host, port: target.port, connectTimeout: target.timeoutMs })
   // The library reports a socket error or close as events, not as a rejection
