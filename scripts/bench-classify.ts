@@ -2,17 +2,17 @@
 // 128 px with W-Net through classifyCells: cold (first call, pool start and
 // model load) and warm, in this thread (TensorFlow.js) and on 1-4 pool
 // worker threads with each inference engine: TensorFlow.js (wasm here) and
-// ONNX Runtime (src/main/ml/onnx.ts), the pool's default where it loads.
+// ONNX Runtime (src/main/ml/model/onnx-export.ts), the pool's default where it loads.
 // Usage: WBC_DB=store.sqlite npx tsx scripts/bench-classify.ts [--dataset pbc-wbc] [--cells 200] [--model ID] [--engines tfjs,onnxruntime]
 // Without --model an untrained W-Net is stored (speed does not depend on the weights).
 import { loadavg } from 'node:os'
 import { openStore } from '../src/main/store/index'
-import { initBackend } from '../src/main/ml/backend'
-import { buildModel, specFor } from '../src/main/ml/architectures/index'
-import { saveModel } from '../src/main/ml/registry'
-import { classifyCells } from '../src/main/ml/inference'
-import { selectCells } from '../src/main/ml/dataset'
-import { closeInferencePool } from '../src/main/ml/infer-pool'
+import { initBackend } from '../src/main/ml/model/tfjs-backend'
+import { buildModel, specFor } from '../src/main/ml/model/architectures/index'
+import { saveModel } from '../src/main/ml/model/registry'
+import { classifyCells } from '../src/main/ml/infer/classify-cells'
+import { selectCells } from '../src/main/ml/data/stored-cells'
+import { closeInferencePool } from '../src/main/ml/infer/inference-pool'
 import { WNET_RECIPE } from '../src/main/imaging/decode'
 import { WBC_CLASSES } from '../src/shared/cells'
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // Machine-learning benchmark (`npm run bench:ml`): W-Net training images/s at
 // batch 5 and 32 and inference images/s at 128 px, per available backend
-// (and for inference ONNX Runtime, src/main/ml/onnx.ts, where 'worker
+// (and for inference ONNX Runtime, src/main/ml/model/onnx-export.ts, where 'worker
 // threads' is its intra-op thread count),
 // one worker thread vs two, with the peak memory of each case. Every case
 // runs in its own process so its peak RSS is its own. Real PBC cells.
@@ -49,10 +49,10 @@ async function runCase(spec: string): Promise<CaseResult> {
   const batch = Number(batchStr)
   const workers = Number(workersStr)
   const count = Number(countStr)
-  const { initBackend } = await import('../src/main/ml/backend.js')
-  const { specFor } = await import('../src/main/ml/architectures/index.js')
-  const { listClassFolders, loadCells } = await import('../src/main/ml/data.js')
-  // onnxruntime: inference only, through src/main/ml/onnx.ts (the model is built with tfjs wasm, then converted).
+  const { initBackend } = await import('../src/main/ml/model/tfjs-backend.js')
+  const { specFor } = await import('../src/main/ml/model/architectures/index.js')
+  const { listClassFolders, loadCells } = await import('../src/main/ml/data/cell-set.js')
+  // onnxruntime: inference only, through src/main/ml/model/onnx-export.ts (the model is built with tfjs wasm, then converted).
   const onnx = backendPref === 'onnxruntime'
   const info = await initBackend(onnx ? 'wasm' : (backendPref as 'wasm' | 'cpu'))
   const files = await listClassFolders(args.data!)
@@ -66,7 +66,7 @@ async function runCase(spec: string): Promise<CaseResult> {
   let phaseMsPerStep: Record<string, number>[] | undefined
   const loadAverage = loadavg()[0]
   if (kind === 'train') {
-    const { train } = await import('../src/main/ml/train.js')
+    const { train } = await import('../src/main/ml/train/trainer.js')
     // One warm-up step (XNNPACK set-up, JIT), then time the rest of the epoch.
     let warmAt = 0
     let warmCpu = process.cpuUsage()
@@ -87,8 +87,8 @@ async function runCase(spec: string): Promise<CaseResult> {
     const steps = Math.ceil(count / batch)
     phaseMsPerStep = result.timings?.map((t) => ({ load: Math.round(t.load / steps), grad: Math.round(t.grad / steps), apply: Math.round(t.apply / steps) }))
   } else if (onnx) {
-    const { buildModel } = await import('../src/main/ml/architectures/index.js')
-    const { OnnxClassifier } = await import('../src/main/ml/onnx.js')
+    const { buildModel } = await import('../src/main/ml/model/architectures/index.js')
+    const { OnnxClassifier } = await import('../src/main/ml/model/onnx-export.js')
     const { WBC_CLASSES } = await import('../src/shared/cells.js')
     const model = buildModel(spec128)
     // `workers` is ONNX Runtime's intra-op thread count here (one session).
@@ -103,8 +103,8 @@ async function runCase(spec: string): Promise<CaseResult> {
     cpu = (used.user + used.system) / 1e6
     images = count
   } else {
-    const { buildModel } = await import('../src/main/ml/architectures/index.js')
-    const { predictScores } = await import('../src/main/ml/infer.js')
+    const { buildModel } = await import('../src/main/ml/model/architectures/index.js')
+    const { predictScores } = await import('../src/main/ml/infer/predict-scores.js')
     const model = buildModel(spec128)
     const idx = picked.map((_, i) => i).slice(0, count)
     predictScores(model, cells, idx.slice(0, batch), batch) // warm-up (packs the weights once)

@@ -37,16 +37,16 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { initBackend } from '../src/main/ml/backend.js'
-import { buildModel, countTrainableParams, type ModelSpec } from '../src/main/ml/architectures/index.js'
-import { layoutOf } from '../src/main/ml/replica.js'
-import { modelFromWeights, type EpochRecord, type TrainSettings } from '../src/main/ml/train.js'
-import { modelToArtifacts, writeModelDir, type ModelArtifactsBytes, type ModelMeta } from '../src/main/ml/model-files.js'
-import { evaluateFolder, type EvaluationReport } from '../src/main/ml/evaluate.js'
-import { importModel, OOD_BLOBS, unloadClassifiers } from '../src/main/ml/registry.js'
-import { calibrateOod, formatSeparationTable } from '../src/main/ml/inference.js'
-import { OOD_SCORE_KINDS, type OodCalibration, type OodScoreKind } from '../src/main/ml/ood.js'
-import type { StoredCell } from '../src/main/ml/dataset.js'
+import { initBackend } from '../src/main/ml/model/tfjs-backend.js'
+import { buildModel, countTrainableParams, type ModelSpec } from '../src/main/ml/model/architectures/index.js'
+import { layoutOf } from '../src/main/ml/train/replica.js'
+import { modelFromWeights, type EpochRecord, type TrainSettings } from '../src/main/ml/train/trainer.js'
+import { modelToArtifacts, writeModelDir, type ModelArtifactsBytes, type ModelMeta } from '../src/main/ml/model/model-files.js'
+import { evaluateFolder, type EvaluationReport } from '../src/main/ml/infer/evaluate-folder.js'
+import { importModel, OOD_BLOBS, unloadClassifiers } from '../src/main/ml/model/registry.js'
+import { calibrateOod, formatSeparationTable } from '../src/main/ml/infer/classify-cells.js'
+import { OOD_SCORE_KINDS, type OodCalibration, type OodScoreKind } from '../src/main/ml/ood/ood-scores.js'
+import type { StoredCell } from '../src/main/ml/data/stored-cells.js'
 import { openStore, findImageIdBySha256, getModel, getModelBlob } from '../src/main/store/index.js'
 import { importPath } from '../src/main/import/index.js'
 import { WNET_RECIPE } from '../src/main/imaging/decode.js'
@@ -583,7 +583,7 @@ ${confusionTable(c.evaluation.float32)}
 
 Cells that are none of the five types (immature granulocytes, erythroblasts,
 platelets in ${c.data.other}: ${c.data.otherCells} objects) should go to Unidentified.
-Calibrated with \`wbc model calibrate\`'s code (src/main/ml/inference.ts, ood.ts):
+Calibrated with \`wbc model calibrate\`'s code (src/main/ml/infer/classify-cells.ts, ood.ts):
 feature statistics from the ${cal.fitCells} training cells; the threshold is chosen on
 one half of the ${cal.wbcCells} held-out WBCs to route ${pct(cal.targetWbcRate, 0)} of them, and every rate
 is measured on the other half; ${cal.exposureCells} non-WBC objects were shown to the

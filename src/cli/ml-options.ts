@@ -6,9 +6,9 @@ import type { Progress } from '../shared/progress'
 import type { ProgressRenderer } from './progress'
 import type { CliContext } from './context'
 import type { Db } from '../main/store/db'
-import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train'
-import { initBackend, type BackendPreference } from '../main/ml/backend'
-import { isArchitecture, type Architecture } from '../main/ml/architectures/index'
+import type { TrainSettings, LrSchedule, Balance } from '../main/ml/train/trainer'
+import { initBackend, type BackendPreference } from '../main/ml/model/tfjs-backend'
+import { isArchitecture, type Architecture } from '../main/ml/model/architectures/index'
 import { DROPOUT_OFF_LR_FACTOR, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES } from '../shared/models'
 
 export interface TrainingFlags {

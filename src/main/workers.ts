@@ -15,8 +15,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 export const WORKER_SOURCES = {
   'core-worker': 'api/core-worker.ts',
   'job-worker': 'api/job-worker.ts',
-  'training-worker': 'ml/worker.ts',
-  'infer-worker': 'ml/infer-worker.ts'
+  'training-worker': 'ml/train/training-worker.ts',
+  'infer-worker': 'ml/infer/inference-worker.ts'
 } as const
 
 export type WorkerEntry = keyof typeof WORKER_SOURCES

@@ -4,7 +4,7 @@
 // curves, per-epoch training figures) and the requests that start training.
 // Types and constants only: no Node, no DOM.
 
-/** The selectable networks: the one list the ML core (src/main/ml/architectures) and the UI share. */
+/** The selectable networks: the one list the ML core (src/main/ml/model/architectures) and the UI share. */
 export const MODEL_ARCHITECTURES = ['wnet', 'wnet-svm', 'alexnet', 'vgg16', 'resnet18', 'resnet50', 'lstm'] as const
 export type ModelArchitecture = (typeof MODEL_ARCHITECTURES)[number]
 

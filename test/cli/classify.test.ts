@@ -5,9 +5,9 @@
 // a real (untrained, 32 px) W-Net stored as the default model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { buildModel, specFor } from '../../src/main/ml/architectures/index'
-import { initBackend } from '../../src/main/ml/backend'
-import { saveModel } from '../../src/main/ml/registry'
+import { buildModel, specFor } from '../../src/main/ml/model/architectures/index'
+import { initBackend } from '../../src/main/ml/model/tfjs-backend'
+import { saveModel } from '../../src/main/ml/model/registry'
 import { WNET_RECIPE } from '../../src/main/imaging/decode'
 import { setReviewSettings, signSlide } from '../../src/main/review'
 import { listPredictions } from '../../src/main/store/models'

@@ -8,14 +8,14 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openWorkstation } from '../../src/main/api'
-import { initBackend } from '../../src/main/ml/backend'
-import { buildModel, specFor } from '../../src/main/ml/architectures/index'
-import { modelToArtifacts, writeModelDir } from '../../src/main/ml/model-files'
+import { initBackend } from '../../src/main/ml/model/tfjs-backend'
+import { buildModel, specFor } from '../../src/main/ml/model/architectures/index'
+import { modelToArtifacts, writeModelDir } from '../../src/main/ml/model/model-files'
 import { WNET_RECIPE } from '../../src/main/imaging/decode'
 import { WBC_CLASSES } from '../../src/shared/cells'
 import { datasetPath } from '../helpers/datasets'
 import { wbc } from '../helpers/wbc'
-import { smallStore, type SmallStore } from '../main/ml/crossval-fixtures'
+import { smallStore, type SmallStore } from '../main/ml/train/cross-validation-fixtures'
 
 let dir: string
 let modelDir: string

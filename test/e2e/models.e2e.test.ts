@@ -13,7 +13,7 @@ import { basename, join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { openStore } from '../../src/main/store'
 import { importPath } from '../../src/main/import'
-import { crossValidate, type CrossvalReport } from '../../src/main/ml/crossval'
+import { crossValidate, type CrossvalReport } from '../../src/main/ml/train/cross-validation'
 import { realCells } from '../helpers/datasets'
 import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './review-harness'
 

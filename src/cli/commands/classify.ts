@@ -3,9 +3,9 @@
 // A slide goes through the slides service, so it follows the Review screen's
 // rules (a signed slide is refused, an imported one becomes 'classified') and
 // its counts are the slide's differential groups, as `wbc slide show` prints.
-import { classifyCells, UNIDENTIFIED, type ClassifyResult } from '../../main/ml/inference'
+import { classifyCells, UNIDENTIFIED, type ClassifyResult } from '../../main/ml/infer/classify-cells'
 import { classifySlide, findSlide } from '../../main/services/slides'
-import { initBackend } from '../../main/ml/backend'
+import { initBackend } from '../../main/ml/model/tfjs-backend'
 import type { CliCommand } from '../context'
 import { parseIds, withInterrupt } from '../ml-options'
 

@@ -1,7 +1,7 @@
 // `wbc crossval`: stratified k-fold cross-validation of a dataset, printed as
 // the paper's Table 10 plus overall figures. Killed and run again with the
 // same settings, it resumes (finished folds are not redone).
-import { crossValidate, formatCrossvalReport } from '../../main/ml/crossval'
+import { crossValidate, formatCrossvalReport } from '../../main/ml/train/cross-validation'
 import type { CliCommand } from '../context'
 import { addTrainingOptions, architectureOf, backendOf, parseIds, runTraining, settingsOf, type TrainingFlags } from '../ml-options'
 

@@ -1,9 +1,9 @@
 // `wbc evaluate PATH`: a model's accuracy, macro F1, per-class precision /
 // recall / F1 / n and confusion matrix on a class-folder tree. Without
 // --model it evaluates the shipped default model (resources/models).
-import { evaluateFolder, formatEvaluation } from '../../main/ml/evaluate'
-import { parseModelRef } from '../../main/ml/registry'
-import { initBackend } from '../../main/ml/backend'
+import { evaluateFolder, formatEvaluation } from '../../main/ml/infer/evaluate-folder'
+import { parseModelRef } from '../../main/ml/model/registry'
+import { initBackend } from '../../main/ml/model/tfjs-backend'
 import type { CliCommand } from '../context'
 
 export const evaluateCommand: CliCommand = (cli) => {

@@ -2,8 +2,8 @@
 // base model's architecture from scratch and fine-tuned from the base model
 // (all layers and/or the dense head) on the same folds, side by side.
 // Resumable like `wbc crossval`.
-import { formatTransferReport, transferExperiment } from '../../main/ml/transfer'
-import type { FineTuneMode } from '../../main/ml/crossval'
+import { formatTransferReport, transferExperiment } from '../../main/ml/train/transfer'
+import type { FineTuneMode } from '../../main/ml/train/cross-validation'
 import type { CliCommand } from '../context'
 import { addTrainingOptions, backendOf, parseIds, runTraining, settingsOf, type TrainingFlags } from '../ml-options'
 

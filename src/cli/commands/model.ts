@@ -1,12 +1,12 @@
 // `wbc model export|import|list|default`: stored models to and from standard
 // TensorFlow.js folders (model.json + weights), so others can load them.
 import { getModel, listModels, setDefaultModel } from '../../main/store/models'
-import { ensureShippedModel, exportModel, importModel, resolveStoredModel } from '../../main/ml/registry'
-import { calibrateOod, calibrationCellsOfRun, formatSeparationTable } from '../../main/ml/inference'
-import { OOD_SCORE_KINDS, type OodScoreKind } from '../../main/ml/ood'
+import { ensureShippedModel, exportModel, importModel, resolveStoredModel } from '../../main/ml/model/registry'
+import { calibrateOod, calibrationCellsOfRun, formatSeparationTable } from '../../main/ml/infer/classify-cells'
+import { OOD_SCORE_KINDS, type OodScoreKind } from '../../main/ml/ood/ood-scores'
 import { findImageIdBySha256 } from '../../main/store/images'
 import { readFile } from 'node:fs/promises'
-import { initBackend } from '../../main/ml/backend'
+import { initBackend } from '../../main/ml/model/tfjs-backend'
 import type { CliCommand } from '../context'
 
 export const modelCommand: CliCommand = (cli) => {

@@ -5,7 +5,7 @@ import { getRun, listRuns, runImages, listRunCheckpoints } from '../../main/stor
 import { runReport } from '../../main/services/runs'
 import { summarizeRun } from '../../main/stats/run-summary'
 import { transferComparison } from '../../main/stats/transfer-comparison'
-import { formatCrossvalReport, formatSeconds, type CrossvalReport } from '../../main/ml/crossval'
+import { formatCrossvalReport, formatSeconds, type CrossvalReport } from '../../main/ml/train/cross-validation'
 import type { CliCommand } from '../context'
 
 export const runsCommand: CliCommand = (cli) => {

@@ -1,6 +1,6 @@
 // `wbc train`: train one model on a dataset's labelled cells and store it
 // (resumes an unfinished run with the same settings).
-import { trainRun, type TrainRunReport } from '../../main/ml/train-run'
+import { trainRun, type TrainRunReport } from '../../main/ml/train/training-run'
 import type { CliCommand } from '../context'
 import { addTrainingOptions, architectureOf, backendOf, parseIds, runTraining, settingsOf, type TrainingFlags } from '../ml-options'
 

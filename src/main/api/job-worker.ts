@@ -35,7 +35,7 @@ async function reportBackend(engine?: string): Promise<void> {
   if (engine) return post({ type: 'backend', name: engine })
   try {
     // The task already loaded TensorFlow.js: this import is cached.
-    const { activeBackend } = await import('../ml/backend')
+    const { activeBackend } = await import('../ml/model/tfjs-backend')
     const name = activeBackend()?.name
     if (name) post({ type: 'backend', name })
   } catch {

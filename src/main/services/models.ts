@@ -7,7 +7,7 @@
 // TensorFlow.js.
 import { MODEL_ARCHITECTURES, type ModelArchitecture, type ModelSummary } from '../../shared/models'
 import { CoreError, notFound } from '../errors'
-import { routingOf, type OodCalibration } from '../ml/ood'
+import { routingOf, type OodCalibration } from '../ml/ood/ood-scores'
 import { headlineMetrics } from '../stats/headline'
 import { getDatasetByName, type Db } from '../store'
 import { getModel, listModels, setDefaultModel, type ModelRow } from '../store/models'

@@ -9,7 +9,7 @@ import type { CellSummary, ClassifyReport, SlideSummary } from '../../shared/api
 import type { ProgressListener } from '../../shared/progress'
 import { UNIDENTIFIED } from '../../shared/review'
 import { CoreError, notFound } from '../errors'
-import type { ClassifyResult } from '../ml/inference'
+import type { ClassifyResult } from '../ml/infer/classify-cells'
 import { groupCounts, groupOfLabel, reviewSettings } from '../review'
 import { currentLabel, datasetImages, getImage, getOriginalBytes, listDatasets, listImages, listSlides, type Db, type ImageRow } from '../store'
 import { getModel, listPredictions, type PredictionRow } from '../store/models'
@@ -73,7 +73,7 @@ export async function classifySlide(db: Db, slideId: number, o: ClassifySlideOpt
   const store = o.store ?? true
   o.onProgress?.({ task: 'classify', done: 0, total: 0, unit: 'cell', message: 'loading the model and the cells' })
   // Loaded on use: the shells' read paths never load TensorFlow.js.
-  const { classifyCells } = await import('../ml/inference')
+  const { classifyCells } = await import('../ml/infer/classify-cells')
   const r = await classifyCells(db, { slideId: slide.id, model: o.model, batchSize: o.batchSize, workers: o.workers, store, signal: o.signal, onProgress: o.onProgress })
   // Re-read: a reviewer may have started on the slide while the model ran.
   if (store && getSlide(db, slide.id)?.status === 'imported') setSlideStatus(db, slide.id, 'classified')

@@ -3,7 +3,7 @@
 // a class-folder tree or from the store's labelled images; generated cells
 // from the synthetic_images table (already in the crop, resized if needed).
 import sharp from 'sharp'
-import { listClassFolders, loadCells } from '../ml/data.js'
+import { listClassFolders, loadCells } from '../ml/data/cell-set.js'
 import { decodeCell } from '../imaging/decode.js'
 import { getOriginalBytes, imageIdsWithLabel, listSyntheticImages, syntheticPng, type Db } from '../store/index.js'
 import { seededShuffle } from '../stats/index.js'

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import sharp from 'sharp'
 import * as tf from '@tensorflow/tfjs'
-import { initBackend } from '../ml/backend.js'
+import { initBackend } from '../ml/model/tfjs-backend.js'
 import {
   checkpointWeights,
   getCheckpoint,

@@ -8,11 +8,11 @@
 // the real sample (the floor the generated cells are judged against); and (5)
 // the sample grid. Stored with the generators, printed by the CLI.
 import * as tf from '@tensorflow/tfjs'
-import { initBackend } from '../ml/backend.js'
-import { fillBatch } from '../ml/data.js'
-import { loadModelDirectory } from '../ml/io.js'
-import { specFor } from '../ml/architectures/index.js'
-import { train, modelFromWeights } from '../ml/train.js'
+import { initBackend } from '../ml/model/tfjs-backend.js'
+import { fillBatch } from '../ml/data/cell-set.js'
+import { loadModelDirectory } from '../ml/model/tfjs-io.js'
+import { specFor } from '../ml/model/architectures/index.js'
+import { train, modelFromWeights } from '../ml/train/trainer.js'
 import { WBC_CLASSES } from '../../shared/cells.js'
 import { estimateEta, type ProgressListener } from '../../shared/progress.js'
 import { frechetDistanceOfSets, meanCosineSimilarity, reportFromConfusion, type ClassificationReport } from '../stats/index.js'

@@ -1,6 +1,6 @@
 // The calibration job: measures how well each out-of-distribution score
 // separates non-WBC objects from real WBCs for one model and stores the best
-// as its Unidentified routing (src/main/ml/inference calibrateOod), on its own
+// as its Unidentified routing (src/main/ml/infer/classify-cells calibrateOod), on its own
 // store connection inside the job worker. The WBCs are the model's training
 // run's held-out cells unless the request names datasets.
 import type { CalibrateJobResult } from '../../../shared/models'
@@ -12,7 +12,7 @@ import type { JobParams, TaskContext } from '../job-protocol'
 export async function runCalibrateTask(params: JobParams['calibrate'], ctx: TaskContext): Promise<{ result: CalibrateJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
   try {
-    const [{ calibrateOod, calibrationCellsOfRun }, { routingOf }] = await Promise.all([import('../../ml/inference'), import('../../ml/ood')])
+    const [{ calibrateOod, calibrationCellsOfRun }, { routingOf }] = await Promise.all([import('../../ml/infer/classify-cells'), import('../../ml/ood/ood-scores')])
     const model = getModel(db, params.id)
     if (!model) throw new ApiFailure('not_found', `model ${params.id} not found`)
     let cells

@@ -1,11 +1,11 @@
-// The training job: the ML core's resumable training run (src/main/ml/train-run)
+// The training job: the ML core's resumable training run (src/main/ml/train/training-run)
 // on its own store connection inside the job worker. The core spreads the
 // batches over its own worker threads; this thread only relays progress (with
 // the run's id, so the UI can open the run's live report) and honours cancel.
 import { DROPOUT_OFF_LR_FACTOR, type TrainingJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { openStore } from '../../store/index'
-import type { TrainSettings } from '../../ml/train'
+import type { TrainSettings } from '../../ml/train/trainer'
 import type { JobParams, TaskContext, TrainingParams } from '../job-protocol'
 
 /** Progress with the run id the job works on, once the core has created or found it. */
@@ -42,7 +42,7 @@ export async function runTrainTask(params: JobParams['train'], ctx: TaskContext)
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
   try {
     // Loaded here, not at the worker's start: an import job never pays for TensorFlow.js.
-    const { trainRun } = await import('../../ml/train-run')
+    const { trainRun } = await import('../../ml/train/training-run')
     const relay = withRun(ctx)
     const report = await trainRun(db, {
       dataset: params.dataset,

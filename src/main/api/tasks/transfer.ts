@@ -1,5 +1,5 @@
 // The transfer-learning job: the ML core's transfer experiment
-// (src/main/ml/transfer) on its own store connection inside the job worker:
+// (src/main/ml/train/transfer) on its own store connection inside the job worker:
 // the base model's network cross-validated from scratch, then fine-tuned
 // from the model on the same folds. Progress carries the run id of the arm
 // being trained, so the UI can open its live report.
@@ -12,7 +12,7 @@ import { trainSettingsOf, withRun } from './train'
 export async function runTransferTask(params: JobParams['transfer'], ctx: TaskContext): Promise<{ result: TransferJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
   try {
-    const { transferExperiment } = await import('../../ml/transfer')
+    const { transferExperiment } = await import('../../ml/train/transfer')
     const relay = withRun(ctx)
     const settings = trainSettingsOf(params)
     const report = await transferExperiment(db, {

@@ -1,0 +1,268 @@
+// Inference through ONNX Runtime: a W-Net-family model (a plain stack of
+// Conv2D / MaxPooling2D / Dropout / Flatten / Dense layers) is written as an
+// ONNX graph from its tfjs weights and run by onnxruntime-node's CPU provider,
+// which on the 2-core development machines classifies several times faster
+// than the tfjs wasm backend (docs/ml-results.md, "Inference speed").
+//
+// The graph returns everything the workstation's classifier does in one pass:
+// class probabilities, the output layer's inputs (features) and pre-softmax
+// outputs (logits), and every convolution's per-channel mean and standard
+// deviation (the outlier-exposure detector's input; same order as
+// ../infer/classifier.ts). Networks with other layers (ResNets, the LSTM) are refused
+// with OnnxUnsupported and the caller keeps tfjs. onnxruntime-node is an
+// optionalDependency: where it does not load, `loadOnnxRuntime` says why and
+// tfjs is used.
+import { createRequire } from 'node:module'
+import type * as tf from '@tensorflow/tfjs'
+import type { onnx as OnnxNs } from 'onnx-proto'
+import type * as Ort from 'onnxruntime-node'
+import { fillBatch } from '../data/cell-set.js'
+import type { ClassifierOutput } from '../infer/classifier.js'
+import type { ModelMeta } from './model-files.js'
+
+// Not named `require`: the electron-vite ESM bundle injects its own `require` shim.
+const requireHere = createRequire(import.meta.url)
+
+/** The model has a layer or setting this converter does not write. */
+export class OnnxUnsupported extends Error {}
+
+/** ONNX opset the graphs use (ReduceMean still takes axes as an attribute). */
+const OPSET = 13
+const IR_VERSION = 7
+const FLOAT = 1
+
+export const ONNX_INPUT = 'cells'
+export const ONNX_OUTPUTS = { probabilities: 'probabilities', logits: 'logits', features: 'features', convStats: 'conv_stats' } as const
+
+export interface OnnxGraphInfo {
+  bytes: Uint8Array
+  inputSize: number
+  numClasses: number
+  featureSize: number
+  convStatsSize: number
+}
+
+/**
+ * Writes a tfjs LayersModel as an ONNX model (opset 13). Input `cells`:
+ * N x S x S x 3 float, standardised as fillBatch does (NHWC, like tfjs); the
+ * graph transposes to NCHW itself and back before Flatten, so the dense
+ * weights keep tfjs's order.
+ */
+export function modelToOnnx(model: tf.LayersModel): OnnxGraphInfo {
+  const { onnx } = requireHere('onnx-proto') as { onnx: typeof OnnxNs }
+  const nodes: OnnxNs.INodeProto[] = []
+  const inits: OnnxNs.ITensorProto[] = []
+  let counter = 0
+  const fresh = (base: string) => `${base}_${counter++}`
+  const node = (opType: string, inputs: string[], attrs: OnnxNs.IAttributeProto[] = [], output = fresh(opType.toLowerCase())): string => {
+    nodes.push({ opType, input: inputs, output: [output], name: fresh(`n_${opType}`), attribute: attrs })
+    return output
+  }
+  const ints = (name: string, v: number[]): OnnxNs.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
+  const int = (name: string, v: number): OnnxNs.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })
+  const str = (name: string, v: string): OnnxNs.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) })
+  const init = (base: string, dims: number[], data: Float32Array): string => {
+    const name = fresh(base)
+    inits.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) })
+    return name
+  }
+  const activation = (x: string, name: string | undefined, layer: string): string => {
+    if (!name || name === 'linear') return x
+    if (name === 'relu') return node('Relu', [x])
+    if (name === 'softmax') return node('Softmax', [x], [int('axis', -1)])
+    throw new OnnxUnsupported(`${layer}: activation ${name}`)
+  }
+  const pad = (p: unknown, layer: string): OnnxNs.IAttributeProto => {
+    if (p === 'same') return str('auto_pad', 'SAME_UPPER') // TensorFlow's "same": any odd padding goes at the end
+    if (p === 'valid') return str('auto_pad', 'VALID')
+    throw new OnnxUnsupported(`${layer}: padding ${String(p)}`)
+  }
+  const pair = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : [Number(v), Number(v)])
+
+  const inputShape = model.inputs[0].shape
+  if (inputShape.length !== 4 || inputShape[3] !== 3 || inputShape[1] !== inputShape[2]) throw new OnnxUnsupported(`input shape ${JSON.stringify(inputShape)}`)
+  const S = inputShape[1] as number
+  let x = node('Transpose', [ONNX_INPUT], [ints('perm', [0, 3, 1, 2])])
+  let layout: 'nchw' | 'flat' = 'nchw'
+  const stats: string[] = []
+  let convChannels = 0
+  let features = ''
+  let logits = ''
+  const layers = model.layers
+  for (let li = 0; li < layers.length; li++) {
+    const layer = layers[li]
+    const kind = layer.getClassName()
+    const cfg = layer.getConfig() as Record<string, unknown>
+    const where = `${layer.name} (${kind})`
+    if ((layer.inboundNodes?.[0]?.inboundLayers?.length ?? 0) > 1) throw new OnnxUnsupported(`${where}: more than one input`)
+    if (kind === 'InputLayer' || kind === 'Dropout') continue
+    if (kind === 'Conv2D') {
+      if (layout !== 'nchw') throw new OnnxUnsupported(`${where}: after Flatten`)
+      if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') throw new OnnxUnsupported(`${where}: ${String(cfg.dataFormat)}`)
+      const [k, b] = layer.getWeights()
+      const [kh, kw, cin, cout] = k.shape as number[]
+      // tfjs HWIO -> ONNX OIHW.
+      const src = k.dataSync() as Float32Array
+      const w = new Float32Array(src.length)
+      for (let h = 0; h < kh; h++) for (let v = 0; v < kw; v++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) w[((o * cin + i) * kh + h) * kw + v] = src[((h * kw + v) * cin + i) * cout + o]
+      const inputs = [x, init('conv_w', [cout, cin, kh, kw], w)]
+      if (b) inputs.push(init('conv_b', [cout], Float32Array.from(b.dataSync() as Float32Array)))
+      x = node('Conv', inputs, [ints('kernel_shape', [kh, kw]), ints('strides', pair(cfg.strides)), ints('dilations', pair(cfg.dilationRate ?? 1)), pad(cfg.padding, where)])
+      x = activation(x, cfg.activation as string | undefined, where)
+      // Per-channel mean and population standard deviation over the spatial
+      // axes (tf.moments, as ../infer/classifier.ts), as E[x^2] - E[x]^2 so that the
+      // feature map is read twice (ReduceMean, ReduceSumSquare) and not four times.
+      const [, H, W] = layer.outputShape as number[]
+      const mean = node('ReduceMean', [x], [ints('axes', [2, 3]), int('keepdims', 0)])
+      const meanSquare = node('Mul', [node('ReduceSumSquare', [x], [ints('axes', [2, 3]), int('keepdims', 0)]), init('inv_hw', [], Float32Array.of(1 / (H * W)))])
+      const variance = node('Relu', [node('Sub', [meanSquare, node('Mul', [mean, mean])])]) // Relu: no tiny negative from rounding
+      stats.push(mean, node('Sqrt', [variance]))
+      convChannels += cout
+    } else if (kind === 'MaxPooling2D') {
+      if (layout !== 'nchw') throw new OnnxUnsupported(`${where}: after Flatten`)
+      x = node('MaxPool', [x], [ints('kernel_shape', pair(cfg.poolSize)), ints('strides', pair(cfg.strides ?? cfg.poolSize)), pad(cfg.padding, where)])
+    } else if (kind === 'Flatten') {
+      // Back to NHWC first: tfjs flattens height, width, channel.
+      x = node('Flatten', [node('Transpose', [x], [ints('perm', [0, 2, 3, 1])])], [int('axis', 1)])
+      layout = 'flat'
+    } else if (kind === 'Dense') {
+      if (layout !== 'flat') throw new OnnxUnsupported(`${where}: on a 4-d input`)
+      const [k, b] = layer.getWeights()
+      const [nin, nout] = k.shape as number[]
+      const inputs = [x, init('dense_w', [nin, nout], Float32Array.from(k.dataSync() as Float32Array))]
+      inputs.push(b ? init('dense_b', [nout], Float32Array.from(b.dataSync() as Float32Array)) : init('dense_b', [nout], new Float32Array(nout)))
+      const last = li === layers.length - 1
+      if (last) features = x
+      const z = node('Gemm', inputs)
+      if (last) logits = z
+      x = activation(z, cfg.activation as string | undefined, where)
+    } else {
+      throw new OnnxUnsupported(`${where}: no ONNX mapping`)
+    }
+  }
+  if (!features) throw new OnnxUnsupported('the last layer is not Dense')
+  node('Identity', [x], [], ONNX_OUTPUTS.probabilities)
+  node('Identity', [logits], [], ONNX_OUTPUTS.logits)
+  node('Identity', [features], [], ONNX_OUTPUTS.features)
+  if (!stats.length) throw new OnnxUnsupported('no convolution layers')
+  node('Concat', stats, [int('axis', 1)], ONNX_OUTPUTS.convStats)
+
+  const C = model.outputs[0].shape.at(-1) as number
+  const F = (model.layers.at(-1)!.getWeights()[0].shape as number[])[0]
+  const tensorType = (dims: (number | string)[]): OnnxNs.ITypeProto => ({
+    tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } }
+  })
+  const graph: OnnxNs.IGraphProto = {
+    name: model.name,
+    node: nodes,
+    initializer: inits,
+    input: [{ name: ONNX_INPUT, type: tensorType(['N', S, S, 3]) }],
+    output: [
+      { name: ONNX_OUTPUTS.probabilities, type: tensorType(['N', C]) },
+      { name: ONNX_OUTPUTS.logits, type: tensorType(['N', C]) },
+      { name: ONNX_OUTPUTS.features, type: tensorType(['N', F]) },
+      { name: ONNX_OUTPUTS.convStats, type: tensorType(['N', 2 * convChannels]) }
+    ]
+  }
+  const bytes = onnx.ModelProto.encode({ irVersion: IR_VERSION, producerName: 'wbc-workstation', opsetImport: [{ domain: '', version: OPSET }], graph }).finish()
+  return { bytes, inputSize: S, numClasses: C, featureSize: F, convStatsSize: 2 * convChannels }
+}
+
+/**
+ * The ONNX graph of `model` when ONNX Runtime can run it here, or why not
+ * (runtime missing, network not expressible). Errors other than those throw.
+ */
+export function tryOnnxGraph(model: tf.LayersModel): { graph?: OnnxGraphInfo; reason?: string } {
+  const { ort, reason } = loadOnnxRuntime()
+  if (!ort) return { reason }
+  try {
+    return { graph: modelToOnnx(model) }
+  } catch (err) {
+    if (err instanceof OnnxUnsupported) return { reason: err.message }
+    throw err
+  }
+}
+
+let runtime: { ort?: typeof Ort; reason?: string } | undefined
+
+/** onnxruntime-node, or why it is not available (not installed, no binary for this platform). */
+export function loadOnnxRuntime(): { ort?: typeof Ort; reason?: string } {
+  // Read every time (not cached with the module): a process may switch engines between pools (scripts/bench-classify.ts).
+  if (process.env.WBC_INFERENCE_ENGINE === 'tfjs') return { reason: 'WBC_INFERENCE_ENGINE=tfjs' }
+  if (runtime) return runtime
+  try {
+    runtime = { ort: requireHere('onnxruntime-node') as typeof Ort }
+  } catch (err) {
+    runtime = { reason: (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 200) }
+  }
+  return runtime
+}
+
+/** A model loaded into an ONNX Runtime session; predict() returns what Classifier.predict does. */
+export class OnnxClassifier {
+  readonly engine = 'onnxruntime'
+
+  private constructor(
+    private readonly session: Ort.InferenceSession,
+    private readonly ort: typeof Ort,
+    readonly meta: ModelMeta,
+    readonly numClasses: number,
+    readonly featureSize: number,
+    readonly convStatsSize: number
+  ) {}
+
+  /** Converts and loads `model`; throws OnnxUnsupported for networks the converter does not write. */
+  static async create(model: tf.LayersModel, meta: ModelMeta, opts: { threads?: number } = {}): Promise<OnnxClassifier> {
+    return OnnxClassifier.fromGraph(modelToOnnx(model), meta, opts)
+  }
+
+  /** Loads a graph modelToOnnx wrote (e.g. in another thread: the inference pool's workers never load TensorFlow.js then). */
+  static async fromGraph(g: OnnxGraphInfo, meta: ModelMeta, opts: { threads?: number } = {}): Promise<OnnxClassifier> {
+    const { ort, reason } = loadOnnxRuntime()
+    if (!ort) throw new Error(`onnxruntime-node is not available: ${reason}`)
+    if (g.inputSize !== meta.inputSize) throw new OnnxUnsupported(`model input ${g.inputSize} px, metadata ${meta.inputSize} px`)
+    const session = await ort.InferenceSession.create(g.bytes, {
+      executionProviders: ['cpu'],
+      // One thread per session: the inference pool runs one session per core.
+      intraOpNumThreads: opts.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all'
+    })
+    return new OnnxClassifier(session, ort, meta, g.numClasses, g.featureSize, g.convStatsSize)
+  }
+
+  async predict(pixels: Uint8Array, opts: { batchSize?: number; features?: boolean; convStats?: boolean } = {}): Promise<ClassifierOutput> {
+    const S = this.meta.inputSize
+    const per = S * S * 3
+    const n = pixels.length / per
+    if (!Number.isInteger(n)) throw new Error(`pixels are not a whole number of ${S} px cells`)
+    const B = Math.max(1, opts.batchSize ?? 64)
+    const C = this.numClasses
+    const F = this.featureSize
+    const K = this.convStatsSize
+    const probabilities = new Float32Array(n * C)
+    const features = opts.features ? new Float32Array(n * F) : undefined
+    const logits = opts.features ? new Float32Array(n * C) : undefined
+    const convStats = opts.convStats ? new Float32Array(n * K) : undefined
+    const fetches: string[] = [ONNX_OUTPUTS.probabilities]
+    if (opts.features) fetches.push(ONNX_OUTPUTS.features, ONNX_OUTPUTS.logits)
+    if (opts.convStats) fetches.push(ONNX_OUTPUTS.convStats)
+    const buf = new Float32Array(Math.min(B, Math.max(1, n)) * per)
+    for (let start = 0; start < n; start += B) {
+      const count = Math.min(B, n - start)
+      fillBatch(pixels, S, Array.from({ length: count }, (_, i) => start + i), buf)
+      const input = new this.ort.Tensor('float32', buf.subarray(0, count * per), [count, S, S, 3])
+      const out = await this.session.run({ [ONNX_INPUT]: input }, fetches)
+      probabilities.set(out[ONNX_OUTPUTS.probabilities].data as Float32Array, start * C)
+      if (features) features.set(out[ONNX_OUTPUTS.features].data as Float32Array, start * F)
+      if (logits) logits.set(out[ONNX_OUTPUTS.logits].data as Float32Array, start * C)
+      if (convStats) convStats.set(out[ONNX_OUTPUTS.convStats].data as Float32Array, start * K)
+      for (const t of Object.values(out)) t.dispose()
+    }
+    return { probabilities, features, logits, featureSize: F, convStats, convStatsSize: convStats ? K : undefined }
+  }
+
+  dispose(): void {
+    void this.session.release()
+  }
+}
