@@ -2,7 +2,7 @@
 // 128 px with W-Net through classifyCells: cold (first call, pool start and
 // model load) and warm, in this thread (TensorFlow.js) and on 1-4 pool
 // worker threads with each inference engine: TensorFlow.js (wasm here) and
-// ONNX Runtime (src/main/ml/model/onnx-export.ts), the pool's default where it loads.
+// ONNX Runtime (src/main/ml/infer/onnx-runtime.ts), the pool's default where it loads.
 // Usage: WBC_DB=store.sqlite npx tsx scripts/bench-classify.ts [--dataset pbc-wbc] [--cells 200] [--model ID] [--engines tfjs,onnxruntime]
 // Without --model an untrained W-Net is stored (speed does not depend on the weights).
 import { loadavg } from 'node:os'

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // Machine-learning benchmark (`npm run bench:ml`): W-Net training images/s at
 // batch 5 and 32 and inference images/s at 128 px, per available backend
-// (and for inference ONNX Runtime, src/main/ml/model/onnx-export.ts, where 'worker
+// (and for inference ONNX Runtime, src/main/ml/infer/onnx-runtime.ts, where 'worker
 // threads' is its intra-op thread count),
 // one worker thread vs two, with the peak memory of each case. Every case
 // runs in its own process so its peak RSS is its own. Real PBC cells.
@@ -52,7 +52,7 @@ async function runCase(spec: string): Promise<CaseResult> {
   const { initBackend } = await import('../src/main/ml/model/tfjs-backend.js')
   const { specFor } = await import('../src/main/ml/model/architectures/index.js')
   const { listClassFolders, loadCells } = await import('../src/main/ml/data/cell-set.js')
-  // onnxruntime: inference only, through src/main/ml/model/onnx-export.ts (the model is built with tfjs wasm, then converted).
+  // onnxruntime: inference only, through src/main/ml/infer/onnx-runtime.ts (the model is built with tfjs wasm, then converted).
   const onnx = backendPref === 'onnxruntime'
   const info = await initBackend(onnx ? 'wasm' : (backendPref as 'wasm' | 'cpu'))
   const files = await listClassFolders(args.data!)
@@ -88,7 +88,7 @@ async function runCase(spec: string): Promise<CaseResult> {
     phaseMsPerStep = result.timings?.map((t) => ({ load: Math.round(t.load / steps), grad: Math.round(t.grad / steps), apply: Math.round(t.apply / steps) }))
   } else if (onnx) {
     const { buildModel } = await import('../src/main/ml/model/architectures/index.js')
-    const { OnnxClassifier } = await import('../src/main/ml/model/onnx-export.js')
+    const { OnnxClassifier } = await import('../src/main/ml/infer/onnx-runtime.js')
     const { WBC_CLASSES } = await import('../src/shared/cells.js')
     const model = buildModel(spec128)
     // `workers` is ONNX Runtime's intra-op thread count here (one session).

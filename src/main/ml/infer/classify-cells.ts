@@ -12,7 +12,7 @@ import type { Classifier, ClassifierOutput } from './classifier.js'
 import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from '../data/stored-cells.js'
 import { loadStoredClassifier, resolveStoredModel, storedArtifacts } from '../model/registry.js'
 import { defaultInferenceWorkers, predictInPool, type OnnxSource } from './inference-pool.js'
-import { tryOnnxGraph } from '../model/onnx-export.js'
+import { tryOnnxGraph } from './onnx-runtime.js'
 import {
   detectorFromBytes,
   detectorToBytes,

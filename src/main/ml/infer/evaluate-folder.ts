@@ -11,7 +11,7 @@ import type { ProgressListener } from '../../../shared/progress.js'
 import { activeBackend } from '../model/tfjs-backend.js'
 import type { Classifier, ClassifierOutput } from './classifier.js'
 import { defaultInferenceWorkers } from './inference-pool.js'
-import { OnnxClassifier, tryOnnxGraph } from '../model/onnx-export.js'
+import { OnnxClassifier, tryOnnxGraph } from './onnx-runtime.js'
 import { listClassFolders, loadCells } from '../data/cell-set.js'
 import { loadClassifierFromPath, loadStoredClassifier, parseModelRef, resolveStoredModel, shippedModelPath } from '../model/registry.js'
 

@@ -35,7 +35,7 @@ if (!port) throw new Error('inference-worker.ts must run in a worker thread')
 const models = new Map<string, { loaded: Loaded; reply: LoadReply }>()
 
 async function load(msg: Extract<Msg, { type: 'load' }>): Promise<{ loaded: Loaded; reply: LoadReply }> {
-  const { OnnxClassifier, tryOnnxGraph } = await import('../model/onnx-export.js')
+  const { OnnxClassifier, tryOnnxGraph } = await import('./onnx-runtime.js')
   if (msg.onnx) {
     const onnx = await OnnxClassifier.fromGraph(msg.onnx.graph, msg.onnx.meta)
     return { loaded: onnx, reply: { engine: onnx.engine } }
