@@ -32,7 +32,7 @@ import { loadModelDirectory } from '../src/main/ml/model/tfjs-io.js'
 import { specFor } from '../src/main/ml/model/architectures/index.js'
 import { flattenWeights } from '../src/main/ml/train/replica.js'
 import { modelFromWeights, train } from '../src/main/ml/train/trainer.js'
-import { SeededRng } from '../src/main/ml/train/seeded-rng.js'
+import { SeededRng } from '../src/main/stats/random.js'
 import { WBC_CLASSES } from '../src/shared/cells.js'
 
 const { values: args } = parseArgs({

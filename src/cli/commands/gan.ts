@@ -4,7 +4,8 @@
 // resumes it after a kill (even kill -9).
 import { join, resolve } from 'node:path'
 import { writeFile } from 'node:fs/promises'
-import { GAN_PRESETS, isGanPreset, type GanPreset } from '../../main/synthetic/dcgan'
+import { isGanPreset } from '../../main/synthetic/dcgan'
+import { GAN_PRESET_NAMES, type GanPresetName } from '../../shared/models'
 import { PBC_ATTRIBUTION, trainGenerator } from '../../main/synthetic/generators'
 import { generateCells } from '../../main/synthetic/generate'
 import { exportSyntheticDataset } from '../../main/synthetic/export'
@@ -37,7 +38,7 @@ export const ganCommand: CliCommand = (cli) => {
     .requiredOption('--class <class>', 'cell class, e.g. basophil')
     .requiredOption('--real <path>', 'class-folder tree of real cells (e.g. pbc-wbc in $WBC_DATASETS), or "store" for the labelled images in the database')
     .option('--name <name>', 'generator name (default <class>-<preset>); an unfinished one of this name is resumed')
-    .option('--preset <preset>', `${GAN_PRESETS.join(' | ')}`, 'cpu')
+    .option('--preset <preset>', `${GAN_PRESET_NAMES.join(' | ')}`, 'cpu')
     .option('--steps <n>', 'train until this many steps are done', int, 5000)
     .option('--size <px>', 'override the preset image size', int)
     .option('--batch <n>', 'override the preset batch size', int)
@@ -54,8 +55,8 @@ export const ganCommand: CliCommand = (cli) => {
       class: string; real: string; name?: string; preset: string; steps: number; size?: number; batch?: number; lr?: number; maxReal?: number; dataset?: number
       checkpointDir?: string; checkpointEvery: number; sampleEvery?: number; sampleDir?: string; attribution?: string; json?: boolean
     }) => {
-      if (!isGanPreset(o.preset)) throw new Error(`unknown preset ${o.preset} (${GAN_PRESETS.join(', ')})`)
-      const preset: GanPreset = o.preset
+      if (!isGanPreset(o.preset)) throw new Error(`unknown preset ${o.preset} (${GAN_PRESET_NAMES.join(', ')})`)
+      const preset: GanPresetName = o.preset
       const db = cli.openDb()
       const name = checkGeneratorName(o.name ?? defaultGeneratorName(o.class, preset))
       const ckDir = o.checkpointDir ? resolve(o.checkpointDir) : ganCheckpointDir(cli.dbPath(), name)

@@ -19,9 +19,7 @@
 // layer, so training can use the numerically stable loss on the logit while
 // the model still ends in the paper's sigmoid.
 import * as tf from '@tensorflow/tfjs'
-
-export const GAN_PRESETS = ['paper', 'cpu', 'tiny'] as const
-export type GanPreset = (typeof GAN_PRESETS)[number]
+import { GAN_PRESET_NAMES, type GanPresetName } from '../../shared/models.js'
 
 export interface GanSettings {
   /** Output side in pixels (a power of two, 8 .. 256). */
@@ -51,7 +49,7 @@ export interface GanSettings {
 
 const ADAM = { beta2: 0.999, epsilon: 1e-7 }
 
-export const PRESET_SETTINGS: Record<GanPreset, GanSettings> = {
+export const PRESET_SETTINGS: Record<GanPresetName, GanSettings> = {
   // As the paper: 128x128x3, batch 1, learning rate 1e-5, momentum 0.9, D dropout 0.6.
   paper: {
     size: 128,
@@ -91,12 +89,12 @@ export const PRESET_SETTINGS: Record<GanPreset, GanSettings> = {
   }
 }
 
-export function isGanPreset(s: string): s is GanPreset {
-  return (GAN_PRESETS as readonly string[]).includes(s)
+export function isGanPreset(s: string): s is GanPresetName {
+  return (GAN_PRESET_NAMES as readonly string[]).includes(s)
 }
 
 /** A preset's settings with overrides (a fresh deep copy). */
-export function ganSettings(preset: GanPreset, over: Partial<Omit<GanSettings, 'generator' | 'discriminator' | 'optimizer'>> & {
+export function ganSettings(preset: GanPresetName, over: Partial<Omit<GanSettings, 'generator' | 'discriminator' | 'optimizer'>> & {
   generator?: Partial<GanSettings['generator']>
   discriminator?: Partial<GanSettings['discriminator']>
   optimizer?: Partial<GanSettings['optimizer']>

@@ -13,7 +13,8 @@ import {
   type GeneratorRow
 } from '../store/index.js'
 import type { ProgressListener } from '../../shared/progress.js'
-import { ganSettings, type GanPreset, type GanSettings } from './dcgan.js'
+import { ganSettings, type GanSettings } from './dcgan.js'
+import type { GanPresetName } from '../../shared/models.js'
 import { ganCheckpointStep, trainGan, type GanTrainResult } from './train.js'
 import { realCellsOfClass, type RealSource } from './cells.js'
 import { checkGeneratorName } from '../../shared/synthetic.js'
@@ -26,7 +27,7 @@ export interface TrainGeneratorOptions {
   /** Unique name; an existing unfinished generator of this name is resumed. */
   name: string
   class: string
-  preset: GanPreset
+  preset: GanPresetName
   /** Overrides of the preset (size, batch, learning rate ...). */
   settings?: Parameters<typeof ganSettings>[1]
   real: RealSource

@@ -5,13 +5,13 @@
 // and noise are pure functions of (seed, step), so a resumed run draws what
 // the uninterrupted run would have drawn (dropout masks excepted: tfjs draws
 // those from its own generator).
-import { existsSync } from 'node:fs'
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs'
 import { initBackend, type BackendPreference } from '../ml/model/tfjs-backend.js'
 import { FusedAdam } from '../ml/train/kernels/adam.js'
+import { readLatestSnapshot, writeCheckpointSnapshot } from '../ml/train/checkpoint-dir.js'
 import { dihedral } from '../ml/data/cell-set.js'
 import { estimateEta, type ProgressListener } from '../../shared/progress.js'
 import { buildDiscriminator, buildGenerator, generatePixels, getFlatWeights, setFlatWeights, validateSettings, type GanSettings } from './dcgan.js'
@@ -101,42 +101,20 @@ export function ganCheckpointKey(settings: GanSettings, pixels: Uint8Array): str
 
 const FILES = ['g.bin', 'd.bin', 'g-m.bin', 'g-v.bin', 'd-m.bin', 'd-v.bin'] as const
 
-async function readF32(path: string): Promise<Float32Array> {
-  const b = await readFile(path)
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
-}
-
 /** The step a checkpoint directory holds, without loading it (status displays). */
 export async function ganCheckpointStep(dir: string): Promise<number | undefined> {
-  const latest = join(dir, 'LATEST')
-  if (!existsSync(latest)) return undefined
-  const state = JSON.parse(await readFile(join(dir, (await readFile(latest, 'utf8')).trim(), 'state.json'), 'utf8')) as GanCheckpointState
-  return state.step
+  return (await readLatestSnapshot<GanCheckpointState>(dir))?.state.step
 }
 
 async function readGanCheckpoint(dir: string) {
-  const latest = join(dir, 'LATEST')
-  if (!existsSync(latest)) return undefined
-  const sub = join(dir, (await readFile(latest, 'utf8')).trim())
-  const state = JSON.parse(await readFile(join(sub, 'state.json'), 'utf8')) as GanCheckpointState
-  const arrays = await Promise.all(FILES.map((f) => readF32(join(sub, f))))
-  return { state, arrays }
+  const snap = await readLatestSnapshot<GanCheckpointState>(dir)
+  if (!snap) return undefined
+  return { state: snap.state, arrays: await Promise.all(FILES.map((f) => snap.array(f))) }
 }
 
 async function writeGanCheckpoint(dir: string, state: GanCheckpointState, arrays: Float32Array[]): Promise<void> {
   const name = `step-${String(state.step).padStart(8, '0')}`
-  const tmp = join(dir, `${name}.tmp`)
-  await rm(tmp, { recursive: true, force: true })
-  await mkdir(tmp, { recursive: true })
-  await Promise.all(FILES.map((f, i) => writeFile(join(tmp, f), new Uint8Array(arrays[i].buffer, arrays[i].byteOffset, arrays[i].byteLength))))
-  await writeFile(join(tmp, 'state.json'), JSON.stringify(state))
-  await rm(join(dir, name), { recursive: true, force: true })
-  await rename(tmp, join(dir, name))
-  await writeFile(join(dir, 'LATEST.tmp'), name)
-  await rename(join(dir, 'LATEST.tmp'), join(dir, 'LATEST'))
-  for (const entry of await readdir(dir)) {
-    if (entry.startsWith('step-') && entry !== name) await rm(join(dir, entry), { recursive: true, force: true })
-  }
+  await writeCheckpointSnapshot(dir, { name, prefix: 'step-', state, arrays: Object.fromEntries(FILES.map((f, i) => [f, arrays[i]!])) })
 }
 
 /** Adam moments of a model's trainable weights, concatenated in trainableWeights order. */

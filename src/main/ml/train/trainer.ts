@@ -3,9 +3,7 @@
 // gradient takes one Adam step, each worker updating its shard of the shared
 // parameters), progress with ETA, cancel, and a checkpoint after every epoch
 // that a killed run resumes from without redoing finished epochs.
-import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs'
 import { buildModel, type ModelSpec } from '../model/architectures/index.js'
@@ -15,7 +13,8 @@ import { ADAM_DEFAULTS, type AdamSettings } from './kernels/adam.js'
 import { flattenWeights, layoutOf, loadFlatWeights, lowRankLayers, type WeightLayout } from './replica.js'
 import { openPool, type ComputePool } from './training-pool.js'
 import type { HostInit, HostReply } from './training-host.js'
-import { SeededRng } from './seeded-rng.js'
+import { SeededRng } from '../../stats/random.js'
+import { readLatestSnapshot, writeCheckpointSnapshot } from './checkpoint-dir.js'
 import { reportFromConfusion, type ClassificationReport } from '../../stats/metrics.js'
 import { estimateEta, type ProgressListener } from '../../../shared/progress.js'
 import type { TrainingBalance } from '../../../shared/models.js'
@@ -175,44 +174,20 @@ function checkpointKey(spec: ModelSpec, s: TrainSettings, train: ArrayLike<numbe
 }
 
 async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; w: Float32Array; m: Float32Array; v: Float32Array } | undefined> {
-  const latest = join(dir, 'LATEST')
-  if (!existsSync(latest)) return undefined
-  const sub = join(dir, (await readFile(latest, 'utf8')).trim())
-  const state = JSON.parse(await readFile(join(sub, 'state.json'), 'utf8')) as CheckpointState
-  const f32 = async (name: string) => {
-    const b = await readFile(join(sub, name))
-    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
-  }
-  return { state, w: await f32('weights.bin'), m: await f32('adam-m.bin'), v: await f32('adam-v.bin') }
+  const snap = await readLatestSnapshot<CheckpointState>(dir)
+  if (!snap) return undefined
+  return { state: snap.state, w: await snap.array('weights.bin'), m: await snap.array('adam-m.bin'), v: await snap.array('adam-v.bin') }
 }
 
 async function writeCheckpoint(dir: string, state: CheckpointState, w: Float32Array, m: Float32Array, v: Float32Array): Promise<void> {
   const name = `epoch-${String(state.epoch).padStart(4, '0')}`
-  const tmp = join(dir, `${name}.tmp`)
-  await rm(tmp, { recursive: true, force: true })
-  await mkdir(tmp, { recursive: true })
-  const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
-  await writeFile(join(tmp, 'weights.bin'), bytes(w))
-  await writeFile(join(tmp, 'adam-m.bin'), bytes(m))
-  await writeFile(join(tmp, 'adam-v.bin'), bytes(v))
-  await writeFile(join(tmp, 'state.json'), JSON.stringify(state))
-  await rm(join(dir, name), { recursive: true, force: true })
-  await rename(tmp, join(dir, name))
-  // Switch the pointer atomically, then drop older epochs.
-  await writeFile(join(dir, 'LATEST.tmp'), name)
-  await rename(join(dir, 'LATEST.tmp'), join(dir, 'LATEST'))
-  for (const entry of await readdir(dir)) {
-    if (entry.startsWith('epoch-') && entry !== name) await rm(join(dir, entry), { recursive: true, force: true })
-  }
+  await writeCheckpointSnapshot(dir, { name, prefix: 'epoch-', state, arrays: { 'weights.bin': w, 'adam-m.bin': m, 'adam-v.bin': v } })
 }
 
 /** The finished epochs recorded in a checkpoint directory (for status displays), or undefined. */
 export async function checkpointStatus(dir: string): Promise<{ epoch: number; history: EpochRecord[] } | undefined> {
-  const latest = join(dir, 'LATEST')
-  if (!existsSync(latest)) return undefined
-  const sub = join(dir, (await readFile(latest, 'utf8')).trim())
-  const state = JSON.parse(await readFile(join(sub, 'state.json'), 'utf8')) as CheckpointState
-  return { epoch: state.epoch, history: state.history }
+  const snap = await readLatestSnapshot<CheckpointState>(dir)
+  return snap && { epoch: snap.state.epoch, history: snap.state.history }
 }
 
 /** Split n items into k nearly equal contiguous parts ([3, 2] for 5 over 2). */
