@@ -21,6 +21,7 @@ import { ganCommand } from './commands/gan'
 import { blindCommand } from './commands/blind'
 import { validateCommand } from './commands/validate'
 import { outboxCommand } from './commands/outbox'
+import { orderCommand } from './commands/order'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -39,7 +40,8 @@ const COMMANDS: CliCommand[] = [
   ganCommand,
   blindCommand,
   validateCommand,
-  outboxCommand
+  outboxCommand,
+  orderCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -9,6 +9,8 @@
 import { z } from 'zod'
 import type { CellLabel } from './cells'
 import type { Progress } from './progress'
+import { ORDER_FIELDS, type OrderChange, type OrderImportReport, type SlideOrder } from './order'
+import { RANGE_MEASURES, type ReferenceTableView } from './ranges'
 import {
   REPORT_FORMATS,
   TARGET_COUNTS,
@@ -104,6 +106,22 @@ const TrainingRequest = {
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   name: z.string().trim().max(200).optional()
 }
+
+/** An order field as a form sends it (the order core checks and normalises it). */
+const OrderText = z.string().max(200).nullable().optional()
+/** One row of a lab's reference table (src/shared/ranges.ts). */
+const Limit = z.number().finite().min(0).max(1e6).nullable()
+const ReferenceIntervalSchema = z.strictObject({
+  class: z.string().trim().min(1).max(100),
+  measure: z.enum(RANGE_MEASURES),
+  sex: z.enum(['F', 'M']).nullable(),
+  ageFromYears: z.number().min(0).max(150),
+  ageToYears: z.number().min(0).max(200).nullable(),
+  low: Limit,
+  high: Limit,
+  criticalLow: Limit,
+  criticalHigh: Limit
+})
 
 /** Transfer learning takes the network and input size from its base model. */
 const { architecture: _architecture, inputSize: _inputSize, ...TransferRequest } = TrainingRequest
@@ -220,6 +238,8 @@ export interface ImportReport {
   failuresByReason: Record<string, number>
   /** Sample ids of the slides the import touched. */
   slides: string[]
+  /** Order and patient data the import's order manifests gave its slides (docs/lis.md). */
+  orders: OrderImportReport
   /** Every file's outcome, in the order they were examined. */
   files: ImportFileReport[]
   seconds: number
@@ -633,6 +653,70 @@ export const api = {
     input: z.strictObject({ id: Id }),
     output: returns<OutboxMessage>(),
     doc: 'Queue a failed or rejected message again for a fresh series of tries.'
+  },
+
+  // -- Order and patient of a slide, reference intervals (lab-order) --------
+  'order.get': {
+    input: z.strictObject({ slideId: Id }),
+    output: returns<SlideOrder>(),
+    doc: "A slide's order and patient: order id, patient id and name, birth date, sex, collection time, location, the analyser's WBC count."
+  },
+  'order.update': {
+    input: z.strictObject({
+      slideId: Id,
+      /** Each field given is set (null or '' clears it); the core checks dates, sex and the WBC count. */
+      changes: z
+        .strictObject({
+          orderId: OrderText,
+          patientId: OrderText,
+          familyName: OrderText,
+          givenName: OrderText,
+          birthDate: OrderText,
+          sex: OrderText,
+          collectedAt: OrderText,
+          location: OrderText,
+          wbcCount: z.union([z.number(), z.string().max(20)]).nullable().optional()
+        } satisfies Record<(typeof ORDER_FIELDS)[number], z.ZodType>)
+        .refine((c) => Object.values(c).some((v) => v !== undefined), { message: 'change at least one field' }),
+      why: z.string().max(2000).default('')
+    }),
+    output: returns<SlideOrder>(),
+    doc: "Correct a slide's order or patient data (each changed field audited: who, when, old, new); refused (conflict) on a signed slide."
+  },
+  'order.history': {
+    input: z.strictObject({ slideId: Id }),
+    output: returns<OrderChange[]>(),
+    doc: "Every change of a slide's order data, oldest first: field, old, new, source (manifest, worklist, reviewer), who, when, why."
+  },
+  'worklist.import': {
+    input: z.strictObject({
+      /** The worklist's name, for the audit trail. */
+      fileName: z.string().trim().min(1).max(255),
+      /** The CSV text (UTF-8), as read by the UI from the user's file. */
+      text: z.string().min(1).max(5_000_000)
+    }),
+    output: returns<OrderImportReport>(),
+    doc: 'Import a LIS worklist CSV: each row matched to a slide by sample id (values a person set are kept; signed slides untouched).'
+  },
+  'ranges.get': {
+    input: NoInput,
+    output: returns<ReferenceTableView>(),
+    doc: 'The reference intervals and critical limits in force (the default adult table until the lab sets its own), with their source.'
+  },
+  'ranges.set': {
+    input: z.strictObject({
+      /** null: back to the default adult table. */
+      table: z
+        .strictObject({
+          name: z.string().trim().min(1).max(200),
+          source: z.string().trim().max(2000),
+          intervals: z.array(ReferenceIntervalSchema).min(1).max(1000)
+        })
+        .nullable(),
+      why: z.string().max(2000).default('')
+    }),
+    output: returns<ReferenceTableView>(),
+    doc: 'Put a reference table in force (refused when limits are inverted or two intervals overlap); earlier tables stay in the log.'
   }
 } as const satisfies Record<string, MethodSpec>
 

@@ -3,6 +3,7 @@
 // (no Node, no DOM); the core in src/main/review produces these values and
 // the contract in ./api carries them.
 import type { CellLabel } from './cells'
+import type { LabResults } from './ranges'
 
 /** The gallery group of cells that have no class yet: no prediction, a prediction under the threshold, or a reviewer's "unidentified". */
 export const UNIDENTIFIED = 'unidentified'
@@ -101,6 +102,8 @@ export interface SlideDifferential {
   targetCount: TargetCount
   targetReached: boolean
   signed: boolean
+  /** Ranges and flags for the slide's patient, absolute counts when the WBC count is known, non-WBC objects per 100 WBC. */
+  results?: LabResults
 }
 
 /** One entry of the audit history: a label a cell gained, with what it showed before. */

@@ -50,6 +50,7 @@ export const REPORT: ImportReport = {
   counts: { files: 3, imported: 2, duplicate: 0, skipped: 0, failed: 1, conflicts: 0 },
   failuresByReason: { truncated: 1 },
   slides: ['SLIDE-7'],
+  orders: { rows: 0, updated: [], unmatched: [], signed: [], keptReviewerValues: [], problems: [] },
   files: [
     { path: 'a.jpg', outcome: 'imported' },
     { path: 'b.jpg', outcome: 'imported' },

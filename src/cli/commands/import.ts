@@ -52,6 +52,14 @@ export function summarise(r: ImportReport): string {
     for (const [k, n] of classes) lines.push(`  ${(k || '(unlabelled)').padEnd(w)}  ${n}`)
   }
   if (r.slides.length) lines.push(`Slides: ${r.slides.length} (${r.slides.slice(0, 5).join(', ')}${r.slides.length > 5 ? ', ...' : ''})`)
+  const o = r.orders
+  if (o.rows || o.problems.length) {
+    lines.push(`Orders: ${o.updated.length} slide${o.updated.length === 1 ? '' : 's'} took order/patient data from ${o.rows} manifest row${o.rows === 1 ? '' : 's'}`)
+    if (o.unmatched.length) lines.push(`  no slide for: ${o.unmatched.join(', ')}`)
+    if (o.signed.length) lines.push(`  signed, left unchanged: ${o.signed.join(', ')}`)
+    for (const k of o.keptReviewerValues) lines.push(`  ${k.sampleId} ${k.field}: kept "${k.kept ?? ''}" set by a person (file says "${k.file ?? ''}")`)
+    for (const p of o.problems) lines.push(`  ${p.message}`)
+  }
   const failed = r.files.filter((f) => f.status === 'failed')
   if (failed.length) {
     lines.push(`Failed (${failed.length}):`)

@@ -14,6 +14,7 @@ import { listFolder } from './folders'
 import { allowedPath, type ImportRoots } from './import-roots'
 import { displayImage } from './images'
 import { reviewHandlers } from './review'
+import { orderHandlers } from './order'
 import { modelHandlers } from './models'
 import { ganHandlers } from './gan'
 import { syntheticHandlers } from './synthetic'
@@ -85,6 +86,7 @@ export function createHandlers(ctx: ApiContext): Handlers {
       return { cancelled: ctx.jobs.cancel(jobId) }
     },
     ...reviewHandlers(ctx),
+    ...orderHandlers(ctx),
     ...modelHandlers(ctx),
     ...syntheticHandlers(ctx),
     ...ganHandlers(ctx),

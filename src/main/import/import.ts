@@ -21,7 +21,10 @@ import { findImageIdBySha256, getImage, insertImage, putPreprocessed } from '../
 import { finishImportBatch, markInterruptedBatches, recordImportFile, startImportBatch, type ImportFileStatus } from '../store/imports'
 import { appendLabel, importedClasses, type LabelSource } from '../store/labels'
 import { ensureSlide } from '../store/slides'
-import { describeErrno, walkImportPath, type FoundFile, type WalkEntry } from './walk'
+import type { OrderImportReport } from '../../shared/order'
+import { applyOrderFile, emptyOrderImportReport } from '../order/worklist'
+import { getSlideBySampleId } from '../store/slides'
+import { describeErrno, walkImportPath, type FoundFile, type FoundOrderFile, type WalkEntry } from './walk'
 
 export interface ImportOptions {
   /** Dataset the imported images join (default: the import folder's name). null: none. */
@@ -77,6 +80,8 @@ export interface ImportReport {
   /** Class of every image file seen in this import (imported or duplicate); '' for unlabelled. */
   classes: Record<string, number>
   slides: string[]
+  /** Order and patient data read from order manifests / worklists found in the import (docs/lis.md). */
+  orders: OrderImportReport
   files: ImportFileOutcome[]
   seconds: number
   imagesPerSecond: number
@@ -105,7 +110,10 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
   sharp.concurrency(1)
 
   emit({ task: 'import', done: 0, total: 0, unit: 'files', message: `scanning ${sourcePath}` }, true)
-  const entries = walkImportPath(sourcePath, { keepUnknownClasses: opts.keepUnknownClasses })
+  const walked = walkImportPath(sourcePath, { keepUnknownClasses: opts.keepUnknownClasses })
+  // Order files are applied after the cells, once every slide they may name exists.
+  const orderFiles = walked.filter((e): e is FoundOrderFile => e.kind === 'order')
+  const entries = walked.filter((e): e is Exclude<WalkEntry, FoundOrderFile> => e.kind !== 'order')
   const total = entries.length
 
   const datasetName = opts.dataset === undefined ? basename(sourcePath) : opts.dataset
@@ -127,7 +135,7 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
   // Files with equal bytes in this run share one read/decode; the first in walk order is the one imported.
   const firstBySha = new Map<string, Promise<DecodedCell | CellDecodeError>>()
 
-  const prepare = async (entry: WalkEntry): Promise<Prepared> => {
+  const prepare = async (entry: Exclude<WalkEntry, FoundOrderFile>): Promise<Prepared> => {
     if (entry.kind === 'issue') {
       return { kind: 'issue', outcome: { path: entry.rel, status: entry.status, reason: entry.reason, message: entry.message } }
     }
@@ -300,6 +308,22 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
   finishImportBatch(db, batchId, failure !== undefined ? 'failed' : status)
   if (failure !== undefined) throw failure
 
+  const orders = emptyOrderImportReport()
+  for (const o of orderFiles) {
+    applyOrderFile(
+      db,
+      o.file,
+      {
+        source: 'manifest',
+        who,
+        ...(o.slide ? { defaultSampleId: o.slide } : {}),
+        // Only slides of this import or already in the store; an order row never creates an empty slide.
+        resolveSlide: (sampleId) => slideIds.get(sampleId) ?? getSlideBySampleId(db, sampleId)?.id
+      },
+      orders
+    )
+  }
+
   const counts = { files: outcomes.length, imported: 0, duplicate: 0, failed: 0, skipped: 0, conflicts: 0, labelsAdded }
   const failuresByReason: Record<string, number> = {}
   const classes: Record<string, number> = {}
@@ -320,6 +344,7 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
     failuresByReason,
     classes,
     slides: [...slides].sort(),
+    orders,
     files: outcomes,
     seconds,
     imagesPerSecond: seconds > 0 ? (counts.imported + counts.duplicate) / seconds : 0

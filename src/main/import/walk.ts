@@ -7,6 +7,7 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs'
 import { basename, extname, join, relative, resolve, sep } from 'node:path'
 import { readManifest, type ManifestRow } from './manifest'
+import { readOrderFile, type OrderFile } from '../order/worklist'
 import { parseClassName } from './classes'
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.bmp', '.dib', '.tif', '.tiff'])
@@ -39,7 +40,17 @@ export interface WalkIssue {
   message: string
 }
 
-export type WalkEntry = FoundFile | WalkIssue
+/** A CSV naming a slide's order and patient (a per-slide manifest, or a worklist beside the slides). */
+export interface FoundOrderFile {
+  kind: 'order'
+  path: string
+  rel: string
+  file: OrderFile
+  /** The slide of the folder it sits in: the sample of rows that name none. */
+  slide?: string
+}
+
+export type WalkEntry = FoundFile | WalkIssue | FoundOrderFile
 
 export interface WalkOptions {
   /** Keep class folders / manifest values we don't recognise as their own label instead of failing their files. */
@@ -118,7 +129,15 @@ export function walkImportPath(root: string, opts: WalkOptions = {}): WalkEntry[
       const p = join(dir, e.name)
       try {
         const m = readManifest(p)
-        if (!m) continue
+        if (!m) {
+          const order = readOrderFile(p)
+          if (order) {
+            ownManifestPaths.push(p)
+            const slide = ctx.slide ?? (isRoot ? basename(dir) : undefined)
+            out.push({ kind: 'order', path: p, rel: relOf(p), file: order, ...(slide ? { slide } : {}) })
+          }
+          continue
+        }
         ownManifestPaths.push(p)
         for (const row of m.rows) manifestRows.set(resolve(dir, row.file), { row, manifest: p, matched: false })
       } catch (err) {

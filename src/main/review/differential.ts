@@ -5,7 +5,12 @@
 // part of the count.
 import { WBC_CLASSES } from '../../shared/cells'
 import { UNIDENTIFIED, type SlideDifferential } from '../../shared/review'
+import type { LabResults } from '../../shared/ranges'
 import type { Db } from '../store/db'
+import { nowIso } from '../store/db'
+import { slideOrder } from '../order/order'
+import { labResults } from '../results/lab-results'
+import { referenceTable } from '../results/tables'
 import { differentialCount } from '../stats/binomial'
 import { classifySlideCells } from './gallery'
 import { compareGroups, isCounted } from './labels'
@@ -46,5 +51,23 @@ export function differentialFromCounts(
 
 export function slideDifferential(db: Db, slideId: number): SlideDifferential {
   requireSlide(db, slideId)
-  return differentialFromCounts(slideId, groupCounts(db, slideId), reviewSettings(db, slideId).targetCount, isSigned(db, slideId))
+  const diff = differentialFromCounts(slideId, groupCounts(db, slideId), reviewSettings(db, slideId).targetCount, isSigned(db, slideId))
+  return { ...diff, results: slideResults(db, slideId, diff, nowIso()) }
+}
+
+/**
+ * The differential as lab results for the slide's patient, with the
+ * reference table in force at `tableAt` (a signed slide: its sign-off time).
+ */
+export function slideResults(db: Db, slideId: number, diff: Pick<SlideDifferential, 'counted' | 'notCounted' | 'totalCounted'>, tableAt: string): LabResults {
+  const order = slideOrder(db, slideId)
+  return labResults({
+    counted: diff.counted,
+    notCounted: diff.notCounted,
+    totalCounted: diff.totalCounted,
+    patient: { sex: order.sex, birthDate: order.birthDate },
+    wbcCount: order.wbcCount,
+    at: order.collectedAt ?? tableAt,
+    table: referenceTable(db, tableAt)
+  })
 }

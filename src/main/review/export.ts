@@ -17,15 +17,13 @@ import { nowIso } from '../store/db'
 import { getImage } from '../store/images'
 import { getModel } from '../store/models'
 import { latestPredictionsOfSlide, latestSignOff, listComments } from '../store/review'
-import { differentialFromCounts, groupCounts } from './differential'
+import { slideOrder } from '../order/order'
+import { differentialFromCounts, groupCounts, slideResults } from './differential'
 import { reviewSettings } from './settings'
 import { requireSlide } from './state'
 
 export interface ReportOptions {
   lab?: DifferentialReport['lab']
-  patient?: DifferentialReport['patient']
-  orderId?: string
-  collectedAt?: string
   /** Default: now (pass it for reproducible exports). */
   reportedAt?: string
 }
@@ -38,6 +36,10 @@ export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOpt
   const signed = last?.status === 'signed' ? last : null
   const counts = signed ? signed.counts : groupCounts(db, slideId)
   const diff = differentialFromCounts(slideId, counts, reviewSettings(db, slideId).targetCount, !!signed)
+  const reportedAt = opts.reportedAt ?? nowIso()
+  // A signed report keeps the reference intervals it was signed under.
+  const results = slideResults(db, slideId, diff, signed ? signed.at : nowIso())
+  const order = slideOrder(db, slideId)
 
   const comments: string[] = []
   for (const c of listComments(db, slideId)) {
@@ -51,21 +53,33 @@ export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOpt
         (diff.totalCounted ? ` (per ${diff.totalCounted} leukocytes counted)` : '')
     )
   }
+  if (results.basis.assumedAdult && results.lines.some((l) => l.percent.range)) {
+    comments.push('Reference intervals: age unknown, adult intervals applied.')
+  }
+  const patient: NonNullable<DifferentialReport['patient']> = {
+    ...(order.patientId ? { id: order.patientId } : {}),
+    ...(order.familyName ? { familyName: order.familyName } : {}),
+    ...(order.givenName ? { givenName: order.givenName } : {}),
+    ...(order.birthDate ? { birthDate: order.birthDate } : {}),
+    ...(order.sex ? { sex: order.sex } : {})
+  }
 
   return {
     lab: opts.lab ?? { name: DEFAULT_LAB_NAME },
     sample: {
       sampleId: slide.sampleId,
-      ...(opts.orderId ? { orderId: opts.orderId } : {}),
-      ...(opts.collectedAt ? { collectedAt: opts.collectedAt } : {})
+      ...(order.orderId ? { orderId: order.orderId } : {}),
+      ...(order.collectedAt ? { collectedAt: order.collectedAt } : {}),
+      ...(order.location ? { location: order.location } : {})
     },
-    ...(opts.patient ? { patient: opts.patient } : {}),
+    ...(Object.keys(patient).length ? { patient } : {}),
     lines: diff.counted,
     totalCounted: diff.totalCounted,
+    results,
     model: slideModel(db, slideId),
     signOff: signed ? { reviewer: signed.who, signedAt: signed.at, meaning: signed.meaning } : null,
     comments,
-    reportedAt: opts.reportedAt ?? nowIso()
+    reportedAt
   }
 }
 

@@ -8,7 +8,7 @@ export { canonicalReviewLabel, groupOfLabel, isCounted, UNIDENTIFIED_LABEL } fro
 export { DEFAULT_REVIEW_SETTINGS, reviewSettings, setReviewSettings } from './settings'
 export { assertEditable, isSigned } from './state'
 export { classifySlideCells, slideGallery } from './gallery'
-export { differentialFromCounts, groupCounts, slideDifferential } from './differential'
+export { differentialFromCounts, groupCounts, slideDifferential, slideResults } from './differential'
 export { reclassifyCells, undoLastReclassification, type ReclassifyRequest, type UndoResult } from './reclassify'
 export { cellHistory, slideHistory } from './history'
 export { reopenSlide, signSlide, type SignRequest } from './signoff'

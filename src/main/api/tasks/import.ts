@@ -36,6 +36,7 @@ export function toContractReport(r: CoreImportReport): ImportReport {
     },
     failuresByReason: r.failuresByReason,
     slides: r.slides,
+    orders: r.orders,
     files: r.files.map((f) => ({
       path: f.path,
       outcome: f.status,

@@ -1,7 +1,9 @@
 // FHIR R4 export of a slide's differential: a collection Bundle holding a
 // DiagnosticReport (the differential panel), one Observation per class (value
-// in UCUM '%', the count and the 95% CI as components), the Patient when
-// known, and, once signed, the reviewer as Practitioner with a Provenance
+// in UCUM '%', the count and the 95% CI as components, referenceRange and
+// interpretation when an interval applies), with the WBC count the absolute
+// counts and the WBC (NRBC-corrected when erythroblasts were seen), the
+// non-leukocyte objects per 100 WBC, the Patient when known, and, once signed, the reviewer as Practitioner with a Provenance
 // carrying the verification signature. Ids are derived from the sample and
 // report time so the same export is byte-identical when repeated.
 
@@ -19,8 +21,11 @@ import type {
   Reference,
   Resource
 } from '@medplum/fhirtypes'
+import type { AppliedRange, ResultFlag } from '../../../shared/ranges'
 import { capitalise, roundPercent } from './format'
-import { DIFFERENTIAL_PANEL, LOCAL_CODE_SYSTEM, LOINC_SYSTEM_URI, lineCode } from './loinc'
+import {
+  absoluteCode, DIFFERENTIAL_PANEL, LOCAL_CODE_SYSTEM, LOINC_SYSTEM_URI, lineCode, per100WbcCode, UNITS, WBC_CORRECTED_LOINC, WBC_COUNT_LOINC
+} from './loinc'
 import { reportStatus, type DifferentialReport } from './types'
 
 const UCUM = 'http://unitsofmeasure.org'
@@ -39,6 +44,28 @@ function toInstant(iso: string): string {
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) throw new RangeError(`not a date-time: "${iso}"`)
   return /T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(iso) ? iso : date.toISOString()
+}
+
+const INTERPRETATION_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation'
+const INTERPRETATION_DISPLAY: Record<ResultFlag | 'N', string> = { LL: 'Critical low', L: 'Low', N: 'Normal', H: 'High', HH: 'Critical high' }
+const GENDER = { F: 'female', M: 'male', O: 'other', U: 'unknown' } as const
+
+/** referenceRange and interpretation of a result judged against an interval (nothing without one). */
+function judged(range: AppliedRange | null | undefined, flag: ResultFlag | null | undefined, unit: { code: string; display: string }): Partial<Observation> {
+  if (!range) return {}
+  const quantity = (value: number) => ({ value, unit: unit.display, system: UCUM, code: unit.code })
+  const code = flag ?? 'N'
+  return {
+    referenceRange: [
+      {
+        ...(range.low !== null ? { low: quantity(range.low) } : {}),
+        ...(range.high !== null ? { high: quantity(range.high) } : {}),
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/referencerange-meaning', code: 'normal', display: 'Normal Range' }] },
+        ...(range.text ? { text: range.text } : {})
+      }
+    ],
+    interpretation: [{ coding: [{ system: INTERPRETATION_SYSTEM, code, display: INTERPRETATION_DISPLAY[code] }] }]
+  }
 }
 
 function statistic(code: string, display: string): CodeableConcept {
@@ -66,6 +93,7 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
       patient.name = [{ ...(p.familyName ? { family: p.familyName } : {}), ...(p.givenName ? { given: [p.givenName] } : {}) }]
     }
     if (p.birthDate) patient.birthDate = p.birthDate
+    if (p.sex) patient.gender = GENDER[p.sex]
     subject = add(patient, 'patient')
   }
 
@@ -77,8 +105,10 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
 
   const modelName = [report.model.name, report.model.version].filter(Boolean).join(' ')
   const method: CodeableConcept = { text: `Digital cell morphology, classified by model ${modelName}` }
-  const results: Reference<Observation>[] = report.lines.map((line) => {
+  const lab = report.results
+  const results: Reference<Observation>[] = report.lines.map((line, i) => {
     const code = lineCode(line.label)
+    const labLine = lab?.lines[i]?.label === line.label ? lab.lines[i] : undefined
     const component: ObservationComponent[] = [
       { code: statistic('cells-of-class', 'Cells of this class counted'), valueInteger: line.count },
       { code: statistic('cells-counted', 'Cells counted in total'), valueInteger: report.totalCounted },
@@ -107,15 +137,67 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
       issued,
       ...(interpreter ? { performer: [interpreter] } : {}),
       valueQuantity: { value: roundPercent(line.percent), unit: '%', system: UCUM, code: '%' },
+      ...judged(labLine?.percent.range, labLine?.percent.flag, UNITS.percent),
       method,
       component
     }
     return add(observation, `observation:${line.label}`)
   })
 
+  /** A further result of the panel (WBC, absolute count, per 100 WBC). */
+  const more = (
+    key: string,
+    code: { system: 'loinc' | 'local'; code: string; display: string },
+    text: string,
+    value: number,
+    unit: { code: string; display: string },
+    range?: AppliedRange | null,
+    flag?: ResultFlag | null,
+    extra: Partial<Observation> = {}
+  ) => {
+    const observation: Observation = {
+      resourceType: 'Observation',
+      status,
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'Laboratory' }] }],
+      code: { coding: [{ system: code.system === 'loinc' ? LOINC_SYSTEM_URI : LOCAL_CODE_SYSTEM, code: code.code, display: code.display }], text },
+      ...(subject ? { subject } : {}),
+      ...(report.sample.collectedAt ? { effectiveDateTime: report.sample.collectedAt } : {}),
+      issued,
+      ...(interpreter ? { performer: [interpreter] } : {}),
+      valueQuantity: { value, unit: unit.display, system: UCUM, code: unit.code },
+      ...judged(range, flag, unit),
+      ...extra
+    }
+    results.push(add(observation, `observation:${key}`))
+  }
+  if (lab?.wbc) {
+    const wbc = lab.wbc
+    more('wbc', { system: 'loinc', ...WBC_COUNT_LOINC }, 'WBC', wbc.measured, UNITS.absolute, wbc.corrected === null ? wbc.range : null, wbc.corrected === null ? wbc.flag : null)
+    if (wbc.corrected !== null) {
+      more('wbc-corrected', { system: 'loinc', ...WBC_CORRECTED_LOINC }, 'WBC corrected for NRBC', wbc.corrected, UNITS.absolute, wbc.range, wbc.flag, {
+        note: [{ text: 'WBC x 100 / (100 + NRBC per 100 WBC); the absolute counts use it.' }]
+      })
+    }
+    for (const l of lab.lines) {
+      if (l.absolute) more(`absolute:${l.label}`, absoluteCode(l.label), `${capitalise(l.label)} #`, l.absolute.value, UNITS.absolute, l.absolute.range, l.absolute.flag, { method })
+    }
+  }
+  for (const o of lab?.perHundredWbc ?? []) {
+    more(`per100:${o.label}`, per100WbcCode(o.label), `${capitalise(o.label)} /100 WBC`, o.per100, UNITS.per100Wbc, o.range, o.flag, {
+      method,
+      component: [{ code: statistic('cells-of-class', 'Cells of this class counted'), valueInteger: o.count }, { code: statistic('cells-counted', 'Cells counted in total'), valueInteger: report.totalCounted }]
+    })
+  }
+
   const diagnosticReport: DiagnosticReport = {
     resourceType: 'DiagnosticReport',
-    identifier: [{ system: 'urn:wbc-workstation:sample', value: report.sample.sampleId }],
+    identifier: [
+      { system: 'urn:wbc-workstation:sample', value: report.sample.sampleId },
+      // The order (accession) number, typed as the placer's identifier (v2 table 0203 PLAC).
+      ...(report.sample.orderId
+        ? [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC', display: 'Placer Identifier' }] }, system: 'urn:wbc-workstation:order', value: report.sample.orderId }]
+        : [])
+    ],
     status,
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'HM', display: 'Hematology' }] }],
     code: {

@@ -14,3 +14,8 @@ export function roundPercent(value: number): number {
 export function capitalise(label: string): string {
   return label.length === 0 ? label : label[0]!.toUpperCase() + label.slice(1)
 }
+
+/** Absolute counts (x10^9/L) to two decimals, the precision of the analyser's differential. */
+export function formatAbsolute(value: number): string {
+  return value.toFixed(2)
+}

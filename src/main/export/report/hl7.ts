@@ -1,13 +1,18 @@
 // HL7 v2.5.1 ORU^R01 message of a slide's differential: MSH, PID (when the
-// patient is known), ORC, OBR for the differential panel, then one OBX per
-// class with its count and 95% CI in an NTE. Result status is F once a
-// reviewer has signed, P before, C for a final report that corrects one sent
-// before. Segments end with a carriage return, as the
-// standard requires (not LF).
+// patient is known), PV1 (when the ordering location is), ORC, OBR for the
+// differential panel, then one OBX per class with its count and 95% CI in an
+// NTE, its reference range (OBX-7) and flag (OBX-8); with the WBC count, the
+// WBC (and NRBC-corrected WBC) and one absolute-count OBX per class; then the
+// non-leukocyte objects per 100 WBC. Result status is F once a reviewer has
+// signed, P before, C for a final report that corrects one sent before.
+// Segments end with a carriage return, as the standard requires (not LF).
 
 import { createHash } from 'node:crypto'
-import { formatPercent } from './format'
-import { DIFFERENTIAL_PANEL, LOCAL_HL7_CODING_SYSTEM, lineCode } from './loinc'
+import type { AppliedRange, ResultFlag } from '../../../shared/ranges'
+import { formatAbsolute, formatPercent } from './format'
+import {
+  absoluteCode, DIFFERENTIAL_PANEL, LOCAL_HL7_CODING_SYSTEM, lineCode, per100WbcCode, UNITS, WBC_CORRECTED_LOINC, WBC_COUNT_LOINC
+} from './loinc'
 import { reportStatus, type DifferentialReport } from './types'
 
 export interface Hl7Options {
@@ -98,7 +103,12 @@ export function differentialToHl7(report: DifferentialReport, options: Hl7Option
     if (patient.id) pid[3] = `${escapeHl7(patient.id)}^^^${escapeHl7(report.lab.name)}^MR`
     pid[5] = [patient.familyName, patient.givenName].map((p) => escapeHl7(p ?? '')).join('^')
     if (patient.birthDate) pid[7] = toHl7DateTime(patient.birthDate)
+    if (patient.sex) pid[8] = patient.sex
     segments.push(segment(pid))
+  }
+  if (report.sample.location) {
+    // PV1-2 patient class U (unknown): the workstation knows the ward, not the encounter; PV1-3 point of care.
+    segments.push(segment(['PV1', '1', 'U', escapeHl7(report.sample.location)]))
   }
 
   const placer = report.sample.orderId ? escapeHl7(report.sample.orderId) : ''
@@ -132,31 +142,54 @@ export function differentialToHl7(report: DifferentialReport, options: Hl7Option
   for (const comment of report.comments) notes.push(...comment.split(/\r\n|\r|\n/))
   notes.forEach((note, i) => segments.push(segment(['NTE', String(i + 1), 'L', escapeHl7(note)])))
 
+  const results = report.results
+  let setId = 0
+  const obx = (
+    code: { system: 'loinc' | 'local'; code: string; display: string },
+    value: string,
+    unit: { code: string; display: string },
+    range?: AppliedRange | null,
+    flag?: ResultFlag | null
+  ) => {
+    const fields = new Array<string>(17).fill('')
+    fields[0] = 'OBX'
+    fields[1] = String(++setId)
+    fields[2] = 'NM'
+    fields[3] = `${escapeHl7(code.code)}^${escapeHl7(code.display)}^${code.system === 'loinc' ? 'LN' : LOCAL_HL7_CODING_SYSTEM}`
+    fields[5] = value
+    fields[6] = `${escapeHl7(unit.code)}^${escapeHl7(unit.display)}^UCUM`
+    if (range?.text) fields[7] = escapeHl7(range.text)
+    // OBX-8 (table 0078): N when a range was applied and the result is inside it.
+    if (range) fields[8] = flag ?? 'N'
+    fields[11] = resultStatus
+    fields[14] = collected
+    if (report.signOff) fields[16] = `^${escapeHl7(report.signOff.reviewer)}`
+    segments.push(segment(fields))
+  }
+  const note = (text: string) => segments.push(segment(['NTE', '1', 'L', escapeHl7(text)]))
+
   report.lines.forEach((line, i) => {
-    const code = lineCode(line.label)
-    const codingSystem = code.system === 'loinc' ? 'LN' : LOCAL_HL7_CODING_SYSTEM
-    const obx = new Array<string>(17).fill('')
-    obx[0] = 'OBX'
-    obx[1] = String(i + 1)
-    obx[2] = 'NM'
-    obx[3] = `${escapeHl7(code.code)}^${escapeHl7(code.display)}^${codingSystem}`
-    obx[5] = formatPercent(line.percent)
-    obx[6] = '%^percent^UCUM'
-    obx[11] = resultStatus
-    obx[14] = collected
-    if (report.signOff) obx[16] = `^${escapeHl7(report.signOff.reviewer)}`
-    segments.push(segment(obx))
-    segments.push(
-      segment([
-        'NTE',
-        '1',
-        'L',
-        escapeHl7(
-          `${line.count} of ${report.totalCounted} cells; 95% CI ${formatPercent(line.ciLow)}-${formatPercent(line.ciHigh)} % (exact binomial)`
-        )
-      ])
-    )
+    const lab = results?.lines[i]?.label === line.label ? results.lines[i] : undefined
+    obx(lineCode(line.label), formatPercent(line.percent), UNITS.percent, lab?.percent.range, lab?.percent.flag)
+    note(`${line.count} of ${report.totalCounted} cells; 95% CI ${formatPercent(line.ciLow)}-${formatPercent(line.ciHigh)} % (exact binomial)`)
   })
+
+  if (results?.wbc) {
+    const wbc = results.wbc
+    const measuredFlag = wbc.corrected === null ? wbc.flag : null
+    obx({ system: 'loinc', ...WBC_COUNT_LOINC }, formatAbsolute(wbc.measured), UNITS.absolute, wbc.corrected === null ? wbc.range : null, measuredFlag)
+    if (wbc.corrected !== null) {
+      obx({ system: 'loinc', ...WBC_CORRECTED_LOINC }, formatAbsolute(wbc.corrected), UNITS.absolute, wbc.range, wbc.flag)
+      note('WBC corrected for nucleated red cells: WBC x 100 / (100 + NRBC per 100 WBC); absolute counts use it.')
+    }
+    for (const line of results.lines) {
+      if (line.absolute) obx(absoluteCode(line.label), formatAbsolute(line.absolute.value), UNITS.absolute, line.absolute.range, line.absolute.flag)
+    }
+  }
+  for (const other of results?.perHundredWbc ?? []) {
+    obx(per100WbcCode(other.label), formatPercent(other.per100), UNITS.per100Wbc, other.range, other.flag)
+    note(`${other.count} seen beside ${report.totalCounted} leukocytes counted`)
+  }
 
   return segments.join('\r') + '\r'
 }

@@ -37,3 +37,39 @@ export function lineCode(label: string): { system: 'loinc' | 'local'; code: stri
   if (loinc) return { system: 'loinc', ...loinc }
   return { system: 'local', code: label, display: `${label}/100 cells counted` }
 }
+
+/** Absolute counts (x10^9/L) of the five, "Automated count" terms like the % codes. */
+export const DIFFERENTIAL_ABSOLUTE_LOINC: Readonly<Record<WbcClass, LoincCode>> = {
+  neutrophil: { code: '751-8', display: 'Neutrophils [#/volume] in Blood by Automated count' },
+  eosinophil: { code: '711-2', display: 'Eosinophils [#/volume] in Blood by Automated count' },
+  basophil: { code: '704-7', display: 'Basophils [#/volume] in Blood by Automated count' },
+  lymphocyte: { code: '731-0', display: 'Lymphocytes [#/volume] in Blood by Automated count' },
+  monocyte: { code: '742-7', display: 'Monocytes [#/volume] in Blood by Automated count' }
+}
+
+/** The analyser's WBC count the absolute counts are computed from. */
+export const WBC_COUNT_LOINC: LoincCode = { code: '6690-2', display: 'Leukocytes [#/volume] in Blood by Automated count' }
+/** The WBC count corrected for the nucleated red cells seen in the differential. */
+export const WBC_CORRECTED_LOINC: LoincCode = { code: '12227-5', display: 'Leukocytes [#/volume] corrected for nucleated erythrocytes in Blood' }
+/** Erythroblasts per 100 leukocytes (LOINC's mapping guide: the automated-count term fits almost all NRBC results). */
+export const NRBC_PER_100_LOINC: LoincCode = { code: '58413-6', display: 'Nucleated erythrocytes/100 leukocytes [Ratio] in Blood by Automated count' }
+
+/** UCUM units of the three kinds of result. */
+export const UNITS = {
+  percent: { code: '%', display: 'percent' },
+  absolute: { code: '10*9/L', display: '10^9/L' },
+  per100Wbc: { code: '/100{WBCs}', display: 'per 100 WBC' }
+} as const
+
+/** Code of an absolute count: LOINC for the five, else local (`<label>#`). */
+export function absoluteCode(label: string): { system: 'loinc' | 'local'; code: string; display: string } {
+  const loinc = (DIFFERENTIAL_ABSOLUTE_LOINC as Record<string, LoincCode>)[label]
+  if (loinc) return { system: 'loinc', ...loinc }
+  return { system: 'local', code: `${label}#`, display: `${label} [#/volume] in Blood` }
+}
+
+/** Code of a non-leukocyte object counted per 100 WBC: LOINC for erythroblasts, else local (`<label>/100WBC`). */
+export function per100WbcCode(label: string): { system: 'loinc' | 'local'; code: string; display: string } {
+  if (label === 'erythroblast') return { system: 'loinc', ...NRBC_PER_100_LOINC }
+  return { system: 'local', code: `${label}/100WBC`, display: `${label}/100 leukocytes in Blood` }
+}

@@ -1,18 +1,33 @@
-// Printable PDF report of a slide's differential (A4, pdfkit): lab and sample
-// header, the count table with 95% CIs, model, comments, and the reviewer's
-// sign-off, or a PRELIMINARY banner and watermark when nobody has signed.
+// Printable PDF report of a slide's differential (A4, pdfkit): lab, patient
+// and order header, the count table with 95% CIs, reference intervals, flags
+// and absolute counts, the WBC (NRBC-corrected) and the non-leukocyte objects
+// per 100 WBC, model, comments, and the reviewer's sign-off, or a PRELIMINARY
+// banner and watermark when nobody has signed.
 
 import PDFDocument from 'pdfkit'
-import { capitalise, formatPercent } from './format'
+import type { FlaggedValue } from '../../../shared/ranges'
+import { capitalise, formatAbsolute, formatPercent } from './format'
 import { reportStatus, type DifferentialReport } from './types'
 
 const MARGIN = 50
 const COLUMNS = [
-  { title: 'Class', width: 170, align: 'left' as const },
-  { title: 'Count', width: 70, align: 'right' as const },
-  { title: '%', width: 70, align: 'right' as const },
-  { title: '95% CI (%)', width: 120, align: 'right' as const }
+  { title: 'Class', width: 100, align: 'left' as const },
+  { title: 'Count', width: 40, align: 'right' as const },
+  { title: '%', width: 42, align: 'right' as const },
+  { title: '95% CI (%)', width: 78, align: 'right' as const },
+  { title: 'Ref. %', width: 52, align: 'right' as const },
+  { title: 'Flag', width: 30, align: 'center' as const },
+  { title: 'x10^9/L', width: 50, align: 'right' as const },
+  { title: 'Ref. x10^9/L', width: 68, align: 'right' as const },
+  { title: 'Flag', width: 30, align: 'center' as const }
 ]
+
+const SEX_WORDS = { F: 'female', M: 'male', O: 'other', U: 'unknown' } as const
+
+function flagCells(v: FlaggedValue | null | undefined, format: (n: number) => string): [string, string, string] {
+  if (!v) return ['', '', '']
+  return [format(v.value), v.range?.text ?? '', v.flag ?? '']
+}
 
 /** Renders the report; resolves with the PDF bytes. */
 export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
@@ -68,7 +83,17 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   const name = [p?.familyName, p?.givenName].filter(Boolean).join(', ')
   if (name) facts.push(['Patient', name])
   if (p?.birthDate) facts.push(['Born', p.birthDate])
+  if (p?.sex) facts.push(['Sex', SEX_WORDS[p.sex]])
+  if (report.sample.location) facts.push(['Location', report.sample.location])
   if (report.sample.collectedAt) facts.push(['Collected', report.sample.collectedAt])
+  const lab = report.results
+  if (lab?.wbc) {
+    const w = lab.wbc
+    facts.push(['WBC (analyser)', `${formatAbsolute(w.measured)} x10^9/L${w.corrected === null && w.flag ? ` ${w.flag}` : ''}${w.corrected === null && w.range ? ` (ref. ${w.range.text})` : ''}`])
+    if (w.corrected !== null) {
+      facts.push(['WBC corrected for NRBC', `${formatAbsolute(w.corrected)} x10^9/L${w.flag ? ` ${w.flag}` : ''}${w.range ? ` (ref. ${w.range.text})` : ''}`])
+    }
+  }
   facts.push(['Reported', report.reportedAt])
   facts.push(['Model', [report.model.name, report.model.version].filter(Boolean).join(' ')])
   facts.push(['Cells counted', String(report.totalCounted)])
@@ -79,13 +104,44 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   doc.moveDown(1)
 
   drawRow(doc, COLUMNS.map((c) => c.title), true)
-  for (const line of report.lines) {
-    drawRow(doc, [capitalise(line.label), String(line.count), formatPercent(line.percent), `${formatPercent(line.ciLow)} - ${formatPercent(line.ciHigh)}`], false)
+  report.lines.forEach((line, i) => {
+    const r = lab?.lines[i]?.label === line.label ? lab.lines[i] : undefined
+    const [, refPercent, flagPercent] = flagCells(r?.percent, formatPercent)
+    drawRow(
+      doc,
+      [
+        capitalise(line.label),
+        String(line.count),
+        formatPercent(line.percent),
+        `${formatPercent(line.ciLow)} - ${formatPercent(line.ciHigh)}`,
+        refPercent,
+        flagPercent,
+        ...flagCells(r?.absolute, formatAbsolute)
+      ],
+      false,
+      !!(r?.percent.flag || r?.absolute?.flag)
+    )
+  })
+  if (lab?.perHundredWbc.length) {
+    doc.moveDown(0.5)
+    doc.font('Helvetica-Bold').fontSize(10).text('Not leukocytes: per 100 WBC counted', MARGIN, doc.y, { width })
+    for (const o of lab.perHundredWbc) {
+      drawRow(doc, [capitalise(o.label), String(o.count), formatPercent(o.per100), '', o.range?.text ?? '', o.flag ?? '', '', '', ''], false, !!o.flag)
+    }
   }
   doc.x = MARGIN
   doc.moveDown(0.5)
   doc.font('Helvetica').fontSize(8).fillColor('#444444')
   doc.text('Confidence intervals: exact binomial (Clopper-Pearson), as in Rümke\'s table for differential counts.', MARGIN, doc.y, { width })
+  if (lab) {
+    doc.text(
+      `Flags: H high, L low, HH / LL beyond the critical limits. Reference intervals: ${lab.basis.table}${lab.basis.assumedAdult ? ' (age unknown: adult intervals)' : ''}; source: ${lab.basis.source}.` +
+        (lab.wbc ? ' Absolute counts = % x WBC' + (lab.wbc.corrected !== null ? ' corrected for nucleated red cells (WBC x 100 / (100 + NRBC per 100 WBC)).' : '.') : ' No WBC count known: no absolute counts.'),
+      MARGIN,
+      doc.y,
+      { width }
+    )
+  }
   doc.fillColor('black')
   doc.moveDown(1)
 
@@ -109,10 +165,11 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   return done
 }
 
-function drawRow(doc: PDFKit.PDFDocument, cells: string[], header: boolean): void {
+function drawRow(doc: PDFKit.PDFDocument, cells: string[], header: boolean, flagged = false): void {
   const y = doc.y
   let x = MARGIN
-  doc.font(header ? 'Helvetica-Bold' : 'Helvetica').fontSize(10)
+  // A flagged row is bold, so it stands out in print without colour.
+  doc.font(header || flagged ? 'Helvetica-Bold' : 'Helvetica').fontSize(header ? 9 : 10)
   cells.forEach((cell, i) => {
     const column = COLUMNS[i] as (typeof COLUMNS)[number]
     doc.text(cell, x + 4, y + 3, { width: column.width - 8, align: column.align, lineBreak: false })

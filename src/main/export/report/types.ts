@@ -3,6 +3,8 @@
 // CSV, HL7, FHIR and PDF always agree with each other and with the screen.
 
 import type { CellLabel } from '../../../shared/cells'
+import type { Sex } from '../../../shared/order'
+import type { LabResults } from '../../../shared/ranges'
 
 export interface DifferentialReportLine {
   /** One of the five WBC classes, or another label counted on the slide (ig, erythroblast, smudge ...). */
@@ -37,6 +39,8 @@ export interface DifferentialReport {
     orderId?: string
     /** ISO 8601 date-time the specimen was collected. */
     collectedAt?: string
+    /** Ordering ward / clinic (HL7 PV1-3). */
+    location?: string
   }
   patient?: {
     id?: string
@@ -44,11 +48,20 @@ export interface DifferentialReport {
     givenName?: string
     /** ISO date (YYYY-MM-DD). */
     birthDate?: string
+    /** HL7 table 0001: F, M, O, U. */
+    sex?: Sex
   }
   /** The five WBC classes first (model order), then any other labels. */
   lines: DifferentialReportLine[]
   /** Cells counted: the denominator of every percentage. */
   totalCounted: number
+  /**
+   * The same lines as lab results: reference intervals and flags of the
+   * percentages, absolute counts (when the WBC count is known), the
+   * NRBC-corrected WBC count and the non-leukocyte objects per 100 WBC.
+   * Absent: nothing but the percentages is reported.
+   */
+  results?: LabResults
   model: { name: string; version?: string }
   /** null: nobody has signed the slide, and every export says PRELIMINARY. */
   signOff: ReviewerSignOff | null

@@ -6,6 +6,7 @@ import { migration002 } from './002_models_and_runs'
 import { migration003 } from './003_review'
 import { migration004 } from './004_synthetic_and_blind'
 import { migration005 } from './005_lis_outbox'
+import { migration006 } from './006_orders_and_reference_intervals'
 
 export type { Migration } from './types'
 
@@ -14,5 +15,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002,
   migration003,
   migration004,
-  migration005
+  migration005,
+  migration006
 ]

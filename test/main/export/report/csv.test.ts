@@ -41,10 +41,10 @@ describe('CSV export', () => {
     expect(header.get('total_counted')).toBe('100')
     expect(header.get('reviewer')).toBe('Dr. Lee | Haematology')
     const table = rows.slice(rows.findIndex((r) => r[0] === 'class'))
-    expect(table[0]).toEqual(['class', 'count', 'percent', 'ci_low', 'ci_high'])
-    // CIs from SciPy beta.ppf for 58/100, 1/100 (rounded to one decimal)
-    expect(table[1]).toEqual(['neutrophil', '58', '58.0', '47.7', '67.8'])
-    expect(table.find((r) => r[0] === 'basophil')).toEqual(['basophil', '1', '1.0', '0.0', '5.4'])
+    expect(table[0]).toEqual(['class', 'count', 'percent', 'ci_low', 'ci_high', 'percent_reference', 'percent_flag', 'absolute_x10e9_per_l', 'absolute_reference', 'absolute_flag'])
+    // CIs from SciPy beta.ppf for 58/100, 1/100 (rounded to one decimal); no lab results in this report: the range columns stay empty.
+    expect(table[1]).toEqual(['neutrophil', '58', '58.0', '47.7', '67.8', '', '', '', '', ''])
+    expect(table.find((r) => r[0] === 'basophil')).toEqual(['basophil', '1', '1.0', '0.0', '5.4', '', '', '', '', ''])
     expect(table.map((r) => r[0]).slice(1)).toEqual(['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte', 'smudge'])
   })
 
