@@ -22,6 +22,7 @@ import { blindCommand } from './commands/blind'
 import { validateCommand } from './commands/validate'
 import { outboxCommand } from './commands/outbox'
 import { orderCommand } from './commands/order'
+import { datasetsCommand } from './commands/datasets'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -41,7 +42,8 @@ const COMMANDS: CliCommand[] = [
   blindCommand,
   validateCommand,
   outboxCommand,
-  orderCommand
+  orderCommand,
+  datasetsCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
