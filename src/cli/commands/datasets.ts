@@ -27,7 +27,7 @@ export const datasetsCommand: CliCommand = (cli) => {
     .argument('[dir]', 'datasets folder (default: $WBC_DATASETS, else ../shared/datasets beside the checkout)')
     .option('--json', 'print the result as JSON')
     .action((dirArg: string | undefined, o: { json?: boolean }) => {
-      const dir = dirArg ? resolve(dirArg) : datasetsDir(REPO_ROOT)
+      const dir = dirArg ? resolve(dirArg) : datasetsDir(REPO_ROOT, cli.io.env)
       const results = DATASET_FOLDERS.map((d) => (dir ? checkDataset(join(dir, d), manifest(d)) : { folder: d, expected: manifest(d).length, ok: 0, missing: [], changed: [], extra: [], absent: true }))
       if (o.json) cli.json({ dir: dir ?? null, results })
       else {
@@ -48,7 +48,7 @@ export const datasetsCommand: CliCommand = (cli) => {
     .option('--out <dir>', 'datasets folder to write (default: $WBC_DATASETS)')
     .option('--json', 'print the result as JSON')
     .action((source: string, o: { out?: string; json?: boolean }) => {
-      const out = o.out ? resolve(o.out) : process.env.WBC_DATASETS ? resolve(process.env.WBC_DATASETS) : undefined
+      const out = o.out ? resolve(o.out) : cli.io.env.WBC_DATASETS ? resolve(cli.io.env.WBC_DATASETS) : undefined
       if (!out) throw new Error('say where to write: --out DIR, or set WBC_DATASETS')
       const results = (['pbc-wbc', 'pbc-other'] as const).map((d) => prepareFromArchive(resolve(source), join(out, d), manifest(d)))
       if (o.json) cli.json(results)
