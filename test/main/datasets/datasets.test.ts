@@ -17,7 +17,7 @@ const manifest = (d: string) => readDatasetManifest(join(REPO_ROOT, 'datasets', 
 describe('full datasets', () => {
   it('list every fixture cell with the same bytes (the fixtures are a subset of them)', () => {
     const fixtures = readFileSync(join(FIXTURE_CELLS, 'MANIFEST.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','))
-    const all = new Map(['pbc-wbc', 'pbc-other', 'chula-wbc'].flatMap((d) => manifest(d).map((r) => [`${d}/${r.file}`, r.sha256] as const)))
+    const all = new Map<string, string>(['pbc-wbc', 'pbc-other', 'chula-wbc'].flatMap((d) => manifest(d).map((r) => [`${d}/${r.file}`, r.sha256] as const)))
     expect(all.size).toBe(5740 + 750 + 343)
     for (const [file, sha] of fixtures) expect(all.get(file!), file).toBe(sha)
   })
