@@ -31,12 +31,34 @@ export interface TrainingParams {
   name?: string
 }
 
+/** A one-job worker: runs `kind` with `params`, then ends. */
 export interface WorkerData<K extends JobKind = JobKind> {
   kind: K
   params: JobParams[K]
   dbPath: string
   nativeBinding?: string
+  resident?: undefined
 }
+
+/**
+ * The resident worker (the warm inference service): one thread that stays up
+ * between jobs of the resident kinds (classify), so the inference pool it owns
+ * and the model it loaded outlive each job. Jobs come as ResidentRequests.
+ */
+export interface ResidentWorkerData {
+  resident: true
+  dbPath: string
+  nativeBinding?: string
+}
+
+export type ResidentRequest =
+  | { type: 'run'; jobId: string; kind: JobKind; params: JobParams[JobKind] }
+  | { type: 'cancel'; jobId: string }
+  /** Free the pool and the models, then end (idle, or the workstation closes). */
+  | { type: 'close' }
+
+/** A job's message from the resident worker names the job. */
+export type ResidentMessage = WorkerMessage & { jobId: string }
 
 export type WorkerMessage =
   | { type: 'progress'; progress: Progress }

@@ -1,9 +1,16 @@
-// Entry of a job's worker thread: runs one task of the core with its own
+// Entry of a job's worker thread: runs tasks of the core with their own
 // database connection, reports progress to the runner, honours cancel.
+//
+// Two modes. A one-job worker (most kinds) runs the job in workerData and
+// ends. The resident worker (workerData.resident; see jobs.ts) is the warm
+// inference service: it stays up between classify jobs, so the inference
+// pool it owns (ml/infer-pool) and the model it loaded serve the next slide
+// without starting threads or loading anything; it keeps only the model the
+// latest job used, and frees everything when the runner tells it to close.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { JobKind, JobResults } from '../../shared/api'
 import { toApiError } from './errors'
-import type { JobParams, ParentMessage, TaskContext, WorkerData, WorkerMessage } from './job-protocol'
+import type { JobParams, ParentMessage, ResidentRequest, ResidentWorkerData, TaskContext, WorkerData, WorkerMessage } from './job-protocol'
 import { runClassifyTask } from './tasks/classify'
 import { runImportTask } from './tasks/import'
 import { runTrainTask } from './tasks/train'
@@ -22,16 +29,11 @@ const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: 
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')
-const data = workerData as WorkerData
-const controller = new AbortController()
-const post = (msg: WorkerMessage): void => port.postMessage(msg)
-port.on('message', (msg: ParentMessage) => {
-  if (msg.type === 'cancel') controller.abort()
-})
+const data = workerData as WorkerData | ResidentWorkerData
 
-/** Tells the runner which backend the ML core chose, so the workstation can show it; sent before the job's end. */
-async function reportBackend(engine?: string): Promise<void> {
-  if (!ML_KINDS.has(data.kind)) return
+/** Which backend the ML core chose, so the workstation can show it; sent before the job's end. */
+async function reportBackend(kind: JobKind, post: (msg: WorkerMessage) => void, engine?: string): Promise<void> {
+  if (!ML_KINDS.has(kind)) return
   if (engine) return post({ type: 'backend', name: engine })
   try {
     // The task already loaded TensorFlow.js: this import is cached.
@@ -43,19 +45,54 @@ async function reportBackend(engine?: string): Promise<void> {
   }
 }
 
-try {
-  const task = TASKS[data.kind] as (params: unknown, ctx: TaskContext) => Promise<TaskOutcome<JobKind>>
-  const outcome = await task(data.params, {
-    dbPath: data.dbPath,
-    nativeBinding: data.nativeBinding,
-    signal: controller.signal,
-    onProgress: (progress) => post({ type: 'progress', progress })
+/** Runs one job to its end message (done or failed); never throws. */
+async function runJob(kind: JobKind, params: unknown, signal: AbortSignal, post: (msg: WorkerMessage) => void): Promise<TaskOutcome<JobKind> | undefined> {
+  try {
+    const task = TASKS[kind] as (params: unknown, ctx: TaskContext) => Promise<TaskOutcome<JobKind>>
+    const outcome = await task(params, {
+      dbPath: data.dbPath,
+      nativeBinding: data.nativeBinding,
+      signal,
+      onProgress: (progress) => post({ type: 'progress', progress })
+    })
+    await reportBackend(kind, post, outcome.engine)
+    post({ type: 'done', result: outcome.result, cancelled: outcome.cancelled })
+    return outcome
+  } catch (err) {
+    await reportBackend(kind, post)
+    post({ type: 'failed', error: signal.aborted ? { code: 'cancelled', message: 'cancelled' } : toApiError(err) })
+    return undefined
+  }
+}
+
+if (data.resident) {
+  const running = new Map<string, AbortController>()
+  port.on('message', (msg: ResidentRequest) => {
+    if (msg.type === 'run') {
+      const controller = new AbortController()
+      running.set(msg.jobId, controller)
+      void runJob(msg.kind, msg.params, controller.signal, (m) => port.postMessage({ ...m, jobId: msg.jobId })).then(async (outcome) => {
+        running.delete(msg.jobId)
+        // Keep only the model this job used (a new default replaces the old one in memory), once no other job needs another.
+        if (outcome && msg.kind === 'classify' && running.size === 0) {
+          const { retainInferenceModel } = await import('../services/inference')
+          await retainInferenceModel((outcome.result as JobResults['classify']).model.id)
+        }
+      })
+    } else if (msg.type === 'cancel') {
+      running.get(msg.jobId)?.abort()
+    } else if (msg.type === 'close') {
+      void import('../services/inference').then((m) => m.closeInference()).finally(() => port.close())
+    }
   })
-  await reportBackend(outcome.engine)
-  post({ type: 'done', result: outcome.result, cancelled: outcome.cancelled })
-} catch (err) {
-  await reportBackend()
-  post({ type: 'failed', error: controller.signal.aborted ? { code: 'cancelled', message: 'cancelled' } : toApiError(err) })
-} finally {
-  port.close()
+} else {
+  const controller = new AbortController()
+  port.on('message', (msg: ParentMessage) => {
+    if (msg.type === 'cancel') controller.abort()
+  })
+  try {
+    await runJob(data.kind, data.params, controller.signal, (m) => port.postMessage(m))
+  } finally {
+    port.close()
+  }
 }

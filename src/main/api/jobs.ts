@@ -11,12 +11,18 @@
 // tests, and can be terminated if it ignores a cancel. Electron's
 // utilityProcess would isolate crashes too but exists only under Electron,
 // and the import is already crash-safe (a killed import re-runs cleanly).
+//
+// Classification is the exception to one worker per job: its jobs run in one
+// resident worker, the warm inference service, started on the first and kept
+// while jobs come (freed after `inferenceIdleMs` without one). Starting a
+// worker, loading TensorFlow.js and the model and starting the inference
+// pool's threads is most of a 200-cell slide's time when done per job.
 import { randomBytes } from 'node:crypto'
 import type { Worker } from 'node:worker_threads'
 import type { ApiError, JobKind, JobResults, JobSnapshot } from '../../shared/api'
 import type { Progress } from '../../shared/progress'
 import type { EventBus } from './events'
-import type { JobParams, WorkerData, WorkerMessage } from './job-protocol'
+import type { JobParams, ParentMessage, ResidentMessage, ResidentRequest, ResidentWorkerData, WorkerData, WorkerMessage } from './job-protocol'
 import { spawnWorker, workerEntryUrl } from '../workers'
 
 export interface JobRunner {
@@ -26,6 +32,8 @@ export interface JobRunner {
   cancel(id: string): boolean
   /** The TensorFlow.js backend the latest ML job ran on; null before any did. */
   mlBackend(): string | null
+  /** The thread id of the resident worker (the warm inference service) while it is up, else null. */
+  inferenceThread(): number | null
   /** Cancels everything and waits for the workers to end (app quit, server stop). */
   close(): Promise<void>
 }
@@ -42,16 +50,29 @@ export interface JobRunnerOptions {
   progressIntervalMs?: number
   /** How long a cancelled job may take to stop before its worker is terminated. */
   cancelGraceMs?: number
+  /** Kinds that run in the resident worker (default: classify). */
+  residentKinds?: readonly JobKind[]
+  /** How long the resident worker stays up without a job (default 10 minutes). */
+  inferenceIdleMs?: number
 }
 
 interface RunningJob {
   snapshot: JobSnapshot
-  worker: Worker | null
+  /** Talks to the job's worker; null once it ended. */
+  channel: { cancel(): void; kill(): void } | null
   lastProgressAt: number
   pendingProgress: ReturnType<typeof setTimeout> | null
   killTimer: ReturnType<typeof setTimeout> | null
   cancelling: boolean
   ended: Promise<void>
+  resolveEnded: () => void
+}
+
+/** The resident worker and the jobs it is running. */
+interface Resident {
+  worker: Worker
+  jobs: Map<string, RunningJob>
+  idleTimer: ReturnType<typeof setTimeout> | null
 }
 
 export function createJobRunner(opts: JobRunnerOptions): JobRunner {
@@ -100,6 +121,98 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     for (const j of finished.slice(0, Math.max(0, finished.length - keep))) jobs.delete(j.snapshot.id)
   }
 
+  const residentKinds: ReadonlySet<JobKind> = new Set(opts.residentKinds ?? ['classify'])
+  const idleMs = opts.inferenceIdleMs ?? 10 * 60_000
+  let resident: Resident | null = null
+
+  /** A job's message, from its own worker or from the resident one. */
+  function onMessage(job: RunningJob, msg: WorkerMessage): void {
+    if (msg.type === 'progress') onProgress(job, msg.progress)
+    else if (msg.type === 'backend') lastBackend = msg.name
+    else if (msg.type === 'done') finish(job, msg.cancelled ? 'cancelled' : 'succeeded', msg.result, msg.cancelled ? { code: 'cancelled', message: 'cancelled' } : null)
+    else if (msg.type === 'failed') finish(job, msg.error.code === 'cancelled' ? 'cancelled' : 'failed', null, msg.error)
+  }
+
+  /** The worker stopped: a job it had not finished failed (or was cancelled, when asked). */
+  function onWorkerEnd(job: RunningJob, kind: JobKind, detail: string): void {
+    job.channel = null
+    if (job.snapshot.state === 'running') {
+      if (job.cancelling) finish(job, 'cancelled', null, { code: 'cancelled', message: 'cancelled' })
+      else finish(job, 'failed', null, { code: 'internal', message: `the ${kind} worker ${detail}` })
+    }
+    job.resolveEnded()
+  }
+
+  function startOwnWorker(job: RunningJob, kind: JobKind, params: unknown): void {
+    const data: WorkerData = { kind, params, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding } as WorkerData
+    const worker = spawnWorker(workerUrl, { workerData: data })
+    job.channel = {
+      cancel: () => worker.postMessage({ type: 'cancel' } satisfies ParentMessage),
+      kill: () => void worker.terminate()
+    }
+    worker.on('message', (msg: WorkerMessage) => onMessage(job, msg))
+    worker.on('error', (err) => finish(job, 'failed', null, { code: 'internal', message: err.message }))
+    worker.on('exit', (code) => onWorkerEnd(job, kind, `stopped unexpectedly (exit code ${code})`))
+  }
+
+  /** The resident worker, started on first use. */
+  function residentWorker(): Resident {
+    if (resident) return resident
+    const data: ResidentWorkerData = { resident: true, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding }
+    const r: Resident = { worker: spawnWorker(workerUrl, { workerData: data }), jobs: new Map(), idleTimer: null }
+    r.worker.on('message', (msg: ResidentMessage) => {
+      const job = r.jobs.get(msg.jobId)
+      if (!job) return
+      onMessage(job, msg)
+      if (job.snapshot.state !== 'running') {
+        r.jobs.delete(msg.jobId)
+        job.channel = null
+        job.resolveEnded()
+        if (!r.jobs.size) idle(r)
+      }
+    })
+    const ended = (detail: string): void => {
+      if (resident === r) resident = null
+      if (r.idleTimer) clearTimeout(r.idleTimer)
+      for (const [id, job] of r.jobs) {
+        r.jobs.delete(id)
+        onWorkerEnd(job, job.snapshot.kind, detail)
+      }
+    }
+    r.worker.on('error', (err) => ended(`failed: ${err.message}`))
+    r.worker.on('exit', (code) => ended(`stopped unexpectedly (exit code ${code})`))
+    resident = r
+    return r
+  }
+
+  /** No job in the resident worker: it no longer keeps the process alive, and ends after the idle time. */
+  function idle(r: Resident): void {
+    r.worker.unref()
+    r.idleTimer = setTimeout(() => {
+      if (r.jobs.size) return
+      if (resident === r) resident = null
+      r.worker.postMessage({ type: 'close' } satisfies ResidentRequest)
+      // It frees its pool and ends by itself; this is only a backstop.
+      setTimeout(() => void r.worker.terminate(), 5_000).unref()
+    }, idleMs)
+    r.idleTimer.unref()
+  }
+
+  function startResident(job: RunningJob, kind: JobKind, params: unknown): void {
+    const r = residentWorker()
+    if (r.idleTimer) clearTimeout(r.idleTimer)
+    r.idleTimer = null
+    r.worker.ref()
+    r.jobs.set(job.snapshot.id, job)
+    const jobId = job.snapshot.id
+    job.channel = {
+      cancel: () => r.worker.postMessage({ type: 'cancel', jobId } satisfies ResidentRequest),
+      // A job that ignores its cancel takes the whole service down with it; the next classification starts a fresh one.
+      kill: () => void r.worker.terminate()
+    }
+    r.worker.postMessage({ type: 'run', jobId, kind, params } as ResidentRequest)
+  }
+
   return {
     start(kind, title, params) {
       const id = `${kind}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
@@ -117,39 +230,22 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       let resolveEnded!: () => void
       const job: RunningJob = {
         snapshot,
-        worker: null,
+        channel: null,
         lastProgressAt: 0,
         pendingProgress: null,
         killTimer: null,
         cancelling: false,
-        ended: new Promise<void>((r) => (resolveEnded = r))
+        ended: new Promise<void>((r) => (resolveEnded = r)),
+        resolveEnded: () => resolveEnded()
       }
       jobs.set(id, job)
-      const data: WorkerData = { kind, params, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding }
-      let worker: Worker
       try {
-        worker = spawnWorker(workerUrl, { workerData: data })
+        if (residentKinds.has(kind)) startResident(job, kind, params)
+        else startOwnWorker(job, kind, params)
       } catch (err) {
         finish(job, 'failed', null, { code: 'internal', message: `could not start the ${kind} worker: ${(err as Error).message}` })
-        resolveEnded()
-        return publicCopy(snapshot, false) as JobSnapshot<typeof kind>
+        job.resolveEnded()
       }
-      job.worker = worker
-      worker.on('message', (msg: WorkerMessage) => {
-        if (msg.type === 'progress') onProgress(job, msg.progress)
-        else if (msg.type === 'backend') lastBackend = msg.name
-        else if (msg.type === 'done') finish(job, msg.cancelled ? 'cancelled' : 'succeeded', msg.result, msg.cancelled ? { code: 'cancelled', message: 'cancelled' } : null)
-        else if (msg.type === 'failed') finish(job, msg.error.code === 'cancelled' ? 'cancelled' : 'failed', null, msg.error)
-      })
-      worker.on('error', (err) => finish(job, 'failed', null, { code: 'internal', message: err.message }))
-      worker.on('exit', (code) => {
-        job.worker = null
-        if (job.snapshot.state === 'running') {
-          if (job.cancelling) finish(job, 'cancelled', null, { code: 'cancelled', message: 'cancelled' })
-          else finish(job, 'failed', null, { code: 'internal', message: `the ${kind} worker stopped unexpectedly (exit code ${code})` })
-        }
-        resolveEnded()
-      })
       return publicCopy(snapshot, false) as JobSnapshot<typeof kind>
     },
     get(id) {
@@ -162,22 +258,33 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     mlBackend() {
       return lastBackend
     },
+    inferenceThread() {
+      return resident?.worker.threadId ?? null
+    },
     cancel(id) {
       const job = jobs.get(id)
-      if (!job || job.snapshot.state !== 'running' || !job.worker) return false
+      if (!job || job.snapshot.state !== 'running' || !job.channel) return false
       if (job.cancelling) return true
       job.cancelling = true
-      job.worker.postMessage({ type: 'cancel' })
-      const worker = job.worker
-      job.killTimer = setTimeout(() => void worker.terminate(), grace)
+      const channel = job.channel
+      channel.cancel()
+      job.killTimer = setTimeout(() => channel.kill(), grace)
       return true
     },
     async close() {
-      const running = [...jobs.values()].filter((j) => j.worker)
+      const running = [...jobs.values()].filter((j) => j.channel)
       for (const j of running) {
         if (j.killTimer) clearTimeout(j.killTimer)
         j.cancelling = true
-        void j.worker?.terminate()
+        j.channel?.kill()
+      }
+      const r = resident
+      resident = null
+      if (r) {
+        if (r.idleTimer) clearTimeout(r.idleTimer)
+        const exited = new Promise<void>((done) => r.worker.once('exit', () => done()))
+        void r.worker.terminate()
+        await exited
       }
       await Promise.all(running.map((j) => j.ended))
     }

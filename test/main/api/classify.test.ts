@@ -3,7 +3,9 @@
 // (untrained, 32 px: the predictions are real forward passes, only not good
 // ones) stored as the default model; the slide becomes 'classified', slides.list
 // names the model, the review gallery carries the predictions. Without any
-// model the job says so; a signed slide is refused.
+// model the job says so; a signed slide is refused. Classification jobs run in
+// one resident worker (the warm inference service) that follows the default
+// model and ends when idle.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +14,8 @@ import type { ClassifyReport, JobSnapshot, Result, SlideSummary } from '../../..
 import type { Progress } from '../../../src/shared/progress'
 import type { SlideGallery } from '../../../src/shared/review'
 import { openWorkstation, type Workstation } from '../../../src/main/api'
+import { createEventBus } from '../../../src/main/api/events'
+import { createJobRunner } from '../../../src/main/api/jobs'
 import { initBackend } from '../../../src/main/ml/model/tfjs-backend'
 import { buildModel, specFor } from '../../../src/main/ml/model/architectures/index'
 import { saveModel } from '../../../src/main/ml/model/registry'
@@ -115,6 +119,45 @@ describe('slides.classify', () => {
     expect(page.cells.every((c) => c.prediction?.modelId === modelId && WBC_CLASSES.includes(c.prediction.label as never))).toBe(true)
     // The report's Unidentified count is the gallery's under the slide's threshold.
     expect(report.unidentified).toBe(gallery.groups.find((g) => g.label === 'unidentified')!.cells.length)
+  })
+
+  it('runs every classification in one warm inference worker that follows the default model and is freed when idle', async () => {
+    const events = createEventBus()
+    const runner = createJobRunner({ events, dbPath: join(dir, 'wbc.sqlite'), inferenceIdleMs: 400 })
+    const classify = (): Promise<JobSnapshot> =>
+      new Promise((resolve) => {
+        const job = runner.start('classify', 'SLIDE-0077', { slideId })
+        const off = events.subscribe((e) => {
+          if (e.name === 'job.finished' && e.payload.id === job.id) {
+            off()
+            resolve(e.payload)
+          }
+        })
+      })
+    try {
+      expect(runner.inferenceThread()).toBeNull()
+      const first = await classify()
+      expect(first.state).toBe('succeeded')
+      const thread = runner.inferenceThread()
+      expect(thread).toEqual(expect.any(Number))
+      // A new default model: the warm service classifies with it, in the same thread.
+      const db = openStore(join(dir, 'wbc.sqlite'))
+      const model = buildModel(specFor('wnet', { inputSize: 32, seed: 12 }))
+      const newDefault = await saveModel(db, model, { architecture: 'wnet', inputSize: 32, classes: [...WBC_CLASSES], preprocessRecipe: WNET_RECIPE }, { name: 'W-Net 32 px (second)', provenance: 'run', setDefault: true })
+      model.dispose()
+      db.close()
+      const second = await classify()
+      expect(second).toMatchObject({ state: 'succeeded', result: { model: { id: newDefault }, classified: 8 } })
+      expect((first.result as ClassifyReport).model.id).not.toBe(newDefault)
+      expect(runner.inferenceThread()).toBe(thread)
+      // Idle: the service ends and frees its memory; the next slide starts a fresh one.
+      await expect.poll(() => runner.inferenceThread(), { timeout: 10_000, interval: 100 }).toBeNull()
+      const third = await classify()
+      expect(third.state).toBe('succeeded')
+      expect(runner.inferenceThread()).not.toBe(thread)
+    } finally {
+      await runner.close()
+    }
   })
 
   it('refuses to classify a signed slide again', async () => {

@@ -140,6 +140,20 @@ export async function predictInPool(
   return out
 }
 
+/** Unloads from the pool's workers every model whose key `keep` rejects (the warm inference service holds one model). */
+export async function retainPoolModels(keep: (key: string) => boolean): Promise<void> {
+  await Promise.all(
+    pool
+      .filter((w) => !w.failure)
+      .flatMap((w) =>
+        [...w.loaded.keys()].filter((k) => !keep(k)).map(async (k) => {
+          w.loaded.delete(k)
+          await w.call({ type: 'unload', key: k })
+        })
+      )
+  )
+}
+
 /** Stops the pool's workers (tests; the app on quit). */
 export async function closeInferencePool(): Promise<void> {
   const ws = pool

@@ -210,6 +210,15 @@ export async function loadStoredClassifier(db: Db, id: number): Promise<Classifi
   return clf
 }
 
+/** Frees every loaded stored classifier but model `keep`'s (the warm inference service holds one model). */
+export function retainStoredClassifiers(keep: number): void {
+  for (const [key, clf] of loaded) {
+    if (key.endsWith(`:${keep}`)) continue
+    clf.dispose()
+    loaded.delete(key)
+  }
+}
+
 /** A classifier from a model folder / model.json without touching any database. */
 export async function loadClassifierFromPath(path: string): Promise<Classifier> {
   await initBackend()
