@@ -19,7 +19,7 @@ import { trainGenerator } from '../../src/main/synthetic/generators'
 import { generateCells } from '../../src/main/synthetic/generate'
 import { runQualityReport } from '../../src/main/synthetic/quality'
 import { realCells } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './review-harness'
+import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './harness'
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
 const DATASET = 'pbc-blind-e2e'

@@ -4,71 +4,27 @@
 // the Slides screen, and keeps screenshots at both target sizes in
 // test-artifacts/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { REPO_ROOT, realCells } from '../helpers/datasets'
+import type { BrowserContext, Page } from 'playwright-core'
+import { realCells } from '../helpers/datasets'
+import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot as shootAt, startServe, type Served } from './harness'
 
-const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium'
-const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots')
-const SIZES = [
-  { width: 1366, height: 768 },
-  { width: 1920, height: 1080 }
-] as const
+const shoot = (name: string): Promise<void> => shootAt(page, name)
+
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
 const SLIDE = 'SLIDE-E2E-0001'
 
 let tmp: string
-let server: ChildProcess | undefined
+let served: Served | undefined
 let context: BrowserContext | undefined
 let page: Page
 let openUrl: string
-const consoleErrors: string[] = []
-
-function startServe(dbPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wbc.js'), 'serve', '--port', '0', '--db', dbPath], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    server = child
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`wbc serve did not start within 60 s:\n${out}\n${err}`)), 60_000)
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /^open: (\S+)$/m.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1]!)
-      }
-    })
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`wbc serve exited (${code}):\n${out}\n${err}`))
-    })
-  })
-}
-
-async function shoot(name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size)
-    await page.waitForTimeout(150)
-    await page.screenshot({ path: join(SHOTS, `${name}-${size.width}x${size.height}.png`) })
-  }
-  await page.setViewportSize(SIZES[0])
-}
+let consoleErrors: string[] = []
 
 beforeAll(async () => {
-  if (!existsSync(join(REPO_ROOT, 'out', 'renderer', 'index.html'))) {
-    throw new Error('out/renderer is missing: the e2e tests serve the built renderer. Run `npm run build` (or `npm run setup`) first.')
-  }
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (npm run setup does it as root) or set WBC_CHROMIUM.`)
-  }
+  requireBuiltRendererAndChromium()
   tmp = mkdtempSync(join(tmpdir(), 'wbc-e2e-'))
   // A slide export: one flat folder of 20 real cells (4 of each class), plus one truncated JPEG.
   const slideDir = join(tmp, 'export', SLIDE)
@@ -78,28 +34,17 @@ beforeAll(async () => {
   writeFileSync(join(slideDir, 'truncated-cell.jpg'), readFileSync(sample).subarray(0, 600))
   mkdirSync(SHOTS, { recursive: true })
 
-  openUrl = await startServe(join(tmp, 'wbc.sqlite'))
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: SIZES[0],
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  page = context.pages()[0] ?? (await context.newPage())
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text())
-  })
-  page.on('pageerror', (e) => consoleErrors.push(e.message))
+  served = await startServe(join(tmp, 'wbc.sqlite'))
+  openUrl = served.url
+  const b = await launchBrowser(join(tmp, 'profile'))
+  context = b.context
+  page = b.page
+  consoleErrors = b.errors
 }, 120_000)
 
 afterAll(async () => {
   await context?.close()
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r))
-    server.kill('SIGTERM')
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
-    if (server.exitCode === null) server.kill('SIGKILL')
-  }
+  await served?.stop()
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
 

@@ -15,7 +15,7 @@ import { openStore } from '../../src/main/store'
 import { importPath } from '../../src/main/import'
 import { crossValidate, type CrossvalReport } from '../../src/main/ml/train/cross-validation'
 import { realCells } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './review-harness'
+import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './harness'
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
 const DATASET = 'pbc-e2e'

