@@ -10,18 +10,12 @@ import { PBC_ATTRIBUTION, trainGenerator } from '../../main/synthetic/generators
 import { generateCells } from '../../main/synthetic/generate'
 import { exportSyntheticDataset } from '../../main/synthetic/export'
 import { formatQualityReport, runQualityReport } from '../../main/synthetic/quality'
-import { checkpointGrid, effectiveGeneratorStatus, getGenerator, getGeneratorByName, latestCheckpoint, listGenerators, countSyntheticImages, type Db, type GeneratorRow } from '../../main/store'
+import { effectiveGeneratorStatus, listGenerators, countSyntheticImages } from '../../main/store'
+import { findGenerator, ganCheckpointDir, generatorGrid } from '../../main/services/synthetic'
 import { getModel } from '../../main/store/models'
 import { loadStoredClassifier, resolveStoredModel } from '../../main/ml/model/registry'
 import type { CliCommand } from '../context'
 import { checkGeneratorName, defaultGeneratorName } from '../../shared/synthetic'
-import { ganCheckpointDir } from '../../main/api/tasks/gan'
-
-function findGenerator(db: Db, ref: string): GeneratorRow {
-  const g = /^\d+$/.test(ref) ? getGenerator(db, Number(ref)) : getGeneratorByName(db, ref)
-  if (!g) throw new Error(`no generator ${ref} (wbc gan ls lists them)`)
-  return g
-}
 
 const int = (v: string) => {
   const n = Number(v)
@@ -152,11 +146,9 @@ export const ganCommand: CliCommand = (cli) => {
     .action(async (ref: string, file: string) => {
       const db = cli.openDb()
       const g = findGenerator(db, ref)
-      const ck = latestCheckpoint(db, g.id)
-      const png = ck && checkpointGrid(db, ck.id)
-      if (!png) throw new Error(`${g.name} has no sample grid yet`)
+      const { step, png } = generatorGrid(db, g)
       await writeFile(file, png)
-      cli.out(`${file}: ${g.name} at step ${ck!.step}`)
+      cli.out(`${file}: ${g.name} at step ${step}`)
     })
 
   gan

@@ -1,10 +1,13 @@
 // The one implementation of the contract in src/shared/api.ts: each handler
-// receives an already validated input and calls the core (store, import,
-// ml ...). Transport-agnostic: the Electron IPC shell and the HTTP server
-// both reach these through dispatch().
+// receives an already validated input, calls a core service
+// (src/main/services: slides, imports, models, runs, synthetic; review and
+// blind sessions through their own cores) and returns what it gives; the
+// workflow rules live in the services. Transport-agnostic: the Electron IPC
+// shell and the HTTP server both reach these through dispatch().
 import { existsSync } from 'node:fs'
 import { isAbsolute } from 'node:path'
-import { labelCounts, listDatasets, type Db } from '../store'
+import type { Db } from '../store'
+import { datasetSummaries } from '../services/imports'
 import { cellOriginal, cellPage, requireClassifiable, slideSummaries } from '../services/slides'
 import type { Handlers } from './dispatch'
 import type { EventBus } from './events'
@@ -47,15 +50,7 @@ export function createHandlers(ctx: ApiContext): Handlers {
       dbPath: ctx.dbPath,
       storeReady: true
     }),
-    'datasets.list': () =>
-      listDatasets(ctx.db).map((d) => ({
-        id: d.id,
-        name: d.name,
-        description: d.description,
-        imageCount: d.imageCount,
-        labelCounts: labelCounts(ctx.db, d.id),
-        createdAt: d.createdAt
-      })),
+    'datasets.list': () => datasetSummaries(ctx.db),
     'slides.list': () => slideSummaries(ctx.db),
     'slides.classify': ({ slideId, modelId }) => {
       const slide = requireClassifiable(ctx.db, slideId, modelId)

@@ -2,19 +2,12 @@
 // labelled cells, and generating cells from a generator's newest checkpoint.
 // Both run the synthetic core (src/main/synthetic) inside the job worker; the
 // GAN's training state lives beside the database so a stopped job resumes.
-import { join } from 'node:path'
-import { workDirOf } from '../../paths'
-import { checkGeneratorName } from '../../../shared/synthetic'
+import { ganCheckpointDir } from '../../services/synthetic'
 import type { GanJobResult, GenerateJobResult } from '../../../shared/models'
 import { openStore } from '../../store/index'
 import type { JobParams, TaskContext } from '../job-protocol'
 
 const isAbort = (err: unknown) => err instanceof Error && err.name === 'AbortError'
-
-/** Where a generator's resumable training state is kept: beside the database (workDirOf), one folder per generator name (a checked name: never '.', '..' or a separator). */
-export function ganCheckpointDir(dbPath: string, name: string): string {
-  return join(workDirOf(dbPath), 'gan', checkGeneratorName(name))
-}
 
 export async function runGanTask(params: JobParams['gan'], ctx: TaskContext): Promise<{ result: GanJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
