@@ -95,5 +95,14 @@ export const useImportStore = defineStore('import', () => {
     listingError.value = null
   }
 
-  return { path, keepUnknownClasses, job, progress, report, error, starting, running, problems, listing, listingError, start, cancel, browse, closeBrowser, stopWatching }
+  /** The desktop app can take a folder dropped on the window; a browser cannot say where a dropped file lives. */
+  const acceptsDrop = useTransport().kind === 'desktop'
+
+  /** A dropped folder becomes the path to import, where the shell can name it. */
+  function dropped(file: File): void {
+    const p = useTransport().pathForFile(file)
+    if (p) path.value = p
+  }
+
+  return { path, keepUnknownClasses, job, progress, report, error, starting, running, problems, listing, listingError, acceptsDrop, start, cancel, browse, closeBrowser, stopWatching, dropped }
 })

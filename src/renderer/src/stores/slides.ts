@@ -1,7 +1,8 @@
-// The slides (and datasets) the store holds, for the Slides screen.
+// The slides (and datasets) the store holds, and a preview of one slide's
+// cells, for the Slides screen.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { DatasetSummary, SlideSummary } from '../../../shared/api'
+import type { CellSummary, DatasetSummary, SlideSummary } from '../../../shared/api'
 import { useTransport } from '../api/transport'
 
 export const useSlidesStore = defineStore('slides', () => {
@@ -26,5 +27,18 @@ export const useSlidesStore = defineStore('slides', () => {
     }
   }
 
-  return { slides, datasets, loading, loaded, error, load }
+  /** The first cells of the slide last asked for (empty while they load, or when none was). */
+  const preview = ref<CellSummary[]>([])
+  let previewOf: number | null = null
+
+  async function loadPreview(slideId: number | null, limit: number): Promise<void> {
+    previewOf = slideId
+    preview.value = []
+    if (slideId === null) return
+    const r = await useTransport().api['cells.list']({ slideId, limit })
+    // A later choice wins over a slower earlier answer.
+    if (r.ok && previewOf === slideId) preview.value = r.value.cells
+  }
+
+  return { slides, datasets, loading, loaded, error, load, preview, loadPreview }
 })
