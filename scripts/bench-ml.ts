@@ -104,13 +104,14 @@ async function runCase(spec: string): Promise<CaseResult> {
     images = count
   } else {
     const { buildModel } = await import('../src/main/ml/model/architectures/index.js')
-    const { predictScores } = await import('../src/main/ml/infer/predict-scores.js')
-    const model = buildModel(spec128)
+    const { Classifier } = await import('../src/main/ml/infer/classifier.js')
+    const { WBC_CLASSES } = await import('../src/shared/cells.js')
+    const clf = new Classifier(buildModel(spec128), { architecture: 'wnet', inputSize: 128, classes: [...WBC_CLASSES], preprocessRecipe: 'bench' })
     const idx = picked.map((_, i) => i).slice(0, count)
-    predictScores(model, cells, idx.slice(0, batch), batch) // warm-up (packs the weights once)
+    clf.predict(cells.pixels, { indices: idx.slice(0, batch), batchSize: batch }) // warm-up (packs the weights once)
     const t0 = performance.now()
     const c0 = process.cpuUsage()
-    predictScores(model, cells, idx, batch)
+    clf.predict(cells.pixels, { indices: idx, batchSize: batch })
     seconds = (performance.now() - t0) / 1000
     const used = process.cpuUsage(c0)
     cpu = (used.user + used.system) / 1e6

@@ -14,14 +14,14 @@
 //
 // --settle-epochs N (with --set train) also trains the model N epochs with
 // dropout off (Adam, constant --settle-lr, class-balanced sampler, flips and
-// rotations, as phase 2 of scripts/train-default-model.ts) on the split's
+// rotations, as the dropout-off epochs that end scripts/train-default-model.ts) on the split's
 // training cells minus the measured ones, and measures the result on them
 // with dropout off: does a short dropout-off phase close the gap? The
 // measured cells are scored after every dropout-off epoch, so one run with
 // --settle-epochs 3 compares one, two and three epochs.
 //
 // --checkpoint DIR starts from a training checkpoint folder (its LATEST
-// epoch, e.g. .cache/default-model/checkpoint = phase 1 of the default model)
+// epoch, e.g. .cache/default-model/checkpoint)
 // instead of a saved model folder.
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -140,7 +140,8 @@ if (settleEpochs > 0) {
     augment: true,
     seed: Number(args.seed),
     workers: 2,
-    dropout: false,
+    // Every epoch with dropout off, at the constant --settle-lr.
+    dropoutOff: { epochs: settleEpochs, lrFactor: 1 },
     initialWeights: flattenWeights(model)
   })
   const settled = modelFromWeights(specFor('wnet', { inputSize: S }), r.weights)

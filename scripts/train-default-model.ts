@@ -11,21 +11,23 @@
 // and <out>/history.jsonl. The held-out split (seeded, stratified, never
 // trained on) is listed with SHA-256 hashes in <out>/split.json.
 //
-// Two phases. Phase 1 trains with the paper's dropout (0.6) for --epochs
-// (cosine schedule); --stop-after K ends it after epoch K (the schedule still
-// spans --epochs; re-running with a larger K continues). Phase 2 trains
-// --settle-epochs more epochs from phase 1's weights with dropout off
-// (dropout layers pass their input through) at the constant --settle-lr, in
-// <out>/settle-from-epoch-<K>/. Why: with dropout 0.6 after every pooling
-// layer, the network trained with dropout classifies worse with dropout off
-// (inference) than with it on; a short dropout-off phase makes the
-// deterministic network as good (docs/ml.md, "Dropout and inference";
-// scripts/dropout-inference-gap.ts measures it). --settle-epochs 0 skips it.
+// The recipe, in the trainer's own settings: --epochs in all, with the
+// paper's dropout (0.6) and a cosine schedule over all but the last
+// --dropout-off-epochs, which train with dropout off (dropout layers pass
+// their input through) at the constant lr x --dropout-off-lr-factor
+// (settings.dropoutOff, as `wbc train --dropout-off-epochs`). Why: with
+// dropout 0.6 after every pooling layer, the network trained with dropout
+// classifies worse with dropout off (inference) than with it on; a short
+// dropout-off tail makes the deterministic network as good (docs/ml.md,
+// "Dropout and inference"; scripts/dropout-inference-gap.ts measures it).
+// The shipped model is 40 epochs with dropout and 1 without, at 1e-4 then
+// 2e-5: the defaults. `wbc model ship --from <out>` ships the latest finished
+// epoch (also while the run goes on) and measures it on the held-out files.
 //
 // Options: --data DIR (default pbc-wbc in $WBC_DATASETS) --out DIR (default
-// .cache/default-model) --epochs N --stop-after K --batch N --lr X --workers N
-// --seed N --test-fraction F --settle-epochs N (default 1) --settle-lr X
-// (default 2e-5).
+// .cache/default-model) --epochs N (default 41) --dropout-off-epochs N
+// (default 1) --dropout-off-lr-factor X (default 0.2) --batch N --lr X
+// --workers N --seed N --test-fraction F.
 import { appendFile, mkdir, writeFile, readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { resolve, join } from 'node:path'
@@ -33,11 +35,10 @@ import { parseArgs } from 'node:util'
 import { initBackend } from '../src/main/ml/model/tfjs-backend.js'
 import { buildModel, specFor, countTrainableParams } from '../src/main/ml/model/architectures/index.js'
 import { listClassFolders, loadCells } from '../src/main/ml/data/cell-set.js'
-import { train, checkpointStatus, modelFromWeights, reportFromScores, type EpochRecord, type LrSchedule, type Balance } from '../src/main/ml/train/trainer.js'
-import { saveModelDirectory, loadModelDirectory, modelToMemory } from '../src/main/ml/model/tfjs-io.js'
-import { predictScores } from '../src/main/ml/infer/predict-scores.js'
+import { train, checkpointStatus, type EpochRecord, type LrSchedule, type Balance } from '../src/main/ml/train/trainer.js'
 import { SeededRng } from '../src/main/stats/random.js'
 import { WBC_CLASSES } from '../src/shared/cells.js'
+import { DROPOUT_OFF_LR_FACTOR } from '../src/shared/models.js'
 import { datasetsDir } from '../src/main/paths.js'
 import type { ClassificationReport } from '../src/main/stats/metrics.js'
 
@@ -45,7 +46,7 @@ const { values: args } = parseArgs({
   options: {
     data: { type: 'string', default: join(datasetsDir(process.cwd()) ?? '$WBC_DATASETS', 'pbc-wbc') },
     out: { type: 'string', default: '.cache/default-model' },
-    epochs: { type: 'string', default: '40' },
+    epochs: { type: 'string', default: '41' },
     batch: { type: 'string', default: '8' },
     lr: { type: 'string', default: '1e-4' },
     'min-lr-factor': { type: 'string', default: '0.02' },
@@ -53,9 +54,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '20240607' },
     'test-fraction': { type: 'string', default: '0.15' },
     balance: { type: 'string', default: 'sampler' },
-    'stop-after': { type: 'string' },
-    'settle-epochs': { type: 'string', default: '1' },
-    'settle-lr': { type: 'string', default: '2e-5' },
+    'dropout-off-epochs': { type: 'string', default: '1' },
+    'dropout-off-lr-factor': { type: 'string', default: String(DROPOUT_OFF_LR_FACTOR) },
     augment: { type: 'string', default: 'true' }
   }
 })
@@ -78,6 +78,9 @@ const learningRate = Number(args.lr)
 const schedule: LrSchedule = { kind: 'cosine', minFactor: Number(args['min-lr-factor']) }
 const balance = args.balance as Balance
 const augment = args.augment !== 'false'
+const offEpochs = Number(args['dropout-off-epochs'])
+const dropoutOff = offEpochs > 0 ? { epochs: offEpochs, lrFactor: Number(args['dropout-off-lr-factor']) } : undefined
+if (!(offEpochs >= 0 && offEpochs <= epochs)) throw new Error('--dropout-off-epochs must be between 0 and --epochs')
 
 // Seeded stratified split: a fixed share of every class is held out.
 const files = await listClassFolders(resolve(args.data!))
@@ -115,23 +118,21 @@ if (existsSync(splitFile)) {
 const recallLine = (r: ClassificationReport) => r.perClass.map((c) => `${c.label.slice(0, 4)} ${(100 * c.recall).toFixed(1)}`).join(', ')
 let lastReport = Date.now()
 const probe = buildModel(spec)
-const settingsLine = `W-Net ${size}px, ${countTrainableParams(probe)} params; epochs ${epochs}, batch ${batchSize}, Adam lr ${learningRate} cosine to x${args['min-lr-factor']}, balance ${balance}, augment ${augment}, workers ${args.workers}`
+const settingsLine = `W-Net ${size}px, ${countTrainableParams(probe)} params; epochs ${epochs}, batch ${batchSize}, Adam lr ${learningRate} cosine to x${args['min-lr-factor']}${dropoutOff ? `, the last ${offEpochs} epoch(s) dropout off at lr x${dropoutOff.lrFactor}` : ''}, balance ${balance}, augment ${augment}, workers ${args.workers}`
 probe.dispose()
 await log(settingsLine)
 const before = await checkpointStatus(join(out, 'checkpoint'))
 if (before) await log(`resuming after epoch ${before.epoch} (checkpoint in ${join(args.out!, 'checkpoint')})`)
 
-const stopAfter = args['stop-after'] ? Number(args['stop-after']) : epochs
-const settleEpochs = Number(args['settle-epochs'])
-const onEpoch = (phase: string) => async (r: EpochRecord) => {
+const onEpoch = async (r: EpochRecord) => {
   const v = r.validation!
   await log(
-    `${phase}epoch ${r.epoch}/${phase ? settleEpochs : epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% (${r.imagesPerSecond.toFixed(1)} img/s, ${(r.seconds / 60).toFixed(1)} min, lr ${r.learningRate.toExponential(2)}) | held-out acc ${(100 * v.accuracy).toFixed(2)}% recall: ${recallLine(v)}`
+    `${dropoutOff && r.epoch > epochs - offEpochs ? 'dropout-off ' : ''}epoch ${r.epoch}/${epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% (${r.imagesPerSecond.toFixed(1)} img/s, ${(r.seconds / 60).toFixed(1)} min, lr ${r.learningRate.toExponential(2)}) | held-out acc ${(100 * v.accuracy).toFixed(2)}% recall: ${recallLine(v)}`
   )
-  await appendFile(join(out, phase ? 'settle-history.jsonl' : 'history.jsonl'), JSON.stringify(r) + '\n')
+  await appendFile(join(out, 'history.jsonl'), JSON.stringify(r) + '\n')
 }
 
-const phase1 = await train({
+await train({
   spec,
   cells,
   trainIndices: trainIdx,
@@ -140,12 +141,12 @@ const phase1 = await train({
   batchSize,
   learningRate,
   schedule,
+  dropoutOff,
   balance,
   augment,
   seed: Number(args.seed),
   workers: Number(args.workers),
   checkpointDir: join(out, 'checkpoint'),
-  stopAfterEpoch: stopAfter,
   task: 'train-default-model',
   onProgress: (p) => {
     if (Date.now() - lastReport < 120_000 || !p.metrics) return
@@ -153,49 +154,6 @@ const phase1 = await train({
     const m = p.metrics
     void log(`  epoch ${m.epoch}/${m.epochs} batch ${m.batch}/${m.batches} loss ${m.loss?.toFixed(4)} acc ${(100 * (m.accuracy ?? 0)).toFixed(1)}% lr ${m.learningRate?.toExponential(2)} eta ${((p.etaSeconds ?? 0) / 3600).toFixed(2)} h`)
   },
-  onEpoch: onEpoch('')
+  onEpoch
 })
-
-const phase1Epochs = phase1.history.length
-let result = phase1
-let settleDir: string | undefined
-if (settleEpochs > 0) {
-  // Phase 2 from phase 1's last weights; its folder names the epoch it starts from, so continuing phase 1 later starts a new one.
-  settleDir = join(out, `settle-from-epoch-${String(phase1Epochs).padStart(4, '0')}`)
-  await mkdir(settleDir, { recursive: true })
-  await writeFile(join(settleDir, 'base.json'), JSON.stringify({ phase1Epochs, epochsPlanned: epochs, steps: phase1Epochs * Math.ceil(trainIdx.length / batchSize), settings: phase1.settings, history: phase1.history }, null, 1))
-  await log(`phase 2: ${settleEpochs} epoch(s) with dropout off, Adam lr ${args['settle-lr']} constant, from epoch ${phase1Epochs} (${settleDir})`)
-  result = await train({
-    spec,
-    cells,
-    trainIndices: trainIdx,
-    validationIndices: testIdx,
-    epochs: settleEpochs,
-    batchSize,
-    learningRate: Number(args['settle-lr']),
-    schedule: { kind: 'constant' },
-    balance,
-    augment,
-    seed: Number(args.seed),
-    workers: Number(args.workers),
-    dropout: false,
-    initialWeights: phase1.weights,
-    checkpointDir: join(settleDir, 'checkpoint'),
-    task: 'train-default-model (dropout off)',
-    onEpoch: onEpoch('dropout-off ')
-  })
-}
-
-// Final model (last epoch: no selection on the held-out set), float32 and 8-bit.
-const model = modelFromWeights(spec, result.weights)
-const metadata = { architecture: 'wnet', inputSize: size, classes: WBC_CLASSES, trainedOn: 'PBC (Acevedo et al. 2020, CC BY 4.0)', split: 'split.json', epochs: phase1Epochs, epochsPlanned: epochs, batchSize, learningRate, balance, augment, dropoutOffEpochs: settleDir ? settleEpochs : 0, dropoutOffLr: settleDir ? Number(args['settle-lr']) : null }
-const mem = await modelToMemory(model, metadata)
-await saveModelDirectory(mem, join(out, 'model-float32'))
-const q = await saveModelDirectory(mem, join(out, 'model-uint8'), { quantization: 'uint8' })
-const floatReport = reportFromScores(predictScores(model, cells, testIdx), testIdx.map((i) => cells.labels[i]), WBC_CLASSES)
-const qModel = await loadModelDirectory(join(out, 'model-uint8'))
-const qReport = reportFromScores(predictScores(qModel, cells, testIdx), testIdx.map((i) => cells.labels[i]), WBC_CLASSES)
-await log(`final float32: held-out acc ${(100 * floatReport.accuracy).toFixed(2)}% recall: ${recallLine(floatReport)}`)
-await log(`final uint8 (${(q.weightsBytes / 1e6).toFixed(1)} MB): held-out acc ${(100 * qReport.accuracy).toFixed(2)}% recall: ${recallLine(qReport)}`)
-await writeFile(join(out, 'final-report.json'), JSON.stringify({ float32: floatReport, uint8: qReport, uint8Bytes: q.weightsBytes, history: result.history }, null, 1))
-await log('done')
+await log(`done; ship it with: node bin/wbc.js model ship --from ${args.out}`)

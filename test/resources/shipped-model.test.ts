@@ -1,7 +1,7 @@
 // The model the app ships (resources/models): present, small enough, loadable
 // without tfjs-node, and doing on real PBC cells it was NOT trained on what
 // its card says. The held-out list (resources/models/wnet-pbc-heldout.csv) was
-// written by scripts/ship-default-model.ts from the training run's seeded
+// written by the shipping code (`wbc model ship`, then still a script) from the training run's seeded
 // split; the test takes a seeded sample of 12 cells per class from it.
 import { describe, it, expect } from 'vitest'
 import { mkdtempSync, mkdirSync, readFileSync, statSync, readdirSync, symlinkSync, existsSync } from 'node:fs'

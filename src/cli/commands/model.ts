@@ -1,5 +1,7 @@
-// `wbc model export|import|list|default`: stored models to and from standard
-// TensorFlow.js folders (model.json + weights), so others can load them.
+// `wbc model export|import|list|default|calibrate|ship`: stored models to and
+// from standard TensorFlow.js folders (model.json + weights), so others can
+// load them; `ship` turns a default-model training run into the shipped
+// model folder and its card (src/main/ml/model/ship.ts).
 import { getModel, listModels, setDefaultModel } from '../../main/store/models'
 import { ensureShippedModel, exportModel, importModel, resolveStoredModel } from '../../main/ml/model/registry'
 import { calibrateOod, calibrationCellsOfRun, formatSeparationTable } from '../../main/ml/infer/classify-cells'
@@ -7,6 +9,9 @@ import { OOD_SCORE_KINDS, type OodScoreKind } from '../../main/ml/ood/ood-scores
 import { findImageIdBySha256 } from '../../main/store/images'
 import { readFile } from 'node:fs/promises'
 import { initBackend } from '../../main/ml/model/tfjs-backend'
+import { shipDefaultModel, type ModelCard } from '../../main/ml/model/ship'
+import { datasetsDir } from '../../main/paths'
+import { join } from 'node:path'
 import type { CliCommand } from '../context'
 
 export const modelCommand: CliCommand = (cli) => {
@@ -114,5 +119,51 @@ export const modelCommand: CliCommand = (cli) => {
           `statistics from ${r.calibration.fitCells} training cells, detector shown ${r.calibration.exposureCells} other non-WBC objects; chosen score: ${r.chosen}`
       )
       cli.out(formatSeparationTable(r.calibration))
+    })
+  model
+    .command('ship')
+    .description('ship a default-model training run (scripts/train-default-model.ts): its latest finished epoch as an 8-bit model folder with its Unidentified calibration, and a model card (README.md, card.json) whose figures are measured on the run\'s held-out files')
+    .option('--from <dir>', 'the training output folder (checkpoint/, split.json, train.log)', '.cache/default-model')
+    .option('--out <dir>', 'the model folder to write (replaced as a whole)', 'resources/models/wnet-pbc')
+    .option('--card-dir <dir>', 'where README.md and card.json go (default: the folder above --out)')
+    .option('--data <dir>', 'the dataset the split\'s paths are relative to (default: split.json\'s)')
+    .option('--other <dir>', 'non-WBC objects in class folders for the Unidentified calibration (default: pbc-other in the datasets folder)')
+    .option('--target <share>', 'share of held-out WBCs the threshold may route to Unidentified', Number, 0.05)
+    .option('--heldout-tree <dir>', 'keep the held-out class-folder tree (links) there, for re-running wbc evaluate')
+    .option('--score <kind>', 'msp, energy, mahalanobis or outlier-exposure (default: the one routing most non-WBC objects at the target)')
+    .option('--name <name>', 'model name in the metadata (default: the folder name of --out)')
+    .option('--note <text...>', 'extra lines for the card\'s Status section')
+    .option('--json', 'print the card as JSON')
+    .action(async (o: { from: string; out: string; cardDir?: string; data?: string; other?: string; target: number; heldoutTree?: string; score?: string; name?: string; note?: string[]; json?: boolean }) => {
+      if (o.score !== undefined && !(OOD_SCORE_KINDS as readonly string[]).includes(o.score)) throw new Error(`--score is one of ${OOD_SCORE_KINDS.join(', ')}`)
+      const datasets = datasetsDir(process.cwd())
+      const other = o.other ?? (datasets ? join(datasets, 'pbc-other') : undefined)
+      if (!other) throw new Error('no datasets folder found: pass --other')
+      const r = await shipDefaultModel({
+        from: o.from,
+        out: o.out,
+        cardDir: o.cardDir,
+        data: o.data,
+        other,
+        targetWbcRate: o.target,
+        heldoutTree: o.heldoutTree,
+        score: o.score as OodScoreKind | undefined,
+        name: o.name,
+        notes: o.note ?? [],
+        log: o.json ? undefined : (line) => cli.err(line)
+      })
+      if (o.json) return cli.json(r.card)
+      const c = r.card
+      const pct = (v: number) => `${(100 * v).toFixed(2)}%`
+      const line = (label: string, m: ModelCard['evaluation']['uint8']) =>
+        `${label}: accuracy ${pct(m.accuracy)}, macro F1 ${pct(m.macroF1)}; ` + m.classes.map((k) => `${k} recall ${pct(m.perClass[k]!.recall)} (n ${m.perClass[k]!.n})`).join('; ')
+      cli.out(`shipped ${r.modelDir} (model ${(c.model.modelBytes / 1e6).toFixed(2)} MB, folder ${(c.model.shippedBytes / 1e6).toFixed(2)} MB) from ${c.training.checkpoint} (${c.training.epochsTrained}/${c.training.epochsPlanned} epochs${c.training.dropoutOff ? ` + ${c.training.dropoutOff.epochs} dropout off` : ''})`)
+      cli.out(line('float32', c.evaluation.float32))
+      cli.out(line('uint8  ', c.evaluation.uint8))
+      cli.out(`accuracy float32 - uint8: ${c.evaluation.accuracyDiffPoints.toFixed(2)} points (${c.evaluation.quantisationOk ? 'ok' : 'NOT under 0.5'})`)
+      cli.out(`Unidentified: ${c.ood.chosen} > ${c.ood.threshold.toPrecision(6)}`)
+      cli.out(formatSeparationTable(c.ood))
+      cli.out(`paper target (>= 98% accuracy, >= 97% basophil recall): ${c.target.met ? 'met' : 'not met'}`)
+      cli.out(`card: ${r.readme}, ${r.cardJson}`)
     })
 }

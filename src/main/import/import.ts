@@ -102,14 +102,15 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
   const maxFileBytes = opts.maxFileBytes ?? DEFAULTS.maxFileBytes
   const cachePixels = opts.cachePixels ?? true
   const who = opts.who ?? 'import'
-  const emit = throttle(opts.onProgress)
+  // Progress goes out once per committed batch (coarse enough for any listener), plus the first and last.
+  const emit = (p: Progress) => opts.onProgress?.(p)
 
   // One vips thread per image: parallelism comes from images in flight, which
   // keeps every core busy without oversubscribing them.
   const previousConcurrency = sharp.concurrency()
   sharp.concurrency(1)
 
-  emit({ task: 'import', done: 0, total: 0, unit: 'files', message: `scanning ${sourcePath}` }, true)
+  emit({ task: 'import', done: 0, total: 0, unit: 'files', message: `scanning ${sourcePath}` })
   const walked = walkImportPath(sourcePath, { keepUnknownClasses: opts.keepUnknownClasses })
   // Order files are applied after the cells, once every slide they may name exists.
   const orderFiles = walked.filter((e): e is FoundOrderFile => e.kind === 'order')
@@ -334,7 +335,7 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
     if (o.status === 'imported' || o.status === 'duplicate') classes[o.class ?? ''] = (classes[o.class ?? ''] ?? 0) + 1
   }
   const seconds = (Date.now() - started) / 1000
-  emit({ task: 'import', done: nextToCommit, total, unit: 'files', etaSeconds: 0, message: status }, true)
+  emit({ task: 'import', done: nextToCommit, total, unit: 'files', etaSeconds: 0, message: status })
   return {
     batchId,
     sourcePath,
@@ -351,7 +352,3 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
   }
 }
 
-/** Progress goes out once per committed batch (coarse enough for any listener), plus the first and last. */
-function throttle(listener: ProgressListener | undefined) {
-  return (p: Progress, _force = false) => listener?.(p)
-}

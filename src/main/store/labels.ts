@@ -6,8 +6,6 @@ import { stmt } from './statements'
 
 export const LABEL_SOURCES = ['folder', 'manifest', 'reviewer', 'expert', 'model'] as const
 export type LabelSource = (typeof LABEL_SOURCES)[number]
-/** Sources an import writes; the others come from people and models. */
-export const IMPORT_LABEL_SOURCES: readonly LabelSource[] = ['folder', 'manifest']
 
 export interface NewLabel {
   imageId: number

@@ -157,10 +157,6 @@ export function getDefaultModel(db: Db): ModelRow | undefined {
   return r ? toRow(r) : undefined
 }
 
-export function setModelMetrics(db: Db, id: number, metrics: unknown): void {
-  stmt(db, 'UPDATE models SET metrics_json = ? WHERE id = ?').run(JSON.stringify(metrics), id)
-}
-
 export function setModelCalibration(db: Db, id: number, calibration: unknown): void {
   stmt(db, 'UPDATE models SET calibration_json = ? WHERE id = ?').run(calibration === null ? null : JSON.stringify(calibration), id)
 }

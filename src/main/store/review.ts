@@ -187,10 +187,6 @@ export function appendReviewChange(db: Db, c: Omit<ReviewChangeRow, 'id'>): numb
 
 const ACTION_COLS = 'id, slide_id AS slideId, kind, who, at, why, undoes_action_id AS undoesActionId'
 
-export function getReviewAction(db: Db, id: number): ReviewActionRow | undefined {
-  return stmt<[number], ReviewActionRow>(db, `SELECT ${ACTION_COLS} FROM review_actions WHERE id = ?`).get(id)
-}
-
 /** The slide's latest reclassification that no undo has taken back yet. */
 export function lastUndoableReclassification(db: Db, slideId: number): ReviewActionRow | undefined {
   return stmt<[number], ReviewActionRow>(

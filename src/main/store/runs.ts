@@ -65,10 +65,6 @@ export function getFoldPlan(db: Db, idOrName: number | string): FoldPlanRow | un
     : stmt<[string], FoldPlanRow>(db, `SELECT ${PLAN_COLS} FROM fold_plans WHERE name = ?`).get(idOrName)
 }
 
-export function listFoldPlans(db: Db): FoldPlanRow[] {
-  return stmt<[], FoldPlanRow>(db, `SELECT ${PLAN_COLS} FROM fold_plans ORDER BY id`).all()
-}
-
 /** A plan's assignments in image id order. */
 export function foldAssignments(db: Db, planId: number): FoldAssignment[] {
   return stmt<[number], FoldAssignment>(
@@ -188,10 +184,6 @@ export function setRunBackend(db: Db, id: number, backend: string): void {
 /** Adds compute seconds to the run's total (called as work finishes, so a killed run keeps what it spent). */
 export function addRunSeconds(db: Db, id: number, seconds: number): void {
   stmt(db, 'UPDATE runs SET seconds = seconds + ?, updated_at = ? WHERE id = ?').run(seconds, nowIso(), id)
-}
-
-export function setRunMetrics(db: Db, id: number, metrics: unknown): void {
-  stmt(db, 'UPDATE runs SET metrics_json = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(metrics), nowIso(), id)
 }
 
 export function finishRun(db: Db, id: number, status: Exclude<RunStatus, 'running'>, opts: { metrics?: unknown; error?: string } = {}): void {

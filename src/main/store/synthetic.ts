@@ -192,10 +192,6 @@ export function insertSyntheticImage(db: Db, img: NewSyntheticImage): { id: numb
   return { id, created: true }
 }
 
-export function getSyntheticImage(db: Db, id: number): SyntheticImageRow | undefined {
-  return stmt<[number], SyntheticImageRow>(db, `SELECT ${SYN_COLS} FROM synthetic_images WHERE id = ?`).get(id)
-}
-
 export function syntheticPng(db: Db, id: number): Buffer | undefined {
   return stmt<[number], { png: Buffer }>(db, 'SELECT png FROM synthetic_images WHERE id = ?').get(id)?.png
 }
@@ -268,10 +264,6 @@ export function latestReportFor(db: Db, generatorId: number): SyntheticReportRow
     'SELECT report_id AS id FROM synthetic_report_generators WHERE generator_id = ? ORDER BY report_id DESC LIMIT 1'
   ).get(generatorId)?.id
   return id === undefined ? undefined : getSyntheticReport(db, id)
-}
-
-export function listSyntheticReports(db: Db): { id: number; model: string; createdAt: string }[] {
-  return stmt<[], { id: number; model: string; createdAt: string }>(db, 'SELECT id, model, created_at AS createdAt FROM synthetic_reports ORDER BY id').all()
 }
 
 export function reportGrid(db: Db, reportId: number, generatorId: number): Buffer | undefined {

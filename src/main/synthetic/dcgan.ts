@@ -198,10 +198,6 @@ export function weightCount(model: tf.LayersModel): number {
   return model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0)
 }
 
-export function trainableCount(model: tf.LayersModel): number {
-  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0)
-}
-
 /** All of a model's weights (BatchNorm moving statistics included) as one flat array, in model.weights order. */
 export function getFlatWeights(model: tf.LayersModel): Float32Array {
   const out = new Float32Array(weightCount(model))

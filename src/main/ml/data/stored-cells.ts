@@ -149,10 +149,3 @@ export function classCounts(cells: readonly StoredCell[]): Record<string, number
   for (const c of cells) out[c.class ?? ''] = (out[c.class ?? ''] ?? 0) + 1
   return out
 }
-
-/** A dataset's id by name (throws when there is none). */
-export function datasetIdByName(db: Db, name: string): number {
-  const ds = stmt<[string], { id: number }>(db, 'SELECT id FROM datasets WHERE name = ?').get(name)
-  if (!ds) throw new Error(`no dataset named "${name}"`)
-  return ds.id
-}

@@ -119,10 +119,3 @@ export class Classifier {
     this.model.dispose()
   }
 }
-
-/** Index of the largest value in row i of an n x C array. */
-export function argmaxRow(values: Float32Array, i: number, C: number): number {
-  let best = 0
-  for (let c = 1; c < C; c++) if (values[i * C + c] > values[i * C + best]) best = c
-  return best
-}

@@ -125,9 +125,4 @@ export function activeBackend(): BackendInfo | undefined {
   return active
 }
 
-/** Switch this thread to the cpu backend (reference computations in tests). */
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu')
-}
-
 export { tf }

@@ -83,17 +83,6 @@ export interface TrainOptions extends Partial<TrainSettings> {
    * development machines it cost more CPU per image than the plain path.
    */
   lowRank?: boolean | { minKernel: number }
-  /**
-   * false: dropout layers pass their input through while training (tests;
-   * the default model's final dropout-off epochs, see docs/ml.md).
-   */
-  dropout?: boolean
-  /**
-   * End this call after that epoch (1-based) although the learning-rate
-   * schedule spans `epochs`; the checkpoint is resumable as usual. For a run
-   * stopped early on purpose (the default model's trainer, short of time).
-   */
-  stopAfterEpoch?: number
   signal?: AbortSignal
   onProgress?: ProgressListener
   onEpoch?: (record: EpochRecord) => void | Promise<void>
@@ -373,11 +362,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const factorBufs = lowRank.map((l) => ({ F: new SharedArrayBuffer(maxRows * l.K * 4), D: new SharedArrayBuffer(maxRows * l.N * 4) }))
   const init = (k: number): HostInit => ({
     spec, backend: options.backend ?? 'auto', index: k, weights: wBuf, m: mBuf, v: vBuf, grads: gradBufs, pixels, labels, lowRank: factorBufs,
-    lowRankMinKernel, dropout: options.dropout
+    lowRankMinKernel
   })
 
   const result: TrainResult = { spec, settings, layout, weights: W, history, backend: '', workers, resumedFromEpoch: epoch0 }
-  const lastEpoch = Math.min(settings.epochs, options.stopAfterEpoch ?? settings.epochs)
+  const lastEpoch = settings.epochs
   if (epoch0 >= lastEpoch) {
     result.backend = 'none (checkpoint already complete)'
     return result
@@ -406,7 +395,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let correct = 0
       let seen = 0
       let lr = settings.learningRate
-      const dropout = options.dropout !== false && epoch < dropoutOnEpochs(settings)
+      const dropout = epoch < dropoutOnEpochs(settings)
       for (let b = 0; b < stepsPerEpoch; b++) {
         checkAbort()
         const from = b * B

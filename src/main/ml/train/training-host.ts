@@ -20,8 +20,6 @@ export interface HostInit {
   /** Factor buffers (F rows x K, D rows x N) of the low-rank dense layers, in lowRankLayers() order. */
   lowRank?: { F: SharedArrayBuffer | ArrayBuffer; D: SharedArrayBuffer | ArrayBuffer }[]
   lowRankMinKernel?: number
-  /** false: dropout off in training (deterministic runs for tests). */
-  dropout?: boolean
 }
 
 /** This worker's share of a low-rank layer's Adam step: kernel rows [kStart, kEnd), `rows` batch rows in the factors. */
@@ -55,7 +53,6 @@ export class TrainingHost {
     const info = await initBackend(init.backend)
     this.backendName = info.name
     this.replica = new Replica(init.spec)
-    if (init.dropout === false) this.replica.dropout = false
     this.w = new Float32Array(init.weights)
     this.m = new Float32Array(init.m)
     this.v = new Float32Array(init.v)

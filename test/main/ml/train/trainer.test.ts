@@ -67,7 +67,7 @@ describe('training', () => {
     const diff = relDiff(two.weights, inline.weights)
     expect(diff).toBeLessThan(1e-4)
     // ... and training did move the weights (10 Adam steps at lr 1e-3).
-    const init = await train({ ...common, epochs: 0, workers: 0 })
+    const init = await train({ ...common, epochs: 0, dropoutOff: undefined, workers: 0 })
     expect(relDiff(init.weights, inline.weights)).toBeGreaterThan(1e-3)
     expect(inline.history[1].trainLoss).toBeLessThan(inline.history[0].trainLoss + 0.5)
   })
@@ -114,7 +114,7 @@ describe('training', () => {
 
   it('W-Net with its big dense kernel trained from gradient factors takes the same steps as plain tfjs gradients', async () => {
     // Dropout off so both runs are deterministic; at 32 px fc1 is 1024x1024, so lower the low-rank threshold to cover it.
-    const common = { spec: specFor('wnet', { inputSize: S, seed: 3 }), cells, trainIndices: trainIdx.slice(0, 24), epochs: 2, batchSize: 6, learningRate: 1e-3, seed: 4, dropout: false }
+    const common = { spec: specFor('wnet', { inputSize: S, seed: 3 }), cells, trainIndices: trainIdx.slice(0, 24), epochs: 2, batchSize: 6, learningRate: 1e-3, seed: 4, dropoutOff: { epochs: 2, lrFactor: 1 } }
     const plain = await train({ ...common, workers: 0, lowRank: false })
     const factored = await train({ ...common, workers: 2, lowRank: { minKernel: 1 << 18 } })
     expect(relDiff(factored.weights, plain.weights)).toBeLessThan(1e-4)
@@ -196,31 +196,15 @@ describe('training', () => {
     await expect(train({ ...opts, epochs: 3, learningRate: 5e-4 })).rejects.toThrow(/other settings/)
   })
 
-  it('stops after a chosen epoch on the full schedule, and a later call continues it to the same result', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wbc-stop-'))
-    const opts = { spec: specFor('lstm', { inputSize: S, seed: 2 }), cells, trainIndices: trainIdx.slice(0, 20), epochs: 3, batchSize: 5, learningRate: 1e-3, schedule: { kind: 'cosine' as const, minFactor: 0.1 }, seed: 9, workers: 0 }
-    const straight = await train(opts)
-    const first = await train({ ...opts, checkpointDir: dir, stopAfterEpoch: 1 })
-    expect(first.history.map((h) => h.epoch)).toEqual([1])
-    expect((await checkpointStatus(dir))?.epoch).toBe(1)
-    // Epoch 1's learning rate is that of the 3-epoch cosine schedule, not of a 1-epoch one.
-    expect(first.history[0].learningRate).toBeCloseTo(straight.history[0].learningRate, 12)
-    const rest = await train({ ...opts, checkpointDir: dir })
-    expect(rest.resumedFromEpoch).toBe(1)
-    expect(rest.history.map((h) => h.learningRate)).toEqual(straight.history.map((h) => h.learningRate))
-    expect(relDiff(rest.weights, straight.weights)).toBeLessThan(1e-6)
-    rmSync(dir, { recursive: true, force: true })
-  })
-
   it('trains the last epochs with dropout off at a constant learning rate after the schedule', async () => {
     const base = { spec: specFor('wnet', { inputSize: S, seed: 3 }), cells, trainIndices: trainIdx.slice(0, 12), batchSize: 6, learningRate: 1e-3, seed: 4, workers: 2 }
-    // All epochs dropout-off at factor 1 on a constant schedule: the same steps as a run without dropout.
+    // All epochs dropout-off: no masks are drawn, so how a batch is split between workers does not change the steps.
     const off = await train({ ...base, epochs: 2, dropoutOff: { epochs: 2, lrFactor: 1 } })
-    const none = await train({ ...base, epochs: 2, dropout: false })
-    expect(relDiff(off.weights, none.weights)).toBe(0)
+    const offAgain = await train({ ...base, workers: 0, epochs: 2, dropoutOff: { epochs: 2, lrFactor: 1 } })
+    expect(relDiff(offAgain.weights, off.weights)).toBeLessThan(1e-5)
     // With dropout in its first epoch the run differs.
     const mixed = await train({ ...base, epochs: 2, dropoutOff: { epochs: 1, lrFactor: 1 } })
-    expect(relDiff(mixed.weights, none.weights)).toBeGreaterThan(1e-4)
+    expect(relDiff(mixed.weights, off.weights)).toBeGreaterThan(1e-4)
     // The cosine spans the dropout-on epochs; the dropout-off epoch runs at lr x factor.
     const lrs = (await train({ ...base, workers: 0, epochs: 3, schedule: { kind: 'cosine', minFactor: 0.1 }, dropoutOff: { epochs: 1, lrFactor: 0.2 } })).history.map((h) => h.learningRate)
     // 2 steps per epoch; an epoch's rate is its last step's: cosine position 0.5/2 and 1.5/2 of the 2 dropout-on epochs.

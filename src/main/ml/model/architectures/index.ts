@@ -23,9 +23,6 @@ export interface ModelSpec {
 
 export const DEFAULT_INPUT_SIZE: Record<Architecture, number> = DEFAULT_ARCHITECTURE_INPUT
 
-/** The paper's training defaults: Adam, learning rate 1e-4, batch 5. */
-export const PAPER_TRAINING = { learningRate: 1e-4, batchSize: 5 } as const
-
 /** W-Net at 128 px, 5 classes: the number the paper reports. */
 export const WNET_PARAMS = 16_806_949
 

@@ -1,29 +1,31 @@
-// scripts/ship-default-model.ts on a tiny W-Net (32 px) trained for one
-// epoch on a few real cells by the real train() with a checkpoint folder laid
-// out as scripts/train-default-model.ts leaves it (checkpoint/, split.json,
-// train.log): the shipped folder is an 8-bit tfjs model with its metadata and
-// Unidentified calibration, loads as the shipped model, and the card's figures
-// are the ones `wbc evaluate`'s code measures on the held-out files.
+// Shipping a model (src/main/ml/model/ship.ts, `wbc model ship`) on a tiny
+// W-Net (32 px) trained for one epoch on a few real cells by the real train()
+// with a checkpoint folder laid out as scripts/train-default-model.ts leaves it
+// (checkpoint/, split.json, train.log): the shipped folder is an 8-bit tfjs
+// model with its metadata and Unidentified calibration, loads as the shipped
+// model, and the card's figures are the ones `wbc evaluate`'s code measures
+// on the held-out files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { initBackend } from '../../src/main/ml/model/tfjs-backend'
-import { specFor } from '../../src/main/ml/model/architectures/index'
-import { listClassFolders, loadCells } from '../../src/main/ml/data/cell-set'
-import { train } from '../../src/main/ml/train/trainer'
-import { evaluateFolder } from '../../src/main/ml/infer/evaluate-folder'
-import { loadClassifierFromPath, shippedModelPath } from '../../src/main/ml/model/registry'
-import { readModelDir } from '../../src/main/ml/model/model-files'
-import { WBC_CLASSES } from '../../src/shared/cells'
-import { realCells } from '../helpers/datasets'
-import { copyLatestCheckpoint, shipDefaultModel, PBC_ATTRIBUTION, type ShipResult } from '../../scripts/ship-default-model'
+import { initBackend } from '../../../../src/main/ml/model/tfjs-backend'
+import { specFor } from '../../../../src/main/ml/model/architectures/index'
+import { listClassFolders, loadCells } from '../../../../src/main/ml/data/cell-set'
+import { train } from '../../../../src/main/ml/train/trainer'
+import { evaluateFolder } from '../../../../src/main/ml/infer/evaluate-folder'
+import { loadClassifierFromPath, shippedModelPath } from '../../../../src/main/ml/model/registry'
+import { readModelDir } from '../../../../src/main/ml/model/model-files'
+import { WBC_CLASSES } from '../../../../src/shared/cells'
+import { realCells } from '../../../helpers/datasets'
+import { copyLatestCheckpoint, shipDefaultModel, PBC_ATTRIBUTION, type ShipResult } from '../../../../src/main/ml/model/ship'
+import { wbc } from '../../../helpers/wbc'
 
 let root: string
 let result: ShipResult
 let from: string
 let other: string
-let phase2: () => Promise<void>
+let withDropoutOff: () => Promise<string>
 let heldOutTree: string
 const TRAIN_PER_CLASS = 4
 const TEST_PER_CLASS = 2
@@ -68,17 +70,17 @@ beforeAll(async () => {
     checkpointDir: join(from, 'checkpoint')
   })
   writeFileSync(join(from, 'train.log'), `2026-01-01T00:00:00.000Z backend ${backend.name}; ${files.length} cells\n2026-01-01T00:00:01.000Z W-Net 32px; epochs 1, batch 5, workers 0\n`)
-  // Phase 2 as scripts/train-default-model.ts runs it: dropout off, from phase 1's weights, in settle-from-epoch-NNNN/.
-  phase2 = async () => {
-    const base = await copyLatestCheckpoint(join(from, 'checkpoint'), join(root, 'phase1-copy'))
-    const dir = join(from, 'settle-from-epoch-0001')
+  // The default recipe's tail: the last epoch with dropout off (settings.dropoutOff), in the same run.
+  withDropoutOff = async () => {
+    const dir = join(root, 'run-dropout-off')
     mkdirSync(dir)
-    writeFileSync(join(dir, 'base.json'), JSON.stringify({ phase1Epochs: 1, epochsPlanned: 1, steps: 4, settings: base.state.settings, history: base.state.history }))
+    copyFileSync(join(from, 'split.json'), join(dir, 'split.json'))
     await train({
       spec: specFor('wnet', { inputSize: 32, seed: 5 }), cells, trainIndices: trainIdx, validationIndices: testIdx,
-      epochs: 1, batchSize: 5, learningRate: 2e-5, balance: 'sampler', augment: true, seed: 7, workers: 0, dropout: false,
-      initialWeights: base.weights, checkpointDir: join(dir, 'checkpoint')
+      epochs: 2, batchSize: 5, learningRate: 1e-4, balance: 'sampler', augment: true, schedule: { kind: 'cosine', minFactor: 0.02 }, seed: 7, workers: 0,
+      dropoutOff: { epochs: 1, lrFactor: 0.2 }, checkpointDir: join(dir, 'checkpoint')
     })
+    return dir
   }
   heldOutTree = join(root, 'heldout')
   result = await shipDefaultModel({ from, out: join(root, 'resources', 'models', 'wnet-pbc'), other, heldoutTree: heldOutTree, log: () => {} })
@@ -88,7 +90,7 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true })
 })
 
-describe('ship-default-model', () => {
+describe('shipping the default model', () => {
   it('writes an 8-bit tfjs model folder with the workstation metadata and Unidentified calibration', () => {
     const dir = result.modelDir
     for (const f of ['model.json', 'weights.bin']) expect(existsSync(join(dir, f)), f).toBe(true)
@@ -135,7 +137,7 @@ describe('ship-default-model', () => {
     expect(md).toContain('ran all 1 planned epochs')
     expect(md).toContain('on throughout')
     expect(md).toContain(`accuracy ${(100 * result.card.evaluation.uint8.accuracy).toFixed(2)}%`)
-    expect(md).toContain('scripts/ship-default-model.ts')
+    expect(md).toContain('wbc.js model ship --from')
     expect(md).toContain('wbc.js evaluate')
     expect(md).toMatch(/\| msp/)
   })
@@ -152,26 +154,41 @@ describe('ship-default-model', () => {
     expect(a.meta.inputSize).toBe(32)
   })
 
-  it('ships phase 2 (the dropout-off epochs) when the run has one, with phase 1 in the card; --no-settled ships phase 1', async () => {
-    await phase2()
-    const settled = await shipDefaultModel({ from, out: join(root, 'settled', 'wnet-pbc'), other, log: () => {} })
-    expect(settled.card.training).toMatchObject({ checkpoint: 'settle-from-epoch-0001/epoch-0001', epochsTrained: 1, epochsPlanned: 1, steps: 8 })
-    expect(settled.card.training.dropoutOff).toMatchObject({ epochs: 1, learningRate: 2e-5, steps: 4 })
-    expect(settled.card.training.history).toHaveLength(1)
-    expect(settled.card.training.dropoutOff!.history).toHaveLength(1)
-    // Other weights than phase 1's.
-    expect(readFileSync(join(settled.modelDir, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(false)
-    const md = readFileSync(settled.readme, 'utf8')
+  it('ships a run whose last epochs trained with dropout off, with both parts in the card', async () => {
+    const dir = await withDropoutOff()
+    const off = await shipDefaultModel({ from: dir, out: join(root, 'dropout-off', 'wnet-pbc'), other, log: () => {} })
+    expect(off.card.training).toMatchObject({ checkpoint: 'epoch-0002', epochsTrained: 1, epochsPlanned: 1, steps: 8 })
+    expect(off.card.training.dropoutOff).toMatchObject({ epochs: 1, learningRate: 1e-4 * 0.2, steps: 4 })
+    expect(off.card.training.history).toHaveLength(1)
+    expect(off.card.training.dropoutOff!.history).toHaveLength(1)
+    // Other weights than the one-epoch run's.
+    expect(readFileSync(join(off.modelDir, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(false)
+    const md = readFileSync(off.readme, 'utf8')
     expect(md).toContain('| 1 + 1 (dropout off) |')
-    expect(md).toContain('phase 2 then trained 1 epoch(s) with dropout off at lr 0.00002')
-    expect(settled.card.commands.train).toContain('--settle-epochs 1 --settle-lr 0.00002')
-    const meta = JSON.parse(readFileSync(join(settled.modelDir, 'model.json'), 'utf8')).userDefinedMetadata.wbc
-    expect(meta.training.dropoutOff).toEqual({ epochs: 1, learningRate: 2e-5, schedule: 'constant' })
+    expect(md).toContain(`then 1 epoch(s) with dropout off at lr ${1e-4 * 0.2}`)
+    expect(off.card.commands.train).toContain('--epochs 2 --dropout-off-epochs 1')
+    const meta = JSON.parse(readFileSync(join(off.modelDir, 'model.json'), 'utf8')).userDefinedMetadata.wbc
+    expect(meta.training.dropoutOff).toEqual({ epochs: 1, learningRate: 1e-4 * 0.2, schedule: 'constant' })
 
-    const plain = await shipDefaultModel({ from, out: join(root, 'plain', 'wnet-pbc'), other, settled: false, notes: ['A note for the card.'], log: () => {} })
-    expect(plain.card.training).toMatchObject({ checkpoint: 'epoch-0001', dropoutOff: null })
-    expect(readFileSync(join(plain.modelDir, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(true)
-    expect(readFileSync(plain.readme, 'utf8')).toContain('- A note for the card.')
+    // The same run shipped again gives the same weights; notes go to the card.
+    const again = await shipDefaultModel({ from, out: join(root, 'again', 'wnet-pbc'), other, notes: ['A note for the card.'], log: () => {} })
+    expect(again.card.training).toMatchObject({ checkpoint: 'epoch-0001', dropoutOff: null })
+    expect(readFileSync(join(again.modelDir, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(true)
+    expect(readFileSync(again.readme, 'utf8')).toContain('- A note for the card.')
+  })
+
+  it('`wbc model ship` ships the run and prints the held-out figures the card holds', async () => {
+    const out = join(root, 'cli', 'models', 'wnet-pbc')
+    const r = await wbc(['model', 'ship', '--from', from, '--out', out, '--other', other, '--json'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const card = JSON.parse(r.out)
+    expect(card.evaluation.uint8.n).toBe(10)
+    expect(card).toEqual(JSON.parse(readFileSync(join(root, 'cli', 'models', 'card.json'), 'utf8')))
+    expect(readFileSync(join(out, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(true)
+    const bad = await wbc(['model', 'ship', '--from', from, '--out', out, '--other', other, '--score', 'nonsense'])
+    expect(bad.code).not.toBe(0)
+    expect(bad.err).toMatch(/--score is one of/)
   })
 
   it('copies the checkpoint LATEST points at, and retries when it vanishes', async () => {

@@ -1,12 +1,11 @@
 #!/usr/bin/env -S npx tsx
-// Ships the default model from the training run of scripts/train-default-model.ts
-// (also while that run is still going): the latest finished epoch's
-// checkpoint becomes resources/models/<name>/ (standard tfjs model.json +
-// weights.bin, 8-bit weights, the workstation's metadata and its
-// Unidentified calibration), with a model card (README.md + card.json
-// beside the model folder) whose every figure is measured in this run:
-//
-//   npx tsx scripts/ship-default-model.ts [--from .cache/default-model] [--out resources/models/wnet-pbc]
+// Shipping the default model (`wbc model ship`): the latest finished epoch of
+// a default-model training run (scripts/train-default-model.ts; also while
+// that run is still going) becomes a model folder such as
+// resources/models/<name>/ (standard tfjs model.json + weights.bin, 8-bit
+// weights, the workstation's metadata and its Unidentified calibration), with
+// a model card (README.md + card.json beside the model folder) whose every
+// figure is measured in this call:
 //
 // 1. copies <from>/checkpoint/LATEST's epoch folder (weights + state) to a
 //    temp folder (the trainer writes each epoch folder under a temp name and
@@ -21,37 +20,28 @@
 // 4. writes the model folder (via a staging folder, then renamed), README.md
 //    and card.json.
 //
-// Options: --from DIR, --out DIR, --card-dir DIR (default: the folder above
-// --out), --data DIR (default: split.json's dataset), --other DIR (default
-// pbc-other in $WBC_DATASETS), --target SHARE (WBCs the threshold may route
-// to Unidentified, default 0.05), --heldout-tree DIR (keep the held-out
-// class-folder tree there, for re-running `wbc evaluate`), --score KIND
-// (msp, energy, mahalanobis or outlier-exposure; default: the one routing
-// most non-WBC objects at the target), --name NAME. The 20 MB limit applies
-// to the model (model.json + weights.bin); the chosen score's data file
-// (wbc-ood-<score>.bin, Mahalanobis ~4 MB) ships beside it.
+// The 20 MB limit applies to the model (model.json + weights.bin); the chosen
+// score's data file (wbc-ood-<score>.bin, Mahalanobis ~4 MB) ships beside it.
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
-import { initBackend } from '../src/main/ml/model/tfjs-backend.js'
-import { buildModel, countTrainableParams, type ModelSpec } from '../src/main/ml/model/architectures/index.js'
-import { layoutOf } from '../src/main/ml/train/replica.js'
-import { modelFromWeights, type EpochRecord, type TrainSettings } from '../src/main/ml/train/trainer.js'
-import { modelToArtifacts, writeModelDir, type ModelArtifactsBytes, type ModelMeta } from '../src/main/ml/model/model-files.js'
-import { evaluateFolder, type EvaluationReport } from '../src/main/ml/infer/evaluate-folder.js'
-import { importModel, OOD_BLOBS, unloadClassifiers } from '../src/main/ml/model/registry.js'
-import { calibrateOod, formatSeparationTable } from '../src/main/ml/infer/classify-cells.js'
-import { OOD_SCORE_KINDS, type OodCalibration, type OodScoreKind } from '../src/main/ml/ood/ood-scores.js'
-import type { StoredCell } from '../src/main/ml/data/stored-cells.js'
-import { openStore, findImageIdBySha256, getModel, getModelBlob } from '../src/main/store/index.js'
-import { importPath } from '../src/main/import/index.js'
-import { WNET_RECIPE } from '../src/main/imaging/decode.js'
-import { WBC_CLASSES } from '../src/shared/cells.js'
-import { datasetsDir } from '../src/main/paths.js'
+import { initBackend } from './tfjs-backend.js'
+import { buildModel, countTrainableParams, type ModelSpec } from './architectures/index.js'
+import { layoutOf } from '../train/replica.js'
+import { modelFromWeights, type EpochRecord, type TrainSettings } from '../train/trainer.js'
+import { modelToArtifacts, writeModelDir, type ModelArtifactsBytes, type ModelMeta } from './model-files.js'
+import { evaluateFolder, type EvaluationReport } from '../infer/evaluate-folder.js'
+import { importModel, OOD_BLOBS, unloadClassifiers } from './registry.js'
+import { calibrateOod, formatSeparationTable } from '../infer/classify-cells.js'
+import type { OodCalibration, OodScoreKind } from '../ood/ood-scores.js'
+import type { StoredCell } from '../data/stored-cells.js'
+import { openStore, findImageIdBySha256, getModel, getModelBlob } from '../../store/index.js'
+import { importPath } from '../../import/index.js'
+import { WNET_RECIPE } from '../../imaging/decode.js'
+import { WBC_CLASSES } from '../../../shared/cells.js'
+import { DROPOUT_OFF_LR_FACTOR } from '../../../shared/models.js'
 
 export const PBC_ATTRIBUTION =
   'Acevedo A., Merino A., Alférez S., Molina Á., Boldú L., Rodellar J. "A dataset of microscopic peripheral blood cell images for development of automatic recognition systems." Data in Brief 30 (2020) 105474. Mendeley Data, doi:10.17632/snkd93bnjr.1. Licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).'
@@ -82,12 +72,6 @@ export interface ShipOptions {
   score?: OodScoreKind
   /** Model name in the metadata (default: basename of `out`). */
   name?: string
-  /**
-   * Ship phase 2 of the trainer (the dropout-off epochs in
-   * <from>/settle-from-epoch-NNNN/, the latest complete one) when there is one
-   * (default true); false ships phase 1's latest checkpoint.
-   */
-  settled?: boolean
   /** Extra lines for the card's Status section (how a choice was made, what to know). */
   notes?: string[]
   /** Paths shown in the card's commands (default: as given). */
@@ -104,15 +88,6 @@ interface CheckpointState {
   history: EpochRecord[]
 }
 
-/** What the trainer writes beside a phase-2 checkpoint: phase 1 as it stood when phase 2 began. */
-interface SettleBase {
-  phase1Epochs: number
-  epochsPlanned: number
-  steps?: number
-  settings: TrainSettings
-  history: EpochRecord[]
-}
-
 type HistoryRow = { epoch: number; trainLoss: number; trainAccuracy: number; learningRate: number; minutes: number; heldOutAccuracy: number | null; basophilRecall: number | null }
 
 const historyRows = (h: EpochRecord[]): HistoryRow[] =>
@@ -125,23 +100,6 @@ const historyRows = (h: EpochRecord[]): HistoryRow[] =>
     heldOutAccuracy: r.validation?.accuracy ?? null,
     basophilRecall: r.validation?.perClass.find((c) => c.label === 'basophil')?.recall ?? null
   }))
-
-/** The latest phase-2 folder of a training output whose checkpoint is complete, if any. */
-export async function latestSettle(from: string): Promise<{ dir: string; base: SettleBase } | undefined> {
-  const dirs = (await readdir(from)).filter((d) => /^settle-from-epoch-\d{4}$/.test(d)).sort().reverse()
-  for (const d of dirs) {
-    const dir = join(from, d)
-    try {
-      const latest = (await readFile(join(dir, 'checkpoint', 'LATEST'), 'utf8')).trim()
-      const state = JSON.parse(await readFile(join(dir, 'checkpoint', latest, 'state.json'), 'utf8')) as CheckpointState
-      if (state.epoch < state.settings.epochs) continue
-      return { dir, base: JSON.parse(await readFile(join(dir, 'base.json'), 'utf8')) as SettleBase }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    }
-  }
-  return undefined
-}
 
 interface SplitFile {
   dataset?: string
@@ -168,7 +126,7 @@ export interface ModelCard {
     backend: string | null
     workers: number | null
     history: HistoryRow[]
-    /** Phase 2: epochs with dropout off after phase 1 (null: the shipped weights are phase 1's). */
+    /** The run's last epochs, trained with dropout off (settings.dropoutOff; null: dropout on throughout). */
     dropoutOff: { epochs: number; learningRate: number; steps: number; history: HistoryRow[] } | null
   }
   notes: string[]
@@ -241,7 +199,7 @@ async function trainLogFacts(from: string): Promise<{ backend: string | null; wo
 
 export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
   const t0 = Date.now()
-  const log = o.log ?? ((line: string) => console.error(`${new Date().toISOString()} ${line}`))
+  const log = o.log ?? (() => {})
   const from = resolve(o.from)
   const out = resolve(o.out)
   const cardDir = resolve(o.cardDir ?? dirname(out))
@@ -250,16 +208,19 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
   const work = await mkdtemp(join(tmpdir(), 'wbc-ship-'))
   const staging = `${out}.staging`
   try {
-    // 1. The latest finished epoch: of phase 2 (dropout off) when there is one, else of phase 1.
-    const settle = o.settled === false ? undefined : await latestSettle(from)
-    const ck = await copyLatestCheckpoint(join(settle?.dir ?? from, 'checkpoint'), join(work, 'checkpoint'))
+    // 1. The latest finished epoch; its last ones may have trained with dropout off (settings.dropoutOff).
+    const ck = await copyLatestCheckpoint(join(from, 'checkpoint'), join(work, 'checkpoint'))
     const { state } = ck
-    const phase1: SettleBase = settle?.base ?? { phase1Epochs: state.epoch, epochsPlanned: state.settings.epochs, steps: state.step, settings: state.settings, history: state.history }
-    const dropoutOff = settle ? { epochs: state.epoch, learningRate: state.settings.learningRate, steps: state.step, history: historyRows(state.history) } : null
-    const checkpointName = settle ? `${basename(settle.dir)}/${ck.name}` : ck.name
-    log(settle
-      ? `checkpoint ${checkpointName}: ${state.epoch} dropout-off epoch(s) after epoch ${phase1.phase1Epochs} of ${phase1.epochsPlanned}`
-      : `checkpoint ${ck.name}: ${state.epoch} of ${state.settings.epochs} epochs, step ${state.step}`)
+    const off = state.settings.dropoutOff
+    const dropoutOnEpochs = state.settings.epochs - (off?.epochs ?? 0)
+    const stepsPerEpoch = state.epoch > 0 ? state.step / state.epoch : 0
+    const onHistory = state.history.filter((h) => h.epoch <= dropoutOnEpochs)
+    const offHistory = state.history.filter((h) => h.epoch > dropoutOnEpochs).map((h) => ({ ...h, epoch: h.epoch - dropoutOnEpochs }))
+    const epochsTrained = Math.min(state.epoch, dropoutOnEpochs)
+    const dropoutOff = off && offHistory.length
+      ? { epochs: offHistory.length, learningRate: state.settings.learningRate * off.lrFactor, steps: Math.round(stepsPerEpoch * offHistory.length), history: historyRows(offHistory) }
+      : null
+    log(`checkpoint ${ck.name}: ${state.epoch} of ${state.settings.epochs} epochs${dropoutOff ? ` (the last ${dropoutOff.epochs} with dropout off)` : ''}, step ${state.step}`)
     const backend = await initBackend()
     const spec = state.spec
     const probe = buildModel(spec)
@@ -290,9 +251,9 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
       trainedOn: 'PBC dataset (Acevedo et al. 2020), five WBC classes',
       attribution: PBC_ATTRIBUTION,
       licence: 'training data CC BY 4.0',
-      checkpoint: { epoch: phase1.phase1Epochs, epochsPlanned: phase1.epochsPlanned, step: (phase1.steps ?? 0) + (dropoutOff?.steps ?? 0) },
+      checkpoint: { epoch: epochsTrained, epochsPlanned: dropoutOnEpochs, step: state.step },
       training: {
-        ...phase1.settings,
+        ...state.settings,
         split: 'held-out files listed in the training run\'s split.json (set "test")',
         dropoutOff: dropoutOff ? { epochs: dropoutOff.epochs, learningRate: dropoutOff.learningRate, schedule: 'constant' } : null
       }
@@ -424,14 +385,14 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
         otherCells
       },
       training: {
-        checkpoint: checkpointName,
-        epochsTrained: phase1.phase1Epochs,
-        epochsPlanned: phase1.epochsPlanned,
-        steps: (phase1.steps ?? 0) + (dropoutOff?.steps ?? 0),
-        settings: phase1.settings,
+        checkpoint: ck.name,
+        epochsTrained,
+        epochsPlanned: dropoutOnEpochs,
+        steps: state.step,
+        settings: state.settings,
         backend: facts.backend,
         workers: facts.workers,
-        history: historyRows(phase1.history),
+        history: historyRows(onHistory),
         dropoutOff
       },
       notes: o.notes ?? [],
@@ -444,13 +405,13 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
         met: qReport.accuracy >= TARGET.accuracy && basRecall >= TARGET.basophilRecall
       },
       commands: {
-        ship: `npx tsx scripts/ship-default-model.ts --from ${shown.from} --out ${modelRel}${o.heldoutTree ? ` --heldout-tree ${o.heldoutTree}` : ''}${o.targetWbcRate !== undefined && o.targetWbcRate !== 0.05 ? ` --target ${o.targetWbcRate}` : ''}${o.score ? ` --score ${o.score}` : ''}${o.settled === false ? ' --no-settled' : ''}${(o.notes ?? []).length ? ' --note ...' : ''}`,
+        ship: `node bin/wbc.js model ship --from ${shown.from} --out ${modelRel}${o.heldoutTree ? ` --heldout-tree ${o.heldoutTree}` : ''}${o.targetWbcRate !== undefined && o.targetWbcRate !== 0.05 ? ` --target ${o.targetWbcRate}` : ''}${o.score ? ` --score ${o.score}` : ''}${(o.notes ?? []).length ? ' --note ...' : ''}`,
         evaluateHeldOut: `node bin/wbc.js evaluate ${treeShown} --model ${modelRel} --json`,
         calibrate:
           `node bin/wbc.js import ${shownData} --dataset pbc-wbc && node bin/wbc.js import ${shown.other} --dataset pbc-other && ` +
           `node bin/wbc.js model import ${modelRel} --name ${name}-recalibrated && ` +
           `node bin/wbc.js model calibrate ${name}-recalibrated --other pbc-other --split ${shown.from}/split.json --target ${o.targetWbcRate ?? 0.05}${o.score ? ` --score ${o.score}` : ''}`,
-        train: `nohup npx tsx scripts/train-default-model.ts --out ${shown.from}${phase1.phase1Epochs < phase1.epochsPlanned ? ` --stop-after ${phase1.phase1Epochs}` : ''}${dropoutOff ? ` --settle-epochs ${dropoutOff.epochs} --settle-lr ${dropoutOff.learningRate}` : ' --settle-epochs 0'} > ${shown.from}/nohup.out 2>&1 &`
+        train: `nohup npx tsx scripts/train-default-model.ts --out ${shown.from} --epochs ${state.settings.epochs} --dropout-off-epochs ${off?.epochs ?? 0}${off && off.lrFactor !== DROPOUT_OFF_LR_FACTOR ? ` --dropout-off-lr-factor ${off.lrFactor}` : ''} > ${shown.from}/nohup.out 2>&1 &`
       },
       seconds: (Date.now() - t0) / 1000
     }
@@ -516,12 +477,12 @@ Unidentified score ${(c.model.shippedBytes / 1e6).toFixed(2)} MB (${Object.entri
 The workstation's metadata (classes, input size, recipe, held-out metrics and
 the Unidentified calibration) is in \`model.json\` under \`userDefinedMetadata.wbc\`;
 \`wbc-ood-<score>.bin\`, when present, holds the data the chosen Unidentified score needs. Every figure below is
-in \`card.json\` too, and all were measured by \`scripts/ship-default-model.ts\` in the
+in \`card.json\` too, and all were measured by \`wbc model ship\` in the
 run that wrote this card (${c.createdAt}, backend ${c.evaluation.backend}, ${c.seconds.toFixed(0)} s).
 
 ## Status
 
-- **Training**: phase 1 (the paper's dropout 0.6) ${finished ? `ran all ${c.training.epochsPlanned} planned epochs` : `stopped after epoch ${c.training.epochsTrained} of the ${c.training.epochsPlanned} its learning-rate schedule spans`}${off ? `; phase 2 then trained ${off.epochs} epoch(s) with dropout off at lr ${off.learningRate} (see Settings)` : ''}; ${c.training.steps} steps in all. The weights shipped are the last epoch's.${finished ? '' : ` Phase 1 is resumable: re-running the training command with a larger \`--stop-after\` continues it, and re-running the shipping command afterwards replaces this model and card.`}${c.notes.map((n) => `\n- ${n}`).join('')}
+- **Training**: with the paper's dropout 0.6 the run ${finished ? `ran all ${c.training.epochsPlanned} planned epochs` : `stopped after epoch ${c.training.epochsTrained} of the ${c.training.epochsPlanned} its learning-rate schedule spans`}${off ? `, then ${off.epochs} epoch(s) with dropout off at lr ${off.learningRate} (see Settings)` : ''}; ${c.training.steps} steps in all. The weights shipped are the last epoch's.${finished ? '' : ` The run is resumable: re-running the training command continues it, and re-running \`wbc model ship\` afterwards replaces this model and card.`}${c.notes.map((n) => `\n- ${n}`).join('')}
 - **Paper target ${t.met ? 'met' : 'NOT met'}** (at least ${pct(t.accuracy, 0)} accuracy and ${pct(t.basophilRecall, 0)} basophil recall on unseen PBC images): held-out accuracy ${pct(c.evaluation.uint8.accuracy)} (${t.accuracyMet ? 'met' : 'not met'}), basophil recall ${pct(basRecall)} (${t.basophilRecallMet ? 'met' : 'not met'}), 8-bit model.
 - **8-bit vs float32**: accuracy differs by ${c.evaluation.accuracyDiffPoints.toFixed(2)} points (float32 ${pct(c.evaluation.float32.accuracy)}, 8-bit ${pct(c.evaluation.uint8.accuracy)}); the requirement is under ${MAX_QUANT_DIFF_POINTS} point: ${c.evaluation.quantisationOk ? 'met' : 'NOT met'}.
 
@@ -553,7 +514,7 @@ epoch, not chosen by held-out accuracy, and no setting was tuned on them.
 | lr schedule | ${sched} |
 | class balance | ${s.balance === 'sampler' ? 'sampler (each cell drawn from a uniformly chosen class)' : s.balance} |
 | augmentation | ${s.augment ? 'random one of the 8 flips / 90-degree rotations per cell' : 'none'} |
-| dropout | 0.6 after each pooling layer and the 1024-unit layer (the paper's)${off ? `, on in phase 1; off for the ${off.epochs} epoch(s) of phase 2 (Adam lr ${off.learningRate}, constant; same sampler and augmentation): a network trained with dropout 0.6 classified clearly worse with dropout off, as inference runs, than with it on, and the dropout-off phase closes that gap (docs/ml.md, "Dropout and inference")` : ', on throughout'} |
+| dropout | 0.6 after each pooling layer and the 1024-unit layer (the paper's)${off ? `, on for the first ${c.training.epochsTrained} epochs; off for the last ${off.epochs} (Adam lr ${off.learningRate}, constant; same sampler and augmentation): a network trained with dropout 0.6 classified clearly worse with dropout off, as inference runs, than with it on, and the dropout-off epochs close that gap (docs/ml.md, "Dropout and inference")` : ', on throughout'} |
 | backend | ${c.training.backend ?? 'n/a'}, ${c.training.workers ?? 'n/a'} worker threads |
 
 Per epoch (from the checkpoint's history; held-out figures on the same ${c.data.split.heldOut} cells, float32):
@@ -562,7 +523,7 @@ Per epoch (from the checkpoint's history; held-out figures on the same ${c.data.
 |---|---|---|---|---|---|---|
 ${[...c.training.history.map((h) => ({ ...h, label: String(h.epoch) })), ...(off?.history ?? []).map((h) => ({ ...h, label: `${c.training.epochsTrained} + ${h.epoch} (dropout off)` }))].map((h) => `| ${h.label} | ${h.trainLoss.toFixed(4)} | ${pct(h.trainAccuracy)} | ${h.learningRate.toExponential(2)} | ${h.minutes.toFixed(1)} | ${pct(h.heldOutAccuracy)} | ${pct(h.basophilRecall)} |`).join('\n')}
 
-(Train loss and accuracy are measured during each epoch on the class-balanced, augmented batches, with dropout on in phase 1.)
+(Train loss and accuracy are measured during each epoch on the class-balanced, augmented batches, with dropout on except in the dropout-off epochs.)
 
 ## Held-out metrics (${c.evaluation.uint8.n} cells never trained on)
 
@@ -596,7 +557,7 @@ ${formatSeparationTable(cal)}
 ## Commands that produce these figures
 
 - Everything on this page (model folder, card.json, this file): \`${c.commands.ship}\`
-- The held-out metrics of the shipped model alone: \`${c.commands.evaluateHeldOut}\`, where the tree holds the split's \`"set": "test"\` files in class folders (the shipping script writes it with \`--heldout-tree DIR\`).
+- The held-out metrics of the shipped model alone: \`${c.commands.evaluateHeldOut}\`, where the tree holds the split's \`"set": "test"\` files in class folders (\`wbc model ship --heldout-tree DIR\` writes it).
 - The Unidentified figures with the CLI (same code and defaults, in the store \`--db\` / \`WBC_DB\` points at): \`${c.commands.calibrate}\`
 - Training (resumes from the last finished epoch): \`${c.commands.train}\`
 
@@ -604,55 +565,4 @@ ${formatSeparationTable(cal)}
 folder includes the training cells: only the held-out figures above measure it
 on unseen images.
 `
-}
-
-async function main(): Promise<void> {
-  const { values: a } = parseArgs({
-    strict: true,
-    options: {
-      from: { type: 'string', default: '.cache/default-model' },
-      out: { type: 'string', default: 'resources/models/wnet-pbc' },
-      'card-dir': { type: 'string' },
-      data: { type: 'string' },
-      other: { type: 'string', default: join(datasetsDir(process.cwd()) ?? '$WBC_DATASETS', 'pbc-other') },
-      target: { type: 'string', default: '0.05' },
-      'heldout-tree': { type: 'string' },
-      score: { type: 'string' },
-      name: { type: 'string' },
-      'no-settled': { type: 'boolean', default: false },
-      note: { type: 'string', multiple: true }
-    }
-  })
-  if (a.score !== undefined && !(OOD_SCORE_KINDS as readonly string[]).includes(a.score)) throw new Error(`--score is one of ${OOD_SCORE_KINDS.join(', ')}`)
-  const r = await shipDefaultModel({
-    from: a.from!,
-    out: a.out!,
-    cardDir: a['card-dir'],
-    data: a.data,
-    other: a.other!,
-    targetWbcRate: Number(a.target),
-    heldoutTree: a['heldout-tree'],
-    score: a.score as OodScoreKind | undefined,
-    name: a.name,
-    settled: !a['no-settled'],
-    notes: a.note ?? []
-  })
-  const c = r.card
-  const line = (label: string, m: Metrics) =>
-    `${label}: accuracy ${pct(m.accuracy)}, macro F1 ${pct(m.macroF1)}; ` + m.classes.map((k) => `${k} P ${pct(m.perClass[k].precision, 1)} R ${pct(m.perClass[k].recall, 1)} F1 ${pct(m.perClass[k].f1, 1)} n ${m.perClass[k].n}`).join('; ')
-  console.log(`shipped ${r.modelDir} (model ${(c.model.modelBytes / 1e6).toFixed(2)} MB, folder ${(c.model.shippedBytes / 1e6).toFixed(2)} MB) from ${c.training.checkpoint} (${c.training.epochsTrained}/${c.training.epochsPlanned} epochs${c.training.dropoutOff ? ` + ${c.training.dropoutOff.epochs} dropout off` : ''})`)
-  console.log(line('float32', c.evaluation.float32))
-  console.log(line('uint8  ', c.evaluation.uint8))
-  console.log(`accuracy float32 - uint8: ${c.evaluation.accuracyDiffPoints.toFixed(2)} points (${c.evaluation.quantisationOk ? 'ok' : 'NOT under 0.5'})`)
-  console.log(`Unidentified: ${c.ood.chosen} > ${c.ood.threshold.toPrecision(6)}`)
-  console.log(formatSeparationTable(c.ood))
-  console.log(`paper target (>= 98% accuracy, >= 97% basophil recall): ${c.target.met ? 'met' : 'not met'}`)
-  console.log(`card: ${r.readme}, ${r.cardJson}`)
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    console.error(err)
-    process.exitCode = 1
-  })
 }
