@@ -398,6 +398,11 @@ export const api = {
     output: returns<ReclassifyResult>(),
     doc: 'Give one or many cells of a slide a reviewer label (refused on a signed slide).'
   },
+  'review.accept': {
+    input: z.strictObject({ slideId: Id, cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000), who: Reviewer }),
+    output: returns<ReclassifyResult & { uncalled: number[] }>(),
+    doc: "Let the model's call stand for each cell as one review action (one undo takes it all back); cells without a call are listed in uncalled."
+  },
   'review.undo': {
     input: z.strictObject({ slideId: Id, who: Reviewer }),
     output: returns<ReclassifyResult & { undid: number }>(),

@@ -11,3 +11,16 @@ export type CellLabel = WbcClass | (string & {})
 export function isWbcClass(label: string): label is WbcClass {
   return (WBC_CLASSES as readonly string[]).includes(label)
 }
+
+/**
+ * Labels written as abbreviations in the lab: they are shown in capitals,
+ * never as a capitalised word ("IG", not "Ig").
+ */
+const LABEL_ABBREVIATIONS: Record<string, string> = { ig: 'IG', nrbc: 'NRBC', rbc: 'RBC', wbc: 'WBC', lgl: 'LGL' }
+
+/** How a label reads on screen and in reports: "Neutrophil", "IG", "Smudge". */
+export function cellLabelTitle(label: string): string {
+  const abbreviation = LABEL_ABBREVIATIONS[label.toLowerCase()]
+  if (abbreviation) return abbreviation
+  return label.length === 0 ? label : label[0]!.toUpperCase() + label.slice(1)
+}

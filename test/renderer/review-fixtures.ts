@@ -21,6 +21,8 @@ export interface ScriptedCell {
   call: string | null
   confidence: number | null
   reviewer?: string
+  /** The detector flagged it as possibly not a white cell (Unidentified whatever its confidence). */
+  flagged?: boolean
 }
 
 const fail = (code: ApiError['code'], message: string): Result<never> => ({ ok: false, error: { code, message } })
@@ -35,14 +37,14 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
     actions: [] as { cellId: number; before: string | undefined }[][],
     comments: [] as ReviewComment[]
   }
-  const groupOf = (c: ScriptedCell): string => c.reviewer ?? (c.call !== null && (c.confidence ?? 0) >= state.threshold ? c.call : UNIDENTIFIED)
+  const groupOf = (c: ScriptedCell): string => c.reviewer ?? (c.call !== null && !c.flagged && (c.confidence ?? 0) >= state.threshold ? c.call : UNIDENTIFIED)
   const galleryCell = (c: ScriptedCell): GalleryCell => ({
     id: c.id,
     fileName: `cell-${c.id}.jpg`,
     width: 360,
     height: 363,
     group: groupOf(c),
-    basis: c.reviewer ? 'reviewer' : c.call === null ? 'no-prediction' : (c.confidence ?? 0) >= state.threshold ? 'model' : 'below-threshold',
+    basis: c.reviewer ? 'reviewer' : c.call === null ? 'no-prediction' : c.flagged ? 'model-unidentified' : (c.confidence ?? 0) >= state.threshold ? 'model' : 'below-threshold',
     prediction: c.call === null ? null : { label: c.call, confidence: c.confidence!, modelId: 1, probabilities: Object.fromEntries(WBC_CLASSES.map((k) => [k, k === c.call ? c.confidence! : (1 - c.confidence!) / 4])) },
     confidence: c.confidence,
     importedLabel: null
@@ -97,6 +99,26 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
         out.changed.push({ cellId: id, old: groupOf(c), new: label })
         action.push({ cellId: id, before: c.reviewer })
         c.reviewer = label === 'unidentified' ? UNIDENTIFIED : label
+      }
+      if (action.length) state.actions.push(action)
+      state.status = 'in_review'
+      return ok(out)
+    },
+    'review.accept': (input) => {
+      // One action for every cell, each to its own model call (as the core's acceptModelCalls).
+      const { cellIds } = input as { cellIds: number[] }
+      if (state.signed) return fail('conflict', 'slide SLIDE-7 is signed')
+      const out = { actionId: state.actions.length + 1, changed: [] as ReclassifyResult['changed'], unchanged: [] as number[], uncalled: [] as number[] }
+      const action: { cellId: number; before: string | undefined }[] = []
+      for (const id of cellIds) {
+        const c = state.cells.find((x) => x.id === id)!
+        if (c.call === null) {
+          out.uncalled.push(id)
+          continue
+        }
+        out.changed.push({ cellId: id, old: groupOf(c), new: c.call })
+        action.push({ cellId: id, before: c.reviewer })
+        c.reviewer = c.call
       }
       if (action.length) state.actions.push(action)
       state.status = 'in_review'

@@ -97,17 +97,41 @@ describe('review store', () => {
     expect(s.notice).toBe('4 cells → basophil')
   })
 
-  it("accepts each target cell's own model call (one action per class) and leaves unclassified cells alone", async () => {
+  it("accepts each target cell's own model call as one action that one undo takes back, and leaves unclassified cells alone", async () => {
     const { s, slide } = await opened()
     s.setReviewer('Dr. A')
     s.selectGroup('unidentified')
     await s.acceptModelCall()
-    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([
-      { slideId: 7, cellIds: [7, 5], label: 'lymphocyte', who: 'Dr. A', why: "accepted the model's call" },
-      { slideId: 7, cellIds: [6], label: 'eosinophil', who: 'Dr. A', why: "accepted the model's call" }
-    ])
+    // Mixed calls (lymphocyte and eosinophil) in ONE request: before, one request per class
+    // made two actions and Ctrl+Z took back only the last class.
+    expect(inputsOf(slide.calls, 'review.accept')).toEqual([{ slideId: 7, cellIds: [8, 7, 6, 5], who: 'Dr. A' }])
+    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([])
     expect(s.groups.find((g) => g.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([8])
     expect(s.notice).toContain('1 not classified')
+    await s.undo()
+    expect(s.groups.find((g) => g.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([8, 7, 6, 5])
+    expect(s.notice).toBe('Undone: 3 cells back to Unidentified')
+  })
+
+  it('asks before accepting cells the detector flagged as non-WBC, and accepts only once confirmed', async () => {
+    const slide = scriptedSlide([...EIGHT.slice(0, 7), { id: 9, call: 'lymphocyte', confidence: 0.97, flagged: true }])
+    setTransport(slide.transport)
+    const s = useReviewStore()
+    await s.open(7)
+    s.setReviewer('Dr. A')
+    s.selectGroup('unidentified')
+    expect(await s.acceptModelCall()).toBe(false)
+    expect(s.pendingAccept).toEqual({ ids: expect.arrayContaining([5, 6, 7, 9]), flagged: 1 })
+    expect(inputsOf(slide.calls, 'review.accept')).toEqual([])
+    s.cancelAccept()
+    expect(s.pendingAccept).toBeNull()
+    expect(inputsOf(slide.calls, 'review.accept')).toEqual([])
+    await s.acceptModelCall()
+    expect(await s.confirmAccept()).toBe(true)
+    expect(inputsOf(slide.calls, 'review.accept')).toHaveLength(1)
+    expect(s.unidentifiedCount).toBe(0)
+    // Cells the detector did not flag need no confirmation.
+    expect(s.pendingAccept).toBeNull()
   })
 
   it('undoes through the core and puts the cursor on the cell that changed back', async () => {

@@ -3,7 +3,7 @@
 // refusals (ReviewError) become contract errors with the same code.
 import type { Method } from '../../shared/api'
 import {
-  addComment, cellHistory, exportSlide, reclassifyCells, reopenSlide, ReviewError, reviewSettings, setReviewSettings,
+  acceptModelCalls, addComment, cellHistory, exportSlide, reclassifyCells, reopenSlide, ReviewError, reviewSettings, setReviewSettings,
   slideComments, slideDifferential, slideGallery, slideHistory, undoLastReclassification
 } from '../review'
 import { getSlide } from '../store/slides'
@@ -35,6 +35,7 @@ export function reviewHandlers(ctx: Pick<ApiContext, 'db' | 'events' | 'outbox'>
   return {
     'review.gallery': ({ slideId, order }) => refusals(() => slideGallery(db(), slideId, { order })),
     'review.reclassify': ({ slideId, cellIds, label, who, why }) => refusals(() => reclassifyCells(db(), { slideId, cellIds, label, who, why })),
+    'review.accept': ({ slideId, cellIds, who }) => refusals(() => acceptModelCalls(db(), { slideId, cellIds, who })),
     'review.undo': ({ slideId, who }) => refusals(() => undoLastReclassification(db(), { slideId, who })),
     'review.history': ({ slideId, cellId }) => refusals(() => (slideId !== undefined ? slideHistory(db(), slideId) : cellHistory(db(), cellId!))),
     'review.differential': ({ slideId }) => refusals(() => slideDifferential(db(), slideId)),

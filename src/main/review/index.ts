@@ -9,7 +9,7 @@ export { DEFAULT_REVIEW_SETTINGS, reviewSettings, setReviewSettings } from './se
 export { assertEditable, isSigned } from './state'
 export { classifySlideCells, slideGallery } from './gallery'
 export { differentialFromCounts, groupCounts, slideDifferential, slideResults } from './differential'
-export { reclassifyCells, undoLastReclassification, type ReclassifyRequest, type UndoResult } from './reclassify'
+export { acceptModelCalls, reclassifyCells, undoLastReclassification, type AcceptRequest, type ReclassifyRequest, type UndoResult } from './reclassify'
 export { cellHistory, slideHistory } from './history'
 export { reopenSlide, signSlide, type SignRequest } from './signoff'
 export { addComment, slideComments } from './comments'

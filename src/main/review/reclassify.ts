@@ -32,8 +32,45 @@ function requireWho(who: string): string {
 }
 
 export function reclassifyCells(db: Db, req: ReclassifyRequest): ReclassifyResult {
-  const who = requireWho(req.who)
   const label = canonicalReviewLabel(req.label)
+  return reclassifyEach(db, { ...req, labelOf: () => label })
+}
+
+export interface AcceptRequest {
+  slideId: number
+  cellIds: readonly number[]
+  who: string
+  at?: string
+}
+
+/**
+ * Lets the model's own call stand for each of these cells (its top class,
+ * whatever the threshold made of it), as ONE review action, so a single undo
+ * takes the whole acceptance back even when the cells had different calls.
+ * Cells without a model call are left as they are and reported.
+ */
+export function acceptModelCalls(db: Db, req: AcceptRequest): ReclassifyResult & { uncalled: number[] } {
+  const uncalled: number[] = []
+  const result = reclassifyEach(db, {
+    ...req,
+    why: "accepted the model's call",
+    labelOf: (cell) => {
+      const call = cell.prediction?.label
+      if (call === undefined) uncalled.push(cell.id)
+      return call === undefined ? null : canonicalReviewLabel(call)
+    }
+  })
+  return { ...result, uncalled }
+}
+
+type SlideCell = ReturnType<typeof classifySlideCells>[number]
+
+/** One review action giving each cell the label `labelOf` chooses for it (null: leave the cell alone). */
+function reclassifyEach(
+  db: Db,
+  req: { slideId: number; cellIds: readonly number[]; who: string; why?: string; at?: string; labelOf: (cell: SlideCell) => string | null }
+): ReclassifyResult {
+  const who = requireWho(req.who)
   const ids = [...new Set(req.cellIds)]
   if (ids.length === 0) throw new ReviewError('invalid_input', 'choose at least one cell')
   return db.transaction((): ReclassifyResult => {
@@ -46,12 +83,14 @@ export function reclassifyCells(db: Db, req: ReclassifyRequest): ReclassifyResul
     const expert = ids.filter((id) => cells.get(id)!.basis === 'expert')
     if (expert.length) throw new ReviewError('conflict', `cell(s) ${expert.slice(0, 10).join(', ')} carry an expert's label, which a reviewer label does not replace`)
     const at = req.at ?? nowIso()
-    const newGroup = groupOfLabel(label)
     const changed: ReclassifyResult['changed'] = []
     const unchanged: number[] = []
     let actionId: number | null = null
     for (const id of ids) {
       const cell = cells.get(id)!
+      const label = req.labelOf(cell)
+      if (label === null) continue
+      const newGroup = groupOfLabel(label)
       // A person already said exactly this: appending it again would add nothing.
       if ((cell.basis === 'reviewer' || cell.basis === 'expert') && cell.group === newGroup) {
         unchanged.push(id)

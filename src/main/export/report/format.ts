@@ -1,5 +1,6 @@
 // Number and label formatting shared by the exports, so a percentage reads the
 // same in the CSV, the HL7 message, the FHIR bundle and the printed report.
+import { cellLabelTitle } from '../../../shared/cells'
 
 /** Percentages to one decimal, the precision of Rümke's table. */
 export function formatPercent(value: number): string {
@@ -11,8 +12,9 @@ export function roundPercent(value: number): number {
   return Math.round(value * 10) / 10
 }
 
+/** A label as it reads in a report: capitalised, abbreviations in capitals ("IG"). */
 export function capitalise(label: string): string {
-  return label.length === 0 ? label : label[0]!.toUpperCase() + label.slice(1)
+  return cellLabelTitle(label)
 }
 
 /** Absolute counts (x10^9/L) to two decimals, the precision of the analyser's differential. */

@@ -338,41 +338,50 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   /**
+   * Cells waiting for the reviewer to confirm accepting the model's call,
+   * because the detector flagged some of them as not a white cell at all
+   * (an accept would count a platelet clump or a smudge as a leukocyte).
+   */
+  const pendingAccept = ref<{ ids: number[]; flagged: number } | null>(null)
+
+  /**
    * Lets the model's own call stand for the target cells (e.g. Unidentified
    * cells under the threshold the reviewer agrees with): each cell gets its
-   * model's class, one reviewer action per class.
+   * model's class, all in ONE reviewer action, so one undo takes it all back.
+   * When the detector flagged any of them as non-WBC, nothing happens until
+   * the reviewer confirms (confirmAccept) or cancels (cancelAccept).
    */
-  async function acceptModelCall(ids: readonly number[] = targets.value): Promise<boolean> {
+  async function acceptModelCall(ids: readonly number[] = targets.value, opts: { confirmed?: boolean } = {}): Promise<boolean> {
     if (slideId.value === null || !ids.length || signed.value) return false
-    const byCall = new Map<string, number[]>()
-    let uncalled = 0
-    for (const id of ids) {
-      const call = cells.value[indexById.value.get(id) ?? -1]?.prediction?.label
-      if (call === undefined) uncalled++
-      else byCall.set(call, [...(byCall.get(call) ?? []), id])
-    }
-    if (!byCall.size) {
-      notice.value = uncalled === 1 ? 'No model call to accept: this cell is not classified' : 'No model calls to accept: classify the slide first'
+    const chosen = cells.value.filter((c) => ids.includes(c.id))
+    const called = chosen.filter((c) => c.prediction)
+    if (!called.length) {
+      notice.value = chosen.length === 1 ? 'No model call to accept: this cell is not classified' : 'No model calls to accept: classify the slide first'
       return false
     }
-    const chosen = [...ids]
+    const flagged = called.filter((c) => c.basis === 'model-unidentified').length
+    if (flagged && !opts.confirmed) {
+      pendingAccept.value = { ids: [...ids], flagged }
+      return false
+    }
+    pendingAccept.value = null
+    const calls = [...new Set(called.map((c) => c.prediction!.label))]
+    const idList = [...ids]
     const result = await asReviewer(async () => {
       const id = slideId.value!
-      const next = cellAfter(chosen)
+      const next = cellAfter(idList)
       busy.value = true
       try {
-        let moved = 0
-        for (const [label, group] of byCall) {
-          const r = await useTransport().api['review.reclassify']({ slideId: id, cellIds: group, label, who: reviewer.value, why: "accepted the model's call" })
-          if (!r.ok) {
-            error.value = messageOf(r)
-            await refresh()
-            return false
-          }
-          moved += r.value.changed.length
+        const r = await useTransport().api['review.accept']({ slideId: id, cellIds: idList, who: reviewer.value })
+        if (!r.ok) {
+          error.value = messageOf(r)
+          await refresh()
+          return false
         }
+        const moved = r.value.changed.length
+        const uncalled = r.value.uncalled.length
         error.value = null
-        notice.value = `Model's call accepted for ${moved} cell${moved === 1 ? '' : 's'}${byCall.size > 1 ? ` (${[...byCall.keys()].join(', ')})` : ` → ${[...byCall.keys()][0]}`}${uncalled ? `; ${uncalled} not classified, left as they are` : ''}`
+        notice.value = `Model's call accepted for ${moved} cell${moved === 1 ? '' : 's'}${calls.length > 1 ? ` (${calls.join(', ')})` : ` → ${calls[0]}`}${uncalled ? `; ${uncalled} not classified, left as they are` : ''}`
         clearSelection()
         await refresh()
         if (next !== null && indexById.value.has(next)) cursor.value = next
@@ -382,6 +391,16 @@ export const useReviewStore = defineStore('review', () => {
       }
     })
     return result ?? false
+  }
+
+  async function confirmAccept(): Promise<boolean> {
+    const p = pendingAccept.value
+    if (!p) return false
+    return acceptModelCall(p.ids, { confirmed: true })
+  }
+
+  function cancelAccept(): void {
+    pendingAccept.value = null
   }
 
   async function undo(): Promise<boolean> {
@@ -396,7 +415,7 @@ export const useReviewStore = defineStore('review', () => {
         }
         error.value = null
         const n = r.value.changed.length
-        notice.value = n ? `Undone: ${n} cell${n === 1 ? '' : 's'} back to ${[...new Set(r.value.changed.map((c) => (c.new === 'unidentified cell' ? 'Unidentified' : c.new)))].join(', ')}` : 'Nothing to undo'
+        notice.value = n ? `Undone: ${n} cell${n === 1 ? '' : 's'} back to ${[...new Set(r.value.changed.map((c) => (c.new === 'unidentified cell' || c.new === UNIDENTIFIED ? 'Unidentified' : c.new)))].join(', ')}` : 'Nothing to undo'
         await refresh()
         const first = r.value.changed[0]?.cellId
         if (first !== undefined && indexById.value.has(first)) cursor.value = first
@@ -565,7 +584,7 @@ export const useReviewStore = defineStore('review', () => {
     groups, cells, current, signed, settings, unidentifiedCount, classifying, otherLabels, classKeys, targets, groupOf,
     open, close, refresh, loadComments, setOrder, setReviewer, provideName, cancelName,
     setCursor, move, moveTo, moveGroup, select, toggleSelected, selectGroup, clearSelection,
-    reclassify, acceptModelCall, undo, changeSettings, sign, reopen, addComment, showHistory, closeHistory, exportReport,
+    reclassify, acceptModelCall, confirmAccept, cancelAccept, pendingAccept, undo, changeSettings, sign, reopen, addComment, showHistory, closeHistory, exportReport,
     loadModels, classify, cancelClassify, stopWatching
   }
 })

@@ -1,12 +1,13 @@
 // How the review screen names classes: display names, the short codes
 // analysers use (NE, LY ...), and why a cell sits where it is.
 import { UNIDENTIFIED, type CellBasis } from '../../../../shared/review'
+import { cellLabelTitle } from '../../../../shared/cells'
 
 const SHORT: Record<string, string> = { neutrophil: 'NE', eosinophil: 'EO', basophil: 'BA', lymphocyte: 'LY', monocyte: 'MO', [UNIDENTIFIED]: 'UN' }
 
 export function classTitle(label: string): string {
   if (label === UNIDENTIFIED || label === 'unidentified cell') return 'Unidentified'
-  return label.charAt(0).toUpperCase() + label.slice(1)
+  return cellLabelTitle(label)
 }
 
 export function classShort(label: string): string {
