@@ -426,6 +426,8 @@ export const api = {
       slideId: Id.nullable(),
       unidentifiedThreshold: z.number().min(0).max(1).optional(),
       targetCount: z.union(TARGET_COUNTS.map((n) => z.literal(n))).optional(),
+      /** Global only: a slide of 200 or more cells counts to 200 unless it names its own target. */
+      target200From200Cells: z.boolean().optional(),
       who: Reviewer
     }),
     output: returns<ReviewSettings>(),

@@ -32,6 +32,11 @@ export interface ReviewSettings {
   /** A model call with a lower confidence goes to Unidentified. */
   unidentifiedThreshold: number
   targetCount: TargetCount
+  /**
+   * The lab's choice (a global setting): a slide of 200 or more cells counts
+   * to 200 unless the slide's own target says otherwise.
+   */
+  target200From200Cells?: boolean
 }
 
 /** Why a cell sits in its group. */

@@ -39,13 +39,13 @@ export function reviewHandlers(ctx: Pick<ApiContext, 'db' | 'events' | 'outbox'>
     'review.undo': ({ slideId, who }) => refusals(() => undoLastReclassification(db(), { slideId, who })),
     'review.history': ({ slideId, cellId }) => refusals(() => (slideId !== undefined ? slideHistory(db(), slideId) : cellHistory(db(), cellId!))),
     'review.differential': ({ slideId }) => refusals(() => slideDifferential(db(), slideId)),
-    'review.settings': ({ slideId, unidentifiedThreshold, targetCount, who }) =>
+    'review.settings': ({ slideId, unidentifiedThreshold, targetCount, target200From200Cells, who }) =>
       refusals(() => {
-        if (unidentifiedThreshold === undefined && targetCount === undefined) {
+        if (unidentifiedThreshold === undefined && targetCount === undefined && target200From200Cells === undefined) {
           if (slideId !== null && !getSlide(db(), slideId)) throw new ApiFailure('not_found', `slide ${slideId} not found`)
           return reviewSettings(db(), slideId)
         }
-        return setReviewSettings(db(), { slideId, unidentifiedThreshold, targetCount, who })
+        return setReviewSettings(db(), { slideId, unidentifiedThreshold, targetCount, target200From200Cells, who })
       }),
     'review.sign': ({ slideId, who, meaning }) =>
       refusals(() => {

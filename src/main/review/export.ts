@@ -8,6 +8,7 @@ import {
   differentialToFhir,
   differentialToHl7,
   differentialToPdf,
+  labTimeZone,
   reportStatus,
   type DifferentialReport,
   type Hl7Options
@@ -26,6 +27,8 @@ export interface ReportOptions {
   lab?: DifferentialReport['lab']
   /** Default: now (pass it for reproducible exports). */
   reportedAt?: string
+  /** IANA zone times are printed in; default: the workstation's (the lab's). */
+  timeZone?: string
 }
 
 export const DEFAULT_LAB_NAME = 'Haematology laboratory'
@@ -79,18 +82,33 @@ export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOpt
     model: slideModel(db, slideId),
     signOff: signed ? { reviewer: signed.who, signedAt: signed.at, meaning: signed.meaning } : null,
     comments,
-    reportedAt
+    reportedAt,
+    timeZone: opts.timeZone ?? labTimeZone()
   }
 }
 
-/** The model most of the slide's cells were classified by (a manual count when none). */
+/** How a report names a network (the stored key is a code: "wnet"). */
+const ARCHITECTURE_TITLES: Record<string, string> = {
+  wnet: 'W-Net',
+  'wnet-svm': 'W-Net + SVM',
+  alexnet: 'AlexNet',
+  vgg16: 'VGG-16',
+  resnet18: 'ResNet-18',
+  resnet50: 'ResNet-50',
+  lstm: 'LSTM'
+}
+
+/** The model most of the slide's cells were classified by (a manual count when none), named for a reader. */
 function slideModel(db: Db, slideId: number): DifferentialReport['model'] {
   const perModel = new Map<number, number>()
   for (const p of latestPredictionsOfSlide(db, slideId).values()) perModel.set(p.modelId, (perModel.get(p.modelId) ?? 0) + 1)
   const top = [...perModel.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]
   if (!top) return { name: 'none (manual classification)' }
   const model = getModel(db, top[0])
-  return model ? { name: model.name, version: `${model.architecture}, model ${model.id}` } : { name: `model ${top[0]}` }
+  if (!model) return { name: `model ${top[0]}` }
+  const architecture = ARCHITECTURE_TITLES[model.architecture] ?? model.architecture
+  const bits = { uint8: '8-bit weights', uint16: '16-bit weights', float16: '16-bit float weights', float32: null }[model.quantization] ?? null
+  return { name: model.name, version: [architecture, `stored model ${model.id}`, bits].filter(Boolean).join(', ') }
 }
 
 const MIME: Record<ReportFormat, string> = {

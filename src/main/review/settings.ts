@@ -3,7 +3,7 @@
 // threshold, and when, stays visible).
 import type { ReviewSettings, TargetCount } from '../../shared/review'
 import type { Db } from '../store/db'
-import { appendReviewSettings, storedReviewSettings } from '../store/review'
+import { appendReviewSettings, slideCellCount, storedReviewSettings } from '../store/review'
 import { getSlide } from '../store/slides'
 import { ReviewError } from './errors'
 import { assertEditable } from './state'
@@ -12,14 +12,19 @@ import { assertEditable } from './state'
  * Until the shipped model's card chooses a threshold from measured figures
  * (the ML engine's work), a model call under 0.8 goes to Unidentified.
  */
-export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { unidentifiedThreshold: 0.8, targetCount: 100 }
+export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false }
 
 export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
   const global = storedReviewSettings(db, null)
   const own = slideId === null ? { unidentifiedThreshold: null, targetCount: null } : storedReviewSettings(db, slideId)
+  const by200 = global.target200From200Cells ?? false
+  // The lab's 200-cell rule sits between the slide's own target and the global one:
+  // a slide that names its target keeps it; a big slide otherwise counts to 200.
+  const bigSlide = slideId !== null && by200 && slideCellCount(db, slideId) >= 200
   return {
     unidentifiedThreshold: own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? DEFAULT_REVIEW_SETTINGS.unidentifiedThreshold,
-    targetCount: (own.targetCount ?? global.targetCount ?? DEFAULT_REVIEW_SETTINGS.targetCount) as TargetCount
+    targetCount: (own.targetCount ?? (bigSlide ? 200 : (global.targetCount ?? DEFAULT_REVIEW_SETTINGS.targetCount))) as TargetCount,
+    target200From200Cells: by200
   }
 }
 
@@ -30,8 +35,11 @@ export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
  */
 export function setReviewSettings(
   db: Db,
-  change: { slideId: number | null; unidentifiedThreshold?: number; targetCount?: TargetCount; who: string }
+  change: { slideId: number | null; unidentifiedThreshold?: number; targetCount?: TargetCount; target200From200Cells?: boolean; who: string }
 ): ReviewSettings {
+  if (change.target200From200Cells !== undefined && change.slideId !== null) {
+    throw new ReviewError('invalid_input', 'the 200-cell target rule is a lab setting: change it with no slide (global)')
+  }
   if (change.unidentifiedThreshold !== undefined && !(change.unidentifiedThreshold >= 0 && change.unidentifiedThreshold <= 1)) {
     throw new ReviewError('invalid_input', 'the Unidentified threshold is a confidence between 0 and 1')
   }

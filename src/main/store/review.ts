@@ -101,17 +101,20 @@ export function listComments(db: Db, slideId: number): CommentRow[] {
 export interface StoredReviewSettings {
   unidentifiedThreshold: number | null
   targetCount: number | null
+  /** The lab's choice (global scope): a slide of 200 or more cells counts to 200 unless it says otherwise. */
+  target200From200Cells: boolean | null
 }
 
 export function appendReviewSettings(
   db: Db,
-  s: { slideId: number | null; unidentifiedThreshold?: number | null; targetCount?: number | null; who?: string; at?: string }
+  s: { slideId: number | null; unidentifiedThreshold?: number | null; targetCount?: number | null; target200From200Cells?: boolean | null; who?: string; at?: string }
 ): number {
   return Number(
-    stmt(db, 'INSERT INTO review_settings (slide_id, unidentified_threshold, target_count, who, at) VALUES (?, ?, ?, ?, ?)').run(
+    stmt(db, 'INSERT INTO review_settings (slide_id, unidentified_threshold, target_count, target_200_from_200_cells, who, at) VALUES (?, ?, ?, ?, ?, ?)').run(
       s.slideId,
       s.unidentifiedThreshold ?? null,
       s.targetCount ?? null,
+      s.target200From200Cells === undefined || s.target200From200Cells === null ? null : s.target200From200Cells ? 1 : 0,
       s.who ?? '',
       s.at ?? nowIso()
     ).lastInsertRowid
@@ -130,7 +133,16 @@ export function storedReviewSettings(db: Db, slideId: number | null): StoredRevi
     db,
     `SELECT target_count AS v FROM review_settings WHERE ${where} AND target_count IS NOT NULL ORDER BY id DESC LIMIT 1`
   ).get(...args)
-  return { unidentifiedThreshold: threshold?.v ?? null, targetCount: target?.v ?? null }
+  const by200 = stmt<unknown[], { v: number }>(
+    db,
+    `SELECT target_200_from_200_cells AS v FROM review_settings WHERE ${where} AND target_200_from_200_cells IS NOT NULL ORDER BY id DESC LIMIT 1`
+  ).get(...args)
+  return { unidentifiedThreshold: threshold?.v ?? null, targetCount: target?.v ?? null, target200From200Cells: by200 ? by200.v === 1 : null }
+}
+
+/** How many cells a slide holds. */
+export function slideCellCount(db: Db, slideId: number): number {
+  return stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM images WHERE slide_id = ?').get(slideId)!.n
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // text a spreadsheet would run as a formula is neutralised (../csv-cell).
 
 import { csvRow as row } from '../csv-cell'
-import { formatAbsolute, formatPercent } from './format'
+import { formatAbsolute, formatPercent, modelLabel } from './format'
 import { reportStatus, type DifferentialReport } from './types'
 
 export function differentialToCsv(report: DifferentialReport): string {
@@ -24,7 +24,7 @@ export function differentialToCsv(report: DifferentialReport): string {
     ['reference_intervals', report.results ? `${report.results.basis.table}: ${report.results.basis.source}` : ''],
     ['status', status],
     ['total_counted', report.totalCounted],
-    ['model', [report.model.name, report.model.version].filter(Boolean).join(' ')],
+    ['model', modelLabel(report.model)],
     ['reviewer', report.signOff?.reviewer ?? ''],
     ['signed_at', report.signOff?.signedAt ?? ''],
     ['sign_off_meaning', report.signOff?.meaning ?? ''],

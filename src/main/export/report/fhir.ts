@@ -22,7 +22,7 @@ import type {
   Resource
 } from '@medplum/fhirtypes'
 import type { AppliedRange, ResultFlag } from '../../../shared/ranges'
-import { capitalise, roundPercent } from './format'
+import { capitalise, modelLabel, roundPercent } from './format'
 import {
   absoluteCode, DIFFERENTIAL_PANEL, LOCAL_CODE_SYSTEM, LOINC_SYSTEM_URI, lineCode, per100WbcCode, UNITS, WBC_CORRECTED_LOINC, WBC_COUNT_LOINC
 } from './loinc'
@@ -103,7 +103,7 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
     interpreter = { ...add(practitioner, 'reviewer'), display: report.signOff.reviewer }
   }
 
-  const modelName = [report.model.name, report.model.version].filter(Boolean).join(' ')
+  const modelName = modelLabel(report.model)
   const method: CodeableConcept = { text: `Digital cell morphology, classified by model ${modelName}` }
   const lab = report.results
   const results: Reference<Observation>[] = report.lines.map((line, i) => {

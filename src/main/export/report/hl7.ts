@@ -9,7 +9,7 @@
 
 import { createHash } from 'node:crypto'
 import type { AppliedRange, ResultFlag } from '../../../shared/ranges'
-import { formatAbsolute, formatPercent } from './format'
+import { formatAbsolute, formatLabTime, formatPercent, modelLabel } from './format'
 import {
   absoluteCode, DIFFERENTIAL_PANEL, LOCAL_HL7_CODING_SYSTEM, lineCode, per100WbcCode, UNITS, WBC_CORRECTED_LOINC, WBC_COUNT_LOINC
 } from './loinc'
@@ -133,11 +133,11 @@ export function differentialToHl7(report: DifferentialReport, options: Hl7Option
   const notes: string[] = []
   if (resultStatus === 'C') notes.push('CORRECTED REPORT: replaces the final result sent before for this sample.')
   if (report.signOff) {
-    notes.push(`Signed off by ${report.signOff.reviewer} at ${report.signOff.signedAt}: ${report.signOff.meaning}`)
+    notes.push(`Signed off by ${report.signOff.reviewer} at ${formatLabTime(report.signOff.signedAt, report.timeZone)}: ${report.signOff.meaning}`)
   } else {
     notes.push('PRELIMINARY: not signed off by a reviewer.')
   }
-  const model = [report.model.name, report.model.version].filter(Boolean).join(' ')
+  const model = modelLabel(report.model)
   notes.push(`Cells counted: ${report.totalCounted}. Classified by model ${model}.`)
   for (const comment of report.comments) notes.push(...comment.split(/\r\n|\r|\n/))
   notes.forEach((note, i) => segments.push(segment(['NTE', String(i + 1), 'L', escapeHl7(note)])))

@@ -2,6 +2,7 @@
 // and a printable PDF, all built from one DifferentialReport object.
 export * from './types'
 export * from './loinc'
+export { capitalise, formatLabTime, labTimeZone, modelLabel } from './format'
 export { differentialToCsv } from './csv'
 export { differentialToHl7, escapeHl7, toHl7DateTime, type Hl7Options } from './hl7'
 export { differentialToFhir, STATISTIC_CODE_SYSTEM } from './fhir'

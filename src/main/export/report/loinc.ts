@@ -4,6 +4,7 @@
 // panel is "Differential panel, method unspecified" because the report carries
 // the differential only, not a CBC. Labels outside the five have no code here
 // and are sent with a local code (see LOCAL_CODE_SYSTEM).
+import { cellLabelTitle } from '../../../shared/cells'
 
 import type { WbcClass } from '../../../shared/cells'
 
@@ -35,7 +36,7 @@ export const LOCAL_CODE_SYSTEM = 'urn:wbc-workstation:cell-label'
 export function lineCode(label: string): { system: 'loinc' | 'local'; code: string; display: string } {
   const loinc = (DIFFERENTIAL_PERCENT_LOINC as Record<string, LoincCode>)[label]
   if (loinc) return { system: 'loinc', ...loinc }
-  return { system: 'local', code: label, display: `${label}/100 cells counted` }
+  return { system: 'local', code: label, display: `${cellLabelTitle(label)}/100 cells counted` }
 }
 
 /** Absolute counts (x10^9/L) of the five, "Automated count" terms like the % codes. */

@@ -6,7 +6,7 @@
 
 import PDFDocument from 'pdfkit'
 import type { FlaggedValue } from '../../../shared/ranges'
-import { capitalise, formatAbsolute, formatPercent } from './format'
+import { capitalise, formatAbsolute, formatLabTime, formatPercent, modelLabel } from './format'
 import { reportStatus, type DifferentialReport } from './types'
 
 const MARGIN = 50
@@ -85,7 +85,7 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   if (p?.birthDate) facts.push(['Born', p.birthDate])
   if (p?.sex) facts.push(['Sex', SEX_WORDS[p.sex]])
   if (report.sample.location) facts.push(['Location', report.sample.location])
-  if (report.sample.collectedAt) facts.push(['Collected', report.sample.collectedAt])
+  if (report.sample.collectedAt) facts.push(['Collected', formatLabTime(report.sample.collectedAt, report.timeZone)])
   const lab = report.results
   if (lab?.wbc) {
     const w = lab.wbc
@@ -94,8 +94,8 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
       facts.push(['WBC corrected for NRBC', `${formatAbsolute(w.corrected)} x10^9/L${w.flag ? ` ${w.flag}` : ''}${w.range ? ` (ref. ${w.range.text})` : ''}`])
     }
   }
-  facts.push(['Reported', report.reportedAt])
-  facts.push(['Model', [report.model.name, report.model.version].filter(Boolean).join(' ')])
+  facts.push(['Reported', formatLabTime(report.reportedAt, report.timeZone)])
+  facts.push(['Model', modelLabel(report.model)])
   facts.push(['Cells counted', String(report.totalCounted)])
   doc.fontSize(10)
   for (const [key, value] of facts) {
@@ -155,7 +155,7 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   doc.font('Helvetica-Bold').fontSize(10).text('Sign-off', { width })
   doc.font('Helvetica').fontSize(10)
   if (report.signOff) {
-    doc.text(`${report.signOff.reviewer}, ${report.signOff.signedAt}`, { width })
+    doc.text(`${report.signOff.reviewer}, ${formatLabTime(report.signOff.signedAt, report.timeZone)}`, { width })
     doc.text(report.signOff.meaning, { width })
   } else {
     doc.fillColor('#b00020').text('PRELIMINARY: this count has not been reviewed and signed.', { width }).fillColor('black')

@@ -68,6 +68,8 @@ export interface DifferentialReport {
   comments: string[]
   /** ISO 8601 date-time the export was produced (passed in so exports are reproducible). */
   reportedAt: string
+  /** The lab's IANA time zone: times a person reads (PDF, notes) are printed in it. Default: the workstation's. */
+  timeZone?: string
 }
 
 export type ReportStatus = 'final' | 'preliminary'

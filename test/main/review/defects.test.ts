@@ -1,0 +1,73 @@
+// Review defects found in the keyboard walkthrough (issue 11), on real cells:
+// accepting mixed model calls is one action that one undo takes back, the
+// lab's 200-cell target rule, reports in the lab's local time with a readable
+// model name, and abbreviations (IG) in capitals.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  acceptModelCalls, buildDifferentialReport, exportSlide, reclassifyCells, reviewSettings, setReviewSettings, signSlide, slideGallery, undoLastReclassification
+} from '../../../src/main/review'
+import { formatLabTime } from '../../../src/main/export/report'
+import { UNIDENTIFIED } from '../../../src/shared/review'
+import { cellLabelTitle } from '../../../src/shared/cells'
+import { PLAN, realSlide, type SlideFixture } from './fixtures'
+
+let f: SlideFixture
+beforeEach(async () => {
+  f = await realSlide(PLAN)
+})
+afterEach(() => f?.close())
+
+const unidentified = () => slideGallery(f.db, f.slideId).groups.find((g) => g.label === UNIDENTIFIED)!.cells.map((c) => c.id).sort()
+
+describe('review defects', () => {
+  it("accepts mixed model calls as ONE action, and one undo takes them all back", () => {
+    const before = unidentified()
+    // Cells 3 (neutrophil 0.7), 11 (lymphocyte 0.6) and 6 (no call) are Unidentified.
+    const r = acceptModelCalls(f.db, { slideId: f.slideId, cellIds: [f.ids[3]!, f.ids[11]!, f.ids[6]!], who: 'Dr Lee' })
+    expect(r.changed.map((c) => c.new).sort()).toEqual(['lymphocyte', 'neutrophil'])
+    expect(r.uncalled).toEqual([f.ids[6]])
+    expect(unidentified()).toEqual(before.filter((id) => id !== f.ids[3] && id !== f.ids[11]))
+    const undone = undoLastReclassification(f.db, { slideId: f.slideId, who: 'Dr Lee' })
+    expect(undone.undid).toBe(r.actionId)
+    expect(undone.changed).toHaveLength(2)
+    expect(unidentified()).toEqual(before)
+  })
+
+  it('counts a slide of 200 or more cells to 200 when the lab says so, unless the slide names its own target', () => {
+    expect(reviewSettings(f.db, f.slideId).targetCount).toBe(100)
+    setReviewSettings(f.db, { slideId: null, target200From200Cells: true, who: 'admin' })
+    // 14 cells: the rule does not apply.
+    expect(reviewSettings(f.db, f.slideId)).toMatchObject({ targetCount: 100, target200From200Cells: true })
+    // 200 cells on the slide: 200 by default.
+    const insert = f.db.prepare(
+      `INSERT INTO images (sha256, format, width, height, byte_size, file_name, source_path, slide_id, import_batch_id, imported_at) VALUES (?, 'jpeg', 1, 1, 1, ?, '/x', ?, ?, '2026-01-01T00:00:00Z')`
+    )
+    const batch = f.db.prepare('SELECT import_batch_id FROM images LIMIT 1').pluck().get()
+    for (let i = 0; i < 186; i++) insert.run(`pad-${i}`, `pad-${i}.jpg`, f.slideId, batch)
+    expect(reviewSettings(f.db, f.slideId).targetCount).toBe(200)
+    setReviewSettings(f.db, { slideId: f.slideId, targetCount: 100, who: 'Dr Lee' })
+    expect(reviewSettings(f.db, f.slideId).targetCount).toBe(100)
+    expect(() => setReviewSettings(f.db, { slideId: f.slideId, target200From200Cells: false, who: 'x' })).toThrow(/lab setting/)
+  })
+
+  it("prints the lab's local time with its zone and a readable model name", async () => {
+    reclassifyCells(f.db, { slideId: f.slideId, cellIds: [f.ids[3]!, f.ids[6]!, f.ids[11]!, f.ids[12]!, f.ids[13]!], label: 'ig', who: 'Dr Lee' })
+    signSlide(f.db, { slideId: f.slideId, who: 'Dr Lee', meaning: 'Reviewed', at: '2026-12-05T23:09:57.421Z' })
+    const report = buildDifferentialReport(f.db, f.slideId, { reportedAt: '2026-12-05T23:10:00.000Z', timeZone: 'Europe/Berlin' })
+    expect(report.model).toEqual({ name: 'W-Net test fixture', version: `W-Net, stored model ${f.modelId}` })
+    expect(formatLabTime('2026-12-05T23:09:57.421Z', 'Europe/Berlin')).toBe('2026-12-06 00:09:57 Europe/Berlin (UTC+01:00)')
+    expect(formatLabTime('2026-07-01T10:00:00Z', 'America/New_York')).toBe('2026-07-01 06:00:00 America/New_York (UTC-04:00)')
+    expect(formatLabTime('2026-12-05T23:09:57Z', 'UTC')).toBe('2026-12-05 23:09:57 UTC')
+    const hl7 = Buffer.from((await exportSlide(f.db, f.slideId, 'hl7', { reportedAt: '2026-12-05T23:10:00.000Z', timeZone: 'Europe/Berlin' })).bytes).toString('utf8')
+    expect(hl7).toContain('Signed off by Dr Lee at 2026-12-06 00:09:57 Europe/Berlin (UTC+01:00): Reviewed')
+    expect(hl7).toContain(`Classified by model W-Net test fixture (W-Net, stored model ${f.modelId}).`)
+    expect(hl7).not.toContain('2026-12-05T23:09:57.421Z')
+    expect(hl7).toContain('|ig^IG/100 cells counted^99WBC|')
+  })
+
+  it('writes abbreviations in capitals', () => {
+    expect(cellLabelTitle('ig')).toBe('IG')
+    expect(cellLabelTitle('nrbc')).toBe('NRBC')
+    expect(cellLabelTitle('smudge')).toBe('Smudge')
+  })
+})
