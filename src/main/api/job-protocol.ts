@@ -54,11 +54,17 @@ export interface ResidentWorkerData {
 export type ResidentRequest =
   | { type: 'run'; jobId: string; kind: JobKind; params: JobParams[JobKind] }
   | { type: 'cancel'; jobId: string }
+  /** Load the store's default model now (it changed), freeing the one held. */
+  | { type: 'warm' }
   /** Free the pool and the models, then end (idle, or the workstation closes). */
   | { type: 'close' }
 
-/** A job's message from the resident worker names the job. */
-export type ResidentMessage = WorkerMessage & { jobId: string }
+/**
+ * A job's message from the resident worker names the job; `holding` says
+ * which model the service keeps loaded after a job or a warm-up (null: a
+ * warm-up found no default model, or failed).
+ */
+export type ResidentMessage = (WorkerMessage & { jobId: string }) | { type: 'holding'; modelId: number | null; warmed: boolean; jobId?: undefined }
 
 export type WorkerMessage =
   | { type: 'progress'; progress: Progress }

@@ -6,11 +6,12 @@
 // inference service: it stays up between classify jobs, so the inference
 // pool it owns (ml/infer-pool) and the model it loaded serve the next slide
 // without starting threads or loading anything; it keeps only the model the
-// latest job used, and frees everything when the runner tells it to close.
+// latest job used (or the new default, when told to warm up), and frees
+// everything when the runner tells it to close.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { JobKind, JobResults } from '../../shared/api'
 import { toApiError } from './errors'
-import type { JobParams, ParentMessage, ResidentRequest, ResidentWorkerData, TaskContext, WorkerData, WorkerMessage } from './job-protocol'
+import type { JobParams, ParentMessage, ResidentMessage, ResidentRequest, ResidentWorkerData, TaskContext, WorkerData, WorkerMessage } from './job-protocol'
 import { runClassifyTask } from './tasks/classify'
 import { runImportTask } from './tasks/import'
 import { runTrainTask } from './tasks/train'
@@ -75,12 +76,23 @@ if (data.resident) {
         running.delete(msg.jobId)
         // Keep only the model this job used (a new default replaces the old one in memory), once no other job needs another.
         if (outcome && msg.kind === 'classify' && running.size === 0) {
+          const modelId = (outcome.result as JobResults['classify']).model.id
           const { retainInferenceModel } = await import('../services/inference')
-          await retainInferenceModel((outcome.result as JobResults['classify']).model.id)
+          await retainInferenceModel(modelId)
+          port.postMessage({ type: 'holding', modelId, warmed: false } satisfies ResidentMessage)
         }
       })
     } else if (msg.type === 'cancel') {
       running.get(msg.jobId)?.abort()
+    } else if (msg.type === 'warm') {
+      // Not while a job runs: it may need the model the warm-up would free (the next job loads the default anyway).
+      const warm = running.size ? Promise.resolve(undefined) : import('../services/inference').then((m) => m.warmDefaultModel(data.dbPath, data.nativeBinding))
+      void warm
+        .catch((err: unknown) => {
+          console.error('the inference service could not load the new default model:', err)
+          return undefined
+        })
+        .then((modelId) => port.postMessage({ type: 'holding', modelId: modelId ?? null, warmed: true } satisfies ResidentMessage))
     } else if (msg.type === 'close') {
       void import('../services/inference').then((m) => m.closeInference()).finally(() => port.close())
     }

@@ -34,6 +34,10 @@ export interface JobRunner {
   mlBackend(): string | null
   /** The thread id of the resident worker (the warm inference service) while it is up, else null. */
   inferenceThread(): number | null
+  /** The stored model the warm inference service holds loaded, else null. */
+  inferenceModel(): number | null
+  /** The default model changed: a running inference service loads it now (one that is not up starts with it). */
+  defaultModelChanged(): void
   /** Cancels everything and waits for the workers to end (app quit, server stop). */
   close(): Promise<void>
 }
@@ -73,6 +77,10 @@ interface Resident {
   worker: Worker
   jobs: Map<string, RunningJob>
   idleTimer: ReturnType<typeof setTimeout> | null
+  /** The model it said it holds. */
+  modelId: number | null
+  /** Loading a new default model: not idle until it says it holds it. */
+  warming: boolean
 }
 
 export function createJobRunner(opts: JobRunnerOptions): JobRunner {
@@ -159,8 +167,17 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   function residentWorker(): Resident {
     if (resident) return resident
     const data: ResidentWorkerData = { resident: true, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding }
-    const r: Resident = { worker: spawnWorker(workerUrl, { workerData: data }), jobs: new Map(), idleTimer: null }
+    const r: Resident = { worker: spawnWorker(workerUrl, { workerData: data }), jobs: new Map(), idleTimer: null, modelId: null, warming: false }
     r.worker.on('message', (msg: ResidentMessage) => {
+      if (msg.type === 'holding') {
+        // A warm-up that loaded nothing (no default, a job running, a failure) leaves what it held.
+        if (msg.modelId !== null) r.modelId = msg.modelId
+        if (msg.warmed && r.warming) {
+          r.warming = false
+          if (!r.jobs.size) idle(r)
+        }
+        return
+      }
       const job = r.jobs.get(msg.jobId)
       if (!job) return
       onMessage(job, msg)
@@ -188,8 +205,9 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   /** No job in the resident worker: it no longer keeps the process alive, and ends after the idle time. */
   function idle(r: Resident): void {
     r.worker.unref()
+    if (r.idleTimer) clearTimeout(r.idleTimer)
     r.idleTimer = setTimeout(() => {
-      if (r.jobs.size) return
+      if (r.jobs.size || r.warming) return
       if (resident === r) resident = null
       r.worker.postMessage({ type: 'close' } satisfies ResidentRequest)
       // It frees its pool and ends by itself; this is only a backstop.
@@ -260,6 +278,18 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     },
     inferenceThread() {
       return resident?.worker.threadId ?? null
+    },
+    inferenceModel() {
+      return resident?.modelId ?? null
+    },
+    defaultModelChanged() {
+      const r = resident
+      if (!r) return
+      // Not idle while it loads (its idle time starts again once it holds the new model).
+      r.warming = true
+      if (r.idleTimer) clearTimeout(r.idleTimer)
+      r.idleTimer = null
+      r.worker.postMessage({ type: 'warm' } satisfies ResidentRequest)
     },
     cancel(id) {
       const job = jobs.get(id)

@@ -30,7 +30,11 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
   const notWhileTraining = (): void => refuseIfTraining(ctx.jobs.list())
   return {
     'models.list': () => modelSummaries(ctx.db),
-    'models.setDefault': ({ id }) => chooseDefaultModel(ctx.db, id),
+    'models.setDefault': ({ id }) => {
+      const chosen = chooseDefaultModel(ctx.db, id)
+      ctx.jobs.defaultModelChanged()
+      return chosen
+    },
     'models.calibrate': (p) => {
       const m = requireCalibratable(ctx.db, p)
       notWhileTraining()

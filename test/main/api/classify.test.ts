@@ -121,7 +121,7 @@ describe('slides.classify', () => {
     expect(report.unidentified).toBe(gallery.groups.find((g) => g.label === 'unidentified')!.cells.length)
   })
 
-  it('runs every classification in one warm inference worker that follows the default model and is freed when idle', async () => {
+  it('runs every classification in one warm inference worker that follows the default model (at once when told) and is freed when idle', async () => {
     const events = createEventBus()
     const runner = createJobRunner({ events, dbPath: join(dir, 'wbc.sqlite'), inferenceIdleMs: 400 })
     const classify = (): Promise<JobSnapshot> =>
@@ -150,10 +150,20 @@ describe('slides.classify', () => {
       expect(second).toMatchObject({ state: 'succeeded', result: { model: { id: newDefault }, classified: 8 } })
       expect((first.result as ClassifyReport).model.id).not.toBe(newDefault)
       expect(runner.inferenceThread()).toBe(thread)
+      await expect.poll(() => runner.inferenceModel(), { timeout: 10_000, interval: 50 }).toBe(newDefault)
+      // A default chosen while the service is up is loaded at once, in place of the one it held.
+      const db2 = openStore(join(dir, 'wbc.sqlite'))
+      const model2 = buildModel(specFor('wnet', { inputSize: 32, seed: 13 }))
+      const third = await saveModel(db2, model2, { architecture: 'wnet', inputSize: 32, classes: [...WBC_CLASSES], preprocessRecipe: WNET_RECIPE }, { name: 'W-Net 32 px (third)', provenance: 'run', setDefault: true })
+      model2.dispose()
+      db2.close()
+      runner.defaultModelChanged()
+      await expect.poll(() => runner.inferenceModel(), { timeout: 30_000, interval: 50 }).toBe(third)
+      expect(runner.inferenceThread()).toBe(thread)
       // Idle: the service ends and frees its memory; the next slide starts a fresh one.
       await expect.poll(() => runner.inferenceThread(), { timeout: 10_000, interval: 100 }).toBeNull()
-      const third = await classify()
-      expect(third.state).toBe('succeeded')
+      const fresh = await classify()
+      expect(fresh).toMatchObject({ state: 'succeeded', result: { model: { id: third } } })
       expect(runner.inferenceThread()).not.toBe(thread)
     } finally {
       await runner.close()

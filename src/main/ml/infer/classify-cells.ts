@@ -11,7 +11,7 @@ import { activeBackend, initBackend } from '../model/tfjs-backend.js'
 import type { Classifier, ClassifierOutput } from './classifier.js'
 import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from '../data/stored-cells.js'
 import { loadStoredClassifier, resolveStoredModel, storedArtifacts } from '../model/registry.js'
-import { defaultInferenceWorkers, predictInPool, type OnnxSource } from './inference-pool.js'
+import { defaultInferenceWorkers, predictInPool, warmInference, type OnnxSource } from './inference-pool.js'
 import { tryOnnxGraph } from './onnx-runtime.js'
 import {
   detectorFromBytes,
@@ -119,6 +119,29 @@ export function scoresOf(kind: OodScoreKind, out: ClassifierOutput, n: number, C
   return mahalanobisScores(data.stats, out.features, n)
 }
 
+/** The inference pool's key for a stored model (the warm inference service keeps the models by it). */
+export function poolKey(db: Db, modelId: number): string {
+  return `${db.name}#${modelId}`
+}
+
+/** The model is loaded here already: its ONNX graph is written once for the pool's workers (only when they lack the model). */
+function onnxSourceOf(clf: Classifier): OnnxSource {
+  return () => {
+    const { graph } = tryOnnxGraph(clf.model)
+    return graph ? { graph, meta: clf.meta } : undefined
+  }
+}
+
+/**
+ * Loads a stored model here and into the inference pool's threads, so the
+ * next classification with it starts at once (the warm inference service,
+ * when the default model changes).
+ */
+export async function warmClassifier(db: Db, modelId: number, workers = defaultInferenceWorkers()): Promise<void> {
+  const clf = await loadStoredClassifier(db, modelId)
+  await warmInference(poolKey(db, modelId), () => storedArtifacts(db, modelId), workers, onnxSourceOf(clf))
+}
+
 /** Classifies the selected cells and (by default) stores the predictions. */
 export async function classifyCells(db: Db, o: ClassifyOptions): Promise<ClassifyResult> {
   const t0 = performance.now()
@@ -142,18 +165,14 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   const chunk = workers > 0 ? Math.max(B * workers, 1024) : B * 4
   let engine: string | undefined
   let onnxSkipped: string | undefined
-  // The model is loaded here already: write its ONNX graph once for the pool's workers (only when they lack the model).
-  const onnxSource: OnnxSource = () => {
-    const { graph } = tryOnnxGraph(clf.model)
-    return graph ? { graph, meta: clf.meta } : undefined
-  }
+  const onnxSource = onnxSourceOf(clf)
   for (let start = 0; start < n; start += chunk) {
     if (o.signal?.aborted) throw new Error('classification cancelled')
     const count = Math.min(chunk, n - start)
     const px = set.pixels.subarray(start * per, (start + count) * per)
     const out =
       workers > 0
-        ? await predictInPool(`${db.name}#${modelId}`, () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, ...need, onnx: onnxSource })
+        ? await predictInPool(poolKey(db, modelId), () => storedArtifacts(db, modelId), px, per, C, { workers, batchSize: B, ...need, onnx: onnxSource })
         : clf.predict(px, { batchSize: B, ...need })
     engine ??= out.engine
     onnxSkipped ??= out.onnxSkipped
