@@ -31,5 +31,9 @@ if [ -z "${WBC_SQLITE_BINDING:-}" ] && { [ ! -f "$BINDING" ] || [ "$(cat "$STAMP
   cp "$WORK/better-sqlite3/build/Release/better_sqlite3.node" "$BINDING"
   echo "$ELECTRON_VERSION" > "$STAMP"
 fi
-[ -f out/main/index.js ] || npx electron-vite build
+# Build when there is no build, or when a source is newer than it: otherwise
+# the window would run the code of the last build, not the checkout's.
+if [ ! -f out/main/index.js ] || [ -n "$(find src electron.vite.config.ts package.json -newer out/main/index.js -print -quit)" ]; then
+  npx electron-vite build
+fi
 exec npx electron-vite preview
