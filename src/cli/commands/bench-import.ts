@@ -83,7 +83,11 @@ function defaultDataset(): string {
 }
 
 function displayPath(p: string): string {
-  // Relative to the checkout: BENCHMARKS.md is committed and must not name this machine's folders.
+  // BENCHMARKS.md is committed and must not name this machine's folders:
+  // under the datasets folder as $WBC_DATASETS/..., else relative to the checkout.
+  const base = datasetsDir(REPO_ROOT)
+  const abs = resolve(p)
+  if (base && abs.startsWith(base + '/')) return `$WBC_DATASETS/${abs.slice(base.length + 1)}`
   return relative(REPO_ROOT, p).split('\\').join('/')
 }
 

@@ -41,7 +41,15 @@ import { openStore, findImageIdBySha256, getModel, getModelBlob } from '../../st
 import { importPath } from '../../import/index.js'
 import { WNET_RECIPE } from '../../imaging/decode.js'
 import { WBC_CLASSES } from '../../../shared/cells.js'
+import { datasetsDir } from '../../paths.js'
 import { DROPOUT_OFF_LR_FACTOR } from '../../../shared/models.js'
+
+/** A dataset path as the card shows it: under the datasets folder as $WBC_DATASETS/..., so the card names no machine's folders. */
+function datasetsShown(p: string): string {
+  const base = datasetsDir(process.cwd())
+  const abs = resolve(p)
+  return base && abs.startsWith(base + '/') ? `$WBC_DATASETS/${abs.slice(base.length + 1)}` : p
+}
 
 export const PBC_ATTRIBUTION =
   'Acevedo A., Merino A., Alférez S., Molina Á., Boldú L., Rodellar J. "A dataset of microscopic peripheral blood cell images for development of automatic recognition systems." Data in Brief 30 (2020) 105474. Mendeley Data, doi:10.17632/snkd93bnjr.1. Licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).'
@@ -204,7 +212,7 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
   const out = resolve(o.out)
   const cardDir = resolve(o.cardDir ?? dirname(out))
   const name = o.name ?? basename(out)
-  const shown = { from: o.display?.from ?? o.from, out: o.display?.out ?? o.out, other: o.display?.other ?? o.other }
+  const shown = { from: o.display?.from ?? o.from, out: o.display?.out ?? o.out, other: o.display?.other ?? datasetsShown(o.other) }
   const work = await mkdtemp(join(tmpdir(), 'wbc-ship-'))
   const staging = `${out}.staging`
   try {
@@ -237,7 +245,7 @@ export async function shipDefaultModel(o: ShipOptions): Promise<ShipResult> {
     const dataArg = o.data ?? split.dataset
     if (!dataArg) throw new Error('split.json names no dataset; pass --data')
     const data = resolve(dataArg)
-    const shownData = o.display?.data ?? dataArg
+    const shownData = o.display?.data ?? datasetsShown(dataArg)
     const heldOut = split.files.filter((f) => f.set === 'test')
     const trainFiles = split.files.filter((f) => f.set === 'train')
     if (!heldOut.length || !trainFiles.length) throw new Error('split.json needs both train and test files')
@@ -488,8 +496,9 @@ run that wrote this card (${c.createdAt}, backend ${c.evaluation.backend}, ${c.s
 
 ## Training data and attribution
 
-Trained on the PBC dataset, five WBC classes (../shared/datasets/pbc-wbc, a
-cleaned development subset; see ../shared/datasets/README.md):
+Trained on the PBC dataset, five WBC classes (\`pbc-wbc\` of the datasets, a
+cleaned development subset listed file by file in \`datasets/pbc-wbc.csv\`; see
+\`datasets/README.md\` for how to get it):
 
 > ${PBC_ATTRIBUTION}
 
@@ -498,7 +507,8 @@ wherever the model is shipped.
 
 Split: seeded (seed ${c.data.split.seed ?? 'n/a'}), stratified per class, ${pct(c.data.split.testFraction ?? NaN, 0)} held out:
 ${c.data.split.train} training cells, ${c.data.split.heldOut} held-out cells (${Object.entries(c.data.split.perClassHeldOut).map(([k, v]) => `${k} ${v}`).join(', ')}),
-listed with SHA-256 hashes in the training run's \`split.json\`. The held-out cells were
+listed with SHA-256 hashes in \`${basename(modelFolder)}-heldout.csv\` beside this card (the
+training run's \`split.json\` lists both sets). The held-out cells were
 never trained on. The trainer reported held-out accuracy after every epoch
 (below) for monitoring; the shipped weights are simply the latest finished
 epoch, not chosen by held-out accuracy, and no setting was tuned on them.
@@ -561,7 +571,7 @@ ${formatSeparationTable(cal)}
 - The Unidentified figures with the CLI (same code and defaults, in the store \`--db\` / \`WBC_DB\` points at): \`${c.commands.calibrate}\`
 - Training (resumes from the last finished epoch): \`${c.commands.train}\`
 
-\`wbc evaluate ../shared/datasets/pbc-wbc\` also runs with this model, but that
+\`wbc evaluate $WBC_DATASETS/pbc-wbc\` also runs with this model, but that
 folder includes the training cells: only the held-out figures above measure it
 on unseen images.
 `
