@@ -23,6 +23,7 @@ import { validateCommand } from './commands/validate'
 import { outboxCommand } from './commands/outbox'
 import { orderCommand } from './commands/order'
 import { datasetsCommand } from './commands/datasets'
+import { auditCommand } from './commands/audit'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -43,7 +44,8 @@ const COMMANDS: CliCommand[] = [
   validateCommand,
   outboxCommand,
   orderCommand,
-  datasetsCommand
+  datasetsCommand,
+  auditCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MIGRATIONS, type Migration } from './migrations/index'
+import { registerAuditFunctions } from './audit'
 
 export type Db = Database.Database
 
@@ -29,6 +30,8 @@ export function openStore(file: string, opts: OpenStoreOptions = {}): Db {
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`)
     db.pragma('foreign_keys = ON')
+    // The audit chain's insert triggers call wbc_chain() (./audit).
+    registerAuditFunctions(db)
     if (!opts.readonly) {
       if (file !== ':memory:') db.pragma('journal_mode = WAL')
       // WAL + NORMAL stays consistent across a crash or kill -9; only the last
@@ -59,6 +62,7 @@ export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): nu
  */
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS, target = latestVersion(migrations)): number {
   checkRegistry(migrations)
+  registerAuditFunctions(db)
   const current = schemaVersion(db)
   if (current > latestVersion(migrations)) {
     throw new Error(`database schema version ${current} is newer than this program knows (${latestVersion(migrations)}); update the workstation`)

@@ -7,6 +7,7 @@ import { migration003 } from './003_review'
 import { migration004 } from './004_synthetic_and_blind'
 import { migration005 } from './005_lis_outbox'
 import { migration006 } from './006_orders_and_reference_intervals'
+import { migration007 } from './007_audit_chain'
 
 export type { Migration } from './types'
 
@@ -16,5 +17,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
-  migration006
+  migration006,
+  migration007
 ]
