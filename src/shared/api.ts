@@ -248,7 +248,7 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate'] as const
+export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'blind'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -262,6 +262,7 @@ export interface JobResults {
   calibrate: CalibrateJobResult
   gan: GanJobResult
   generate: GenerateJobResult
+  blind: BlindSessionView
 }
 
 /** What classifying a slide stored: one prediction per cell by one model. */
@@ -560,14 +561,13 @@ export const api = {
       datasetId: Id.optional(),
       /** Generated cells from these generators only (default: any of the class). */
       generatorIds: z.array(Id).max(100).optional(),
-      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
       /** Also ask real or generated for each cell. */
       askOrigin: z.boolean().default(true),
       displaySize: z.number().int().min(64).max(512).default(256),
       who: z.string().trim().max(200).optional()
     }),
-    output: returns<BlindSessionView>(),
-    doc: 'Create a blind session from a recipe: cells drawn and shuffled by the seed, all rendered alike up front.'
+    output: returns<{ jobId: string }>(),
+    doc: "Create a blind session from a recipe as a job: cells drawn and shuffled from a secret random seed, rendered alike (varied by the secret) in batches; the job's result is the session."
   },
   'blind.next': {
     input: z.strictObject({ sessionId: Id, position: z.number().int().min(0).optional() }),

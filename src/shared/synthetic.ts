@@ -158,6 +158,8 @@ export interface BlindCellResult {
 export interface BlindResults {
   session: BlindSessionView
   recipe: unknown
+  /** The session's secret (hex), from which its draw, order and render variation came; shown only once closed (null for sessions made before secrets). */
+  secret: string | null
   classes: string[]
   /** Rows: true class; columns: the expert's class (answered cells only). As the paper's Table 9. */
   confusion: { all: number[][]; real: number[][]; generated: number[][] }
@@ -175,9 +177,43 @@ export interface BlindResults {
     /** Real cells called real. */
     realCalledReal: ProportionWithInterval
   }
+  /** Each reader's own figures (a reader: a signed-in user, or a name given on the command line). */
+  readers: BlindReaderResult[]
+  /** How far the readers agree (null with fewer than two). */
+  agreement: BlindAgreement | null
+  /** Cells nobody answered. */
   unanswered: number
+  /** One row per cell and reader who answered it (one with no answer for a cell nobody answered), in presentation order. */
   cells: BlindCellResult[]
   csv: string
+}
+
+export interface BlindReaderResult {
+  /** The reader's user id (null for a name given on the command line). */
+  userId: number | null
+  name: string
+  answered: number
+  accuracy: { all: ProportionWithInterval; real: ProportionWithInterval; generated: ProportionWithInterval }
+  /** Their real-vs-generated detection rate with its exact 95% interval; null when the session did not ask. */
+  detection: BlindResults['detection']
+}
+
+/** Kappa: observed agreement corrected for chance (1 perfect, 0 chance), over the cells every reader answered. */
+export interface BlindKappa {
+  kappa: number | null
+  observed: number | null
+  expected: number | null
+  items: number
+  raters: number
+}
+
+export interface BlindAgreement {
+  /** Cohen's kappa for two readers, Fleiss' for three or more. */
+  method: 'cohen' | 'fleiss'
+  readers: number
+  class: BlindKappa
+  /** On real vs generated; null when the session did not ask. */
+  origin: BlindKappa | null
 }
 
 /**

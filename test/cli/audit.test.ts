@@ -31,7 +31,7 @@ describe('wbc audit verify', () => {
   })
 
   it('passes on a database the workstation wrote, and fails naming the row edited behind its back', async () => {
-    copyCells('pbc-wbc', 'neutrophil', 3, join(dir, 'cells'), 'NE', 90)
+    copyCells('pbc-wbc', 'neutrophil', 3, join(dir, 'cells'), 'NE', 60)
     expect((await wbc(['import', join(dir, 'cells'), '--db', db])).code).toBe(0)
     const store = openStore(db)
     appendLabel(store, { imageId: 2, class: 'monocyte', source: 'reviewer', who: 'ana' })

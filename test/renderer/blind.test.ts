@@ -131,7 +131,7 @@ describe('blind store', () => {
     const f = fakeTransport({
       'blind.close': () => ok(session({ status: 'closed', closedAt: '2026-01-02T00:00:00Z' })),
       'blind.results': () => ok(results),
-      'blind.create': (i) => ((i as { realPerClass: number }).realPerClass > 100 ? { ok: false, error: { code: 'invalid_input', message: 'x', issues: [{ path: '', message: 'only 6 real basophil cells' }] } } : ok(session({ id: 5 })))
+      'blind.create': (i) => ((i as { realPerClass: number }).realPerClass > 100 ? { ok: false, error: { code: 'invalid_input', message: 'x', issues: [{ path: '', message: 'only 6 real basophil cells' }] } } : ok({ jobId: 'blind-1' }))
     })
     setTransport(f.transport)
     const s = useBlindStore()
@@ -140,11 +140,23 @@ describe('blind store', () => {
     expect(s.sessions[0]!.status).toBe('closed')
     expect(s.results).toEqual(results)
     s.who = 'Dr B'
-    expect(await s.create({ name: 'R2', realPerClass: 500, generatedPerClass: 10, seed: 1, askOrigin: true, displaySize: 256 })).toBeNull()
+    expect(await s.create({ name: 'R2', realPerClass: 500, generatedPerClass: 10, askOrigin: true, displaySize: 256 })).toBeNull()
     expect(s.error).toBe('only 6 real basophil cells')
-    await s.create({ name: 'R2', realPerClass: 10, generatedPerClass: 10, seed: 1, askOrigin: true, displaySize: 256 })
-    expect(f.calls.at(-1)!.input).toMatchObject({ name: 'R2', who: 'Dr B' })
+    // The session is rendered by a job: it appears when the job's end arrives.
+    const made = s.create({ name: 'R2', realPerClass: 10, generatedPerClass: 10, askOrigin: true, displaySize: 256 })
+    await new Promise((r) => setTimeout(r, 0))
+    expect(f.calls.at(-1)).toMatchObject({ method: 'blind.create', input: { name: 'R2', who: 'Dr B' } })
+    expect(s.sessions.map((x) => x.id)).toEqual([4])
+    const job = { id: 'blind-1', kind: 'blind', title: '', progress: { task: 'blind', done: 20, total: 20 }, startedAt: '', finishedAt: '', error: null } as const
+    f.emit('job.finished', { ...job, state: 'succeeded', result: session({ id: 5 }) })
+    expect((await made)?.id).toBe(5)
     expect(s.sessions.map((x) => x.id)).toEqual([5, 4])
+    // A job that fails says why.
+    const failed = s.create({ name: 'R3', realPerClass: 10, generatedPerClass: 10, askOrigin: true, displaySize: 256 })
+    await new Promise((r) => setTimeout(r, 0))
+    f.emit('job.finished', { ...job, state: 'failed', result: null, error: { code: 'internal', message: 'out of memory' } })
+    expect(await failed).toBeNull()
+    expect(s.error).toBe('out of memory')
   })
 })
 
@@ -188,6 +200,9 @@ describe('blind stage and results', () => {
     const r: BlindResults = {
       session: session({ status: 'closed', total: 20, answered: 20, closedAt: '2026-01-02T00:00:00Z' }),
       recipe: {},
+      secret: null,
+      readers: [],
+      agreement: null,
       classes: CLASSES,
       confusion: { all: diag(4), real: diag(2), generated: diag(2) },
       accuracy: { all: prop(20, 20, 0.83, 1), real: prop(10, 10, 0.69, 1), generated: prop(9, 10, 0.55, 0.997) },

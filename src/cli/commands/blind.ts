@@ -16,20 +16,20 @@ export const blindCommand: CliCommand = (cli) => {
 
   blind
     .command('create')
-    .description('create a session from a recipe (cells drawn and shuffled by the seed, all rendered alike up front)')
+    .description('create a session from a recipe (cells drawn and shuffled from a secret random seed, rendered alike in batches)')
     .requiredOption('--name <name>', 'session name (shown to the expert: say nothing about the mix)')
     .option('--real <n>', 'real cells per class', int, 10)
     .option('--generated <n>', 'generated cells per class', int, 10)
     .option('--classes <list>', 'comma-separated classes (default: the five WBC classes)')
     .option('--dataset <id>', 'real cells from this dataset only', int)
     .option('--generators <ids>', 'generated cells from these generator ids only (comma-separated)')
-    .option('--seed <n>', 'seed of the draw and the order', int, 1)
     .option('--no-ask-origin', 'do not ask real or generated')
     .option('--size <px>', 'side of the PNG every cell is shown at', int, 256)
     .option('--who <name>', 'who created the session')
     .option('--json', 'print as JSON')
-    .action(async (o: { name: string; real: number; generated: number; classes?: string; dataset?: number; generators?: string; seed: number; askOrigin: boolean; size: number; who?: string; json?: boolean }) => {
+    .action(async (o: { name: string; real: number; generated: number; classes?: string; dataset?: number; generators?: string; askOrigin: boolean; size: number; who?: string; json?: boolean }) => {
       const db = cli.openDb()
+      const bar = cli.progress()
       const s = await createBlindSession(db, {
         name: o.name,
         classes: o.classes?.split(',').map((c) => c.trim()).filter(Boolean),
@@ -37,11 +37,10 @@ export const blindCommand: CliCommand = (cli) => {
         generatedPerClass: o.generated,
         datasetId: o.dataset,
         generatorIds: o.generators?.split(',').map((x) => int(x.trim())),
-        seed: o.seed,
         askOrigin: o.askOrigin,
         displaySize: o.size,
         createdBy: o.who
-      })
+      }, { onProgress: bar.update }).finally(() => bar.stop())
       if (o.json) cli.json(s)
       else cli.out(`blind session #${s.id} "${s.name}": ${s.total} cells, ${s.classes.join(', ')}${s.askOrigin ? ', asks real or generated' : ''}`)
     })

@@ -2,6 +2,7 @@
 import type { ApiError, JobKind, JobResults } from '../../shared/api'
 import type { FineTuneModeName, GanPresetName, LrScheduleName, ModelArchitecture, TrainingBalance } from '../../shared/models'
 import type { Progress } from '../../shared/progress'
+import type { BlindRecipe } from '../blind/session'
 
 /** What each kind of job is started with. Add a row per kind. */
 export interface JobParams {
@@ -13,6 +14,7 @@ export interface JobParams {
   transfer: Omit<TrainingParams, 'architecture' | 'inputSize'> & { baseModelId: number; folds: number; modes: FineTuneModeName[]; fineTuneLearningRate?: number }
   gan: { class: string; preset: GanPresetName; steps: number; name: string; datasetId?: number; maxReal?: number; checkpointEvery: number }
   generate: { generatorId: number; count: number; seed: number }
+  blind: BlindRecipe
 }
 
 /** What training and cross-validation jobs share (the contract's validated request, input size resolved). */

@@ -19,6 +19,7 @@ import { runCrossvalTask } from './tasks/crossval'
 import { runTransferTask } from './tasks/transfer'
 import { runCalibrateTask } from './tasks/calibrate'
 import { runGanTask, runGenerateTask } from './tasks/gan'
+import { runBlindTask } from './tasks/blind'
 
 /** A task returns its result, and whether it stopped early because it was cancelled. */
 /** `engine`: what ran the model when it was not this thread's TensorFlow.js backend (the inference pool's ONNX Runtime). */
@@ -26,7 +27,7 @@ export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled:
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
 /** Kinds whose task loads TensorFlow.js; the others never pay for loading it. */
 const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate'])
-const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, calibrate: runCalibrateTask, gan: runGanTask, generate: runGenerateTask }
+const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, calibrate: runCalibrateTask, gan: runGanTask, generate: runGenerateTask, blind: runBlindTask }
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')

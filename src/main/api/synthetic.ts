@@ -4,7 +4,7 @@
 // pre-rendered images until a session is closed; results are refused before.
 import type { Method } from '../../shared/api'
 import { generatorGrid, generatorSummaries, qualityReport, requireGenerator } from '../services/synthetic'
-import { BlindSessionError, answerCell, cellImage, closeSession, createBlindSession, listSessionViews, nextCell } from '../blind/session'
+import { BlindSessionError, answerCell, cellImage, checkRecipe, closeSession, listSessionViews, nextCell } from '../blind/session'
 import { blindResults } from '../blind/results'
 import type { Handlers } from './dispatch'
 import { ApiFailure } from './errors'
@@ -31,13 +31,11 @@ export function syntheticHandlers(ctx: ApiContext): Pick<Handlers, SyntheticMeth
     'synthetic.grid': ({ generatorId }) => ({ mime: 'image/png' as const, bytes: generatorGrid(ctx.db, requireGenerator(ctx.db, generatorId)).png }),
     'synthetic.report': ({ generatorId, reportId }) => qualityReport(ctx.db, { generatorId, reportId }),
     'blind.list': () => listSessionViews(ctx.db),
-    'blind.create': async ({ who, ...recipe }) => {
-      try {
-        return await createBlindSession(ctx.db, { ...recipe, createdBy: who })
-      } catch (err) {
-        if (err instanceof BlindSessionError) throw new ApiFailure(err.code, err.message)
-        throw err
-      }
+    'blind.create': ({ who, ...recipe }) => {
+      // Checked here so a bad recipe is refused at once rather than as a failed job.
+      blind(() => checkRecipe(ctx.db, recipe))
+      const job = ctx.jobs.start('blind', `blind session ${recipe.name}`, { ...recipe, ...(who ? { createdBy: who } : {}) })
+      return { jobId: job.id }
     },
     'blind.next': ({ sessionId, position }) => blind(() => nextCell(ctx.db, sessionId, position)),
     'blind.cell': ({ sessionId, cellId }) => blind(() => ({ mime: 'image/png' as const, bytes: cellImage(ctx.db, sessionId, cellId) })),

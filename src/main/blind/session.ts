@@ -1,7 +1,7 @@
 // Blind expert sessions: created from a recipe (so many real and generated
-// cells per class, a seed), every cell pre-rendered at creation the same way
-// (./render) and stored under a random per-session token, shown in a seeded
-// shuffled order. Until the session is closed, the functions here that serve
+// cells per class), every cell pre-rendered at creation the same way
+// (./render, varied by the session's secret) and stored under a random
+// per-session token, shown in an order drawn from the secret (./secret). Until the session is closed, the functions here that serve
 // the renderer return only views without any origin information; the truth is
 // read only by ./results once the session is closed.
 import { randomBytes } from 'node:crypto'
@@ -17,7 +17,10 @@ import {
   getGenerator,
   getOriginalBytes,
   imageIdsWithLabel,
-  insertBlindSession,
+  insertBlindSessionHeader,
+  addBlindCells,
+  markBlindSessionReady,
+  dropUnreadyBlindSession,
   latestAnswerClass,
   listBlindSessions,
   listSyntheticImages,
@@ -28,7 +31,9 @@ import {
   type Db,
   type NewBlindCell
 } from '../store/index.js'
-import { seedFromString, seededShuffle, mulberry32 } from '../stats/index.js'
+import { seededShuffle } from '../stats/index.js'
+import type { ProgressListener } from '../../shared/progress.js'
+import { keyedRandom, newSessionSecret } from './secret.js'
 import { WBC_CLASSES } from '../../shared/cells.js'
 import type { BlindCellView, BlindOriginAnswer, BlindSessionView } from '../../shared/synthetic.js'
 import { renderGeneratedCell, renderRealCell, type RenderSpec } from './render.js'
@@ -43,7 +48,6 @@ export interface BlindRecipe {
   datasetId?: number
   /** Generated cells: of these generators (default: any generator of the class). */
   generatorIds?: number[]
-  seed: number
   /** Also ask real or generated for each cell. */
   askOrigin: boolean
   /** Side of the PNG every cell is shown at (default 256). */
@@ -58,8 +62,15 @@ export class BlindSessionError extends CoreError {
   }
 }
 
-function stream(seed: number, purpose: string) {
-  return mulberry32(seedFromString(`${seed >>> 0}:blind:${purpose}`))
+/** Cells rendered (and held in memory) at a time before they are written. */
+export const RENDER_BATCH = 32
+
+export interface CreateOptions {
+  batchSize?: number
+  onProgress?: ProgressListener
+  signal?: AbortSignal
+  /** The session secret (default: 256 fresh random bits); tests pass one to check reproducibility. */
+  secret?: string
 }
 
 /** A random, opaque cell id: 128 bits, URL-safe, unrelated to any image id or position. */
@@ -67,8 +78,25 @@ function newToken(): string {
   return randomBytes(16).toString('base64url')
 }
 
-/** Draws the cells, renders them all, and stores the session. */
-export async function createBlindSession(db: Db, recipe: BlindRecipe): Promise<BlindSessionView> {
+/** Refuses a recipe the store cannot fill (same checks createBlindSession makes), without drawing anything. */
+export function checkRecipe(db: Db, recipe: BlindRecipe): void {
+  const classes = recipe.classes?.length ? [...recipe.classes] : [...WBC_CLASSES]
+  if (new Set(classes).size !== classes.length) throw new BlindSessionError('invalid_input', 'classes must be distinct')
+  if (recipe.realPerClass < 0 || recipe.generatedPerClass < 0 || recipe.realPerClass + recipe.generatedPerClass === 0) {
+    throw new BlindSessionError('invalid_input', 'a session needs some cells')
+  }
+  for (const cls of classes) {
+    const real = recipe.realPerClass > 0 ? imageIdsWithLabel(db, cls, recipe.datasetId).length : 0
+    if (real < recipe.realPerClass) throw new BlindSessionError('conflict', `only ${real} real ${cls} cells in the store, the recipe asks for ${recipe.realPerClass}`)
+    const generated = recipe.generatedPerClass > 0 ? listSyntheticImages(db, { class: cls }).filter((x) => !recipe.generatorIds || recipe.generatorIds.includes(x.generatorId)).length : 0
+    if (generated < recipe.generatedPerClass) throw new BlindSessionError('conflict', `only ${generated} generated ${cls} cells stored, the recipe asks for ${recipe.generatedPerClass} (wbc gan generate)`)
+  }
+}
+
+/** Draws the cells, renders them in batches, and stores the session (ready once every cell is stored). */
+export async function createBlindSession(db: Db, recipe: BlindRecipe, opts: CreateOptions = {}): Promise<BlindSessionView> {
+  const secret = opts.secret ?? newSessionSecret()
+  const stream = (purpose: string) => keyedRandom(secret, `blind:${purpose}`)
   const classes = recipe.classes?.length ? [...recipe.classes] : [...WBC_CLASSES]
   if (new Set(classes).size !== classes.length) throw new BlindSessionError('invalid_input', 'classes must be distinct')
   if (recipe.realPerClass < 0 || recipe.generatedPerClass < 0 || recipe.realPerClass + recipe.generatedPerClass === 0) {
@@ -82,12 +110,12 @@ export async function createBlindSession(db: Db, recipe: BlindRecipe): Promise<B
     if (recipe.realPerClass > 0) {
       const rows = imageIdsWithLabel(db, cls, recipe.datasetId)
       if (rows.length < recipe.realPerClass) throw new BlindSessionError('conflict', `only ${rows.length} real ${cls} cells in the store, the recipe asks for ${recipe.realPerClass}`)
-      for (const id of seededShuffle(rows, stream(recipe.seed, `real:${cls}`)).slice(0, recipe.realPerClass)) picks.push({ origin: 'real', imageId: id, class: cls })
+      for (const id of seededShuffle(rows, stream(`real:${cls}`)).slice(0, recipe.realPerClass)) picks.push({ origin: 'real', imageId: id, class: cls })
     }
     if (recipe.generatedPerClass > 0) {
       const pool = listSyntheticImages(db, { class: cls }).filter((s) => !recipe.generatorIds || recipe.generatorIds.includes(s.generatorId))
       if (pool.length < recipe.generatedPerClass) throw new BlindSessionError('conflict', `only ${pool.length} generated ${cls} cells stored, the recipe asks for ${recipe.generatedPerClass} (wbc gan generate)`)
-      for (const s of seededShuffle(pool, stream(recipe.seed, `generated:${cls}`)).slice(0, recipe.generatedPerClass)) {
+      for (const s of seededShuffle(pool, stream(`generated:${cls}`)).slice(0, recipe.generatedPerClass)) {
         picks.push({ origin: 'synthetic', syntheticId: s.id, generatorId: s.generatorId, class: cls })
         sizes.add(s.width)
       }
@@ -96,36 +124,45 @@ export async function createBlindSession(db: Db, recipe: BlindRecipe): Promise<B
   // Real cells are brought down to the generators' resolution, so sharpness is no tell.
   for (const p of picks) if (p.origin === 'synthetic') sizes.add((JSON.parse(getGenerator(db, p.generatorId)!.settingsJson) as { size: number }).size)
   const spec: RenderSpec = { sourceSize: sizes.size ? Math.min(...sizes) : displaySize, displaySize }
-  const ordered = seededShuffle(picks, stream(recipe.seed, 'order'))
-  // Render everything now: serving a cell later is one read of equal-sized bytes, whatever its origin.
-  const cells: NewBlindCell[] = []
-  for (const p of ordered) {
-    const png = p.origin === 'real' ? await renderRealCell(getOriginalBytes(db, p.imageId)!, spec) : await renderGeneratedCell(syntheticPng(db, p.syntheticId)!, spec)
-    cells.push({
-      token: newToken(),
-      origin: p.origin,
-      imageId: p.origin === 'real' ? p.imageId : null,
-      syntheticImageId: p.origin === 'synthetic' ? p.syntheticId : null,
-      class: p.class,
-      png
-    })
-  }
-  const id = insertBlindSession(db, {
+  const ordered = seededShuffle(picks, stream('order'))
+  // Render now, in batches written as they are done: serving a cell later is
+  // one read of equal-sized bytes whatever its origin, and memory holds one
+  // batch of renders, never the whole session.
+  const id = insertBlindSessionHeader(db, {
     name: recipe.name,
     recipeJson: JSON.stringify({ ...recipe, classes, displaySize, sourceSize: spec.sourceSize }),
-    seed: recipe.seed,
     askOrigin: recipe.askOrigin,
     classes,
     displaySize,
     createdBy: recipe.createdBy,
-    cells
+    secret
   })
+  const batchSize = Math.max(1, opts.batchSize ?? RENDER_BATCH)
+  try {
+    for (let from = 0; from < ordered.length; from += batchSize) {
+      if (opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' })
+      const batch: NewBlindCell[] = []
+      for (const p of ordered.slice(from, from + batchSize)) {
+        const token = newToken()
+        const cellSpec: RenderSpec = { ...spec, variation: { secret, cell: token } }
+        const png = p.origin === 'real' ? await renderRealCell(getOriginalBytes(db, p.imageId)!, cellSpec) : await renderGeneratedCell(syntheticPng(db, p.syntheticId)!, cellSpec)
+        batch.push({ token, origin: p.origin, imageId: p.origin === 'real' ? p.imageId : null, syntheticImageId: p.origin === 'synthetic' ? p.syntheticId : null, class: p.class, png })
+      }
+      addBlindCells(db, id, from, batch)
+      opts.onProgress?.({ task: 'blind', done: Math.min(from + batchSize, ordered.length), total: ordered.length, unit: 'cells', message: `rendering ${recipe.name}` })
+    }
+    markBlindSessionReady(db, id)
+  } catch (err) {
+    dropUnreadyBlindSession(db, id)
+    throw err
+  }
   return sessionView(db, id)
 }
 
 function requireSession(db: Db, id: number): BlindSessionRow {
   const s = getBlindSession(db, id)
-  if (!s) throw new BlindSessionError('not_found', `blind session ${id} not found`)
+  // A session still being rendered does not exist yet for anyone.
+  if (!s || !s.ready) throw new BlindSessionError('not_found', `blind session ${id} not found`)
   return s
 }
 

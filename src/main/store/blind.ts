@@ -21,20 +21,25 @@ export interface BlindSessionRow {
   createdBy: string
   createdAt: string
   closedAt: string | null
+  /** The session's secret (hex; null for sessions made before secrets): shown only in closed results. */
+  secret: string | null
+  /** False while the session's cells are still being rendered. */
+  ready: boolean
 }
 
-interface RawSession extends Omit<BlindSessionRow, 'askOrigin' | 'classes'> {
+interface RawSession extends Omit<BlindSessionRow, 'askOrigin' | 'classes' | 'ready'> {
   askOrigin: number
   classesJson: string
+  ready: number
 }
 
 const SESSION_COLS = `id, name, recipe_json AS recipeJson, seed, ask_origin AS askOrigin, classes_json AS classesJson,
-  display_size AS displaySize, status, created_by AS createdBy, created_at AS createdAt, closed_at AS closedAt`
+  display_size AS displaySize, status, created_by AS createdBy, created_at AS createdAt, closed_at AS closedAt, secret, ready`
 
 function session(r: RawSession | undefined): BlindSessionRow | undefined {
   if (!r) return undefined
-  const { classesJson, askOrigin, ...rest } = r
-  return { ...rest, askOrigin: askOrigin === 1, classes: JSON.parse(classesJson) as string[] }
+  const { classesJson, askOrigin, ready, ...rest } = r
+  return { ...rest, askOrigin: askOrigin === 1, ready: ready === 1, classes: JSON.parse(classesJson) as string[] }
 }
 
 export interface NewBlindCell {
@@ -49,31 +54,42 @@ export interface NewBlindCell {
 export interface NewBlindSession {
   name: string
   recipeJson: string
-  seed: number
   askOrigin: boolean
   classes: readonly string[]
   displaySize: number
   createdBy?: string
-  /** In presentation order. */
-  cells: NewBlindCell[]
+  secret: string
 }
 
-/** Creates a session and its cells (positions 0..n-1 in the given order) in one transaction. */
-export function insertBlindSession(db: Db, s: NewBlindSession): number {
-  return db.transaction(() => {
-    const id = Number(
-      stmt(
-        db,
-        `INSERT INTO blind_sessions (name, recipe_json, seed, ask_origin, classes_json, display_size, status, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)`
-      ).run(s.name, s.recipeJson, s.seed, s.askOrigin ? 1 : 0, JSON.stringify(s.classes), s.displaySize, s.createdBy ?? '', nowIso()).lastInsertRowid
-    )
-    const ins = stmt(
+/** Creates a session not yet ready (its cells follow in batches, addBlindCells; then markBlindSessionReady). */
+export function insertBlindSessionHeader(db: Db, s: NewBlindSession): number {
+  return Number(
+    stmt(
       db,
-      'INSERT INTO blind_cells (session_id, token, position, origin, image_id, synthetic_image_id, class, png) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
-    )
-    s.cells.forEach((c, position) => ins.run(id, c.token, position, c.origin, c.imageId, c.syntheticImageId, c.class, Buffer.from(c.png)))
-    return id
+      `INSERT INTO blind_sessions (name, recipe_json, seed, ask_origin, classes_json, display_size, status, created_by, created_at, secret, ready)
+       VALUES (?, ?, 0, ?, ?, ?, 'open', ?, ?, ?, 0)`
+    ).run(s.name, s.recipeJson, s.askOrigin ? 1 : 0, JSON.stringify(s.classes), s.displaySize, s.createdBy ?? '', nowIso(), s.secret).lastInsertRowid
+  )
+}
+
+/** Stores a batch of a session's cells at positions from, from+1, ... (one transaction). */
+export function addBlindCells(db: Db, sessionId: number, from: number, cells: readonly NewBlindCell[]): void {
+  const ins = stmt(db, 'INSERT INTO blind_cells (session_id, token, position, origin, image_id, synthetic_image_id, class, png) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+  db.transaction(() => {
+    cells.forEach((c, i) => ins.run(sessionId, c.token, from + i, c.origin, c.imageId, c.syntheticImageId, c.class, Buffer.from(c.png)))
+  }).immediate()
+}
+
+export function markBlindSessionReady(db: Db, sessionId: number): void {
+  stmt(db, 'UPDATE blind_sessions SET ready = 1 WHERE id = ?').run(sessionId)
+}
+
+/** Removes a session whose preparation failed or was cancelled (never a ready one: those may hold answers). */
+export function dropUnreadyBlindSession(db: Db, sessionId: number): void {
+  db.transaction(() => {
+    if (stmt<[number], { ready: number }>(db, 'SELECT ready FROM blind_sessions WHERE id = ?').get(sessionId)?.ready !== 0) return
+    stmt(db, 'DELETE FROM blind_cells WHERE session_id = ?').run(sessionId)
+    stmt(db, 'DELETE FROM blind_sessions WHERE id = ?').run(sessionId)
   }).immediate()
 }
 
@@ -81,8 +97,9 @@ export function getBlindSession(db: Db, id: number): BlindSessionRow | undefined
   return session(stmt<[number], RawSession>(db, `SELECT ${SESSION_COLS} FROM blind_sessions WHERE id = ?`).get(id))
 }
 
+/** Ready sessions (those still being rendered are nobody's business yet). */
 export function listBlindSessions(db: Db): BlindSessionRow[] {
-  return stmt<[], RawSession>(db, `SELECT ${SESSION_COLS} FROM blind_sessions ORDER BY id`)
+  return stmt<[], RawSession>(db, `SELECT ${SESSION_COLS} FROM blind_sessions WHERE ready = 1 ORDER BY id`)
     .all()
     .map((r) => session(r)!)
 }
@@ -167,6 +184,8 @@ export interface BlindCellOutcome {
   answeredClass: string | null
   answeredOrigin: BlindOrigin | null
   who: string | null
+  /** The reader's user id when signed in (null: a name given on the command line, or no answer). */
+  readerId?: number | null
   answeredAt: string | null
   answers: number
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { reportFromOutcomes } from '../../../src/main/blind/results'
 import type { BlindCellOutcome } from '../../../src/main/store'
+import { clopperPearson } from '../../../src/main/stats'
 
 function cell(position: number, origin: 'real' | 'synthetic', trueClass: string, answeredClass: string | null, answeredOrigin: 'real' | 'synthetic' | null): BlindCellOutcome {
   return { position, token: `t${position}`, origin, imageId: origin === 'real' ? position + 1 : null, syntheticImageId: origin === 'synthetic' ? position + 1 : null, trueClass, answeredClass, answeredOrigin, who: answeredClass ? 'dr' : null, answeredAt: answeredClass ? '2024-01-01T00:00:00.000Z' : null, answers: answeredClass ? 1 : 0 }
@@ -52,5 +53,37 @@ describe('blind results', () => {
     const c = { ...cell(0, 'real', 'monocyte', 'monocyte', 'real'), who: '=HYPERLINK("http://x")' }
     const csv = reportFromOutcomes([c], ['monocyte', 'lymphocyte'], true).csv.trim().split('\n')
     expect(csv[1]).toBe(`1,t0,real,monocyte,monocyte,true,real,true,"'=HYPERLINK(""http://x"")",2024-01-01T00:00:00.000Z,1,`)
+  })
+
+  it('reports each reader apart, pools them, and measures their agreement', () => {
+    const C = ['lymphocyte', 'monocyte']
+    const as = (c: ReturnType<typeof cell>, readerId: number, who: string) => ({ ...c, readerId, who })
+    // Four cells; readers 1 and 2 answer all four, reader 3 only the first two.
+    const truth = [cell(0, 'real', 'lymphocyte', null, null), cell(1, 'synthetic', 'monocyte', null, null), cell(2, 'real', 'monocyte', null, null), cell(3, 'synthetic', 'lymphocyte', null, null)]
+    const answer = (i: number, cls: string, origin: 'real' | 'synthetic') => ({ ...truth[i], answeredClass: cls, answeredOrigin: origin, answeredAt: '2024-01-01T00:00:00.000Z', answers: 1 })
+    const two = [
+      as(answer(0, 'lymphocyte', 'real'), 1, 'ana'), as(answer(0, 'lymphocyte', 'real'), 2, 'bo'),
+      as(answer(1, 'monocyte', 'real'), 1, 'ana'), as(answer(1, 'lymphocyte', 'synthetic'), 2, 'bo'),
+      as(answer(2, 'monocyte', 'real'), 1, 'ana'), as(answer(2, 'monocyte', 'real'), 2, 'bo'),
+      as(answer(3, 'lymphocyte', 'synthetic'), 1, 'ana'), as(answer(3, 'lymphocyte', 'synthetic'), 2, 'bo')
+    ]
+    const r = reportFromOutcomes(two, C, true)
+    expect(r.readers.map((x) => [x.userId, x.name, x.answered, x.accuracy.all.successes, x.detection!.rate.successes])).toEqual([[1, 'ana', 4, 4, 3], [2, 'bo', 4, 3, 4]])
+    expect(r.readers[1].detection!.rate.ci95).toEqual(clopperPearson(4, 4))
+    // Pooled: 8 answers, 7 classes right.
+    expect(r.accuracy.all).toMatchObject({ successes: 7, trials: 8 })
+    expect(r.cells).toHaveLength(8)
+    // Class pairs (l,l) (m,l) (m,m) (l,l): po 3/4; ana l 2/4, bo l 3/4 -> pe 0.5*0.75 + 0.5*0.25 = 0.5; kappa 0.5.
+    expect(r.agreement).toMatchObject({ method: 'cohen', readers: 2, class: { items: 4, observed: 0.75, expected: 0.5, kappa: 0.5 } })
+    expect(r.agreement!.origin!.items).toBe(4)
+    // A third reader on two cells: Fleiss over the cells all three answered.
+    const three = [...two, as(answer(0, 'lymphocyte', 'real'), 3, 'cy'), as(answer(1, 'monocyte', 'synthetic'), 3, 'cy')]
+    const f = reportFromOutcomes(three, C, true).agreement!
+    expect(f).toMatchObject({ method: 'fleiss', readers: 3, class: { items: 2 } })
+    // Item 1: l,l,l (P=1); item 2: m,l,m (P=1/3): observed 2/3; shares l 4/6, m 2/6: expected 5/9; kappa 0.25.
+    expect(f.class.observed).toBeCloseTo(2 / 3, 12)
+    expect(f.class.kappa).toBeCloseTo(0.25, 12)
+    // One reader: no agreement to measure.
+    expect(reportFromOutcomes(two.filter((c) => c.readerId === 1), C, true).agreement).toBeNull()
   })
 })

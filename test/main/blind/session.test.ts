@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { openWorkstation, type Workstation } from '../../../src/main/api'
-import type { Result } from '../../../src/shared/api'
+import type { JobSnapshot, Result } from '../../../src/shared/api'
 import type { BlindCellView, BlindResults, BlindSessionView } from '../../../src/shared/synthetic'
 import { importPath } from '../../../src/main/import'
 import { openStore } from '../../../src/main/store'
@@ -31,6 +31,22 @@ async function call<T>(method: string, payload?: unknown): Promise<T> {
   sent.push({ method, result: r })
   if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
   return r.value as T
+}
+
+/** blind.create starts a job; its result is the session (the job's end event is what the renderer sees too). */
+async function create(recipe: unknown): Promise<BlindSessionView> {
+  const { jobId } = await call<{ jobId: string }>('blind.create', recipe)
+  const end = await new Promise<JobSnapshot>((resolve) => {
+    const off = ws.events.subscribe((e) => {
+      if (e.name === 'job.finished' && e.payload.id === jobId) {
+        off()
+        resolve(e.payload)
+      }
+    })
+  })
+  sent.push({ method: 'job.finished', result: { ok: true, value: end } })
+  if (end.state !== 'succeeded') throw new Error(`blind.create job ${end.state}: ${end.error?.message}`)
+  return end.result as BlindSessionView
 }
 
 beforeAll(async () => {
@@ -70,7 +86,7 @@ const SOURCE_WORDS = /real|synthetic|generat|fake|\bgan\b|origin|source|image_?i
 
 describe('blind session over the contract', () => {
   it('creates from a recipe, serves cells without any tell of their origin, takes answers, and reports when closed', async () => {
-    const session = await call<BlindSessionView>('blind.create', { name: 'Morning session', classes: CLASSES, realPerClass: 4, generatedPerClass: 4, seed: 11, askOrigin: true, displaySize: 96 })
+    const session = await create({ name: 'Morning session', classes: CLASSES, realPerClass: 4, generatedPerClass: 4, askOrigin: true, displaySize: 96 })
     expect(session).toMatchObject({ status: 'open', total: 16, answered: 0, askOrigin: true, classes: CLASSES, displaySize: 96 })
     await call('blind.list')
 
@@ -101,8 +117,8 @@ describe('blind session over the contract', () => {
     const early = await ws.dispatch('blind.results', { sessionId: session.id })
     sent.push({ method: 'blind.results', result: early })
     expect(early.ok).toBe(false)
-    // A second session from the same recipe: same seeded order, fresh ids.
-    const twin = await call<BlindSessionView>('blind.create', { name: 'Twin', classes: CLASSES, realPerClass: 4, generatedPerClass: 4, seed: 11, askOrigin: true, displaySize: 96 })
+    // A second session from the same recipe: its own secret, so its own order and renders, and fresh ids.
+    const twin = await create({ name: 'Twin', classes: CLASSES, realPerClass: 4, generatedPerClass: 4, askOrigin: true, displaySize: 96 })
     const twinFirst = await call<BlindCellView>('blind.next', { sessionId: twin.id })
 
     // ---- Everything sent so far (the session is open): no origin information.
@@ -131,11 +147,16 @@ describe('blind session over the contract', () => {
     expect(closed.status).toBe('closed')
     const late = await ws.dispatch('blind.answer', { sessionId: session.id, cellId: order[0], class: 'basophil' })
     expect(late.ok).toBe(false)
+    const sentBefore = sent.length
     const res = await call<BlindResults>('blind.results', { sessionId: session.id })
     expect(res.cells.map((c) => c.cellId)).toEqual(order)
     const origins = res.cells.map((c) => c.origin)
     expect(origins.filter((o) => o === 'real')).toHaveLength(8)
-    // Order not grouped by origin (seeded shuffle): several runs, both halves mixed.
+    // The secret is shown now, 256 bits, and nowhere before the close.
+    expect(res.secret).toMatch(/^[0-9a-f]{64}$/)
+    for (const { result } of sent.slice(0, sentBefore)) expect(JSON.stringify(result)).not.toContain(res.secret!)
+    expect(JSON.stringify(res.recipe)).not.toMatch(/seed|secret/)
+    // Order not grouped by origin (shuffled): several runs, both halves mixed.
     const runs = origins.reduce((n, o, k) => n + (k > 0 && o !== origins[k - 1] ? 1 : 0), 1)
     expect(runs).toBeGreaterThanOrEqual(4)
     expect(new Set(origins.slice(0, 8)).size).toBe(2)
@@ -168,7 +189,7 @@ describe('blind session over the contract', () => {
   })
 
   it('refuses unknown cells, foreign sessions and answers a session does not ask for', async () => {
-    const s = await call<BlindSessionView>('blind.create', { name: 'No origin asked', classes: CLASSES, realPerClass: 1, generatedPerClass: 1, seed: 2, askOrigin: false, displaySize: 64 })
+    const s = await create({ name: 'No origin asked', classes: CLASSES, realPerClass: 1, generatedPerClass: 1, askOrigin: false, displaySize: 64 })
     const first = await call<BlindCellView>('blind.next', { sessionId: s.id })
     const bad = await ws.dispatch('blind.cell', { sessionId: s.id, cellId: 'A'.repeat(22) })
     expect(bad.ok ? null : bad.error.code).toBe('not_found')

@@ -8,6 +8,7 @@ import { migration004 } from './004_synthetic_and_blind'
 import { migration005 } from './005_lis_outbox'
 import { migration006 } from './006_orders_and_reference_intervals'
 import { migration007 } from './007_audit_chain'
+import { migration008 } from './008_blind_secrets'
 
 export type { Migration } from './types'
 
@@ -18,5 +19,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
-  migration007
+  migration007,
+  migration008
 ]

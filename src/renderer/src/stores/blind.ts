@@ -9,9 +9,10 @@
 // the answer, so how long a cell took to arrive does not show either.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { DatasetSummary, Input } from '../../../shared/api'
+import type { DatasetSummary, Input, JobSnapshot } from '../../../shared/api'
 import type { BlindCellView, BlindOriginAnswer, BlindResults, BlindSessionView } from '../../../shared/synthetic'
 import { useTransport } from '../api/transport'
+import { watchJob } from '../api/job-watch'
 
 /** The least time between an answer and the next cell appearing. */
 export const SWAP_MS = 220
@@ -70,13 +71,34 @@ export const useBlindStore = defineStore('blind', () => {
     creating.value = true
     error.value = null
     try {
-      const r = await useTransport().api['blind.create']({ ...recipe, ...(who.value.trim() ? { who: who.value.trim() } : {}) })
+      const t = useTransport()
+      const r = await t.api['blind.create']({ ...recipe, ...(who.value.trim() ? { who: who.value.trim() } : {}) })
       if (!r.ok) {
         error.value = r.error.issues?.length ? r.error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ') : r.error.message
         return null
       }
-      sessions.value = [r.value, ...sessions.value.filter((s) => s.id !== r.value.id)]
-      return r.value
+      // The cells are rendered by a job; the session appears when it is done.
+      const jobId = r.value.jobId
+      const end = await new Promise<JobSnapshot>((resolve) => {
+        let settled = false
+        const stop = watchJob(t, jobId, {
+          progress: () => undefined,
+          finished: (s) => {
+            if (settled) return
+            settled = true
+            stop()
+            resolve(s)
+          },
+          current: () => !settled
+        })
+      })
+      if (end.state !== 'succeeded' || !end.result) {
+        error.value = end.error?.message ?? `the session was not created (${end.state})`
+        return null
+      }
+      const made = end.result as BlindSessionView
+      sessions.value = [made, ...sessions.value.filter((s) => s.id !== made.id)]
+      return made
     } finally {
       creating.value = false
     }
