@@ -1,4 +1,4 @@
-// Migration 7 from a version-6 database holding a blind session with cells and
+// Migration 8 from a version-7 database holding a blind session with cells and
 // an answer: the old session stays ready (answerable) with no secret; a new
 // session not yet ready refuses answers by trigger.
 import { afterEach, describe, expect, it } from 'vitest'
@@ -8,11 +8,11 @@ import { migrate, MIGRATIONS, verifyAuditChain } from '../../../../src/main/stor
 let db: Database.Database
 afterEach(() => db?.close())
 
-describe('migration 007 blind-secrets', () => {
+describe('migration 008 blind-secrets', () => {
   it('keeps old sessions answerable, and refuses answers to a session still being prepared', () => {
     db = new Database(':memory:')
     db.pragma('foreign_keys = ON')
-    expect(migrate(db, MIGRATIONS, 6)).toBe(6)
+    expect(migrate(db, MIGRATIONS, 7)).toBe(7)
     const at = '2024-01-01T00:00:00.000Z'
     db.prepare(`INSERT INTO import_batches (source_path, status, started_at) VALUES ('/x', 'done', ?)`).run(at)
     db.prepare(
