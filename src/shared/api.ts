@@ -183,6 +183,11 @@ export interface CellSummary {
   format: string
   /** The original file name (no directories). */
   fileName: string
+  /**
+   * A slide's cell: the group the review shows it in (a class, another label,
+   * or 'unidentified' when the model's call is under the threshold or flagged).
+   */
+  reviewGroup?: CellLabel | null
 }
 
 export interface CellPage {

@@ -9,6 +9,8 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { setTransport } from '../../src/renderer/src/api/transport'
 import ReviewView from '../../src/renderer/src/views/ReviewView.vue'
+import SlidesView from '../../src/renderer/src/views/SlidesView.vue'
+import { fakeTransport, ok } from './fake-transport'
 import { EIGHT, scriptedSlide, type ScriptedCell } from './review-fixtures'
 
 let pinia: ReturnType<typeof createPinia>
@@ -149,5 +151,23 @@ describe('help', () => {
     expect(help.exists()).toBe(true)
     const keys = help.findAll('kbd').map((k) => k.text())
     expect(keys).toEqual(expect.arrayContaining(['6', '7', '8', '9', '+']))
+  })
+})
+
+describe('Slides preview', () => {
+  it('shows Unidentified for a cell the review puts there, not the model\'s call', async () => {
+    const slide = { id: 1, sampleId: 'SLIDE-7', source: '/data/SLIDE-7', status: 'classified', cellCount: 2, model: { id: 1, name: 'W-Net' }, createdAt: '2026-01-01T00:00:00Z' }
+    const cell = (id: number, call: string, confidence: number, reviewGroup: string) => ({
+      id, slideId: 1, label: null, labelSource: null, prediction: { label: call, confidence, modelId: 1 }, width: 1, height: 1, format: 'jpeg', fileName: `c${id}.jpg`, reviewGroup
+    })
+    const f = fakeTransport({
+      'slides.list': () => ok([slide]),
+      'datasets.list': () => ok([]),
+      'cells.list': () => ok({ total: 2, offset: 0, cells: [cell(1, 'neutrophil', 0.95, 'neutrophil'), cell(2, 'lymphocyte', 0.55, 'unidentified')] })
+    })
+    setTransport(f.transport)
+    w = mount(SlidesView, { global: { plugins: [pinia] } })
+    await flushPromises()
+    expect(w.findAll('[data-testid="preview-caption"]').map((c) => c.text())).toEqual(['Neutrophil', 'Unidentified'])
   })
 })

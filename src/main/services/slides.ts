@@ -10,7 +10,7 @@ import type { ProgressListener } from '../../shared/progress'
 import { UNIDENTIFIED } from '../../shared/review'
 import { CoreError, notFound } from '../errors'
 import type { ClassifyResult } from '../ml/infer/classify-cells'
-import { groupCounts, groupOfLabel, reviewSettings } from '../review'
+import { classifySlideCells, groupCounts, groupOfLabel, reviewSettings } from '../review'
 import { currentLabel, datasetImages, getImage, getOriginalBytes, listDatasets, listImages, listSlides, type Db, type ImageRow } from '../store'
 import { getModel, listPredictions, type PredictionRow } from '../store/models'
 import { latestPredictionsOfSlide } from '../store/review'
@@ -119,7 +119,10 @@ export function cellPage(db: Db, sel: { slideId?: number; datasetId?: number; of
     if (!slide) throw notFound(`slide ${slideId}`)
     const rows = listImages(db, { slideId, offset, limit })
     const predictions = latestPredictions(db, rows.map((r) => r.id))
-    return { total: slide.imageCount, offset, cells: rows.map((r) => cellSummary(db, r, predictions)) }
+    // Where the review shows each cell (a class, or Unidentified under the threshold), so a
+    // preview never shows the model's call for a cell the review has put in Unidentified.
+    const groups = new Map(classifySlideCells(db, slideId).map((c) => [c.id, c.group]))
+    return { total: slide.imageCount, offset, cells: rows.map((r) => ({ ...cellSummary(db, r, predictions), reviewGroup: groups.get(r.id) ?? null })) }
   }
   if (!listDatasets(db).some((d) => d.id === datasetId)) throw notFound(`dataset ${datasetId}`)
   const all = datasetImages(db, datasetId!)

@@ -9,6 +9,7 @@ import {
 import { formatLabTime } from '../../../src/main/export/report'
 import { UNIDENTIFIED } from '../../../src/shared/review'
 import { cellLabelTitle } from '../../../src/shared/cells'
+import { cellPage } from '../../../src/main/services/slides'
 import { PLAN, realSlide, type SlideFixture } from './fixtures'
 
 let f: SlideFixture
@@ -63,6 +64,16 @@ describe('review defects', () => {
     expect(hl7).toContain(`Classified by model W-Net test fixture (W-Net, stored model ${f.modelId}).`)
     expect(hl7).not.toContain('2026-12-05T23:09:57.421Z')
     expect(hl7).toContain('|ig^IG/100 cells counted^99WBC|')
+  })
+
+  it("tells the Slides preview where the review shows each cell, not only the model's call", () => {
+    const page = cellPage(f.db, { slideId: f.slideId, offset: 0, limit: 48 })
+    const byId = new Map(page.cells.map((c) => [c.id, c]))
+    // Cell 3: the model says neutrophil at 0.7, under the 0.8 threshold: the review shows it Unidentified.
+    expect(byId.get(f.ids[3]!)).toMatchObject({ prediction: { label: 'neutrophil' }, reviewGroup: UNIDENTIFIED })
+    // Cell 13: flagged by the detector although 0.9 confident.
+    expect(byId.get(f.ids[13]!)?.reviewGroup).toBe(UNIDENTIFIED)
+    expect(byId.get(f.ids[0]!)?.reviewGroup).toBe('neutrophil')
   })
 
   it('writes abbreviations in capitals', () => {
