@@ -314,3 +314,16 @@ describe('calibration form', () => {
     expect(imported.emitted('close')).toHaveLength(1)
   })
 })
+
+describe('models table', () => {
+  it('writes the size and the weight type apart ("16.0 MB uint8", not "16.0 MBuint8")', async () => {
+    const { default: ModelsTable } = await import('../../src/renderer/src/components/models/ModelsTable.vue')
+    const w = mount(ModelsTable, {
+      props: { models: [model({ id: 1, quantization: 'uint8', byteSize: 16_000_000, provenance: 'shipped', accuracy: 0.9756 }), model({ id: 2, quantization: 'float32' })] }
+    })
+    const sizes = w.findAll('td').map((c) => c.element.textContent ?? '').filter((t) => /\d MB/.test(t))
+    expect(sizes[0]).toMatch(/^\d+(\.\d+)? MB uint8$/)
+    expect(sizes[1]).toMatch(/^\d+(\.\d+)? MB$/)
+    expect(w.text()).toContain('97.6%')
+  })
+})

@@ -24,7 +24,7 @@ export function modelSummary(m: ModelRow): ModelSummary {
     provenance: m.provenance,
     runId: m.runId,
     fold: m.fold,
-    ...headlineMetrics(m.metrics),
+    ...headlineMetrics(m.metrics, m.quantization),
     byteSize: m.byteSize,
     routing: routingOf(m.calibration as OodCalibration | null),
     isDefault: m.isDefault,

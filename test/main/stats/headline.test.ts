@@ -1,5 +1,7 @@
 // The headline figure of a run or model: one rule for `wbc runs` and the Models screen.
 import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { headlineMetrics } from '../../../src/main/stats/headline'
 
 describe('headlineMetrics', () => {
@@ -16,5 +18,14 @@ describe('headlineMetrics', () => {
     expect(headlineMetrics({ overall: { accuracy: Number.NaN }, validation: null, test: { accuracy: 0.3 } })).toEqual({ accuracy: 0.3, macroF1: null })
     expect(headlineMetrics(null)).toEqual({ accuracy: null, macroF1: null })
     expect(headlineMetrics({ epochs: 3 })).toEqual({ accuracy: null, macroF1: null })
+  })
+
+  it("reads the shipped model's held-out figures, kept per weight type (it used to show '–')", () => {
+    const modelJson = JSON.parse(readFileSync(join(__dirname, '../../../resources/models/wnet-pbc/model.json'), 'utf8'))
+    const metrics = modelJson.userDefinedMetadata.wbc.metrics
+    expect(metrics.heldOut.accuracy).toBeUndefined()
+    expect(headlineMetrics(metrics, 'uint8').accuracy).toBeCloseTo(0.97564, 5)
+    expect(headlineMetrics(metrics, 'float32').accuracy).toBeCloseTo(0.97680, 5)
+    expect(headlineMetrics(metrics).accuracy).toBeCloseTo(0.97564, 5)
   })
 })
