@@ -125,6 +125,8 @@ export interface LabelChange {
   why: string
   /** The review action behind it: a reclassification, the undo of one, or acceptance at sign-off; null for imports. */
   action: 'reclassify' | 'undo' | 'accept' | null
+  /** What the model suggested for the cell when the label was given (null: not classified by then). */
+  modelCall?: { label: CellLabel; confidence: number } | null
 }
 
 export interface SignOffEvent {

@@ -10,6 +10,8 @@ import { createPinia, setActivePinia } from 'pinia'
 import { setTransport } from '../../src/renderer/src/api/transport'
 import ReviewView from '../../src/renderer/src/views/ReviewView.vue'
 import SlidesView from '../../src/renderer/src/views/SlidesView.vue'
+import HistoryDialog from '../../src/renderer/src/components/review/HistoryDialog.vue'
+import type { LabelChange } from '../../src/shared/review'
 import { fakeTransport, ok } from './fake-transport'
 import { EIGHT, scriptedSlide, type ScriptedCell } from './review-fixtures'
 
@@ -169,5 +171,28 @@ describe('Slides preview', () => {
     w = mount(SlidesView, { global: { plugins: [pinia] } })
     await flushPromises()
     expect(w.findAll('[data-testid="preview-caption"]').map((c) => c.text())).toEqual(['Neutrophil', 'Unidentified'])
+  })
+})
+
+describe('audit history', () => {
+  it('folds the calls accepted unchanged at sign-off into one line, lists them on request, and shows what the model said', async () => {
+    const at = '2026-12-05T23:09:57Z'
+    const accept = (id: number): LabelChange => ({ labelId: 100 + id, cellId: id, old: 'neutrophil', new: 'neutrophil', who: 'Dr Lee', at, source: 'reviewer', why: 'model call accepted at sign-off', action: 'accept', modelCall: { label: 'neutrophil', confidence: 0.95 } })
+    const changes: LabelChange[] = [
+      { labelId: 1, cellId: 1, old: 'lymphocyte', new: 'monocyte', who: 'Dr Lee', at: '2026-12-05T23:00:00Z', source: 'reviewer', why: '', action: 'reclassify', modelCall: { label: 'lymphocyte', confidence: 0.86 } },
+      ...[2, 3, 4, 5].map(accept)
+    ]
+    w = mount(HistoryDialog, {
+      props: { view: { scope: 'slide', cellId: null, history: { changes, signOffs: [] } }, sampleId: 'S-1', cellName: null, fileNames: new Map() },
+      attachTo: document.body
+    })
+    await flushPromises()
+    const rows = () => w!.findAll('[data-testid="history-table"] tbody tr')
+    expect(rows()).toHaveLength(1)
+    expect(rows()[0]!.text()).toContain('Lymphocyte → Monocyte')
+    expect(rows()[0]!.find('[data-testid="history-model"]').text()).toBe('Lymphocyte 86%')
+    expect(w.find('[data-testid="history-accepted"]').text()).toMatch(/4 model calls accepted unchanged at sign-off by Dr Lee/)
+    await w.find('[data-testid="history-show-accepted"]').setValue(true)
+    expect(rows()).toHaveLength(5)
   })
 })

@@ -4,7 +4,7 @@
 // model name, and abbreviations (IG) in capitals.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
-  acceptModelCalls, buildDifferentialReport, exportSlide, reclassifyCells, reviewSettings, setReviewSettings, signSlide, slideGallery, undoLastReclassification
+  acceptModelCalls, buildDifferentialReport, slideHistory, exportSlide, reclassifyCells, reviewSettings, setReviewSettings, signSlide, slideGallery, undoLastReclassification
 } from '../../../src/main/review'
 import { formatLabTime } from '../../../src/main/export/report'
 import { UNIDENTIFIED } from '../../../src/shared/review'
@@ -74,6 +74,16 @@ describe('review defects', () => {
     // Cell 13: flagged by the detector although 0.9 confident.
     expect(byId.get(f.ids[13]!)?.reviewGroup).toBe(UNIDENTIFIED)
     expect(byId.get(f.ids[0]!)?.reviewGroup).toBe('neutrophil')
+  })
+
+  it("shows the model's suggestion beside each label change in the audit history", () => {
+    reclassifyCells(f.db, { slideId: f.slideId, cellIds: [f.ids[10]!], label: 'monocyte', who: 'Dr Lee' })
+    const change = slideHistory(f.db, f.slideId).changes.find((c) => c.cellId === f.ids[10])!
+    // The model said lymphocyte (0.86); the reviewer overruled it.
+    expect(change).toMatchObject({ old: 'lymphocyte', new: 'monocyte', modelCall: { label: 'lymphocyte', confidence: 0.86 } })
+    // A cell nobody classified has no suggestion.
+    reclassifyCells(f.db, { slideId: f.slideId, cellIds: [f.ids[6]!], label: 'lymphocyte', who: 'Dr Lee' })
+    expect(slideHistory(f.db, f.slideId).changes.find((c) => c.cellId === f.ids[6])!.modelCall).toBeNull()
   })
 
   it('writes abbreviations in capitals', () => {
