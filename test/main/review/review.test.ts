@@ -73,7 +73,7 @@ describe('slide review on real cells', () => {
     expect(getSlide(f.db, f.slideId)!.status).toBe('in_review')
     const h = cellHistory(f.db, f.ids[10]!)
     expect(h.changes).toEqual([
-      { labelId: expect.any(Number), cellId: f.ids[10], old: 'lymphocyte', new: 'monocyte', who: 'Dr Lee', at: '2026-03-02T09:00:00.000Z', source: 'reviewer', why: 'kidney-shaped nucleus', action: 'reclassify' }
+      { labelId: expect.any(Number), cellId: f.ids[10], old: 'lymphocyte', new: 'monocyte', who: 'Dr Lee', at: '2026-03-02T09:00:00.000Z', source: 'reviewer', why: 'kidney-shaped nucleus', action: 'reclassify', modelCall: { label: 'lymphocyte', confidence: 0.86 } }
     ])
     expect(currentLabel(f.db, f.ids[10]!)).toMatchObject({ class: 'monocyte', source: 'reviewer' })
     expect(refusal(() => reclassifyCells(f.db, { slideId: f.slideId, cellIds: [999999], label: 'monocyte', who: 'Dr Lee' })).code).toBe('not_found')
