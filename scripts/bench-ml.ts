@@ -49,9 +49,9 @@ async function runCase(spec: string): Promise<CaseResult> {
   const batch = Number(batchStr)
   const workers = Number(workersStr)
   const count = Number(countStr)
-  const { initBackend } = await import('../src/main/ml/model/tfjs-backend.js')
-  const { specFor } = await import('../src/main/ml/model/architectures/index.js')
-  const { listClassFolders, loadCells } = await import('../src/main/ml/data/cell-set.js')
+  const { initBackend } = await import('../src/main/ml/model/tfjs-backend')
+  const { specFor } = await import('../src/main/ml/model/architectures/index')
+  const { listClassFolders, loadCells } = await import('../src/main/ml/data/cell-set')
   // onnxruntime: inference only, through src/main/ml/infer/onnx-runtime.ts (the model is built with tfjs wasm, then converted).
   const onnx = backendPref === 'onnxruntime'
   const info = await initBackend(onnx ? 'wasm' : (backendPref as 'wasm' | 'cpu'))
@@ -66,7 +66,7 @@ async function runCase(spec: string): Promise<CaseResult> {
   let phaseMsPerStep: Record<string, number>[] | undefined
   const loadAverage = loadavg()[0]
   if (kind === 'train') {
-    const { train } = await import('../src/main/ml/train/trainer.js')
+    const { train } = await import('../src/main/ml/train/trainer')
     // One warm-up step (XNNPACK set-up, JIT), then time the rest of the epoch.
     let warmAt = 0
     let warmCpu = process.cpuUsage()
@@ -87,9 +87,9 @@ async function runCase(spec: string): Promise<CaseResult> {
     const steps = Math.ceil(count / batch)
     phaseMsPerStep = result.timings?.map((t) => ({ load: Math.round(t.load / steps), grad: Math.round(t.grad / steps), apply: Math.round(t.apply / steps) }))
   } else if (onnx) {
-    const { buildModel } = await import('../src/main/ml/model/architectures/index.js')
-    const { OnnxClassifier } = await import('../src/main/ml/infer/onnx-runtime.js')
-    const { WBC_CLASSES } = await import('../src/shared/cells.js')
+    const { buildModel } = await import('../src/main/ml/model/architectures/index')
+    const { OnnxClassifier } = await import('../src/main/ml/infer/onnx-runtime')
+    const { WBC_CLASSES } = await import('../src/shared/cells')
     const model = buildModel(spec128)
     // `workers` is ONNX Runtime's intra-op thread count here (one session).
     const clf = await OnnxClassifier.create(model, { architecture: 'wnet', inputSize: 128, classes: [...WBC_CLASSES], preprocessRecipe: 'bench' }, { threads: workers })
@@ -103,9 +103,9 @@ async function runCase(spec: string): Promise<CaseResult> {
     cpu = (used.user + used.system) / 1e6
     images = count
   } else {
-    const { buildModel } = await import('../src/main/ml/model/architectures/index.js')
-    const { Classifier } = await import('../src/main/ml/infer/classifier.js')
-    const { WBC_CLASSES } = await import('../src/shared/cells.js')
+    const { buildModel } = await import('../src/main/ml/model/architectures/index')
+    const { Classifier } = await import('../src/main/ml/infer/classifier')
+    const { WBC_CLASSES } = await import('../src/shared/cells')
     const clf = new Classifier(buildModel(spec128), { architecture: 'wnet', inputSize: 128, classes: [...WBC_CLASSES], preprocessRecipe: 'bench' })
     const idx = picked.map((_, i) => i).slice(0, count)
     clf.predict(cells.pixels, { indices: idx.slice(0, batch), batchSize: batch }) // warm-up (packs the weights once)

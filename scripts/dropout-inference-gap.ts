@@ -26,14 +26,14 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { initBackend, tf } from '../src/main/ml/model/tfjs-backend.js'
-import { fillBatch, listClassFolders, loadCells } from '../src/main/ml/data/cell-set.js'
-import { loadModelDirectory } from '../src/main/ml/model/tfjs-io.js'
-import { specFor } from '../src/main/ml/model/architectures/index.js'
-import { flattenWeights } from '../src/main/ml/train/replica.js'
-import { modelFromWeights, train } from '../src/main/ml/train/trainer.js'
-import { SeededRng } from '../src/main/stats/random.js'
-import { WBC_CLASSES } from '../src/shared/cells.js'
+import { initBackend, tf } from '../src/main/ml/model/tfjs-backend'
+import { fillBatch, listClassFolders, loadCells } from '../src/main/ml/data/cell-set'
+import { loadModelDirectory } from '../src/main/ml/model/tfjs-io'
+import { specFor } from '../src/main/ml/model/architectures/index'
+import { flattenWeights } from '../src/main/ml/train/replica'
+import { modelFromWeights, train } from '../src/main/ml/train/trainer'
+import { SeededRng } from '../src/main/stats/random'
+import { WBC_CLASSES } from '../src/shared/cells'
 
 const { values: args } = parseArgs({
   options: {

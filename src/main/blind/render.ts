@@ -14,9 +14,9 @@
 // cannot look a served cell up among the stored ones by its bytes or hash;
 // the variation is far below what an eye reading a cell notices.
 import sharp from 'sharp'
-import { keyedBytes, keyedRandom } from './secret.js'
-import { decodeCell } from '../imaging/decode.js'
-import { syntheticPixels } from '../synthetic/cells.js'
+import { keyedBytes, keyedRandom } from './secret'
+import { decodeCell } from '../imaging/decode'
+import { syntheticPixels } from '../synthetic/cells'
 
 export interface RenderSpec {
   /** Resolution every cell is brought to first (the generated cells' size). */

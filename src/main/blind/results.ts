@@ -5,11 +5,11 @@
 // CSV row per cell and reader; per reader, and how far readers agree
 // (Cohen's / Fleiss' kappa). Only closed sessions are reported: the truth never leaves
 // the core while an expert could still be answering.
-import { blindOutcomes, getBlindSession, type BlindCellOutcome, type Db } from '../store/index.js'
-import { clopperPearson, cohenKappa, fleissKappa, type Kappa } from '../stats/index.js'
-import { csvCell } from '../export/csv-cell.js'
-import type { BlindAgreement, BlindCellResult, BlindReaderResult, BlindResults, ProportionWithInterval } from '../../shared/synthetic.js'
-import { BlindSessionError, sessionView } from './session.js'
+import { blindOutcomes, getBlindSession, type BlindCellOutcome, type Db } from '../store/index'
+import { clopperPearson, cohenKappa, fleissKappa, type Kappa } from '../stats/index'
+import { csvCell } from '../export/csv-cell'
+import type { BlindAgreement, BlindCellResult, BlindReaderResult, BlindResults, ProportionWithInterval } from '../../shared/synthetic'
+import { BlindSessionError, sessionView } from './session'
 
 export function proportion(successes: number, trials: number): ProportionWithInterval {
   return { successes, trials, rate: trials ? successes / trials : null, ci95: clopperPearson(successes, trials, 0.95) }

@@ -5,7 +5,7 @@
 // keyed by it, so the session is reproducible by whoever holds the secret
 // (the results show it once the session is closed) and by nobody else.
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto'
-import type { Random } from '../stats/index.js'
+import type { Random } from '../stats/index'
 
 export function newSessionSecret(): string {
   return randomBytes(32).toString('hex')

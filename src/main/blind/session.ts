@@ -30,13 +30,13 @@ import {
   type BlindSessionRow,
   type Db,
   type NewBlindCell
-} from '../store/index.js'
-import { seededShuffle } from '../stats/index.js'
-import type { ProgressListener } from '../../shared/progress.js'
-import { keyedRandom, newSessionSecret } from './secret.js'
-import { WBC_CLASSES } from '../../shared/cells.js'
-import type { BlindCellView, BlindOriginAnswer, BlindSessionView } from '../../shared/synthetic.js'
-import { renderGeneratedCell, renderRealCell, type RenderSpec } from './render.js'
+} from '../store/index'
+import { seededShuffle } from '../stats/index'
+import type { ProgressListener } from '../../shared/progress'
+import { keyedRandom, newSessionSecret } from './secret'
+import { WBC_CLASSES } from '../../shared/cells'
+import type { BlindCellView, BlindOriginAnswer, BlindSessionView } from '../../shared/synthetic'
+import { renderGeneratedCell, renderRealCell, type RenderSpec } from './render'
 
 export interface BlindRecipe {
   name: string

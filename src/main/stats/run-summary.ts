@@ -1,10 +1,10 @@
 // One line's worth of a run, the same for `wbc runs` and the contract's
 // runs.list. Store and stats only: the core lists runs without loading
 // TensorFlow.js.
-import type { Db } from '../store/db.js'
-import type { RunListItem } from '../../shared/models.js'
-import { runEpochs, runFolds, type RunRow } from '../store/runs.js'
-import { headlineMetrics } from './headline.js'
+import type { Db } from '../store/db'
+import type { RunListItem } from '../../shared/models'
+import { runEpochs, runFolds, type RunRow } from '../store/runs'
+import { headlineMetrics } from './headline'
 
 /** The contract's run list row (src/shared/models RunListItem) without the dataset's name, with the seed. */
 export type RunSummary = Omit<RunListItem, 'datasetName'> & { seed: number }

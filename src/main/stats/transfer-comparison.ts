@@ -2,12 +2,12 @@
 // fine-tuned): for any arm of a transfer experiment, every arm's pooled
 // figures, for the run report (contract) and `wbc runs show`. Store and stats
 // only, no TensorFlow.js.
-import type { TransferArm, TransferComparison } from '../../shared/models.js'
-import type { Db } from '../store/db.js'
-import { listDatasets } from '../store/datasets.js'
-import { getModel } from '../store/models.js'
-import { getRun, listRuns, runFolds, type RunRow } from '../store/runs.js'
-import { headlineMetrics } from './headline.js'
+import type { TransferArm, TransferComparison } from '../../shared/models'
+import type { Db } from '../store/db'
+import { listDatasets } from '../store/datasets'
+import { getModel } from '../store/models'
+import { getRun, listRuns, runFolds, type RunRow } from '../store/runs'
+import { headlineMetrics } from './headline'
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 

@@ -120,3 +120,59 @@ export function labelCounts(db: Db, datasetId?: number): Record<string, number> 
   for (const r of rows) out[r.class ?? ''] = r.n
   return out
 }
+
+/** An image with its current label (null: unlabelled). */
+export interface ImageCurrentLabel {
+  imageId: number
+  labelId: number | null
+  class: string | null
+}
+
+/**
+ * Images with their current label, image id order: those of a dataset, of a
+ * slide and/or among some ids (each given filter narrows the set; at least one).
+ */
+export function imagesWithCurrentLabel(db: Db, sel: { datasetId?: number; slideId?: number; imageIds?: readonly number[] }): ImageCurrentLabel[] {
+  const where: string[] = []
+  const args: (number | string)[] = []
+  if (sel.datasetId !== undefined) {
+    where.push('i.id IN (SELECT image_id FROM dataset_images WHERE dataset_id = ?)')
+    args.push(sel.datasetId)
+  }
+  if (sel.slideId !== undefined) {
+    where.push('i.slide_id = ?')
+    args.push(sel.slideId)
+  }
+  if (sel.imageIds !== undefined) {
+    where.push('i.id IN (SELECT value FROM json_each(?))')
+    args.push(JSON.stringify(sel.imageIds))
+  }
+  if (!where.length) throw new Error('select images by dataset, slide or ids')
+  // At most seven shapes of this statement, each prepared once.
+  return stmt<(number | string)[], ImageCurrentLabel>(
+    db,
+    `SELECT i.id AS imageId, c.label_id AS labelId, c.class FROM images i LEFT JOIN current_labels c ON c.image_id = i.id
+     WHERE ${where.join(' AND ')} ORDER BY i.id`
+  ).all(...args)
+}
+
+/** A current label a reviewer or an expert set. */
+export interface ReviewedLabel {
+  imageId: number
+  class: string
+  source: 'reviewer' | 'expert'
+  who: string
+  at: string
+}
+
+/** Current labels set by a reviewer or an expert, other than `excludeClass`, optionally on one slide; image id order. */
+export function reviewedCurrentLabels(db: Db, opts: { excludeClass: string; slideId?: number }): ReviewedLabel[] {
+  const bySlide = opts.slideId !== undefined
+  return stmt<unknown[], ReviewedLabel>(
+    db,
+    `SELECT c.image_id AS imageId, c.class, c.source, c.who, c.at
+     FROM current_labels c JOIN images i ON i.id = c.image_id
+     WHERE c.source IN ('reviewer', 'expert') AND c.class <> ?${bySlide ? ' AND i.slide_id = ?' : ''}
+     ORDER BY c.image_id`
+  ).all(...(bySlide ? [opts.excludeClass, opts.slideId] : [opts.excludeClass]))
+}

@@ -3,10 +3,10 @@
 // a class-folder tree or from the store's labelled images; generated cells
 // from the synthetic_images table (already in the crop, resized if needed).
 import sharp from 'sharp'
-import { listClassFolders, loadCells } from '../ml/data/cell-set.js'
-import { decodeCell } from '../imaging/decode.js'
-import { getOriginalBytes, imageIdsWithLabel, listSyntheticImages, syntheticPng, type Db } from '../store/index.js'
-import { seededShuffle } from '../stats/index.js'
+import { listClassFolders, loadCells } from '../ml/data/cell-set'
+import { decodeCell } from '../imaging/decode'
+import { getOriginalBytes, imageIdsWithLabel, listSyntheticImages, syntheticPng, type Db } from '../store/index'
+import { seededShuffle } from '../stats/index'
 
 export type RealSource = { folder: string } | { db: Db; datasetId?: number }
 

@@ -19,7 +19,7 @@
 // layer, so training can use the numerically stable loss on the logit while
 // the model still ends in the paper's sigmoid.
 import * as tf from '@tensorflow/tfjs'
-import { GAN_PRESET_NAMES, type GanPresetName } from '../../shared/models.js'
+import { GAN_PRESET_NAMES, type GanPresetName } from '../../shared/models'
 
 export interface GanSettings {
   /** Output side in pixels (a power of two, 8 .. 256). */

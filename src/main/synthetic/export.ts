@@ -12,9 +12,9 @@ import {
   syntheticPng,
   type Db,
   type GeneratorRow
-} from '../store/index.js'
-import type { QualityReport } from './quality.js'
-import { csvCell } from '../export/csv-cell.js'
+} from '../store/index'
+import type { QualityReport } from './quality'
+import { csvCell } from '../export/csv-cell'
 
 export interface ExportOptions {
   generatorIds: number[]

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import sharp from 'sharp'
 import * as tf from '@tensorflow/tfjs'
-import { initBackend } from '../ml/model/tfjs-backend.js'
+import { initBackend } from '../ml/model/tfjs-backend'
 import {
   checkpointWeights,
   getCheckpoint,
@@ -16,10 +16,10 @@ import {
   type CheckpointRow,
   type Db,
   type GeneratorRow
-} from '../store/index.js'
-import { estimateEta, type ProgressListener } from '../../shared/progress.js'
-import { buildGenerator, generatePixels, setFlatWeights, type GanSettings } from './dcgan.js'
-import { latentVectors } from './latent.js'
+} from '../store/index'
+import { estimateEta, type ProgressListener } from '../../shared/progress'
+import { buildGenerator, generatePixels, setFlatWeights, type GanSettings } from './dcgan'
+import { latentVectors } from './latent'
 
 export function settingsOf(g: GeneratorRow): GanSettings {
   return JSON.parse(g.settingsJson) as GanSettings

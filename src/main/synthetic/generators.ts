@@ -11,13 +11,13 @@ import {
   updateGenerator,
   type Db,
   type GeneratorRow
-} from '../store/index.js'
-import type { ProgressListener } from '../../shared/progress.js'
-import { ganSettings, type GanSettings } from './dcgan.js'
-import type { GanPresetName } from '../../shared/models.js'
-import { ganCheckpointStep, trainGan, type GanTrainResult } from './train.js'
-import { realCellsOfClass, type RealSource } from './cells.js'
-import { checkGeneratorName } from '../../shared/synthetic.js'
+} from '../store/index'
+import type { ProgressListener } from '../../shared/progress'
+import { ganSettings, type GanSettings } from './dcgan'
+import type { GanPresetName } from '../../shared/models'
+import { ganCheckpointStep, trainGan, type GanTrainResult } from './train'
+import { realCellsOfClass, type RealSource } from './cells'
+import { checkGeneratorName } from '../../shared/synthetic'
 
 /** Attribution kept with generators trained on the PBC dataset (CC BY 4.0 requires it). */
 export const PBC_ATTRIBUTION =

@@ -2,7 +2,7 @@
 // function of (seed, purpose, counter), so a resumed run draws the same
 // batches and noise it would have drawn, and (checkpoint, seed, index)
 // re-creates a generated cell exactly.
-import { mulberry32, seedFromString, seededShuffle, type Random } from '../stats/index.js'
+import { mulberry32, seedFromString, seededShuffle, type Random } from '../stats/index'
 
 /** A generator for one purpose and counter under a seed ('z', step 120 ...). */
 export function streamFor(seed: number, purpose: string, counter = 0): Random {

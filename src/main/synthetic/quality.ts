@@ -8,19 +8,19 @@
 // the real sample (the floor the generated cells are judged against); and (5)
 // the sample grid. Stored with the generators, printed by the CLI.
 import * as tf from '@tensorflow/tfjs'
-import { initBackend } from '../ml/model/tfjs-backend.js'
-import { fillBatch } from '../ml/data/cell-set.js'
-import { loadModelDirectory } from '../ml/model/tfjs-io.js'
-import { specFor } from '../ml/model/architectures/index.js'
-import { train, modelFromWeights } from '../ml/train/trainer.js'
-import { WBC_CLASSES } from '../../shared/cells.js'
-import { estimateEta, type ProgressListener } from '../../shared/progress.js'
-import { frechetDistanceOfSets, meanCosineSimilarity, reportFromConfusion, type ClassificationReport } from '../stats/index.js'
-import { getGenerator, latestCheckpoint, listSyntheticImages, saveSyntheticReport, type Db, type GeneratorRow } from '../store/index.js'
-import { generatedCells, realCellsOfClass, type CellPixels, type RealSource } from './cells.js'
-import { generateCells, settingsOf } from './generate.js'
-import { composeGrid } from './grid.js'
-import type { QualityClassResult, QualityReport, SimilarityPair, TrainedOnGenerated } from '../../shared/synthetic.js'
+import { initBackend } from '../ml/model/tfjs-backend'
+import { fillBatch } from '../ml/data/cell-set'
+import { loadModelDirectory } from '../ml/model/tfjs-io'
+import { specFor } from '../ml/model/architectures/index'
+import { train, modelFromWeights } from '../ml/train/trainer'
+import { WBC_CLASSES } from '../../shared/cells'
+import { estimateEta, type ProgressListener } from '../../shared/progress'
+import { frechetDistanceOfSets, meanCosineSimilarity, reportFromConfusion, type ClassificationReport } from '../stats/index'
+import { getGenerator, latestCheckpoint, listSyntheticImages, saveSyntheticReport, type Db, type GeneratorRow } from '../store/index'
+import { generatedCells, realCellsOfClass, type CellPixels, type RealSource } from './cells'
+import { generateCells, settingsOf } from './generate'
+import { composeGrid } from './grid'
+import type { QualityClassResult, QualityReport, SimilarityPair, TrainedOnGenerated } from '../../shared/synthetic'
 
 export interface QualityOptions {
   generatorIds: number[]

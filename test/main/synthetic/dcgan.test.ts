@@ -6,12 +6,12 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { initBackend, tf } from '../../../src/main/ml/model/tfjs-backend.js'
-import { buildDiscriminator, buildGenerator, ganSettings, getFlatWeights, setFlatWeights } from '../../../src/main/synthetic/dcgan.js'
-import { trainGenerator } from '../../../src/main/synthetic/generators.js'
-import { generateCells } from '../../../src/main/synthetic/generate.js'
-import { countImages, getGenerator, updateGenerator, listCheckpoints, listSyntheticImages, openStore, syntheticPng, type Db } from '../../../src/main/store/index.js'
-import { datasetPath } from '../../helpers/datasets.js'
+import { initBackend, tf } from '../../../src/main/ml/model/tfjs-backend'
+import { buildDiscriminator, buildGenerator, ganSettings, getFlatWeights, setFlatWeights } from '../../../src/main/synthetic/dcgan'
+import { trainGenerator } from '../../../src/main/synthetic/generators'
+import { generateCells } from '../../../src/main/synthetic/generate'
+import { countImages, getGenerator, updateGenerator, listCheckpoints, listSyntheticImages, openStore, syntheticPng, type Db } from '../../../src/main/store/index'
+import { datasetPath } from '../../helpers/datasets'
 
 let dir: string
 let db: Db

@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { effectiveGeneratorStatus, getGeneratorByName, openStore } from '../../../src/main/store/index.js'
-import { trainGenerator } from '../../../src/main/synthetic/generators.js'
-import { ganCheckpointStep } from '../../../src/main/synthetic/train.js'
-import { REPO_ROOT, datasetPath } from '../../helpers/datasets.js'
+import { effectiveGeneratorStatus, getGeneratorByName, openStore } from '../../../src/main/store/index'
+import { trainGenerator } from '../../../src/main/synthetic/generators'
+import { ganCheckpointStep } from '../../../src/main/synthetic/train'
+import { REPO_ROOT, datasetPath } from '../../helpers/datasets'
 
 const dir = mkdtempSync(join(tmpdir(), 'wbc-gan-kill-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

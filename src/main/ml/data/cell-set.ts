@@ -5,8 +5,8 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { preprocessCell, standardize } from '../../imaging/preprocess.js'
-import { WBC_CLASSES } from '../../../shared/cells.js'
+import { preprocessCell, standardize } from '../../imaging/preprocess'
+import { WBC_CLASSES } from '../../../shared/cells'
 
 export interface CellSet {
   /** N*size*size*3 uint8 RGB, may live in a SharedArrayBuffer. */

@@ -4,22 +4,18 @@
 // preprocessed uint8 pixels from the preprocessed_cells cache, filled from the
 // original bytes where the cache lacks them. Pixels stay uint8 (N x S x S x 3);
 // float batches are built by the training runtime per batch.
-import type { Db } from '../../store/db.js'
-import { getDatasetByName } from '../../store/datasets.js'
-import { getOriginalBytes, getPreprocessed, putPreprocessed } from '../../store/images.js'
-import { stmt } from '../../store/statements.js'
-import { decodeCell, WNET_RECIPE } from '../../imaging/decode.js'
-import { WBC_CLASSES } from '../../../shared/cells.js'
-import type { ProgressListener } from '../../../shared/progress.js'
-import { estimateEta } from '../../../shared/progress.js'
-import type { CellSet } from './cell-set.js'
+import type { Db } from '../../store/db'
+import { getDatasetByName } from '../../store/datasets'
+import { getOriginalBytes, getPreprocessed, putPreprocessed } from '../../store/images'
+import { imagesWithCurrentLabel, type ImageCurrentLabel } from '../../store/labels'
+import { decodeCell, WNET_RECIPE } from '../../imaging/decode'
+import { WBC_CLASSES } from '../../../shared/cells'
+import type { ProgressListener } from '../../../shared/progress'
+import { estimateEta } from '../../../shared/progress'
+import type { CellSet } from './cell-set'
 
 /** One cell chosen for a run: the image and the label version it is used with (null: unlabelled). */
-export interface StoredCell {
-  imageId: number
-  labelId: number | null
-  class: string | null
-}
+export type StoredCell = ImageCurrentLabel
 
 export interface CellSelection {
   /** A dataset by name. */
@@ -47,29 +43,14 @@ export function selectLabelledCells(db: Db, sel: CellSelection, classes: readonl
 
 /** Every cell of a selection with its current label (null when unlabelled), image id order. */
 export function selectCells(db: Db, sel: CellSelection): StoredCell[] {
-  const where: string[] = []
-  const args: (number | string)[] = []
+  let datasetId: number | undefined
   if (sel.dataset !== undefined) {
     const ds = getDatasetByName(db, sel.dataset)
     if (!ds) throw new Error(`no dataset named "${sel.dataset}"`)
-    where.push('i.id IN (SELECT image_id FROM dataset_images WHERE dataset_id = ?)')
-    args.push(ds.id)
+    datasetId = ds.id
   }
-  if (sel.slideId !== undefined) {
-    where.push('i.slide_id = ?')
-    args.push(sel.slideId)
-  }
-  if (sel.imageIds !== undefined) {
-    where.push('i.id IN (SELECT value FROM json_each(?))')
-    args.push(JSON.stringify(sel.imageIds))
-  }
-  if (!where.length) throw new Error('select cells by dataset, image ids or slide')
-  return db
-    .prepare(
-      `SELECT i.id AS imageId, c.label_id AS labelId, c.class FROM images i LEFT JOIN current_labels c ON c.image_id = i.id
-       WHERE ${where.join(' AND ')} ORDER BY i.id`
-    )
-    .all(...args) as StoredCell[]
+  if (datasetId === undefined && sel.slideId === undefined && sel.imageIds === undefined) throw new Error('select cells by dataset, image ids or slide')
+  return imagesWithCurrentLabel(db, { datasetId, slideId: sel.slideId, imageIds: sel.imageIds })
 }
 
 export interface LoadCellsOptions {

@@ -2,8 +2,8 @@
 // probabilities, and on request the penultimate features and the logits the
 // out-of-distribution scores need, all from one forward pass.
 import * as tf from '@tensorflow/tfjs'
-import { fillBatch } from '../data/cell-set.js'
-import type { ModelMeta } from '../model/model-files.js'
+import { fillBatch } from '../data/cell-set'
+import type { ModelMeta } from '../model/model-files'
 
 export interface ClassifierOutput {
   /** n x C class probabilities (softmax outputs; SVM outputs for hinge models). */

@@ -4,15 +4,15 @@
 // distribution score and whether the cell is routed to Unidentified. Also the
 // calibration itself: measuring how well each score separates non-WBC objects
 // from real WBCs and storing the chosen score and threshold with the model.
-import type { Db } from '../../store/db.js'
-import { getModel, getModelBlob, putModelBlob, putPredictions, setModelCalibration, type NewPrediction } from '../../store/models.js'
-import { runImages } from '../../store/runs.js'
-import { activeBackend, initBackend } from '../model/tfjs-backend.js'
-import type { Classifier, ClassifierOutput } from './classifier.js'
-import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from '../data/stored-cells.js'
-import { loadStoredClassifier, resolveStoredModel, storedArtifacts } from '../model/registry.js'
-import { defaultInferenceWorkers, predictInPool, warmInference, type OnnxSource } from './inference-pool.js'
-import { tryOnnxGraph } from './onnx-runtime.js'
+import type { Db } from '../../store/db'
+import { getModel, getModelBlob, putModelBlob, putPredictions, setModelCalibration, type NewPrediction } from '../../store/models'
+import { runImages } from '../../store/runs'
+import { activeBackend, initBackend } from '../model/tfjs-backend'
+import type { Classifier, ClassifierOutput } from './classifier'
+import { loadStoreCells, selectCells, type CellSelection, type StoredCell } from '../data/stored-cells'
+import { loadStoredClassifier, resolveStoredModel, storedArtifacts } from '../model/registry'
+import { defaultInferenceWorkers, predictInPool, warmInference, type OnnxSource } from './inference-pool'
+import { tryOnnxGraph } from './onnx-runtime'
 import {
   detectorFromBytes,
   detectorToBytes,
@@ -31,9 +31,9 @@ import {
   type OodCalibration,
   type OodScoreKind,
   type ScoreMeasurement
-} from '../ood/ood-scores.js'
-import type { ProgressListener } from '../../../shared/progress.js'
-import { seededShuffle } from '../../stats/random.js'
+} from '../ood/ood-scores'
+import type { ProgressListener } from '../../../shared/progress'
+import { seededShuffle } from '../../stats/random'
 
 export const UNIDENTIFIED = 'unidentified'
 

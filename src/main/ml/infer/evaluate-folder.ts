@@ -5,15 +5,15 @@
 // From 32 cells on, the forward passes run on ONNX Runtime (one intra-op
 // thread per core) where the model converts, as the workstation classifies;
 // the report's `backend` says which engine ran.
-import type { Db } from '../../store/db.js'
-import { classificationReport, oneVsRestCurves, type ConfusionMatrix } from '../../stats/metrics.js'
-import type { ProgressListener } from '../../../shared/progress.js'
-import { activeBackend } from '../model/tfjs-backend.js'
-import type { Classifier, ClassifierOutput } from './classifier.js'
-import { defaultInferenceWorkers } from './inference-pool.js'
-import { OnnxClassifier, tryOnnxGraph } from './onnx-runtime.js'
-import { listClassFolders, loadCells } from '../data/cell-set.js'
-import { loadClassifierFromPath, loadStoredClassifier, parseModelRef, resolveStoredModel, shippedModelPath } from '../model/registry.js'
+import type { Db } from '../../store/db'
+import { classificationReport, oneVsRestCurves, type ConfusionMatrix } from '../../stats/metrics'
+import type { ProgressListener } from '../../../shared/progress'
+import { activeBackend } from '../model/tfjs-backend'
+import type { Classifier, ClassifierOutput } from './classifier'
+import { defaultInferenceWorkers } from './inference-pool'
+import { OnnxClassifier, tryOnnxGraph } from './onnx-runtime'
+import { listClassFolders, loadCells } from '../data/cell-set'
+import { loadClassifierFromPath, loadStoredClassifier, parseModelRef, resolveStoredModel, shippedModelPath } from '../model/registry'
 
 export interface EvaluateOptions {
   /** A model folder / model.json, or a stored model id or name (needs `db`); default: the shipped model. */

@@ -7,11 +7,11 @@
 // bundle's infer-worker.js.
 import type { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
-import { spawnWorker, workerEntryUrl } from '../../workers.js'
-import type { ClassifierOutput } from './classifier.js'
-import type { ModelArtifactsBytes, ModelMeta } from '../model/model-files.js'
-import type { OnnxGraphInfo } from '../model/onnx-export.js'
-import type { LoadReply } from './inference-worker.js'
+import { spawnWorker, workerEntryUrl } from '../../workers'
+import type { ClassifierOutput } from './classifier'
+import type { ModelArtifactsBytes, ModelMeta } from '../model/model-files'
+import type { OnnxGraphInfo } from '../model/onnx-export'
+import type { LoadReply } from './inference-worker'
 
 function startInferWorker(): Worker {
   return spawnWorker(workerEntryUrl('infer-worker'))

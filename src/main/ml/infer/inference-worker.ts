@@ -9,9 +9,9 @@
 // the model's tfjs artifacts. The load reply names the engine, and why ONNX
 // Runtime was not used.
 import { parentPort } from 'node:worker_threads'
-import type { ClassifierOutput } from './classifier.js'
-import type { ModelArtifactsBytes, ModelMeta } from '../model/model-files.js'
-import type { OnnxGraphInfo } from '../model/onnx-export.js'
+import type { ClassifierOutput } from './classifier'
+import type { ModelArtifactsBytes, ModelMeta } from '../model/model-files'
+import type { OnnxGraphInfo } from '../model/onnx-export'
 
 type Msg =
   | { id: number; type: 'load'; key: string; artifacts?: ModelArtifactsBytes; onnx?: { graph: OnnxGraphInfo; meta: ModelMeta } }
@@ -35,14 +35,14 @@ if (!port) throw new Error('inference-worker.ts must run in a worker thread')
 const models = new Map<string, { loaded: Loaded; reply: LoadReply }>()
 
 async function load(msg: Extract<Msg, { type: 'load' }>): Promise<{ loaded: Loaded; reply: LoadReply }> {
-  const { OnnxClassifier, tryOnnxGraph } = await import('./onnx-runtime.js')
+  const { OnnxClassifier, tryOnnxGraph } = await import('./onnx-runtime')
   if (msg.onnx) {
     const onnx = await OnnxClassifier.fromGraph(msg.onnx.graph, msg.onnx.meta)
     return { loaded: onnx, reply: { engine: onnx.engine } }
   }
   const a = msg.artifacts
   if (!a) throw new Error('a load needs the model: artifacts or an ONNX graph')
-  const [{ initBackend }, { artifactsToModel }, { Classifier }] = await Promise.all([import('../model/tfjs-backend.js'), import('../model/model-files.js'), import('./classifier.js')])
+  const [{ initBackend }, { artifactsToModel }, { Classifier }] = await Promise.all([import('../model/tfjs-backend'), import('../model/model-files'), import('./classifier')])
   const info = await initBackend()
   const model = await artifactsToModel(a)
   const { graph, reason } = tryOnnxGraph(model)

@@ -6,10 +6,10 @@
 import { createRequire } from 'node:module'
 import type * as tf from '@tensorflow/tfjs'
 import type * as Ort from 'onnxruntime-node'
-import { fillBatch } from '../data/cell-set.js'
-import type { ClassifierOutput } from './classifier.js'
-import type { ModelMeta } from '../model/model-files.js'
-import { modelToOnnx, OnnxUnsupported, ONNX_INPUT, ONNX_OUTPUTS, type OnnxGraphInfo } from '../model/onnx-export.js'
+import { fillBatch } from '../data/cell-set'
+import type { ClassifierOutput } from './classifier'
+import type { ModelMeta } from '../model/model-files'
+import { modelToOnnx, OnnxUnsupported, ONNX_INPUT, ONNX_OUTPUTS, type OnnxGraphInfo } from '../model/onnx-export'
 
 // Not named `require`: the electron-vite ESM bundle injects its own `require` shim.
 const requireHere = createRequire(import.meta.url)

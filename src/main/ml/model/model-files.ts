@@ -7,10 +7,10 @@
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, join, basename } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import type { WeightSpec } from '../../store/models.js'
-import { WBC_CLASSES } from '../../../shared/cells.js'
-import { WNET_RECIPE } from '../../imaging/decode.js'
-import { modelToMemory, quantizeWeights, saveModelDirectory, type MemoryModel, type Quantization as IoQuantization } from './tfjs-io.js'
+import type { WeightSpec } from '../../store/models'
+import { WBC_CLASSES } from '../../../shared/cells'
+import { WNET_RECIPE } from '../../imaging/decode'
+import { modelToMemory, quantizeWeights, saveModelDirectory, type MemoryModel, type Quantization as IoQuantization } from './tfjs-io'
 
 /** What the workstation needs to know about a model beyond its topology (kept in model.json's userDefinedMetadata.wbc). */
 export interface ModelMeta {

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path'
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type * as tf from '@tensorflow/tfjs'
-import type { Db } from '../../store/db.js'
+import type { Db } from '../../store/db'
 import {
   getDefaultModel,
   getModel,
@@ -19,10 +19,10 @@ import {
   setDefaultModel,
   type ModelProvenance,
   type ModelRow
-} from '../../store/models.js'
-import { CoreError } from '../../errors.js'
-import { initBackend } from './tfjs-backend.js'
-import { Classifier } from '../infer/classifier.js'
+} from '../../store/models'
+import { CoreError } from '../../errors'
+import { initBackend } from './tfjs-backend'
+import { Classifier } from '../infer/classifier'
 import {
   artifactsToModel,
   modelToArtifacts,
@@ -32,7 +32,7 @@ import {
   type ModelArtifactsBytes,
   type ModelMeta,
   type Quantization
-} from './model-files.js'
+} from './model-files'
 
 export interface SaveModelOptions {
   name: string

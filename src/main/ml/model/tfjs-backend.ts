@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { registerWasmTrainingKernels } from '../train/kernels/index.js'
+import { registerWasmTrainingKernels } from '../train/kernels/index'
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
 export type BackendPreference = 'auto' | BackendName

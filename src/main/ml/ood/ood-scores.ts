@@ -15,9 +15,9 @@
 // A model's calibration picks the score and the threshold; cells scoring above
 // it are Unidentified. The threshold is chosen on one half of the held-out
 // cells and the rates are reported on the other half.
-import type { UnidentifiedRouting } from '../../../shared/models.js'
-import { covarianceMatrix } from '../../stats/linalg.js'
-import { seededShuffle } from '../../stats/random.js'
+import type { UnidentifiedRouting } from '../../../shared/models'
+import { covarianceMatrix } from '../../stats/linalg'
+import { seededShuffle } from '../../stats/random'
 
 export type OodScoreKind = 'msp' | 'energy' | 'mahalanobis' | 'outlier-exposure'
 export const OOD_SCORE_KINDS: readonly OodScoreKind[] = ['msp', 'energy', 'mahalanobis', 'outlier-exposure']

@@ -10,7 +10,7 @@
 // checkpoint (kept in the database, unpacked for the training runtime).
 // Fine-tuning uses the same machinery with every fold starting from a stored
 // model's weights (all layers, or the dense head only).
-import type { Db } from '../../store/db.js'
+import type { Db } from '../../store/db'
 import {
   addRunImages,
   addRunSeconds,
@@ -31,10 +31,10 @@ import {
   type FoldAssignment,
   type RunKind,
   type RunRow
-} from '../../store/runs.js'
-import { getDatasetByName } from '../../store/datasets.js'
-import { putPredictions } from '../../store/models.js'
-import { stratifiedKFold } from '../../stats/folds.js'
+} from '../../store/runs'
+import { getDatasetByName } from '../../store/datasets'
+import { putPredictions } from '../../store/models'
+import { stratifiedKFold } from '../../stats/folds'
 import {
   perFoldClassAccuracy,
   oneVsRestCurves,
@@ -42,19 +42,19 @@ import {
   type ClassificationReport,
   type CurveReport,
   type PerFoldClassAccuracy
-} from '../../stats/metrics.js'
-import { WBC_CLASSES } from '../../../shared/cells.js'
-import type { ProgressListener } from '../../../shared/progress.js'
-import { WNET_RECIPE } from '../../imaging/decode.js'
-import { ARCHITECTURES, buildModel, DEFAULT_INPUT_SIZE, isArchitecture, type Architecture, type ModelSpec } from '../model/architectures/index.js'
-import { initBackend, type BackendPreference } from '../model/tfjs-backend.js'
-import { Classifier } from '../infer/classifier.js'
-import { loadStoreCells, selectLabelledCells, type StoreCellSet, type StoredCell } from '../data/stored-cells.js'
-import { flattenWeights, layoutOf } from './replica.js'
-import { loadStoredClassifier, saveModel } from '../model/registry.js'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './run-resume.js'
-import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './trainer.js'
-import type { FineTuneModeName } from '../../../shared/models.js'
+} from '../../stats/metrics'
+import { WBC_CLASSES } from '../../../shared/cells'
+import type { ProgressListener } from '../../../shared/progress'
+import { WNET_RECIPE } from '../../imaging/decode'
+import { ARCHITECTURES, buildModel, DEFAULT_INPUT_SIZE, isArchitecture, type Architecture, type ModelSpec } from '../model/architectures/index'
+import { initBackend, type BackendPreference } from '../model/tfjs-backend'
+import { Classifier } from '../infer/classifier'
+import { loadStoreCells, selectLabelledCells, type StoreCellSet, type StoredCell } from '../data/stored-cells'
+import { flattenWeights, layoutOf } from './replica'
+import { loadStoredClassifier, saveModel } from '../model/registry'
+import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './run-resume'
+import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './trainer'
+import type { FineTuneModeName } from '../../../shared/models'
 
 /** Fine-tuning: every layer, or only the dense head (the one list: src/shared/models FINE_TUNE_MODES). */
 export type FineTuneMode = FineTuneModeName

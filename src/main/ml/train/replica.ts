@@ -4,9 +4,9 @@
 // before each step and writes its gradients into a flat array with the same
 // layout. The same class runs inside a worker thread or in-process.
 import * as tf from '@tensorflow/tfjs'
-import { buildModel, lossOf, type ModelSpec } from '../model/architectures/index.js'
-import { fillBatch } from '../data/cell-set.js'
-import { jsMatMul } from './kernels/matmul.js'
+import { buildModel, lossOf, type ModelSpec } from '../model/architectures/index'
+import { fillBatch } from '../data/cell-set'
+import { jsMatMul } from './kernels/matmul'
 
 export interface WeightEntry {
   name: string

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
-import type { Db } from '../../store/db.js'
-import { workDirOf } from '../../paths.js'
+import type { Db } from '../../store/db'
+import { workDirOf } from '../../paths'
 import {
   deleteRunCheckpoint,
   getRunCheckpoint,
@@ -18,8 +18,8 @@ import {
   recordEpoch,
   type RunKind,
   type RunRow
-} from '../../store/runs.js'
-import { checkpointStatus, type EpochRecord } from './trainer.js'
+} from '../../store/runs'
+import { checkpointStatus, type EpochRecord } from './trainer'
 
 /** Hash of everything that makes two run requests the same run. */
 export function configKey(parts: unknown): string {

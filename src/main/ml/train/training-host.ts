@@ -2,10 +2,10 @@
 // worker thread (training-worker.ts) or the calling thread (workers: 0). Buffers are
 // SharedArrayBuffers owned by the trainer; this side only reads the weights
 // and writes its gradient slot and its shard of the Adam update.
-import { initBackend, type BackendPreference } from '../model/tfjs-backend.js'
-import type { ModelSpec } from '../model/architectures/index.js'
-import { adamStep, adamStepLowRank, type AdamSettings } from './kernels/adam.js'
-import { Replica, type LowRankLayer, type StepResult } from './replica.js'
+import { initBackend, type BackendPreference } from '../model/tfjs-backend'
+import type { ModelSpec } from '../model/architectures/index'
+import { adamStep, adamStepLowRank, type AdamSettings } from './kernels/adam'
+import { Replica, type LowRankLayer, type StepResult } from './replica'
 
 export interface HostInit {
   spec: ModelSpec

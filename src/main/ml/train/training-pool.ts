@@ -5,8 +5,8 @@
 // WBC_ML_WORKER=/path/to/worker.(js|ts) overrides the location.
 import { Worker } from 'node:worker_threads'
 import { pathToFileURL } from 'node:url'
-import { spawnWorker, workerEntryUrl } from '../../workers.js'
-import { TrainingHost, type HostInit, type HostReply, type HostRequest } from './training-host.js'
+import { spawnWorker, workerEntryUrl } from '../../workers'
+import { TrainingHost, type HostInit, type HostReply, type HostRequest } from './training-host'
 
 export interface ComputePool {
   readonly size: number

@@ -2,7 +2,7 @@
 // (optionally holding out a stratified validation share that is scored every
 // epoch), store it as a model, and keep the run resumable: killed and started
 // again with the same settings, it continues from its last epoch.
-import type { Db } from '../../store/db.js'
+import type { Db } from '../../store/db'
 import {
   addRunImages,
   addRunSeconds,
@@ -17,21 +17,21 @@ import {
   setRunBackend,
   startRunFold,
   type RunRow
-} from '../../store/runs.js'
-import { getDatasetByName } from '../../store/datasets.js'
-import { setDefaultModel } from '../../store/models.js'
-import { stratifiedKFold } from '../../stats/folds.js'
-import type { ClassificationReport } from '../../stats/metrics.js'
-import { WBC_CLASSES } from '../../../shared/cells.js'
-import type { ProgressListener } from '../../../shared/progress.js'
-import { WNET_RECIPE } from '../../imaging/decode.js'
-import { ARCHITECTURES, DEFAULT_INPUT_SIZE, isArchitecture, type Architecture, type ModelSpec } from '../model/architectures/index.js'
-import { initBackend, type BackendPreference } from '../model/tfjs-backend.js'
-import { loadStoreCells, selectLabelledCells, type StoredCell } from '../data/stored-cells.js'
-import { saveModel } from '../model/registry.js'
-import type { Quantization } from '../model/model-files.js'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './run-resume.js'
-import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type EpochRecord, type TrainSettings } from './trainer.js'
+} from '../../store/runs'
+import { getDatasetByName } from '../../store/datasets'
+import { setDefaultModel } from '../../store/models'
+import { stratifiedKFold } from '../../stats/folds'
+import type { ClassificationReport } from '../../stats/metrics'
+import { WBC_CLASSES } from '../../../shared/cells'
+import type { ProgressListener } from '../../../shared/progress'
+import { WNET_RECIPE } from '../../imaging/decode'
+import { ARCHITECTURES, DEFAULT_INPUT_SIZE, isArchitecture, type Architecture, type ModelSpec } from '../model/architectures/index'
+import { initBackend, type BackendPreference } from '../model/tfjs-backend'
+import { loadStoreCells, selectLabelledCells, type StoredCell } from '../data/stored-cells'
+import { saveModel } from '../model/registry'
+import type { Quantization } from '../model/model-files'
+import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './run-resume'
+import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type EpochRecord, type TrainSettings } from './trainer'
 
 export interface TrainRunOptions {
   dataset?: string

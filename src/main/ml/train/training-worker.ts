@@ -3,7 +3,7 @@
 // trainer.ts through startTrainingWorker(); see docs/ml.md for how it runs
 // from TypeScript sources (tests, CLI via tsx) and from a build.
 import { parentPort } from 'node:worker_threads'
-import { TrainingHost, type HostInit, type HostRequest } from './training-host.js'
+import { TrainingHost, type HostInit, type HostRequest } from './training-host'
 
 const port = parentPort
 if (!port) throw new Error('training-worker.ts must run in a worker thread')

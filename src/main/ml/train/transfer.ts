@@ -4,14 +4,14 @@
 // layers, or the dense head only), on the same stored folds, and put the two
 // side by side. Each half is an ordinary resumable cross-validation run; the
 // fine-tuned runs point at the scratch run as their parent.
-import type { Db } from '../../store/db.js'
-import { getModel } from '../../store/models.js'
-import type { ProgressListener } from '../../../shared/progress.js'
-import { isArchitecture } from '../model/architectures/index.js'
-import type { BackendPreference } from '../model/tfjs-backend.js'
-import { crossValidate, formatSeconds, type CrossvalReport, type FineTuneMode } from './cross-validation.js'
-import { resolveStoredModel } from '../model/registry.js'
-import type { TrainSettings } from './trainer.js'
+import type { Db } from '../../store/db'
+import { getModel } from '../../store/models'
+import type { ProgressListener } from '../../../shared/progress'
+import { isArchitecture } from '../model/architectures/index'
+import type { BackendPreference } from '../model/tfjs-backend'
+import { crossValidate, formatSeconds, type CrossvalReport, type FineTuneMode } from './cross-validation'
+import { resolveStoredModel } from '../model/registry'
+import type { TrainSettings } from './trainer'
 
 export interface TransferOptions {
   /** The pre-trained model (stored id or name, or a model folder, imported on first use). */

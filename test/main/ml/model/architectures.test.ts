@@ -1,10 +1,10 @@
 // Architectures: W-Net's parameter count as the paper states, and one real
 // training step of every selectable network at test size.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend.js'
-import { ARCHITECTURES, buildModel, countTrainableParams, specFor, WNET_PARAMS } from '../../../../src/main/ml/model/architectures/index.js'
-import { Replica, flattenWeights } from '../../../../src/main/ml/train/replica.js'
-import { adamStep } from '../../../../src/main/ml/train/kernels/adam.js'
+import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend'
+import { ARCHITECTURES, buildModel, countTrainableParams, specFor, WNET_PARAMS } from '../../../../src/main/ml/model/architectures/index'
+import { Replica, flattenWeights } from '../../../../src/main/ml/train/replica'
+import { adamStep } from '../../../../src/main/ml/train/kernels/adam'
 
 beforeAll(async () => {
   await initBackend('wasm')

@@ -5,13 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend.js'
-import { buildModel, specFor } from '../../../../src/main/ml/model/architectures/index.js'
-import { flattenWeights } from '../../../../src/main/ml/train/replica.js'
+import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend'
+import { buildModel, specFor } from '../../../../src/main/ml/model/architectures/index'
+import { flattenWeights } from '../../../../src/main/ml/train/replica'
 import {
   loadModelDirectory, memoryModelFromBuffer, memoryModelToBuffer, modelFromMemory, modelToMemory,
   packTrainingState, quantizeWeights, readModelDirectory, saveModelDirectory, unpackTrainingState
-} from '../../../../src/main/ml/model/tfjs-io.js'
+} from '../../../../src/main/ml/model/tfjs-io'
 
 const S = 32
 /** Outputs equal up to float rounding (the first product with a new weight takes the unpacked path). */

@@ -1,7 +1,7 @@
 // The wasm training kernels against the cpu backend's reference gradients.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend.js'
-import { adamStep, adamStepLowRank, FusedAdam, jsMatMul } from '../../../../src/main/ml/train/kernels/index.js'
+import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend'
+import { adamStep, adamStepLowRank, FusedAdam, jsMatMul } from '../../../../src/main/ml/train/kernels/index'
 
 function rng(seed: number) {
   let s = seed >>> 0

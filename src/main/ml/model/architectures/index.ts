@@ -3,8 +3,8 @@
 // model (standard topology, so a saved model.json loads in any tfjs tool);
 // the input size is configurable so tests can use 32 px.
 import * as tf from '@tensorflow/tfjs'
-import { WBC_CLASSES } from '../../../../shared/cells.js'
-import { MODEL_ARCHITECTURES, DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture } from '../../../../shared/models.js'
+import { WBC_CLASSES } from '../../../../shared/cells'
+import { MODEL_ARCHITECTURES, DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture } from '../../../../shared/models'
 
 // The list lives in src/shared so the UI offers exactly what the core builds.
 export const ARCHITECTURES = MODEL_ARCHITECTURES

@@ -9,8 +9,8 @@
 // stock gradient kernel. Other strides fall back to the stock kernel.
 import * as tf from '@tensorflow/tfjs'
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
-import { call, f32, free, view, type WasmBackendLike } from './wasm-internals.js'
-import { plainMatMul } from './matmul.js'
+import { call, f32, free, view, type WasmBackendLike } from './wasm-internals'
+import { plainMatMul } from './matmul'
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]]
 

@@ -2,10 +2,10 @@
 // wasm backend initialises so the stock kernels' setup still runs.
 import * as tf from '@tensorflow/tfjs'
 import type { KernelConfig } from '@tensorflow/tfjs'
-import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './conv.js'
-import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js'
-import { identityKernel, maxPoolGradKernel } from './pool.js'
-import { rememberOriginal } from './wasm-internals.js'
+import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './conv'
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul'
+import { identityKernel, maxPoolGradKernel } from './pool'
+import { rememberOriginal } from './wasm-internals'
 
 let registered = false
 
@@ -34,7 +34,7 @@ export function registerWasmTrainingKernels(): void {
   override('Conv2DBackpropFilter', conv2DBackpropFilterKernel as KernelConfig['kernelFunc'])
 }
 
-export { adamStep, adamStepLowRank, FusedAdam, ADAM_DEFAULTS, type AdamSettings } from './adam.js'
-export { jsMatMul } from './matmul.js'
-export { im2colTransposed, flipSwapFilter } from './conv.js'
-export { maxPoolBackprop } from './pool.js'
+export { adamStep, adamStepLowRank, FusedAdam, ADAM_DEFAULTS, type AdamSettings } from './adam'
+export { jsMatMul } from './matmul'
+export { im2colTransposed, flipSwapFilter } from './conv'
+export { maxPoolBackprop } from './pool'

@@ -11,7 +11,7 @@
 //   in plain JavaScript (~50 ms) instead of packing. A weight seen again
 //   (inference) goes to XNNPACK, which then keeps its packed copy.
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
-import { call, f32, free, size, transpose2d, view, type WasmBackendLike } from './wasm-internals.js'
+import { call, f32, free, size, transpose2d, view, type WasmBackendLike } from './wasm-internals'
 
 /** Rows at or below which an unseen large weight is multiplied without packing. */
 export const JS_MATMUL_MAX_ROWS = 16

@@ -4,7 +4,7 @@
 // ties after ReLU resolve the same way) in a few ms.
 import * as tf from '@tensorflow/tfjs'
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
-import { f32, type WasmBackendLike } from './wasm-internals.js'
+import { f32, type WasmBackendLike } from './wasm-internals'
 
 export function maxPoolBackprop(
   x: Float32Array, dy: Float32Array, dx: Float32Array,
