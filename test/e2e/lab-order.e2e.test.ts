@@ -26,6 +26,8 @@ import type { SlideOrder } from '../../src/shared/order'
 import { fromWire } from '../../src/shared/wire'
 
 const SLIDE = 'S-2026-ORDER-1'
+/** A second slide that comes without a manifest: its order arrives with a worklist imported on the Lab screen. */
+const SLIDE2 = 'S-2026-ORDER-2'
 const REVIEWER = 'Dr. A. Specialist'
 let tmp: string
 let served: Served | undefined
@@ -65,6 +67,8 @@ beforeAll(async () => {
     files[cls] = readdirSync(datasetPath(dataset, cls)).sort().slice(0, n)
     for (const f of files[cls]!) copyFileSync(join(datasetPath(dataset, cls), f), join(slideDir, f))
   }
+  mkdirSync(join(tmp, 'export', SLIDE2), { recursive: true })
+  for (const f of readdirSync(datasetPath('pbc-wbc', 'monocyte')).sort().slice(0, 2)) copyFileSync(join(datasetPath('pbc-wbc', 'monocyte'), f), join(tmp, 'export', SLIDE2, f))
   // The analyser's per-slide manifest, with the column names a LIS worklist would use.
   writeFileSync(
     join(slideDir, 'order.csv'),
@@ -195,6 +199,43 @@ describe('a slide imported with its manifest, in the review screen', () => {
     const baso = (bundle.entry ?? []).map((e) => e.resource as Resource).find((r): r is Observation => r.resourceType === 'Observation' && r.code.coding?.[0]?.code === '706-2')!
     expect(baso.interpretation?.[0]?.coding?.[0]?.code).toBe('H')
     expect(baso.referenceRange?.[0]?.text).toBe('0-2')
+  })
+
+  it('imports a LIS worklist on the Lab screen (the signed slide left alone), and a new reference table applies to unsigned slides only', async () => {
+    await page.keyboard.press('Alt+8')
+    await page.getByTestId('ranges-table').waitFor()
+    const worklist = 'Specimen ID;Order No;MRN;Patient Name;Gender;DOB;Ward\r\n' + `${SLIDE2};ACC-2026-882;MRN-77;Mensah^Kofi;M;1990-01-15;ED\r\n` + `${SLIDE};ACC-X;MRN-X;X^Y;M;1990-01-15;ED\r\n`
+    await page.getByTestId('worklist-file').setInputFiles({ name: 'worklist-0302.csv', mimeType: 'text/csv', buffer: Buffer.from(worklist) })
+    await page.getByTestId('worklist-report').waitFor()
+    expect(await text('worklist-report')).toContain(`2 rows read; 1 slides updated (${SLIDE2})`)
+    expect(await text('worklist-report')).toContain(`Signed, left unchanged: ${SLIDE}`)
+    const slides = await call<{ id: number; sampleId: string }[]>('slides.list', {})
+    const second = slides.find((s) => s.sampleId === SLIDE2)!.id
+    expect(await call<SlideOrder>('order.get', { slideId: second })).toMatchObject({ orderId: 'ACC-2026-882', familyName: 'Mensah', givenName: 'Kofi', sex: 'M', location: 'ED' })
+    expect((await call<SlideOrder>('order.get', { slideId })).patientId).toBe('MRN-004417')
+
+    // The basophil % interval widened to 0-12 on the screen: the signed slide keeps the table it was signed under (H).
+    const before = await call<{ intervals: { class: string; measure: string }[] }>('ranges.get', {})
+    const row = before.intervals.findIndex((r) => r.class === 'basophil' && r.measure === 'percent') + 1
+    const cell = (what: string) => page.getByTestId('ranges-table').getByLabel(`${what}, row ${row}`, { exact: true })
+    expect(await cell('Class').inputValue()).toBe('basophil')
+    await cell('High').fill('12')
+    await cell('High').dispatchEvent('change')
+    await page.getByTestId('ranges-name').fill('Lab 2026 (test)')
+    await page.getByTestId('ranges-why').fill('e2e')
+    await page.getByTestId('ranges-save').click()
+    await page.getByTestId('ranges-notice').waitFor()
+    const t = await call<{ name: string; intervals: { class: string; measure: string; high: number | null }[] }>('ranges.get', {})
+    expect(t.name).toBe('Lab 2026 (test)')
+    expect(t.intervals.find((r) => r.class === 'basophil' && r.measure === 'percent')!.high).toBe(12)
+    const signed = await call<SlideDifferential>('review.differential', { slideId })
+    expect(signed.results!.lines.find((l) => l.label === 'basophil')!.percent).toMatchObject({ flag: 'H', range: { text: '0-2' } })
+    // An inverted interval is refused with the core's reason.
+    await cell('Low').fill('50')
+    await cell('Low').dispatchEvent('change')
+    await page.getByTestId('ranges-save').click()
+    await expect.poll(() => text('ranges-error')).toMatch(/low is above high/)
+    await shoot(page, 'lab-worklist-ranges')
     expect(errors).toEqual([])
   })
 })

@@ -9,6 +9,7 @@ import type { LabResults } from '../../shared/ranges'
 import type { Db } from '../store/db'
 import { nowIso } from '../store/db'
 import { slideOrder } from '../order/order'
+import { latestSignOff } from '../store/review'
 import { labResults } from '../results/lab-results'
 import { referenceTable } from '../results/tables'
 import { differentialCount } from '../stats/binomial'
@@ -52,7 +53,9 @@ export function differentialFromCounts(
 export function slideDifferential(db: Db, slideId: number): SlideDifferential {
   requireSlide(db, slideId)
   const diff = differentialFromCounts(slideId, groupCounts(db, slideId), reviewSettings(db, slideId).targetCount, isSigned(db, slideId))
-  return { ...diff, results: slideResults(db, slideId, diff, nowIso()) }
+  // A signed slide is judged against the reference table in force when it was signed, as its report is.
+  const signedAt = diff.signed ? latestSignOff(db, slideId)?.at : undefined
+  return { ...diff, results: slideResults(db, slideId, diff, signedAt ?? nowIso()) }
 }
 
 /**

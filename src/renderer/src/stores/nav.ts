@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 export interface Screen {
-  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic' | 'blind' | 'outbox'
+  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic' | 'blind' | 'outbox' | 'lab'
   title: string
   /** False for screens later issues build; the frame marks them as such. */
   ready: boolean
@@ -17,7 +17,8 @@ export const SCREENS: readonly Screen[] = [
   { id: 'models', title: 'Models', ready: true },
   { id: 'synthetic', title: 'Synthetic', ready: true },
   { id: 'blind', title: 'Blind sessions', ready: true },
-  { id: 'outbox', title: 'Outbox', ready: true }
+  { id: 'outbox', title: 'Outbox', ready: true },
+  { id: 'lab', title: 'Lab', ready: true }
 ]
 
 export type ScreenId = Screen['id']
