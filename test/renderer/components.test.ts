@@ -31,7 +31,7 @@ describe('app frame', () => {
     const w = mount(App, { global: { plugins: [pinia] }, attachTo: document.body })
     await flushPromises()
     const links = w.findAll('nav a')
-    expect(links.map((l) => l.attributes('href'))).toEqual(['#/import', '#/slides', '#/review', '#/models', '#/synthetic', '#/blind', '#/outbox'])
+    expect(links.map((l) => l.attributes('href'))).toEqual(['#/import', '#/slides', '#/review', '#/models', '#/synthetic', '#/blind', '#/outbox', '#/lab'])
     expect(w.find('nav a[aria-current="page"]').attributes('href')).toBe('#/slides')
     expect(w.findAll('.nav-link.planned').map((l) => l.find('.nav-title').text())).toEqual([])
     expect(w.find('[data-testid="db-path"]').text()).toBe('…/WBC Workstation/wbc.sqlite')
