@@ -3,14 +3,13 @@
 // workstation's API (sending at sign-off, the courier, the outbox.changed
 // event) against the same independent MLLP listener the core tests use.
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../../../src/cli/main'
 import { openWorkstation, type Workstation } from '../../../src/main/api'
 import { signSlide } from '../../../src/main/review'
 import type { ApiEvent } from '../../../src/shared/api'
 import type { OutboxMessage } from '../../../src/shared/lis'
 import { freePort, startLisListener, type LisListener } from '../../helpers/lis-listener'
+import { wbc as run } from '../../helpers/wbc'
 import { PLAN, realSlide, type SlideFixture } from '../review/fixtures'
 
 let f: SlideFixture
@@ -27,16 +26,7 @@ afterEach(async () => {
   f?.close()
 })
 
-async function wbc(args: string[]) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d) => (out += d))
-  stderr.on('data', (d) => (err += d))
-  const code = await main([...args, '--db', join(f.dir, 'wbc.db')], { stdout, stderr, env: {} })
-  return { code, out, err }
-}
+const wbc = (args: string[]) => run([...args, '--db', join(f.dir, 'wbc.db')])
 
 const sign = () => signSlide(f.db, { slideId: f.slideId, who: 'Dr Lee', meaning: 'Reviewed and approved' })
 
