@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { WeightSpec } from '../../store/models'
 import { WBC_CLASSES } from '../../../shared/cells'
 import { WNET_RECIPE } from '../../imaging/decode'
-import { modelToMemory, quantizeWeights, saveModelDirectory, type MemoryModel, type Quantization as IoQuantization } from './tfjs-io'
+import { concatBytes, modelToMemory, quantizeWeights, saveModelDirectory, type MemoryModel, type Quantization as IoQuantization } from './tfjs-io'
 
 /** What the workstation needs to know about a model beyond its topology (kept in model.json's userDefinedMetadata.wbc). */
 export interface ModelMeta {
@@ -90,13 +90,7 @@ export async function readModelDir(path: string): Promise<ModelArtifactsBytes> {
     for (const p of group.paths) parts.push(new Uint8Array(await readFile(join(dirname(file), p))))
     specs.push(...group.weights)
   }
-  const total = parts.reduce((a, p) => a + p.byteLength, 0)
-  const weights = new Uint8Array(total)
-  let o = 0
-  for (const p of parts) {
-    weights.set(p, o)
-    o += p.byteLength
-  }
+  const weights = concatBytes(parts)
   // Ours sit under "wbc"; a model saved by tfjs-io.ts directly carries them at the top level.
   const udm = json.userDefinedMetadata
   const meta = inferMeta(json.modelTopology, udm?.wbc ?? (udm ? { ...udm } : undefined), basename(dirname(file)))

@@ -32,15 +32,20 @@ export async function modelToMemory(model: tf.LayersModel, metadata?: Record<str
   return { modelTopology: captured.modelTopology as object, weightSpecs: captured.weightSpecs, weightData, userDefinedMetadata: metadata }
 }
 
-function concat(parts: ArrayBuffer[]): ArrayBuffer {
+/** The parts' bytes one after another, in a fresh buffer of exactly their size. */
+export function concatBytes(parts: readonly (ArrayBuffer | Uint8Array)[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.byteLength, 0)
   const out = new Uint8Array(total)
   let off = 0
   for (const p of parts) {
-    out.set(new Uint8Array(p), off)
+    out.set(p instanceof Uint8Array ? p : new Uint8Array(p), off)
     off += p.byteLength
   }
-  return out.buffer
+  return out
+}
+
+function concat(parts: ArrayBuffer[]): ArrayBuffer {
+  return concatBytes(parts).buffer as ArrayBuffer
 }
 
 export async function modelFromMemory(m: MemoryModel): Promise<tf.LayersModel> {
@@ -88,14 +93,7 @@ export function quantizeWeights(specs: tf.io.WeightsManifestEntry[], data: Array
       outSpecs.push({ ...spec, quantization: { dtype: 'float16', original_dtype: 'float32' } as never })
     }
   }
-  const total = outParts.reduce((a, p) => a + p.byteLength, 0)
-  const out = new Uint8Array(total)
-  let o = 0
-  for (const p of outParts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return { specs: outSpecs, data: out.buffer }
+  return { specs: outSpecs, data: concatBytes(outParts).buffer as ArrayBuffer }
 }
 
 const f32 = new Float32Array(1)

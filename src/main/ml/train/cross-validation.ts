@@ -13,7 +13,6 @@
 import type { Db } from '../../store/db'
 import {
   addRunImages,
-  addRunSeconds,
   claimRun,
   createFoldPlan,
   createRun,
@@ -52,7 +51,7 @@ import { Classifier } from '../infer/classifier'
 import { loadStoreCells, selectLabelledCells, type StoreCellSet, type StoredCell } from '../data/stored-cells'
 import { flattenWeights, layoutOf } from './replica'
 import { loadStoredClassifier, saveModel } from '../model/registry'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './run-resume'
+import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './trainer'
 import type { FineTuneModeName } from '../../../shared/models'
 
@@ -308,13 +307,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
   }
   claimRun(db, runId)
   o.onRun?.(runId, resumed)
-  const started = Date.now()
-  let accounted = started
-  const account = () => {
-    const now = Date.now()
-    addRunSeconds(db, runId, (now - accounted) / 1000)
-    accounted = now
-  }
+  const account = runClock(db, runId)
   const trainedFolds: number[] = []
   try {
     const info = await initBackend(o.backend)

@@ -1,8 +1,9 @@
 // Shared machinery of runs that train (train, crossval, finetune): the key
 // that tells whether a new request is the same run as an unfinished one (so
 // re-running a killed command resumes it), the runtime's checkpoint folder
-// for a fold kept in step with the checkpoint stored in the database, and a
-// run's summary for listings.
+// for a fold kept in step with the checkpoint stored in the database, the
+// clock that adds a session's time to the run, and a run's summary for
+// listings.
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises'
@@ -10,6 +11,7 @@ import { dirname, join, relative, sep } from 'node:path'
 import type { Db } from '../../store/db'
 import { workDirOf } from '../../paths'
 import {
+  addRunSeconds,
   deleteRunCheckpoint,
   getRunCheckpoint,
   listRuns,
@@ -46,6 +48,20 @@ export const CHECKPOINT_ARCHIVE_FORMAT = 'wbc-dir-archive/1'
  * a JSON list of [relative path, size], then the files' bytes. The runtime's
  * checkpoint layout stays its own business; this only moves its files.
  */
+/**
+ * The run's clock: each call adds the wall time since the last one (or since
+ * the clock was made) to the run's stored seconds. Runs call it after each
+ * fold and at every end, so a killed run keeps the time it spent.
+ */
+export function runClock(db: Db, runId: number): () => void {
+  let accounted = Date.now()
+  return () => {
+    const now = Date.now()
+    addRunSeconds(db, runId, (now - accounted) / 1000)
+    accounted = now
+  }
+}
+
 export async function packDir(dir: string): Promise<Uint8Array> {
   const files: string[] = []
   const walk = async (d: string) => {

@@ -5,7 +5,6 @@
 import type { Db } from '../../store/db'
 import {
   addRunImages,
-  addRunSeconds,
   claimRun,
   createRun,
   ensureRunFolds,
@@ -30,7 +29,7 @@ import { initBackend, type BackendPreference } from '../model/tfjs-backend'
 import { loadStoreCells, selectLabelledCells, type StoredCell } from '../data/stored-cells'
 import { saveModel } from '../model/registry'
 import type { Quantization } from '../model/model-files'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch } from './run-resume'
+import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type EpochRecord, type TrainSettings } from './trainer'
 
 export interface TrainRunOptions {
@@ -126,12 +125,7 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
   const runId = run.id
   claimRun(db, runId)
   o.onRun?.(runId, resumed)
-  let accounted = Date.now()
-  const account = () => {
-    const now = Date.now()
-    addRunSeconds(db, runId, (now - accounted) / 1000)
-    accounted = now
-  }
+  const account = runClock(db, runId)
   const dir = foldCheckpointDir(db, runId, 0, o.checkpointRoot)
   try {
     const info = await initBackend(o.backend)

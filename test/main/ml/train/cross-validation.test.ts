@@ -80,7 +80,7 @@ describe('crossValidate', () => {
     const again = await crossValidate(s.db, { dataset: 'pbc-wbc', inputSize: 32, k: 3, seed: 1, workers: 0, settings: { epochs: 20, batchSize: 5, learningRate: 1e-3, augment: true } })
     expect(again.runId).toBe(r.runId)
     expect(again.overall.accuracy).toBe(r.overall.accuracy)
-  })
+  }, 300_000) // three folds of training: about 110 s on two idle cores, over 120 s when they are shared
 
   it('cancelled mid-fold, resumes: finished folds are not redone and the open fold continues from its checkpoint', async () => {
     const opts = { dataset: 'pbc-wbc', inputSize: 32, k: 3, seed: 2, workers: 0, settings: { epochs: 4, batchSize: 10, learningRate: 1e-3 } } as const
