@@ -21,6 +21,7 @@ import { ganCommand } from './commands/gan'
 import { blindCommand } from './commands/blind'
 import { validateCommand } from './commands/validate'
 import { outboxCommand } from './commands/outbox'
+import { reviewSettingsCommand } from './commands/review-settings'
 import { orderCommand } from './commands/order'
 import { datasetsCommand } from './commands/datasets'
 import { auditCommand } from './commands/audit'
@@ -43,6 +44,7 @@ const COMMANDS: CliCommand[] = [
   blindCommand,
   validateCommand,
   outboxCommand,
+  reviewSettingsCommand,
   orderCommand,
   datasetsCommand,
   auditCommand

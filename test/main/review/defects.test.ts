@@ -10,6 +10,8 @@ import { formatLabTime } from '../../../src/main/export/report'
 import { UNIDENTIFIED } from '../../../src/shared/review'
 import { cellLabelTitle } from '../../../src/shared/cells'
 import { cellPage } from '../../../src/main/services/slides'
+import { wbc } from '../../helpers/wbc'
+import { join } from 'node:path'
 import { PLAN, realSlide, type SlideFixture } from './fixtures'
 
 let f: SlideFixture
@@ -49,6 +51,17 @@ describe('review defects', () => {
     setReviewSettings(f.db, { slideId: f.slideId, targetCount: 100, who: 'Dr Lee' })
     expect(reviewSettings(f.db, f.slideId).targetCount).toBe(100)
     expect(() => setReviewSettings(f.db, { slideId: f.slideId, target200From200Cells: false, who: 'x' })).toThrow(/lab setting/)
+  })
+
+  it('lets the lab turn the 200-cell rule on from the command line', async () => {
+    const db = join(f.dir, 'wbc.db')
+    const on = await wbc(['review', 'settings', '--target-200-from-200-cells', 'on', '--who', 'admin', '--json', '--db', db])
+    expect(on.err).toBe('')
+    expect(JSON.parse(on.out)).toMatchObject({ target200From200Cells: true, targetCount: 100 })
+    expect(reviewSettings(f.db, null).target200From200Cells).toBe(true)
+    const slide = await wbc(['review', 'settings', '--slide', 'SLIDE-A', '--db', db])
+    expect(slide.out).toMatch(/slide SLIDE-A: Unidentified below 0\.8, target 100 cells/)
+    expect((await wbc(['review', 'settings', '--threshold', '', '--db', db])).err).toMatch(/between 0 and 1/)
   })
 
   it("prints the lab's local time with its zone and a readable model name", async () => {
