@@ -35,11 +35,20 @@ export const slideCommand: CliCommand = (cli) => {
         return
       }
       const w = Math.max(10, ...d.counted.map((l) => l.label.length))
-      const lines = d.counted.map(
-        (l) => `  ${l.label.padEnd(w)} ${String(l.count).padStart(4)}  ${l.percent.toFixed(1).padStart(5)}%  (${l.ciLow.toFixed(1)}-${l.ciHigh.toFixed(1)}%)`
-      )
-      for (const n of d.notCounted) lines.push(`  ${n.label.padEnd(w)} ${String(n.count).padStart(4)}  (not counted)`)
+      const r = d.results
+      const lines = d.counted.map((l) => {
+        const lab = r?.lines.find((x) => x.label === l.label)
+        const range = lab?.percent.range ? `  ref ${lab.percent.range.text} ${(lab.percent.flag ?? '').padEnd(2)}` : ''
+        const abs = lab?.absolute ? `  ${lab.absolute.value.toFixed(2)} x10^9/L${lab.absolute.range ? ` ref ${lab.absolute.range.text}` : ''} ${lab.absolute.flag ?? ''}` : ''
+        return `  ${l.label.padEnd(w)} ${String(l.count).padStart(4)}  ${l.percent.toFixed(1).padStart(5)}%  (${l.ciLow.toFixed(1)}-${l.ciHigh.toFixed(1)}%)${range}${abs}`.trimEnd()
+      })
+      for (const n of d.notCounted) {
+        const per100 = r?.perHundredWbc.find((x) => x.label === n.label)
+        lines.push(`  ${n.label.padEnd(w)} ${String(n.count).padStart(4)}  (not counted${per100 ? `; ${per100.per100.toFixed(1)} per 100 WBC` : ''})`)
+      }
       lines.push(`  ${d.totalCounted} cells counted, target ${d.targetCount} ${d.targetReached ? 'reached' : 'not reached'}; ${d.signed ? 'signed' : 'not signed'}`)
+      if (r?.wbc) lines.push(`  WBC ${r.wbc.measured} x10^9/L${r.wbc.corrected !== null ? `, corrected for NRBC ${r.wbc.corrected.toFixed(2)}` : ''}${r.wbc.flag ? ` ${r.wbc.flag}` : ''}`)
+      if (r) lines.push(`  reference intervals: ${r.basis.table}${r.basis.assumedAdult ? ' (age unknown: adult)' : ''}`)
       cli.out(`${ref}\n${lines.join('\n')}`)
     })
 
