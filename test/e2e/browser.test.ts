@@ -64,7 +64,7 @@ describe('browser mode, end to end', () => {
     await page.getByRole('navigation', { name: 'Screens' }).waitFor()
     await expect.poll(() => page.getByTestId('shell').textContent()).toBe('Browser mode')
     expect(await page.locator('.nav-link.planned .nav-title').allTextContents()).toEqual([])
-    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides', 'Review', 'Models', 'Synthetic', 'Blind sessions', 'Outbox'])
+    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides', 'Review', 'Models', 'Synthetic', 'Blind sessions', 'Outbox', 'Lab'])
   })
 
   it('imports a real slide folder with live progress and a per-file report', async () => {
