@@ -7,11 +7,15 @@ import { openStore } from '../main/store/db'
 import { resolveDbPath } from '../main/paths'
 import type { ProgressListener } from '../shared/progress'
 import { createProgressRenderer, type ProgressRenderer } from './progress'
+import type { Caller } from '../shared/people'
+import { authenticate, LOCAL_OPERATOR, toCaller } from '../main/people'
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
   stderr: NodeJS.WritableStream & { isTTY?: boolean }
   env: Record<string, string | undefined>
+  /** Where --password-stdin reads from (default: the process's stdin). */
+  stdin?: NodeJS.ReadableStream
 }
 
 export class CliContext {
@@ -61,6 +65,30 @@ export class CliContext {
 
   json(value: unknown): void {
     this.out(JSON.stringify(value, null, 2))
+  }
+
+  /** The first line of stdin (a password given with --password-stdin), without its line ending. */
+  async readSecretLine(): Promise<string> {
+    const input = this.io.stdin ?? process.stdin
+    let text = ''
+    for await (const chunk of input) {
+      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8')
+      if (text.includes('\n')) break
+    }
+    return text.split(/\r?\n/)[0] ?? ''
+  }
+
+  /**
+   * Who acts: with --user NAME (and the password on stdin) that user, signed
+   * in as in the app (same lockout); without, the local operator
+   * (docs/security.md: whoever holds the database file holds everything, but
+   * nothing is signed in anyone's name without their password).
+   */
+  async actor(o: { user?: string; passwordStdin?: boolean }): Promise<Caller> {
+    if (!o.user) return LOCAL_OPERATOR
+    if (!o.passwordStdin) throw new Error('--user needs --password-stdin (the password on the first line of stdin)')
+    const password = await this.readSecretLine()
+    return toCaller(await authenticate(this.openDb(), o.user, password))
   }
 
   /** A bar on stderr when it is a terminal, a plain line every 10% otherwise. */

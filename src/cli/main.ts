@@ -25,6 +25,7 @@ import { reviewSettingsCommand } from './commands/review-settings'
 import { orderCommand } from './commands/order'
 import { datasetsCommand } from './commands/datasets'
 import { auditCommand } from './commands/audit'
+import { userCommand } from './commands/user'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -47,7 +48,8 @@ const COMMANDS: CliCommand[] = [
   reviewSettingsCommand,
   orderCommand,
   datasetsCommand,
-  auditCommand
+  auditCommand,
+  userCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -7,17 +7,26 @@
 //   GET  /api/cell-image/<id> the cell's image bytes, for <img src>
 //   GET  /*                   the built renderer (out/renderer)
 //
-// Every request needs the token printed at start: an `Authorization: Bearer`
-// or `X-WBC-Token` header, or the HttpOnly cookie that a first visit to
-// `/?token=...` sets. Bodies are JSON only (no form posts, so no CSRF from
-// other sites), the Host header must name this server (no DNS rebinding), and
-// every response carries a strict CSP.
+// People sign in (session.login) and get a session: an HttpOnly,
+// SameSite=Strict cookie (Secure over TLS) bound to their user id, ended by
+// session.logout or after an idle time (./sessions). Each API call carries
+// the session's user to the dispatcher, which enforces the method's roles.
+// The token printed at start only bootstraps: with it (header, or the cookie
+// a first visit to `/?token=...` sets) and while no user exists, the first
+// admin can be created (session.setup). The pages themselves are the public
+// app bundle (no data), so the sign-in screen loads for anyone. Bodies are
+// JSON only (no form posts, so no CSRF from other sites), the Host header
+// must name this server (no DNS rebinding), and every response carries a
+// strict CSP.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
 import { timingSafeEqual } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import { API_EVENTS, fail, isMethod, type CellImage, type Result } from '../shared/api'
+import type { SessionUser } from '../shared/people'
+import { createSessionStore, SESSION_COOKIE, type SessionStore } from './sessions'
+import type { Principal } from '../main/api/dispatch'
 import { CONTENT_SECURITY_POLICY } from '../shared/security'
 import { toWire } from '../shared/wire'
 import type { Workstation } from '../main/api'
@@ -51,10 +60,12 @@ export interface WbcServerOptions {
   /** The built renderer (out/renderer); requests for pages answer 503 with a hint when it is missing. */
   rendererDir: string
   token: string
-  /** Host names the Host header may carry (default: loopback names only); null accepts any (a lab-network bind, where the token alone guards). */
+  /** Host names the Host header may carry (default: loopback names only); null accepts any (a lab-network bind). */
   allowedHosts?: string[] | null
   /** PEM certificate chain and key: serve HTTPS, and mark the cookie Secure. */
   tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Signed-in sessions (default: in memory, 30 minutes idle). */
+  sessions?: SessionStore
 }
 
 function tokenMatches(given: string | undefined, token: string): boolean {
@@ -116,6 +127,8 @@ function hostAllowed(req: IncomingMessage, allowed: readonly string[] | null): b
 
 export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(): void } {
   const { workstation, token } = opts
+  const sessions = opts.sessions ?? createSessionStore()
+  const cookieFlags = `HttpOnly; SameSite=Strict; Path=/${opts.tls ? '; Secure' : ''}`
   const allowedHosts = opts.allowedHosts === null ? null : (opts.allowedHosts ?? ['127.0.0.1', 'localhost', '::1']).map((h) => h.toLowerCase())
   const streams = new Set<ServerResponse>()
 
@@ -139,18 +152,8 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
       url.searchParams.delete('token')
       return send(res, 303, '', 'text/plain; charset=utf-8', {
         Location: url.pathname + (url.search || ''),
-        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${opts.tls ? '; Secure' : ''}`
+        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; ${cookieFlags}`
       })
-    }
-
-    if (!tokenMatches(requestToken(req), token)) {
-      if (url.pathname.startsWith('/api/')) return sendResult(res, 401, fail('forbidden', 'missing or wrong token'))
-      return send(
-        res,
-        401,
-        '<!doctype html><title>WBC Workstation</title><p>Open the address <code>wbc serve</code> printed (it carries the access token).</p>',
-        'text/html; charset=utf-8'
-      )
     }
 
     if (url.pathname.startsWith('/api/')) return handleApi(req, res, url)
@@ -158,9 +161,20 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
     return serveStatic(res, url.pathname)
   }
 
+  /** The session's user, as the dispatcher's principal (null: nobody signed in). */
+  function principalOf(req: IncomingMessage): { principal: Principal; sessionId: string | undefined } {
+    const sessionId = cookie(req, SESSION_COOKIE)
+    const userId = sessions.touch(sessionId)
+    return { principal: userId === undefined ? null : { userId }, sessionId }
+  }
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const name = url.pathname.slice('/api/'.length)
+    const { principal, sessionId } = principalOf(req)
     if (name === 'events' && req.method === 'GET') {
+      // Job events name folders and results: only for those who may list jobs (the dispatcher decides).
+      const may = await workstation.dispatch('jobs.list', {}, principal)
+      if (!may.ok) return sendResult(res, may.error.code === 'forbidden' ? 403 : 500, may)
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
       res.write(`: events ${API_EVENTS.join(' ')}\nretry: 2000\n\n`)
       streams.add(res)
@@ -169,8 +183,8 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
     }
     const image = /^cell-image\/(\d{1,15})$/.exec(name)
     if (image && req.method === 'GET') {
-      const result = (await workstation.dispatch('cell.image', { id: Number(image[1]) })) as Result<CellImage>
-      if (!result.ok) return sendResult(res, result.error.code === 'not_found' ? 404 : 400, result)
+      const result = (await workstation.dispatch('cell.image', { id: Number(image[1]) }, principal)) as Result<CellImage>
+      if (!result.ok) return sendResult(res, result.error.code === 'not_found' ? 404 : result.error.code === 'forbidden' ? 403 : 400, result)
       return send(res, 200, result.value.bytes, result.value.mime, { 'Cache-Control': 'private, max-age=3600' })
     }
     if (req.method !== 'POST') return sendResult(res, 405, fail('invalid_input', 'use POST for API methods'))
@@ -186,8 +200,22 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
       const status = (err as { status?: number }).status ?? 400
       return sendResult(res, status, fail('invalid_input', status === 413 ? 'payload too large' : 'payload is not valid JSON'))
     }
-    const result = await workstation.dispatch(name, payload)
-    sendResult(res, 200, result)
+    // The start token bootstraps the first admin, and only that.
+    if (name === 'session.setup' && !tokenMatches(requestToken(req), token)) {
+      return sendResult(res, 403, fail('forbidden', 'creating the first admin needs the start token: open the address `wbc serve` printed'))
+    }
+    const result = await workstation.dispatch(name, payload, principal)
+    if ((name === 'session.login' || name === 'session.setup') && result.ok) {
+      // A fresh session id at every sign-in (no fixation); any session this browser had ends.
+      sessions.drop(sessionId)
+      const id = sessions.create((result.value as SessionUser).id)
+      return send(res, 200, toWire(result), 'application/json; charset=utf-8', { 'Set-Cookie': `${SESSION_COOKIE}=${id}; ${cookieFlags}` })
+    }
+    if (name === 'session.logout' && result.ok) {
+      sessions.drop(sessionId)
+      return send(res, 200, toWire(result), 'application/json; charset=utf-8', { 'Set-Cookie': `${SESSION_COOKIE}=; ${cookieFlags}; Max-Age=0` })
+    }
+    sendResult(res, !result.ok && result.error.code === 'forbidden' ? 403 : 200, result)
   }
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {

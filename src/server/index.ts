@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { startWorkstationHost } from '../main/api/host'
 import { resolveImportRoots } from '../main/api/import-roots'
 import { createWbcServer } from './http'
+import { createSessionStore } from './sessions'
 
 export interface ServeOptions {
   dbPath: string
@@ -25,6 +26,8 @@ export interface ServeOptions {
   importRoots?: readonly string[]
   /** PEM certificate chain and private key: serve HTTPS (a lab network). */
   tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Minutes a signed-in browser session may sit idle (default 30). */
+  idleMinutes?: number
 }
 
 export interface RunningServer {
@@ -56,10 +59,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const rendererDir = resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR)
   const token = opts.token ?? randomBytes(32).toString('hex')
   const importRoots = opts.importRoots?.length ? resolveImportRoots(opts.importRoots) : isLoopback(host) ? null : []
-  const workstation = await startWorkstationHost({ shell: 'browser', version: packageVersion(), dbPath: opts.dbPath, importRoots })
+  const sessions = createSessionStore({ idleMinutes: opts.idleMinutes })
+  const workstation = await startWorkstationHost({ shell: 'browser', version: packageVersion(), dbPath: opts.dbPath, importRoots, sessionIdleMinutes: sessions.idleMinutes })
   // On a lab network the Host header carries the machine's name or address: accept what we bound to.
   const allowedHosts = isLoopback(host) ? ['127.0.0.1', 'localhost', '::1'] : null
-  const server = createWbcServer({ workstation, rendererDir, token, allowedHosts, ...(opts.tls ? { tls: opts.tls } : {}) })
+  const server = createWbcServer({ workstation, rendererDir, token, allowedHosts, sessions, ...(opts.tls ? { tls: opts.tls } : {}) })
   try {
     await new Promise<void>((res, rej) => {
       server.once('error', rej)

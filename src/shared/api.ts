@@ -27,6 +27,7 @@ import {
 import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult } from './models'
 import { OUTBOX_STATES, type LisSettings, type OutboxMessage, type OutboxMessageDetail } from './lis'
 import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
+import { DisplayName, GivenPassword, NewPassword, RoleList, UserName, type Role, type SessionState, type SessionUser, type UserSummary } from './people'
 
 // ---------------------------------------------------------------------------
 // Results: nothing is thrown across the boundary.
@@ -81,8 +82,6 @@ const NoInput = z.strictObject({})
 /** A filesystem path on the machine running the core (the server's, in browser mode). */
 const LocalPath = z.string().trim().min(1, 'a folder path is required').max(4096)
 const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id')
-/** The name of the person reviewing (no accounts yet: the UI asks for it). */
-const Reviewer = z.string().trim().min(1, 'say who is reviewing').max(200)
 /** A blind-session cell id: random, opaque, valid in its session only. */
 const BlindCellId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not a session cell id')
 /** What training and cross-validation both take: the cells, the network, the paper's settings by default. */
@@ -310,23 +309,49 @@ export interface MethodSpec {
   output: Returns<unknown>
   /** One line for docs/api.md and error messages. */
   doc: string
+  /**
+   * Who may call it: the roles of which the acting user needs one
+   * (src/shared/people), or 'public' for the few calls made before anyone is
+   * signed in (session state, setup, sign-in). Required: a method without
+   * roles does not typecheck. The dispatcher enforces it, in one place.
+   */
+  roles: readonly Role[] | 'public'
 }
+
+// Who may call what (docs/security.md). A verifier is a technologist who may
+// also sign; a reader answers blind sessions and nothing else.
+/** Everyone signed in except readers: the lab's read views. */
+const STAFF = ['admin', 'technologist', 'verifier', 'organiser'] as const satisfies readonly Role[]
+/** Review work: import, classify, reclassify, comment. */
+const BENCH = ['technologist', 'verifier'] as const satisfies readonly Role[]
+/** Models and review settings: the lab's own configuration. */
+const LAB_SETUP = ['admin', 'technologist', 'verifier'] as const satisfies readonly Role[]
+const SIGNERS = ['verifier'] as const satisfies readonly Role[]
+const ORGANISERS = ['organiser'] as const satisfies readonly Role[]
+/** A blind session's own calls: the organiser's, and the invited readers'. */
+const BLIND_TAKERS = ['organiser', 'reader'] as const satisfies readonly Role[]
+const ADMINS = ['admin'] as const satisfies readonly Role[]
+/** Anyone signed in, readers too: their own session. */
+const SIGNED_IN = ['admin', 'technologist', 'verifier', 'organiser', 'reader'] as const satisfies readonly Role[]
 
 export const api = {
   'app.info': {
     input: NoInput,
     output: returns<AppInfo>(),
-    doc: 'Version, shell, ML backend and database path of this workstation.'
+    doc: 'Version, shell, ML backend and database path of this workstation.',
+    roles: STAFF
   },
   'datasets.list': {
     input: NoInput,
     output: returns<DatasetSummary[]>(),
-    doc: 'Every dataset (named set of images, e.g. one per import) with its label counts.'
+    doc: 'Every dataset (named set of images, e.g. one per import) with its label counts.',
+    roles: STAFF
   },
   'slides.list': {
     input: NoInput,
     output: returns<SlideSummary[]>(),
-    doc: 'Every slide with its status, cell count and the model used.'
+    doc: 'Every slide with its status, cell count and the model used.',
+    roles: STAFF
   },
   'cells.list': {
     input: z
@@ -340,17 +365,20 @@ export const api = {
         message: 'give exactly one of slideId or datasetId'
       }),
     output: returns<CellPage>(),
-    doc: "A page of one slide's or one dataset's cells."
+    doc: "A page of one slide's or one dataset's cells.",
+    roles: STAFF
   },
   'cell.image': {
     input: z.strictObject({ id: Id }),
     output: returns<CellImage>(),
-    doc: "A cell's image for display (PNG or JPEG bytes)."
+    doc: "A cell's image for display (PNG or JPEG bytes).",
+    roles: STAFF
   },
   'folders.list': {
     input: z.strictObject({ path: LocalPath.optional() }),
     output: returns<FolderListing>(),
-    doc: "The sub-folders of a folder on the core's machine (default: the user's home), to choose an import."
+    doc: "The sub-folders of a folder on the core's machine (default: the user's home), to choose an import.",
+    roles: BENCH
   },
   'import.start': {
     input: z.strictObject({
@@ -361,22 +389,26 @@ export const api = {
       keepUnknownClasses: z.boolean().default(true)
     }),
     output: returns<{ jobId: string }>(),
-    doc: 'Start importing a folder; progress and the per-file report arrive as job events.'
+    doc: 'Start importing a folder; progress and the per-file report arrive as job events.',
+    roles: BENCH
   },
   'jobs.get': {
     input: z.strictObject({ jobId: JobId }),
     output: returns<JobSnapshot>(),
-    doc: "A job's current state (and its result once finished)."
+    doc: "A job's current state (and its result once finished).",
+    roles: STAFF
   },
   'jobs.list': {
     input: NoInput,
     output: returns<JobSnapshot[]>(),
-    doc: 'Running and recently finished jobs, newest first (results omitted).'
+    doc: 'Running and recently finished jobs, newest first (results omitted).',
+    roles: STAFF
   },
   'jobs.cancel': {
     input: z.strictObject({ jobId: JobId }),
     output: returns<{ cancelled: boolean }>(),
-    doc: 'Ask a running job to stop; it ends in the cancelled state.'
+    doc: 'Ask a running job to stop; it ends in the cancelled state.',
+    roles: STAFF
   },
   'slides.classify': {
     input: z.strictObject({
@@ -385,12 +417,14 @@ export const api = {
       modelId: Id.optional()
     }),
     output: returns<{ jobId: string }>(),
-    doc: "Start classifying a slide's cells with a model (default: the default model); progress and the report arrive as job events."
+    doc: "Start classifying a slide's cells with a model (default: the default model); progress and the report arrive as job events.",
+    roles: BENCH
   },
   'review.gallery': {
     input: z.strictObject({ slideId: Id, order: z.enum(['ascending', 'descending']).default('ascending') }),
     output: returns<SlideGallery>(),
-    doc: "A slide's cells grouped by class (the five, Unidentified, other labels), each group ordered by the model's confidence."
+    doc: "A slide's cells grouped by class (the five, Unidentified, other labels), each group ordered by the model's confidence.",
+    roles: STAFF
   },
   'review.reclassify': {
     input: z.strictObject({
@@ -398,33 +432,37 @@ export const api = {
       cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000),
       /** A class, an alias ('Lymph'), another label ('ig'), or 'unidentified'. */
       label: z.string().trim().min(1).max(100),
-      who: Reviewer,
       why: z.string().max(2000).default('')
     }),
     output: returns<ReclassifyResult>(),
-    doc: 'Give one or many cells of a slide a reviewer label (refused on a signed slide).'
+    doc: 'Give one or many cells of a slide a reviewer label (refused on a signed slide).',
+    roles: BENCH
   },
   'review.accept': {
-    input: z.strictObject({ slideId: Id, cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000), who: Reviewer }),
+    input: z.strictObject({ slideId: Id, cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000) }),
     output: returns<ReclassifyResult & { uncalled: number[] }>(),
-    doc: "Let the model's call stand for each cell as one review action (one undo takes it all back); cells without a call are listed in uncalled."
+    doc: "Let the model's call stand for each cell as one review action (one undo takes it all back); cells without a call are listed in uncalled.",
+    roles: BENCH
   },
   'review.undo': {
-    input: z.strictObject({ slideId: Id, who: Reviewer }),
+    input: z.strictObject({ slideId: Id }),
     output: returns<ReclassifyResult & { undid: number }>(),
-    doc: "Take back the slide's last reclassification by appending the labels the cells had before."
+    doc: "Take back the slide's last reclassification by appending the labels the cells had before.",
+    roles: BENCH
   },
   'review.history': {
     input: z
       .strictObject({ slideId: Id.optional(), cellId: Id.optional() })
       .refine((q) => (q.slideId === undefined) !== (q.cellId === undefined), { message: 'give exactly one of slideId or cellId' }),
     output: returns<ReviewHistory>(),
-    doc: "The audit history of a cell or a slide: every label change (old, new, who, when, source) and the slide's sign-offs."
+    doc: "The audit history of a cell or a slide: every label change (old, new, who, when, source) and the slide's sign-offs.",
+    roles: STAFF
   },
   'review.differential': {
     input: z.strictObject({ slideId: Id }),
     output: returns<SlideDifferential>(),
-    doc: 'Counts, percentages and exact 95% CIs per class, total counted, whether the target count is reached.'
+    doc: 'Counts, percentages and exact 95% CIs per class, total counted, whether the target count is reached.',
+    roles: STAFF
   },
   'review.settings': {
     input: z.strictObject({
@@ -434,30 +472,41 @@ export const api = {
       targetCount: z.union(TARGET_COUNTS.map((n) => z.literal(n))).optional(),
       /** Global only: a slide of 200 or more cells counts to 200 unless it names its own target. */
       target200From200Cells: z.boolean().optional(),
-      who: Reviewer
+      /** Whether a second, different verifier must sign before the report is final. */
+      secondVerification: z.boolean().optional()
     }),
     output: returns<ReviewSettings>(),
-    doc: 'Read (nothing to change) or change the Unidentified threshold and target count, of one slide or global.'
+    doc: 'Read (nothing to change) or change the Unidentified threshold and target count, of one slide or global.',
+    roles: LAB_SETUP
   },
   'review.sign': {
-    input: z.strictObject({ slideId: Id, who: Reviewer, meaning: z.string().trim().min(1, 'say what the signature means').max(500) }),
+    input: z.strictObject({
+      slideId: Id,
+      meaning: z.string().trim().min(1, 'say what the signature means').max(500),
+      /** The signer's password, asked again for every signature. */
+      password: GivenPassword
+    }),
     output: returns<SignOffResult>(),
-    doc: 'Sign a slide (refused while Unidentified cells remain or when already signed); it becomes read-only.'
+    doc: 'Sign a slide (refused while Unidentified cells remain or when already signed); it becomes read-only.',
+    roles: SIGNERS
   },
   'review.reopen': {
-    input: z.strictObject({ slideId: Id, who: Reviewer, reason: z.string().trim().min(1, 'give a reason').max(2000) }),
+    input: z.strictObject({ slideId: Id, reason: z.string().trim().min(1, 'give a reason').max(2000) }),
     output: returns<SignOffEvent>(),
-    doc: 'Reopen a signed slide for changes; the reopening and its reason are recorded.'
+    doc: 'Reopen a signed slide for changes; the reopening and its reason are recorded.',
+    roles: SIGNERS
   },
   'review.comment': {
-    input: z.strictObject({ slideId: Id, cellId: Id.nullable().optional(), who: Reviewer, text: z.string().trim().min(1).max(5000) }),
+    input: z.strictObject({ slideId: Id, cellId: Id.nullable().optional(), text: z.string().trim().min(1).max(5000) }),
     output: returns<ReviewComment>(),
-    doc: 'Add a comment to a slide or one of its cells (refused on a signed slide).'
+    doc: 'Add a comment to a slide or one of its cells (refused on a signed slide).',
+    roles: BENCH
   },
   'review.comments': {
     input: z.strictObject({ slideId: Id }),
     output: returns<ReviewComment[]>(),
-    doc: "A slide's comments, oldest first."
+    doc: "A slide's comments, oldest first.",
+    roles: STAFF
   },
   'review.export': {
     input: z.strictObject({
@@ -466,17 +515,20 @@ export const api = {
       lab: z.strictObject({ name: z.string().trim().min(1).max(200), id: z.string().trim().min(1).max(100).optional() }).optional()
     }),
     output: returns<SlideExport>(),
-    doc: "The slide's differential as CSV, HL7 v2 ORU^R01, FHIR R4 JSON or PDF bytes to save; preliminary until signed."
+    doc: "The slide's differential as CSV, HL7 v2 ORU^R01, FHIR R4 JSON or PDF bytes to save; preliminary until signed.",
+    roles: STAFF
   },
   'models.list': {
     input: NoInput,
     output: returns<ModelSummary[]>(),
-    doc: 'Every stored model (trained, imported, shipped) with its headline accuracy; the default one marked.'
+    doc: 'Every stored model (trained, imported, shipped) with its headline accuracy; the default one marked.',
+    roles: STAFF
   },
   'models.setDefault': {
     input: z.strictObject({ id: Id }),
     output: returns<ModelSummary>(),
-    doc: 'Make a model the one used when none is named (classification of new slides).'
+    doc: 'Make a model the one used when none is named (classification of new slides).',
+    roles: LAB_SETUP
   },
   'models.calibrate': {
     input: z.strictObject({
@@ -492,17 +544,20 @@ export const api = {
       exposure: z.number().min(0).max(0.9).default(0.5)
     }).refine((q) => (q.fit === undefined) === (q.wbc === undefined), { message: 'give both fit and wbc datasets, or neither (the model\'s training run)' }),
     output: returns<{ jobId: string }>(),
-    doc: "Measure how well confidence, energy, Mahalanobis and outlier-exposure scores separate non-WBC objects from real WBCs, and store the best as the model's Unidentified routing (a job)."
+    doc: "Measure how well confidence, energy, Mahalanobis and outlier-exposure scores separate non-WBC objects from real WBCs, and store the best as the model's Unidentified routing (a job).",
+    roles: LAB_SETUP
   },
   'runs.list': {
     input: NoInput,
     output: returns<RunListItem[]>(),
-    doc: 'Training, cross-validation and fine-tuning runs, newest first, with status, backend and headline metrics.'
+    doc: 'Training, cross-validation and fine-tuning runs, newest first, with status, backend and headline metrics.',
+    roles: STAFF
   },
   'runs.get': {
     input: z.strictObject({ id: Id }),
     output: returns<RunReport>(),
-    doc: "A run's report: Table 10, per-class precision/recall/F1, confusion matrix, ROC and PR curves, per-epoch figures."
+    doc: "A run's report: Table 10, per-class precision/recall/F1, confusion matrix, ROC and PR curves, per-epoch figures.",
+    roles: STAFF
   },
   'train.start': {
     input: z.strictObject({
@@ -512,7 +567,8 @@ export const api = {
       setDefault: z.boolean().default(false)
     }),
     output: returns<{ jobId: string }>(),
-    doc: 'Train a model on a dataset (same settings again resumes an unfinished run); progress arrives as job events.'
+    doc: 'Train a model on a dataset (same settings again resumes an unfinished run); progress arrives as job events.',
+    roles: LAB_SETUP
   },
   'transfer.start': {
     input: z.strictObject({
@@ -526,34 +582,40 @@ export const api = {
       fineTuneLearningRate: z.number().positive().max(1).optional()
     }),
     output: returns<{ jobId: string }>(),
-    doc: "Transfer learning: the base model's network cross-validated from scratch and fine-tuned from the model on the same stored folds of a dataset, side by side (resumable); progress arrives as job events."
+    doc: "Transfer learning: the base model's network cross-validated from scratch and fine-tuned from the model on the same stored folds of a dataset, side by side (resumable); progress arrives as job events.",
+    roles: LAB_SETUP
   },
   'crossval.start': {
     input: z.strictObject({ ...TrainingRequest, folds: z.number().int().min(2).max(20).default(10) }),
     output: returns<{ jobId: string }>(),
-    doc: 'Stratified k-fold cross-validation of a network on a dataset (resumable); progress arrives as job events.'
+    doc: 'Stratified k-fold cross-validation of a network on a dataset (resumable); progress arrives as job events.',
+    roles: LAB_SETUP
   },
   'synthetic.generators': {
     input: NoInput,
     output: returns<GeneratorSummary[]>(),
-    doc: 'Every GAN generator (one per class) with its status, steps, costs, generated-cell count and newest quality report.'
+    doc: 'Every GAN generator (one per class) with its status, steps, costs, generated-cell count and newest quality report.',
+    roles: ORGANISERS
   },
   'synthetic.grid': {
     input: z.strictObject({ generatorId: Id }),
     output: returns<CellImage>(),
-    doc: "A generator's newest sample grid (PNG)."
+    doc: "A generator's newest sample grid (PNG).",
+    roles: ORGANISERS
   },
   'synthetic.report': {
     input: z
       .strictObject({ generatorId: Id.optional(), reportId: Id.optional() })
       .refine((q) => (q.generatorId === undefined) !== (q.reportId === undefined), { message: 'give exactly one of generatorId or reportId' }),
     output: returns<QualityReport | null>(),
-    doc: "A quality report by id, or a generator's newest one (null when none was run)."
+    doc: "A quality report by id, or a generator's newest one (null when none was run).",
+    roles: ORGANISERS
   },
   'blind.list': {
     input: NoInput,
     output: returns<BlindSessionView[]>(),
-    doc: 'Blind expert sessions with their status and progress (nothing about any cell).'
+    doc: 'Blind expert sessions with their status and progress (nothing about any cell).',
+    roles: BLIND_TAKERS
   },
   'blind.create': {
     input: z.strictObject({
@@ -568,42 +630,46 @@ export const api = {
       generatorIds: z.array(Id).max(100).optional(),
       /** Also ask real or generated for each cell. */
       askOrigin: z.boolean().default(true),
-      displaySize: z.number().int().min(64).max(512).default(256),
-      who: z.string().trim().max(200).optional()
+      displaySize: z.number().int().min(64).max(512).default(256)
     }),
     output: returns<{ jobId: string }>(),
-    doc: "Create a blind session from a recipe as a job: cells drawn and shuffled from a secret random seed, rendered alike (varied by the secret) in batches; the job's result is the session."
+    doc: "Create a blind session from a recipe as a job: cells drawn and shuffled from a secret random seed, rendered alike (varied by the secret) in batches; the job's result is the session.",
+    roles: ORGANISERS
   },
   'blind.next': {
     input: z.strictObject({ sessionId: Id, position: z.number().int().min(0).optional() }),
     output: returns<BlindCellView | null>(),
-    doc: 'The next unanswered cell of a session (or the one at a position, to go back); null when all are answered.'
+    doc: 'The next unanswered cell of a session (or the one at a position, to go back); null when all are answered.',
+    roles: BLIND_TAKERS
   },
   'blind.cell': {
     input: z.strictObject({ sessionId: Id, cellId: BlindCellId }),
     output: returns<CellImage>(),
-    doc: "A session cell's image: a PNG of the session's display size, the same encoding for every cell."
+    doc: "A session cell's image: a PNG of the session's display size, the same encoding for every cell.",
+    roles: BLIND_TAKERS
   },
   'blind.answer': {
     input: z.strictObject({
       sessionId: Id,
       cellId: BlindCellId,
       class: z.string().trim().min(1).max(60),
-      origin: z.enum(BLIND_ORIGIN_ANSWERS).nullable().optional(),
-      who: z.string().trim().max(200).optional()
+      origin: z.enum(BLIND_ORIGIN_ANSWERS).nullable().optional()
     }),
     output: returns<{ answered: number; total: number; next: BlindCellView | null }>(),
-    doc: 'Answer a cell (class, and real or generated if the session asks); a later answer supersedes. Returns the next cell.'
+    doc: 'Answer a cell (class, and real or generated if the session asks); a later answer supersedes. Returns the next cell.',
+    roles: BLIND_TAKERS
   },
   'blind.close': {
     input: z.strictObject({ sessionId: Id }),
     output: returns<BlindSessionView>(),
-    doc: 'Close a session: no more answers; its results become available.'
+    doc: 'Close a session: no more answers; its results become available.',
+    roles: ORGANISERS
   },
   'blind.results': {
     input: z.strictObject({ sessionId: Id }),
     output: returns<BlindResults>(),
-    doc: "A closed session's report: confusion matrix, accuracy on real and generated cells, detection rate with 95% CI, CSV."
+    doc: "A closed session's report: confusion matrix, accuracy on real and generated cells, detection rate with 95% CI, CSV.",
+    roles: ORGANISERS
   },
   'gan.start': {
     input: z.strictObject({
@@ -619,12 +685,14 @@ export const api = {
       checkpointEvery: z.number().int().min(1).max(1_000_000).default(200)
     }),
     output: returns<{ jobId: string }>(),
-    doc: "Train (or resume) a class's DCGAN on the store's labelled cells; progress, checkpoints and sample grids as it goes."
+    doc: "Train (or resume) a class's DCGAN on the store's labelled cells; progress, checkpoints and sample grids as it goes.",
+    roles: ORGANISERS
   },
   'synthetic.generate': {
     input: z.strictObject({ generatorId: Id, count: z.number().int().min(1).max(10_000).default(100), seed: z.number().int().min(0).max(2 ** 31 - 1).default(1) }),
     output: returns<{ jobId: string }>(),
-    doc: "Generate cells from a generator's newest checkpoint (stored as synthetic images with provenance, never in a real dataset)."
+    doc: "Generate cells from a generator's newest checkpoint (stored as synthetic images with provenance, never in a real dataset).",
+    roles: ORGANISERS
   },
 
   // --- Results to the LIS (src/main/lis): the outbox and its connection ---
@@ -635,7 +703,8 @@ export const api = {
       to: z.string().trim().min(3).max(300).optional()
     }),
     output: returns<OutboxMessage>(),
-    doc: "Queue a signed slide's report (ORU^R01; a correction after a reopened sign-off) in the outbox; the workstation sends it over MLLP and retries."
+    doc: "Queue a signed slide's report (ORU^R01; a correction after a reopened sign-off) in the outbox; the workstation sends it over MLLP and retries.",
+    roles: BENCH
   },
   'lis.settings': {
     input: z.strictObject({
@@ -649,29 +718,34 @@ export const api = {
       ackTimeoutMs: z.number().int().min(100).max(600_000).optional()
     }),
     output: returns<LisSettings>(),
-    doc: 'Read (nothing to change) or change the LIS connection: host, port, sending at sign-off, receiver names, tries, ACK timeout.'
+    doc: 'Read (nothing to change) or change the LIS connection: host, port, sending at sign-off, receiver names, tries, ACK timeout.',
+    roles: ADMINS
   },
   'outbox.list': {
     input: z.strictObject({ slideId: Id.optional(), state: z.enum(OUTBOX_STATES).optional() }),
     output: returns<OutboxMessage[]>(),
-    doc: 'Messages for the LIS, newest first, with their state (pending, sending, sent, rejected, failed), tries and the ACK.'
+    doc: 'Messages for the LIS, newest first, with their state (pending, sending, sent, rejected, failed), tries and the ACK.',
+    roles: STAFF
   },
   'outbox.get': {
     input: z.strictObject({ id: Id }),
     output: returns<OutboxMessageDetail>(),
-    doc: 'One outbox message: the HL7 text as sent, the ACK as received and every try.'
+    doc: 'One outbox message: the HL7 text as sent, the ACK as received and every try.',
+    roles: STAFF
   },
   'outbox.retry': {
     input: z.strictObject({ id: Id }),
     output: returns<OutboxMessage>(),
-    doc: 'Queue a failed or rejected message again for a fresh series of tries.'
+    doc: 'Queue a failed or rejected message again for a fresh series of tries.',
+    roles: LAB_SETUP
   },
 
   // -- Order and patient of a slide, reference intervals (lab-order) --------
   'order.get': {
     input: z.strictObject({ slideId: Id }),
     output: returns<SlideOrder>(),
-    doc: "A slide's order and patient: order id, patient id and name, birth date, sex, collection time, location, the analyser's WBC count."
+    doc: "A slide's order and patient: order id, patient id and name, birth date, sex, collection time, location, the analyser's WBC count.",
+    roles: STAFF
   },
   'order.update': {
     input: z.strictObject({
@@ -693,12 +767,14 @@ export const api = {
       why: z.string().max(2000).default('')
     }),
     output: returns<SlideOrder>(),
-    doc: "Correct a slide's order or patient data (each changed field audited: who, when, old, new); refused (conflict) on a signed slide."
+    doc: "Correct a slide's order or patient data (each changed field audited: who, when, old, new); refused (conflict) on a signed slide.",
+    roles: BENCH
   },
   'order.history': {
     input: z.strictObject({ slideId: Id }),
     output: returns<OrderChange[]>(),
-    doc: "Every change of a slide's order data, oldest first: field, old, new, source (manifest, worklist, reviewer), who, when, why."
+    doc: "Every change of a slide's order data, oldest first: field, old, new, source (manifest, worklist, reviewer), who, when, why.",
+    roles: STAFF
   },
   'worklist.import': {
     input: z.strictObject({
@@ -708,12 +784,14 @@ export const api = {
       text: z.string().min(1).max(5_000_000)
     }),
     output: returns<OrderImportReport>(),
-    doc: 'Import a LIS worklist CSV: each row matched to a slide by sample id (values a person set are kept; signed slides untouched).'
+    doc: 'Import a LIS worklist CSV: each row matched to a slide by sample id (values a person set are kept; signed slides untouched).',
+    roles: BENCH
   },
   'ranges.get': {
     input: NoInput,
     output: returns<ReferenceTableView>(),
-    doc: 'The reference intervals and critical limits in force (the default adult table until the lab sets its own), with their source.'
+    doc: 'The reference intervals and critical limits in force (the default adult table until the lab sets its own), with their source.',
+    roles: STAFF
   },
   'ranges.set': {
     input: z.strictObject({
@@ -728,7 +806,66 @@ export const api = {
       why: z.string().max(2000).default('')
     }),
     output: returns<ReferenceTableView>(),
-    doc: 'Put a reference table in force (refused when limits are inverted or two intervals overlap); earlier tables stay in the log.'
+    doc: 'Put a reference table in force (refused when limits are inverted or two intervals overlap); earlier tables stay in the log.',
+    roles: ADMINS
+  },
+
+  // People: sessions and users (src/main/people). The shells bind a session
+  // to the user a successful session.login or session.setup returns, and end
+  // it on session.logout; the acting user never comes from a payload.
+  'session.state': {
+    input: NoInput,
+    output: returns<SessionState>(),
+    doc: 'Whether the first admin must still be created, and who is signed in here (null when nobody).',
+    roles: 'public'
+  },
+  'session.setup': {
+    input: z.strictObject({ name: UserName, displayName: DisplayName.optional(), password: NewPassword }),
+    output: returns<SessionUser>(),
+    doc: 'Create the first admin (only while no user exists; in browser mode only with the start token) and sign in as them.',
+    roles: 'public'
+  },
+  'session.login': {
+    input: z.strictObject({ name: z.string().trim().min(1, 'enter your name').max(64), password: GivenPassword }),
+    output: returns<SessionUser>(),
+    doc: 'Sign in; repeated failures lock the account for a while.',
+    roles: 'public'
+  },
+  'session.logout': {
+    input: NoInput,
+    output: returns<{ signedOut: true }>(),
+    doc: 'Sign out of this session.',
+    roles: SIGNED_IN
+  },
+  'session.password': {
+    input: z.strictObject({ current: GivenPassword, password: NewPassword }),
+    output: returns<{ changed: true }>(),
+    doc: 'Change your own password (the current one is asked again).',
+    roles: SIGNED_IN
+  },
+  'users.list': {
+    input: NoInput,
+    output: returns<UserSummary[]>(),
+    doc: 'Every user, disabled ones included, with roles and lock state.',
+    roles: ADMINS
+  },
+  'users.add': {
+    input: z.strictObject({ name: UserName, displayName: DisplayName.optional(), roles: RoleList, password: NewPassword }),
+    output: returns<UserSummary>(),
+    doc: 'Add a user with roles and a first password.',
+    roles: ADMINS
+  },
+  'users.disable': {
+    input: z.strictObject({ name: UserName }),
+    output: returns<UserSummary>(),
+    doc: 'Disable a user: no more sign-in; the account stays so history keeps naming them.',
+    roles: ADMINS
+  },
+  'users.password': {
+    input: z.strictObject({ name: UserName, password: NewPassword }),
+    output: returns<UserSummary>(),
+    doc: "Set a user's password (and lift a lockout).",
+    roles: ADMINS
   }
 } as const satisfies Record<string, MethodSpec>
 
@@ -741,6 +878,13 @@ export type ParsedInput<M extends Method> = z.output<Api[M]['input']>
 export type Output<M extends Method> = Api[M]['output'] extends Returns<infer T> ? T : never
 
 export const API_METHODS = Object.keys(api) as Method[]
+
+/** Whether someone holding `roles` (null: nobody signed in) may call a method; the dispatcher's one check, also used by UIs to hide what a role can't use. */
+export function mayCall(method: Method, roles: readonly Role[] | null): boolean {
+  const allowed: readonly Role[] | 'public' = api[method].roles
+  if (allowed === 'public') return true
+  return roles !== null && roles.some((r) => allowed.includes(r))
+}
 export function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name)
 }

@@ -37,6 +37,8 @@ export interface ReviewSettings {
    * to 200 unless the slide's own target says otherwise.
    */
   target200From200Cells?: boolean
+  /** A second, different verifier must sign before the report is final. */
+  secondVerification: boolean
 }
 
 /** Why a cell sits in its group. */
@@ -131,10 +133,17 @@ export interface LabelChange {
 
 export interface SignOffEvent {
   status: 'signed' | 'reopened'
+  /** The signer's (or reopener's) login name. */
   who: string
+  /** Their user id (null for records made before accounts existed). */
+  userId: number | null
   at: string
   meaning: string
   reason: string
+  /** For a signature: 1, or 2 for the second verification. */
+  verification: 1 | 2
+  /** For a signature: sha256 of what was signed (src/main/review/signoff.ts); '' for old records. */
+  contentSha256: string
 }
 
 export interface ReviewHistory {
@@ -156,6 +165,12 @@ export interface SignOffResult {
   signedBy: string
   signedAt: string
   meaning: string
+  /** 1: the signature; 2: the second verification. */
+  verification: 1 | 2
+  /** Whether the report is now final (no second verification required, or it is done). */
+  final: boolean
+  /** sha256 of what was signed: slide, sample id and counts. */
+  contentSha256: string
   totalCounted: number
   /** Model calls the sign-off turned into reviewer labels. */
   accepted: number

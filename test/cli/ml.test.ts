@@ -88,7 +88,7 @@ describe('wbc train / runs / model / classify', () => {
     expect(shownJson.folds).toEqual([expect.objectContaining({ fold: 0, status: 'done', accuracy: report.validation.accuracy })])
     expect(shownJson.folds[0].accuracy).toEqual(expect.any(Number))
     const ws = openWorkstation({ shell: 'browser', version: '0.0.0', dbPath: db })
-    const got = await ws.dispatch('runs.get', { id: report.runId })
+    const got = await ws.dispatch('runs.get', { id: report.runId }, 'local-operator')
     await ws.close()
     expect(got.ok).toBe(true)
     const { checkpoints, ...asShown } = shownJson

@@ -19,7 +19,8 @@ import { trainGenerator } from '../../src/main/synthetic/generators'
 import { generateCells } from '../../src/main/synthetic/generate'
 import { runQualityReport } from '../../src/main/synthetic/quality'
 import { realCells } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './harness'
+import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, signIn, startServe, type Served } from './harness'
+import { addTestUser } from '../helpers/people'
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
 const DATASET = 'pbc-blind-e2e'
@@ -29,6 +30,7 @@ const TOTAL = CLASSES.length * (PER_CLASS.real + PER_CLASS.generated)
 
 let tmp: string
 let served: Served | undefined
+const ORGANISER_PASSWORD = 'olga has a long password'
 let context: BrowserContext | undefined
 let page: Page
 let errors: string[] = []
@@ -75,6 +77,8 @@ beforeAll(async () => {
       ids.push(r.generator.id)
     }
     await runQualityReport(db, { generatorIds: ids, real: { db }, model: await tinyBaseline(), modelName: 'tiny baseline (test)', perClass: 6, epochs: 1, seed: 3 })
+    // The organiser of the study: synthetic cells and blind sessions are theirs.
+    await addTestUser(db, 'olga', ['organiser'], ORGANISER_PASSWORD)
   } finally {
     db.close()
   }
@@ -112,7 +116,7 @@ function walk(v: unknown, keys: Set<string>, strings: string[]): void {
 
 describe('synthetic cells and a blind session in the browser', () => {
   it('shows the generators, a sample grid and the quality report; generates more cells and resumes a GAN', async () => {
-    await page.goto(served!.url)
+    await signIn(page, served!.url, 'olga', ORGANISER_PASSWORD)
     await page.getByRole('navigation', { name: 'Screens' }).waitFor()
     await page.locator('a[data-screen="synthetic"]').click()
     await page.getByRole('heading', { name: 'Synthetic cells', level: 1 }).waitFor()
@@ -152,7 +156,6 @@ describe('synthetic cells and a blind session in the browser', () => {
   it('runs a blind session full screen from the keyboard, and nothing the page receives tells real from generated', async () => {
     await page.locator('a[data-screen="blind"]').click()
     await page.getByRole('heading', { name: 'Blind sessions', level: 1 }).waitFor()
-    await page.getByTestId('blind-who').fill('Dr Test')
     await page.getByTestId('blind-name').fill(SESSION)
     await page.getByTestId('blind-real').fill(String(PER_CLASS.real))
     await page.getByTestId('blind-generated').fill(String(PER_CLASS.generated))

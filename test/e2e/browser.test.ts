@@ -49,22 +49,54 @@ afterAll(async () => {
 })
 
 describe('browser mode, end to end', () => {
-  it('refuses the API without the token', async () => {
+  it('refuses the API to anyone not signed in, the start token included', async () => {
     const base = new URL(openUrl)
+    const token = base.searchParams.get('token')!
     base.search = ''
-    const res = await fetch(new URL('/api/app.info', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
-    expect(res.status).toBe(401)
+    const res = await fetch(new URL('/api/app.info', base), { method: 'POST', headers: { 'content-type': 'application/json', 'x-wbc-token': token }, body: '{}' })
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
   })
 
-  it('opens with the token, sets the cookie and shows the frame', async () => {
+  it('opens with the start token on the first admin\'s setup, who adds a technologist from the Users screen', async () => {
     await page.goto(openUrl)
-    // The token leaves the address bar; the cookie carries it from now on.
+    // The token leaves the address bar; its cookie lets this browser create the first admin.
     expect(page.url()).not.toContain('token=')
+    await page.getByRole('heading', { name: 'Create the first administrator' }).waitFor()
+    await shoot('setup')
+    await page.keyboard.type('ada')
+    await page.getByTestId('signin-display').fill('Ada Admin')
+    await page.getByTestId('signin-password').fill('ada has a long password')
+    await page.getByTestId('signin-repeat').fill('ada has a long password')
+    await page.keyboard.press('Enter')
     await page.getByRole('navigation', { name: 'Screens' }).waitFor()
+    expect(await page.getByTestId('signed-in').textContent()).toContain('Ada Admin')
     await expect.poll(() => page.getByTestId('shell').textContent()).toBe('Browser mode')
+    // An admin manages users and settings; import and review are the technologists'.
+    expect(await page.locator('.nav-link .nav-title').allTextContents()).toEqual(['Slides', 'Review', 'Models', 'Outbox', 'Lab', 'Users'])
+    await page.locator('.nav-link', { hasText: 'Users' }).click()
+    await page.getByTestId('user-name').fill('tess')
+    await page.getByTestId('user-display').fill('Tess Technologist')
+    await page.getByTestId('user-password').fill('tess has a long password')
+    await page.getByTestId('user-submit').click()
+    await expect.poll(() => page.getByTestId('users-table').locator('tr[data-user="tess"]').count(), { timeout: 20_000 }).toBe(1)
+    expect(await page.getByTestId('users-table').locator('tr[data-user="tess"]').textContent()).toContain('technologist')
+    await shoot('users')
+    await page.getByTestId('sign-out').click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+  })
+
+  it('signs the technologist in with the keyboard and shows the screens of that role', async () => {
+    await page.keyboard.type('tess')
+    await page.keyboard.press('Tab')
+    await page.keyboard.type('tess has a long password')
+    await shoot('sign-in')
+    await page.keyboard.press('Enter')
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor()
+    expect(await page.getByTestId('signed-in').textContent()).toContain('Tess Technologist')
     expect(await page.locator('.nav-link.planned .nav-title').allTextContents()).toEqual([])
-    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides', 'Review', 'Models', 'Synthetic', 'Blind sessions', 'Outbox', 'Lab'])
+    expect(await page.locator('.nav-link:not(.planned) .nav-title').allTextContents()).toEqual(['Import', 'Slides', 'Review', 'Models', 'Outbox', 'Lab'])
   })
 
   it('imports a real slide folder with live progress and a per-file report', async () => {

@@ -20,7 +20,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import type { JobSnapshot, Result, SlideSummary } from '../../src/shared/api'
 import { REPO_ROOT, datasetPath } from '../helpers/datasets'
 import { wbc } from '../helpers/wbc'
-import { launchBrowser, requireBuiltRendererAndChromium, startServe, type Served } from './harness'
+import { addUser, apiAs, launchBrowser, requireBuiltRendererAndChromium, signIn, startServe, type Served } from './harness'
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte'] as const
 const SLIDES = ['SLIDE-SPEED-A', 'SLIDE-SPEED-B']
@@ -30,12 +30,10 @@ let served: Served | undefined
 let context: BrowserContext | undefined
 let page: Page
 let errors: string[] = []
-let token: string
+let callResult: Awaited<ReturnType<typeof apiAs>>
 
 async function call<T>(method: string, input: unknown): Promise<T> {
-  const base = new URL(served!.url)
-  const res = await fetch(new URL(`/api/${method}`, base.origin), { method: 'POST', headers: { 'content-type': 'application/json', 'x-wbc-token': token }, body: JSON.stringify(input) })
-  const r = (await res.json()) as Result<T>
+  const r = (await callResult(method, input)) as Result<T>
   if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
   return r.value
 }
@@ -63,8 +61,9 @@ beforeAll(async () => {
   // Stores the shipped model as the default before the server starts (as the app's first run does).
   const models = await wbc(['model', 'list', '--db', db])
   expect(models.out).toMatch(/^\s+\d+ \* /m)
+  await addUser(db, 'tess', ['technologist'])
   served = await startServe(db)
-  token = new URL(served.url).searchParams.get('token')!
+  callResult = await apiAs(served.url, 'tess')
   const b = await launchBrowser(join(tmp, 'profile'))
   context = b.context
   page = b.page
@@ -101,7 +100,7 @@ describe('classifying a 200-cell slide, click to gallery', () => {
     const slides = await call<SlideSummary[]>('slides.list', {})
     const ms: number[] = []
     const jobSeconds: number[] = []
-    await page.goto(served!.url)
+    await signIn(page, served!.url, 'tess')
     for (const name of SLIDES) {
       const slide = slides.find((s) => s.sampleId === name)!
       expect(slide.cellCount).toBe(200)

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { REPO_ROOT } from '../helpers/datasets'
+import { wbc } from '../helpers/wbc'
 
 export const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium'
 export const SHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots')
@@ -89,4 +90,42 @@ export async function shoot(page: Page, name: string): Promise<void> {
   }
   await page.setViewportSize(SIZES[0])
   await page.waitForTimeout(100)
+}
+
+/** A password for e2e users (tests only). */
+export const E2E_PASSWORD = 'e2e users have a long password'
+
+/** Adds a user to the database the way an admin does from the command line. */
+export async function addUser(dbPath: string, name: string, roles: string[], password = E2E_PASSWORD, displayName = name): Promise<void> {
+  const r = await wbc(['user', 'add', name, '--role', roles.join(','), '--display-name', displayName, '--password-stdin', '--db', dbPath], {}, `${password}\n`)
+  if (r.code !== 0) throw new Error(`wbc user add ${name} exited ${r.code}: ${r.err}`)
+}
+
+/** Signs in through the app's sign-in screen with the keyboard, and waits for the frame. */
+export async function signIn(page: Page, url: string, name: string, password = E2E_PASSWORD): Promise<void> {
+  await page.goto(url)
+  await page.getByTestId('signin-name').waitFor()
+  await page.getByTestId('signin-name').fill(name)
+  await page.getByTestId('signin-password').fill(password)
+  await page.keyboard.press('Enter')
+  await page.getByTestId('signed-in').waitFor()
+}
+
+/** Signs out through the frame's button and waits for the sign-in screen. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByTestId('sign-out').click()
+  await page.getByTestId('signin-name').waitFor()
+}
+
+/** A client of the contract signed in as a user, as the UI is (the session cookie), for tests to compare screens with the core. */
+export async function apiAs(url: string, name: string, password = E2E_PASSWORD) {
+  const origin = new URL(url).origin
+  const login = await fetch(`${origin}/api/session.login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) })
+  const m = /wbc_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')
+  if (!m) throw new Error(`cannot sign in as ${name}: ${await login.text()}`)
+  const cookie = `wbc_session=${m[1]}`
+  return async function callResult(method: string, input: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }> {
+    const res = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(input) })
+    return (await res.json()) as { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }
+  }
 }

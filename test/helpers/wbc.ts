@@ -11,13 +11,16 @@ export interface WbcRun {
   err: string
 }
 
-export async function wbc(args: string[], env: Record<string, string | undefined> = {}): Promise<WbcRun> {
+/** `stdin`: what the command reads from its standard input (a password for --password-stdin). */
+export async function wbc(args: string[], env: Record<string, string | undefined> = {}, stdin = ''): Promise<WbcRun> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
+  const input = new PassThrough()
+  input.end(stdin)
   let out = ''
   let err = ''
   stdout.on('data', (d) => (out += d))
   stderr.on('data', (d) => (err += d))
-  const code = await main(args, { stdout, stderr, env })
+  const code = await main(args, { stdout, stderr, env, stdin: input })
   return { code, out, err }
 }

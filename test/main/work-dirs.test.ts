@@ -50,7 +50,7 @@ describe('generator names', () => {
     const ws = openWorkstation({ shell: 'browser', version: 't', dbPath: join(dir, 'wbc.sqlite') })
     try {
       for (const name of ['.', '..', 'a/b', '.x']) {
-        expect(await ws.dispatch('gan.start', { class: 'neutrophil', name })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'name' }] } })
+        expect(await ws.dispatch('gan.start', { class: 'neutrophil', name }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'name' }] } })
       }
     } finally {
       await ws.close()

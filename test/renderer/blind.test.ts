@@ -53,12 +53,11 @@ afterEach(() => {
 })
 
 describe('blind store', () => {
-  it('waits for both the class and real/generated, in either order, and sends them with the expert', async () => {
+  it('waits for both the class and real/generated, in either order, and sends them (the expert is the session\'s user, never named in the payload)', async () => {
     vi.useFakeTimers()
     const f = scripted()
     setTransport(f.transport)
     const s = useBlindStore()
-    s.who = 'Dr A'
     await s.open(session())
     expect(s.shown?.view.cellId).toBe(ID[0])
     expect(s.shown?.url).toMatch(/^blob:/)
@@ -66,7 +65,7 @@ describe('blind store', () => {
     expect(f.calls.some((c) => c.method === 'blind.answer')).toBe(false)
     const answered = s.chooseOrigin('generated')
     await vi.advanceTimersByTimeAsync(0)
-    expect(f.calls.find((c) => c.method === 'blind.answer')?.input).toEqual({ sessionId: 4, cellId: ID[0], class: 'eosinophil', origin: 'generated', who: 'Dr A' })
+    expect(f.calls.find((c) => c.method === 'blind.answer')?.input).toEqual({ sessionId: 4, cellId: ID[0], class: 'eosinophil', origin: 'generated' })
     // The next cell is fetched, but not shown before the fixed delay.
     expect(s.shown?.view.cellId).toBe(ID[0])
     await vi.advanceTimersByTimeAsync(SWAP_MS - 20)
@@ -139,13 +138,12 @@ describe('blind store', () => {
     await s.close(4)
     expect(s.sessions[0]!.status).toBe('closed')
     expect(s.results).toEqual(results)
-    s.who = 'Dr B'
     expect(await s.create({ name: 'R2', realPerClass: 500, generatedPerClass: 10, askOrigin: true, displaySize: 256 })).toBeNull()
     expect(s.error).toBe('only 6 real basophil cells')
     // The session is rendered by a job: it appears when the job's end arrives.
     const made = s.create({ name: 'R2', realPerClass: 10, generatedPerClass: 10, askOrigin: true, displaySize: 256 })
     await new Promise((r) => setTimeout(r, 0))
-    expect(f.calls.at(-1)).toMatchObject({ method: 'blind.create', input: { name: 'R2', who: 'Dr B' } })
+    expect(f.calls.at(-1)).toMatchObject({ method: 'blind.create', input: { name: 'R2', realPerClass: 10, generatedPerClass: 10, askOrigin: true, displaySize: 256 } })
     expect(s.sessions.map((x) => x.id)).toEqual([4])
     const job = { id: 'blind-1', kind: 'blind', title: '', progress: { task: 'blind', done: 20, total: 20 }, startedAt: '', finishedAt: '', error: null } as const
     f.emit('job.finished', { ...job, state: 'succeeded', result: session({ id: 5 }) })

@@ -26,12 +26,20 @@ afterEach(() => setTransport(null))
 
 describe('app frame', () => {
   it('offers every screen as a link, marks the current one and the planned ones', async () => {
-    const f = fakeTransport({ 'app.info': () => ok(INFO), 'slides.list': () => ok([SLIDE]), 'datasets.list': () => ok([]), 'cells.list': () => ok({ total: 0, offset: 0, cells: [] }) })
+    const f = fakeTransport({
+      'session.state': () => ok({ needsSetup: false, user: { id: 1, name: 'kim', displayName: 'Kim Lab', roles: ['technologist', 'organiser'] }, idleMinutes: 30 }),
+      'app.info': () => ok(INFO),
+      'slides.list': () => ok([SLIDE]),
+      'datasets.list': () => ok([]),
+      'cells.list': () => ok({ total: 0, offset: 0, cells: [] })
+    })
     setTransport(f.transport)
     const w = mount(App, { global: { plugins: [pinia] }, attachTo: document.body })
     await flushPromises()
     const links = w.findAll('nav a')
+    // The screens the signed-in roles may use (no Users: not an admin).
     expect(links.map((l) => l.attributes('href'))).toEqual(['#/import', '#/slides', '#/review', '#/models', '#/synthetic', '#/blind', '#/outbox', '#/lab'])
+    expect(w.find('[data-testid="signed-in"]').text()).toContain('Kim Lab')
     expect(w.find('nav a[aria-current="page"]').attributes('href')).toBe('#/slides')
     expect(w.findAll('.nav-link.planned').map((l) => l.find('.nav-title').text())).toEqual([])
     expect(w.find('[data-testid="db-path"]').text()).toBe('…/WBC Workstation/wbc.sqlite')

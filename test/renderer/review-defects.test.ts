@@ -21,7 +21,6 @@ beforeEach(() => {
   pinia = createPinia()
   setActivePinia(pinia)
   localStorage.clear()
-  localStorage.setItem('wbc.reviewer', 'Dr. A')
   location.hash = '#/review/7'
 })
 afterEach(() => {
@@ -71,7 +70,7 @@ describe('threshold field', () => {
     await field.trigger('keydown', { key: 'Enter' })
     await field.trigger('change')
     await flushPromises()
-    expect(settingsCalls(slide)).toEqual([{ slideId: 7, unidentifiedThreshold: 0.55, who: 'Dr. A' }])
+    expect(settingsCalls(slide)).toEqual([{ slideId: 7, unidentifiedThreshold: 0.55 }])
     // ... and the keyboard is back on the cells, not lost on the page.
     expect(document.activeElement).toBe(cursorCell())
   })

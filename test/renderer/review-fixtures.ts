@@ -16,6 +16,9 @@ import {
 } from '../../src/shared/review'
 import { fakeTransport, ok } from './fake-transport'
 
+/** The verifier signed in for these scripted reviews: the core (here, the script) records the session's user. */
+export const SIGNED_IN = { id: 1, name: 'dra', displayName: 'Dr. A', roles: ['verifier' as const] }
+
 export interface ScriptedCell {
   id: number
   call: string | null
@@ -54,7 +57,7 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
     return {
       slide: { id: 7, sampleId: 'SLIDE-7', status: state.status },
       signed: state.signed,
-      settings: { unidentifiedThreshold: state.threshold, targetCount: state.target },
+      settings: { unidentifiedThreshold: state.threshold, targetCount: state.target, secondVerification: false },
       cellCount: state.cells.length,
       groups: labels.map((label) => ({
         label,
@@ -139,25 +142,27 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
       const i = input as { unidentifiedThreshold?: number; targetCount?: 100 | 200 }
       if (i.unidentifiedThreshold !== undefined) state.threshold = i.unidentifiedThreshold
       if (i.targetCount !== undefined) state.target = i.targetCount
-      return ok({ unidentifiedThreshold: state.threshold, targetCount: state.target })
+      return ok({ unidentifiedThreshold: state.threshold, targetCount: state.target, secondVerification: false })
     },
     'review.sign': (input) => {
-      const { who, meaning } = input as { who: string; meaning: string }
+      const { meaning } = input as { meaning: string; password: string }
       const unidentified = state.cells.filter((c) => groupOf(c) === UNIDENTIFIED).length
       if (unidentified) return fail('conflict', `${unidentified} cells are still Unidentified`)
       state.signed = true
       state.status = 'signed'
-      return ok({ slideId: 7, signedBy: who, signedAt: '2026-01-02T10:00:00Z', meaning, totalCounted: differential().totalCounted, accepted: 0 })
+      return ok({ slideId: 7, signedBy: SIGNED_IN.name, signedAt: '2026-01-02T10:00:00Z', meaning, totalCounted: differential().totalCounted, accepted: 0, verification: 1, final: true, contentSha256: 'ab'.repeat(32) })
     },
     'review.reopen': (input) => {
       state.signed = false
       state.status = 'in_review'
-      return ok({ status: 'reopened', who: (input as { who: string }).who, at: '2026-01-02T11:00:00Z', meaning: '', reason: (input as { reason: string }).reason })
+      return ok({ status: 'reopened', who: SIGNED_IN.name, userId: SIGNED_IN.id, at: '2026-01-02T11:00:00Z', meaning: '', reason: (input as { reason: string }).reason, verification: 1, contentSha256: '' })
     },
-    'review.history': () => ok({ changes: [], signOffs: state.signed ? [{ status: 'signed', who: 'Dr. A', at: '2026-01-02T10:00:00Z', meaning: 'verified', reason: '' }] : [] }),
+    'review.history': () =>
+      ok({ changes: [], signOffs: state.signed ? [{ status: 'signed', who: SIGNED_IN.name, userId: SIGNED_IN.id, at: '2026-01-02T10:00:00Z', meaning: 'verified', reason: '', verification: 1, contentSha256: 'ab'.repeat(32) }] : [] }),
+    'session.state': () => ok({ needsSetup: false, user: SIGNED_IN, idleMinutes: null }),
     'review.comment': (input) => {
-      const i = input as { cellId?: number | null; who: string; text: string }
-      const c = { id: state.comments.length + 1, slideId: 7, cellId: i.cellId ?? null, who: i.who, at: '2026-01-02T09:00:00Z', text: i.text }
+      const i = input as { cellId?: number | null; text: string }
+      const c = { id: state.comments.length + 1, slideId: 7, cellId: i.cellId ?? null, who: SIGNED_IN.name, at: '2026-01-02T09:00:00Z', text: i.text }
       state.comments.push(c)
       return ok(c)
     },

@@ -13,6 +13,7 @@ import DifferentialPanel from '../../src/renderer/src/components/review/Differen
 import SignOffDialog from '../../src/renderer/src/components/review/SignOffDialog.vue'
 import { useReviewStore } from '../../src/renderer/src/stores/review'
 import { EIGHT, scriptedSlide } from './review-fixtures'
+import { useSessionStore } from '../../src/renderer/src/stores/session'
 
 let pinia: ReturnType<typeof createPinia>
 let w: VueWrapper | undefined
@@ -20,7 +21,6 @@ beforeEach(() => {
   pinia = createPinia()
   setActivePinia(pinia)
   localStorage.clear()
-  localStorage.setItem('wbc.reviewer', 'Dr. A')
   location.hash = '#/review/7'
 })
 afterEach(() => {
@@ -32,6 +32,8 @@ afterEach(() => {
 async function screen() {
   const slide = scriptedSlide(EIGHT)
   setTransport(slide.transport)
+  // A verifier is signed in: the screen offers signing only to roles that may sign.
+  await useSessionStore().load()
   w = mount(ReviewView, { global: { plugins: [pinia] }, attachTo: document.body })
   await flushPromises()
   return { slide, store: useReviewStore() }
@@ -63,7 +65,7 @@ describe('review screen', () => {
     const { slide } = await screen()
     expect(cursorId()).toBe(2)
     await key('4')
-    expect(slide.calls.filter((c) => c.method === 'review.reclassify').map((c) => c.input)).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte', who: 'Dr. A' }])
+    expect(slide.calls.filter((c) => c.method === 'review.reclassify').map((c) => c.input)).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte' }])
     expect(count('lymphocyte')).toBe(2)
     expect(count('neutrophil')).toBe(1)
     expect(cursorId()).toBe(1)
@@ -129,10 +131,16 @@ describe('review screen', () => {
     await flushPromises()
     await key('s')
     expect(dialog()?.querySelector('[data-testid="sign-blocked"]')).toBeNull()
+    // No password, no signature.
+    expect((dialog()!.querySelector('[data-testid="sign-submit"]') as HTMLButtonElement).disabled).toBe(true)
+    const pw = dialog()!.querySelector('[data-testid="sign-password"]') as HTMLInputElement
+    pw.value = 'my password'
+    pw.dispatchEvent(new Event('input'))
+    await flushPromises()
     ;(dialog()!.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit', { cancelable: true }))
     await flushPromises()
-    expect(slide.calls.filter((c) => c.method === 'review.sign').map((c) => c.input)).toEqual([{ slideId: 7, who: 'Dr. A', meaning: 'Differential reviewed and verified' }])
-    expect(w!.find('[data-testid="signed-banner"]').text()).toContain('by Dr. A')
+    expect(slide.calls.filter((c) => c.method === 'review.sign').map((c) => c.input)).toEqual([{ slideId: 7, meaning: 'Differential reviewed and verified', password: 'my password' }])
+    expect(w!.find('[data-testid="signed-banner"]').text()).toContain('by dra')
     expect(w!.find('[data-testid="report-status"]').text()).toBe('final')
     await key('1')
     expect(slide.calls.filter((c) => c.method === 'review.reclassify')).toHaveLength(0)
@@ -198,10 +206,10 @@ describe('differential and sign-off parts', () => {
     p.unmount()
   })
 
-  it('sign-off: name, meaning and the time are shown; Sign is refused with Unidentified cells', async () => {
+  it('sign-off: the signed-in signer, meaning and the time are shown; Sign is refused with Unidentified cells', async () => {
     const d = scriptedSlide(EIGHT).differential()
     const dlg = mount(SignOffDialog, { props: { sampleId: 'SLIDE-7', reviewer: 'Dr. A', differential: d, unidentified: 0, error: null, busy: false }, attachTo: document.body })
-    expect((document.body.querySelector('[data-testid="sign-who"]') as HTMLInputElement).value).toBe('Dr. A')
+    expect(document.body.querySelector('[data-testid="sign-who"]')?.textContent).toBe('Dr. A')
     expect(document.body.querySelector('[data-testid="sign-time"]')?.textContent).not.toBe('')
     expect(document.body.querySelector('[data-testid="sign-target-warning"]')?.textContent).toContain('target of 100 is not reached')
     await dlg.setProps({ unidentified: 2 })

@@ -2,7 +2,7 @@
 // The review store over a scripted slide: opening loads gallery, differential
 // and comments; the keys' classes; the cursor and selection; reclassification
 // of one cell or a selection with auto-advance; accepting the model's calls;
-// undo; settings; sign-off refused then accepted; the reviewer's name asked
+// undo; settings; sign-off refused then accepted; the acting user never in a payload
 // once; classifying as a job followed by its events.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
@@ -50,28 +50,21 @@ describe('review store', () => {
     expect(s.classKeys.slice(6)).toEqual([{ key: '6', label: 'ig' }, { key: '7', label: 'smudge' }])
   })
 
-  it('asks once for the reviewer, then reclassifies the cursor cell and advances to the next cell in the order being worked through', async () => {
+  it('reclassifies the cursor cell as the signed-in user (no name in the payload) and advances to the next cell in the order being worked through', async () => {
     const { s, slide } = await opened()
-    expect(await s.reclassify('lymphocyte')).toBe(false)
-    expect(s.needName).toBe(true)
-    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([])
-    await s.provideName('  Dr. A  ')
-    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte', who: 'Dr. A' }])
-    expect(localStorage.getItem('wbc.reviewer')).toBe('Dr. A')
+    expect(await s.reclassify('lymphocyte')).toBe(true)
+    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte' }])
     // Cell 2 left neutrophil for lymphocyte; the cursor went on to cell 1, which followed it.
     expect(s.groups.find((g) => g.label === 'lymphocyte')!.cells.map((c) => c.id)).toEqual([2, 3])
     expect(s.cursor).toBe(1)
     expect(s.differential?.counted.find((r) => r.label === 'lymphocyte')?.count).toBe(2)
     expect(s.notice).toBe('1 cell → lymphocyte')
-    // The name is remembered: no second question.
     await s.reclassify('monocyte')
-    expect(s.needName).toBe(false)
     expect(inputsOf(slide.calls, 'review.reclassify')).toHaveLength(2)
   })
 
   it('moves, extends and toggles the selection, selects a group, and reclassifies the selection in display order', async () => {
     const { s, slide } = await opened()
-    s.setReviewer('Dr. A')
     s.move(1)
     expect(s.cursor).toBe(1)
     s.move(2, true)
@@ -99,12 +92,11 @@ describe('review store', () => {
 
   it("accepts each target cell's own model call as one action that one undo takes back, and leaves unclassified cells alone", async () => {
     const { s, slide } = await opened()
-    s.setReviewer('Dr. A')
     s.selectGroup('unidentified')
     await s.acceptModelCall()
     // Mixed calls (lymphocyte and eosinophil) in ONE request: before, one request per class
     // made two actions and Ctrl+Z took back only the last class.
-    expect(inputsOf(slide.calls, 'review.accept')).toEqual([{ slideId: 7, cellIds: [8, 7, 6, 5], who: 'Dr. A' }])
+    expect(inputsOf(slide.calls, 'review.accept')).toEqual([{ slideId: 7, cellIds: [8, 7, 6, 5] }])
     expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([])
     expect(s.groups.find((g) => g.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([8])
     expect(s.notice).toContain('1 not classified')
@@ -118,7 +110,6 @@ describe('review store', () => {
     setTransport(slide.transport)
     const s = useReviewStore()
     await s.open(7)
-    s.setReviewer('Dr. A')
     s.selectGroup('unidentified')
     expect(await s.acceptModelCall()).toBe(false)
     expect(s.pendingAccept).toEqual({ ids: expect.arrayContaining([5, 6, 7, 9]), flagged: 1 })
@@ -136,12 +127,11 @@ describe('review store', () => {
 
   it('undoes through the core and puts the cursor on the cell that changed back', async () => {
     const { s, slide } = await opened()
-    s.setReviewer('Dr. A')
     s.moveTo(4)
     await s.reclassify('neutrophil')
     expect(s.groupOf(4)).toBe('neutrophil')
     await s.undo()
-    expect(inputsOf(slide.calls, 'review.undo')).toEqual([{ slideId: 7, who: 'Dr. A' }])
+    expect(inputsOf(slide.calls, 'review.undo')).toEqual([{ slideId: 7 }])
     expect(s.groupOf(4)).toBe('monocyte')
     expect(s.cursor).toBe(4)
     expect(s.notice).toBe('Undone: 1 cell back to monocyte')
@@ -149,9 +139,8 @@ describe('review store', () => {
 
   it('changes the threshold and the target through review.settings and re-reads the gallery', async () => {
     const { s, slide } = await opened()
-    s.setReviewer('Dr. A')
     await s.changeSettings({ unidentifiedThreshold: 0.45 })
-    expect(inputsOf(slide.calls, 'review.settings')).toEqual([{ slideId: 7, unidentifiedThreshold: 0.45, who: 'Dr. A' }])
+    expect(inputsOf(slide.calls, 'review.settings')).toEqual([{ slideId: 7, unidentifiedThreshold: 0.45 }])
     expect(s.settings?.unidentifiedThreshold).toBe(0.45)
     expect(s.groups.find((g) => g.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([8, 7])
     await s.changeSettings({ targetCount: 200 })
@@ -159,17 +148,17 @@ describe('review store', () => {
   })
 
   it('shows why sign-off is refused, signs once nothing is Unidentified, then reads the sign-off for the banner; reopening needs the core', async () => {
-    const { s } = await opened()
-    s.setReviewer('Dr. A')
-    expect(await s.sign('Dr. A', 'verified')).toBeNull()
+    const { s, slide } = await opened()
+    expect(await s.sign('verified', 'my password')).toBeNull()
     expect(s.error).toBe('4 cells are still Unidentified')
     expect(s.signed).toBe(false)
     s.selectGroup('unidentified')
     await s.reclassify('lymphocyte')
-    const r = await s.sign('Dr. A', 'verified')
-    expect(r?.signedBy).toBe('Dr. A')
+    const r = await s.sign('verified', 'my password')
+    expect(inputsOf(slide.calls, 'review.sign').at(-1)).toEqual({ slideId: 7, meaning: 'verified', password: 'my password' })
+    expect(r?.signedBy).toBe('dra')
     expect(s.signed).toBe(true)
-    expect(s.signOff).toMatchObject({ who: 'Dr. A', meaning: 'verified' })
+    expect(s.signOff).toMatchObject({ who: 'dra', meaning: 'verified' })
     // Read-only: the store does not even ask.
     expect(await s.reclassify('monocyte')).toBe(false)
     expect(await s.reopen('second look')).toBe(true)
@@ -179,9 +168,8 @@ describe('review store', () => {
 
   it('adds comments about the slide or the cell', async () => {
     const { s, slide } = await opened()
-    s.setReviewer('Dr. A')
     await s.addComment('smudges', 3)
-    expect(inputsOf(slide.calls, 'review.comment')).toEqual([{ slideId: 7, cellId: 3, who: 'Dr. A', text: 'smudges' }])
+    expect(inputsOf(slide.calls, 'review.comment')).toEqual([{ slideId: 7, cellId: 3, text: 'smudges' }])
     expect(s.comments.map((c) => c.text)).toEqual(['smudges'])
   })
 

@@ -1,5 +1,6 @@
-// Browser mode's HTTP transport: the token (header or cookie from a first
-// ?token= visit), Host checks, CSP headers, JSON-only bodies, the contract's
+// Browser mode's HTTP transport: the start token that only bootstraps the
+// first admin, per-user sessions (HttpOnly SameSite=Strict cookie, sign-out,
+// lockout), Host checks, CSP headers, JSON-only bodies, the contract's
 // results, server-sent events and cell images, over a real workstation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { request } from 'node:http'
 import { openWorkstation, type Workstation } from '../../src/main/api'
 import { createWbcServer, TOKEN_COOKIE } from '../../src/server/http'
+import { SESSION_COOKIE } from '../../src/server/sessions'
 import { fromWire } from '../../src/shared/wire'
 import { realCells } from '../helpers/datasets'
 
@@ -25,11 +27,31 @@ beforeAll(async () => {
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>app</title>')
   writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log(1)')
   writeFileSync(join(dir, 'secret.txt'), 'outside the renderer')
-  ws = openWorkstation({ shell: 'browser', version: '0.0.1', dbPath: join(dir, 'wbc.sqlite') })
+  ws = openWorkstation({ shell: 'browser', version: '0.0.1', dbPath: join(dir, 'wbc.sqlite'), sessionIdleMinutes: 30 })
   server = createWbcServer({ workstation: ws, rendererDir: renderer, token: TOKEN })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  // The first admin, with the start token; the admin adds a technologist, who signs in.
+  const setup = await fetch(`${base}/api/session.setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-wbc-token': TOKEN },
+    body: JSON.stringify({ name: 'ada', password: ADMIN_PASSWORD })
+  })
+  adminCookie = sessionCookie(setup)
+  const added = await post('users.add', JSON.stringify({ name: 'tess', roles: ['technologist'], password: TECH_PASSWORD }), { cookie: adminCookie })
+  expect(await added.json()).toMatchObject({ ok: true, value: { name: 'tess', roles: ['technologist'] } })
+  auth.cookie = sessionCookie(await post('session.login', JSON.stringify({ name: 'tess', password: TECH_PASSWORD }), { cookie: '' }))
 })
+
+const ADMIN_PASSWORD = 'ada has a long password'
+const TECH_PASSWORD = 'tess has a long password'
+let adminCookie = ''
+/** The value a Set-Cookie of the session sets, as a Cookie header. */
+function sessionCookie(res: Response): string {
+  const m = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(res.headers.get('set-cookie') ?? '')
+  if (!m) throw new Error(`no session cookie (status ${res.status})`)
+  return `${SESSION_COOKIE}=${m[1]}`
+}
 afterAll(async () => {
   server.closeEvents()
   server.closeAllConnections()
@@ -38,7 +60,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const auth = { authorization: `Bearer ${TOKEN}` }
+/** The technologist's session (set once signed in). */
+const auth: Record<string, string> = {}
 const post = (method: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body })
 
@@ -55,23 +78,79 @@ function raw(path: string, headers: Record<string, string>): Promise<number> {
   })
 }
 
-describe('token', () => {
-  it('is required for the API and the pages', async () => {
-    const api = await fetch(`${base}/api/app.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
-    expect(api.status).toBe(401)
-    expect(await api.json()).toMatchObject({ ok: false, error: { code: 'forbidden' } })
-    expect((await fetch(`${base}/`)).status).toBe(401)
-    expect((await post('app.info', '{}', { authorization: `Bearer ${'b'.repeat(64)}` })).status).toBe(401)
-    expect((await post('app.info', '{}', { authorization: 'Bearer short' })).status).toBe(401)
+describe('sign-in and sessions', () => {
+  it('serves the app to anyone but the API only to signed-in users, by role', async () => {
+    const anon = await fetch(`${base}/api/slides.list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(anon.status).toBe(403)
+    expect(await anon.json()).toMatchObject({ ok: false, error: { code: 'forbidden', message: 'slides.list: sign in first' } })
+    // The start token is no key to the data.
+    expect((await post('slides.list', '{}', { cookie: '', authorization: `Bearer ${TOKEN}` })).status).toBe(403)
+    expect((await fetch(`${base}/`)).status).toBe(200)
+    expect(await (await post('session.state', '{}', { cookie: '' })).json()).toEqual({ ok: true, value: { needsSetup: false, user: null, idleMinutes: 30 } })
+    expect(await (await post('session.state', '{}')).json()).toMatchObject({ ok: true, value: { user: { name: 'tess', roles: ['technologist'] } } })
+    expect(await (await post('slides.list', '{}')).json()).toEqual({ ok: true, value: [] })
+    // A technologist is no admin.
+    const users = await post('users.list', '{}')
+    expect(users.status).toBe(403)
+    expect(await users.json()).toMatchObject({ ok: false, error: { code: 'forbidden', message: 'users.list needs the role admin' } })
   })
 
-  it('is accepted as a bearer or X-WBC-Token header', async () => {
-    expect(await (await post('app.info', '{}')).json()).toMatchObject({ ok: true, value: { shell: 'browser' } })
-    const viaHeader = await fetch(`${base}/api/app.info`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wbc-token': TOKEN }, body: '{}' })
-    expect(viaHeader.status).toBe(200)
+  it('sets an HttpOnly SameSite=Strict session cookie with a fresh id at each sign-in, and ends it at sign-out', async () => {
+    const a = await post('session.login', JSON.stringify({ name: 'tess', password: TECH_PASSWORD }), { cookie: '' })
+    const flags = a.headers.get('set-cookie') ?? ''
+    expect(flags).toMatch(/HttpOnly/)
+    expect(flags).toMatch(/SameSite=Strict/)
+    expect(flags).not.toMatch(/Secure/)
+    const first = sessionCookie(a)
+    const second = sessionCookie(await post('session.login', JSON.stringify({ name: 'tess', password: TECH_PASSWORD }), { cookie: first }))
+    expect(second).not.toBe(first)
+    // Signing in again from the same browser ended its old session.
+    expect((await post('slides.list', '{}', { cookie: first })).status).toBe(403)
+    const out = await post('session.logout', '{}', { cookie: second })
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/)
+    expect((await post('slides.list', '{}', { cookie: second })).status).toBe(403)
   })
 
-  it('a first ?token= visit sets an HttpOnly SameSite=Strict cookie and drops the token from the address', async () => {
+  it('creates the first admin only with the start token and only once', async () => {
+    const noToken = await post('session.setup', JSON.stringify({ name: 'eve', password: 'eve has a long password' }), { cookie: '' })
+    expect(noToken.status).toBe(403)
+    expect(await noToken.json()).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    const again = await post('session.setup', JSON.stringify({ name: 'eve', password: 'eve has a long password' }), { cookie: '', 'x-wbc-token': TOKEN })
+    expect(await again.json()).toMatchObject({ ok: false, error: { code: 'conflict' } })
+  })
+
+  it('locks an account after repeated failed sign-ins, whatever password comes next', async () => {
+    expect(await (await post('users.add', JSON.stringify({ name: 'lou', roles: ['reader'], password: 'lou has a long password' }), { cookie: adminCookie })).json()).toMatchObject({ ok: true })
+    for (let i = 0; i < 4; i++) {
+      expect(await (await post('session.login', JSON.stringify({ name: 'lou', password: `guess ${i}` }), { cookie: '' })).json()).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden', message: 'wrong name or password' }
+      })
+    }
+    expect(await (await post('session.login', JSON.stringify({ name: 'lou', password: 'guess 5' }), { cookie: '' })).json()).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', message: expect.stringMatching(/locked until/) }
+    })
+    expect(await (await post('session.login', JSON.stringify({ name: 'lou', password: 'lou has a long password' }), { cookie: '' })).json()).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/locked until/) }
+    })
+    // An unknown name reads like a wrong password.
+    expect(await (await post('session.login', JSON.stringify({ name: 'nobody', password: 'x' }), { cookie: '' })).json()).toMatchObject({ ok: false, error: { message: 'wrong name or password' } })
+    // An admin's new password lifts the lock.
+    await post('users.password', JSON.stringify({ name: 'lou', password: 'lou has another password' }), { cookie: adminCookie })
+    expect(await (await post('session.login', JSON.stringify({ name: 'lou', password: 'lou has another password' }), { cookie: '' })).json()).toMatchObject({ ok: true })
+  })
+
+  it('ends a disabled user\'s session at their next call', async () => {
+    await post('users.add', JSON.stringify({ name: 'dan', roles: ['technologist'], password: 'dan has a long password' }), { cookie: adminCookie })
+    const dan = sessionCookie(await post('session.login', JSON.stringify({ name: 'dan', password: 'dan has a long password' }), { cookie: '' }))
+    expect((await post('slides.list', '{}', { cookie: dan })).status).toBe(200)
+    expect(await (await post('users.disable', JSON.stringify({ name: 'dan' }), { cookie: adminCookie })).json()).toMatchObject({ ok: true, value: { disabledAt: expect.any(String) } })
+    expect(await (await post('slides.list', '{}', { cookie: dan })).json()).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/sign in again/) } })
+  })
+
+  it('a first ?token= visit sets an HttpOnly SameSite=Strict cookie (for setup) and drops the token from the address', async () => {
     const first = await fetch(`${base}/?token=${TOKEN}`, { redirect: 'manual' })
     expect(first.status).toBe(303)
     expect(first.headers.get('location')).toBe('/')
@@ -79,9 +158,6 @@ describe('token', () => {
     expect(cookie).toContain(`${TOKEN_COOKIE}=${TOKEN}`)
     expect(cookie).toMatch(/HttpOnly/)
     expect(cookie).toMatch(/SameSite=Strict/)
-    const page = await fetch(`${base}/`, { headers: { cookie: `${TOKEN_COOKIE}=${TOKEN}` } })
-    expect(page.status).toBe(200)
-    expect(await page.text()).toContain('<title>app</title>')
     expect((await fetch(`${base}/?token=wrong`, { redirect: 'manual' })).status).toBe(401)
   })
 })
@@ -99,8 +175,8 @@ describe('requests', () => {
   })
 
   it('refuse a foreign Host header (DNS rebinding)', async () => {
-    expect(await raw('/', { host: 'evil.example', authorization: `Bearer ${TOKEN}` })).toBe(421)
-    expect(await raw('/', { host: `localhost:${new URL(base).port}`, authorization: `Bearer ${TOKEN}` })).toBe(200)
+    expect(await raw('/', { host: 'evil.example' })).toBe(421)
+    expect(await raw('/', { host: `localhost:${new URL(base).port}` })).toBe(200)
   })
 
   it('take JSON only, validate it, and answer with contract results', async () => {
@@ -164,7 +240,7 @@ describe('events and images', () => {
     expect(img.headers.get('content-type')).toBe('image/jpeg')
     const bytes = new Uint8Array(await img.arrayBuffer())
     expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xd8])
-    expect((await fetch(`${base}/api/cell-image/${id}`)).status).toBe(401)
+    expect((await fetch(`${base}/api/cell-image/${id}`)).status).toBe(403)
     expect((await fetch(`${base}/api/cell-image/999999`, { headers: auth })).status).toBe(404)
     // The same image through the JSON method carries its bytes base64-encoded.
     const viaPost = fromWire(await (await post('cell.image', JSON.stringify({ id }))).text()) as { value: { bytes: Uint8Array } }

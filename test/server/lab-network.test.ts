@@ -36,7 +36,7 @@ describe('import roots', () => {
   afterAll(() => ws.close())
 
   it('lists the first root by default, without dotfiles or dot-folders, and offers no way above it', async () => {
-    const r = await ws.dispatch('folders.list', {})
+    const r = await ws.dispatch('folders.list', {}, 'local-operator')
     expect(r).toMatchObject({ ok: true })
     const listing = (r as { value: { path: string; parent: string | null; folders: { name: string }[]; imageFiles: number } }).value
     expect(listing.path).toBe(resolveImportRoots([root])[0])
@@ -47,13 +47,13 @@ describe('import roots', () => {
 
   it('refuses to list or import outside the roots, through .. or through a link', async () => {
     for (const path of [outside, join(root, '..'), join(root, 'link-out'), join(root, 'link-out', 'SLIDE-X'), '/']) {
-      expect(await ws.dispatch('folders.list', { path })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
-      expect(await ws.dispatch('import.start', { path })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+      expect(await ws.dispatch('folders.list', { path }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+      expect(await ws.dispatch('import.start', { path }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     }
   })
 
   it('imports from inside a root', async () => {
-    const started = await ws.dispatch('import.start', { path: join(root, 'SLIDE-1') })
+    const started = await ws.dispatch('import.start', { path: join(root, 'SLIDE-1') }, 'local-operator')
     expect(started).toMatchObject({ ok: true })
     const jobId = (started as { value: { jobId: string } }).value.jobId
     const finished = await new Promise((resolve) => ws.events.subscribe((e) => e.name === 'job.finished' && e.payload.id === jobId && resolve(e.payload)))
@@ -63,8 +63,8 @@ describe('import roots', () => {
   it('with an empty list of roots (a network server given none) imports nothing', async () => {
     const none = openWorkstation({ shell: 'browser', version: 't', dbPath: join(dir, 'none.sqlite'), importRoots: [] })
     try {
-      expect(await none.dispatch('folders.list', {})).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/--import-root/) } })
-      expect(await none.dispatch('import.start', { path: root })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+      expect(await none.dispatch('folders.list', {}, 'local-operator')).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/--import-root/) } })
+      expect(await none.dispatch('import.start', { path: root }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     } finally {
       await none.close()
     }
@@ -101,13 +101,26 @@ describe('HTTPS', () => {
 
   it('serves the API over TLS with the given certificate, a Secure cookie, and import roots', async () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/)
-    const r = await httpsCall('/api/app.info', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` }, body: '{}', ca: cert })
+    // The start token creates the first admin; the session cookie is Secure over TLS.
+    const setup = await httpsCall('/api/session.setup', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ name: 'ada', password: 'ada has a long password' }),
+      ca: cert
+    })
+    expect(String(setup.headers['set-cookie'])).toMatch(/^wbc_session=[^;]+; HttpOnly; SameSite=Strict; Path=\/; Secure$/)
+    const admin = String(setup.headers['set-cookie']).split(';')[0]!
+    const add = await httpsCall('/api/users.add', { method: 'POST', headers: { 'content-type': 'application/json', cookie: admin }, body: JSON.stringify({ name: 'tess', roles: ['technologist'], password: 'tess has a long password' }), ca: cert })
+    expect(fromWire(add.body)).toMatchObject({ ok: true })
+    const login = await httpsCall('/api/session.login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'tess', password: 'tess has a long password' }), ca: cert })
+    const tess = String(login.headers['set-cookie']).split(';')[0]!
+    const r = await httpsCall('/api/app.info', { method: 'POST', headers: { 'content-type': 'application/json', cookie: tess }, body: '{}', ca: cert })
     expect(r.status).toBe(200)
     expect(fromWire(r.body)).toMatchObject({ ok: true, value: { shell: 'browser' } })
     const visit = await httpsCall(`/?token=${server.token}`, { ca: cert })
     expect(visit.status).toBe(303)
     expect(String(visit.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict; Path=\/; Secure/)
-    const list = await httpsCall('/api/folders.list', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` }, body: JSON.stringify({ path: outside }), ca: cert })
+    const list = await httpsCall('/api/folders.list', { method: 'POST', headers: { 'content-type': 'application/json', cookie: tess }, body: JSON.stringify({ path: outside }), ca: cert })
     expect(fromWire(list.body)).toMatchObject({ ok: false, error: { code: 'forbidden' } })
   })
 

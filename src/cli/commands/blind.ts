@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises'
 import { createBlindSession, closeSession, listSessionViews } from '../../main/blind/session'
 import { blindResults, formatBlindResults } from '../../main/blind/results'
+import { LOCAL_OPERATOR } from '../../main/people'
 import type { CliCommand } from '../context'
 
 const int = (v: string) => {
@@ -25,9 +26,8 @@ export const blindCommand: CliCommand = (cli) => {
     .option('--generators <ids>', 'generated cells from these generator ids only (comma-separated)')
     .option('--no-ask-origin', 'do not ask real or generated')
     .option('--size <px>', 'side of the PNG every cell is shown at', int, 256)
-    .option('--who <name>', 'who created the session')
     .option('--json', 'print as JSON')
-    .action(async (o: { name: string; real: number; generated: number; classes?: string; dataset?: number; generators?: string; askOrigin: boolean; size: number; who?: string; json?: boolean }) => {
+    .action(async (o: { name: string; real: number; generated: number; classes?: string; dataset?: number; generators?: string; askOrigin: boolean; size: number; json?: boolean }) => {
       const db = cli.openDb()
       const bar = cli.progress()
       const s = await createBlindSession(db, {
@@ -39,7 +39,7 @@ export const blindCommand: CliCommand = (cli) => {
         generatorIds: o.generators?.split(',').map((x) => int(x.trim())),
         askOrigin: o.askOrigin,
         displaySize: o.size,
-        createdBy: o.who
+        createdBy: LOCAL_OPERATOR.name
       }, { onProgress: bar.update }).finally(() => bar.stop())
       if (o.json) cli.json(s)
       else cli.out(`blind session #${s.id} "${s.name}": ${s.total} cells, ${s.classes.join(', ')}${s.askOrigin ? ', asks real or generated' : ''}`)

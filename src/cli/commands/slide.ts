@@ -3,15 +3,19 @@
 // report as CSV, HL7 v2, FHIR R4 JSON or PDF (preliminary until signed), and
 // its signed report sent to the LIS through the outbox, from the same review
 // and LIS cores the app uses.
+// `wbc slide sign SLIDE --user NAME --password-stdin --meaning TEXT` signs as
+// a named verifier (or gives the second verification); `wbc slide settings`
+// asks for (or drops) a second verification, per slide or lab-wide.
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { REPORT_FORMATS, type ReportFormat } from '../../shared/review'
-import { exportSlide, slideDifferential } from '../../main/review'
+import { exportSlide, ReviewError, setReviewSettings, slideDifferential } from '../../main/review'
+import { LOCAL_OPERATOR } from '../../main/people'
 import type { Db } from '../../main/store/db'
 import { findSlide as findSlideRow } from '../../main/services/slides'
 import type { CliCommand } from '../context'
 import { parseDestination } from '../../shared/lis'
-import { deliverOutboxMessage, outboxView, queueSlideReport } from '../../main/lis'
+import { deliverOutboxMessage, outboxView, queueSlideReport, signAndQueue } from '../../main/lis'
 import { describeOutboxMessage } from './outbox'
 
 /** A slide by its sample id, else by its numeric row id. */
@@ -82,5 +86,54 @@ export const slideCommand: CliCommand = (cli) => {
       if (o.json) cli.json(outboxView(row))
       else cli.out(describeOutboxMessage(outboxView(row)))
       if (row.state === 'rejected' || row.state === 'failed') cli.exitCode = 1
+    })
+
+  slide
+    .command('sign')
+    .description('sign a slide as a named verifier (their password on stdin); a second, different verifier gives the second verification when the slide asks for one')
+    .argument('<slide>', 'sample id (or slide id)')
+    .requiredOption('--user <name>', 'the verifier who signs')
+    .requiredOption('--password-stdin', "read the verifier's password from the first line of stdin")
+    .requiredOption('--meaning <text>', 'what the signature means, e.g. "Differential reviewed and verified"')
+    .option('--json', 'print as JSON')
+    .action(async (ref: string, o: { user: string; passwordStdin: boolean; meaning: string; json?: boolean }) => {
+      const db = cli.openDb()
+      const slideId = findSlide(db, ref)
+      const caller = await cli.actor({ user: o.user, passwordStdin: o.passwordStdin })
+      if (!caller.roles.includes('verifier')) throw new Error(`${caller.name} may not sign: signing needs the verifier role`)
+      // cli.actor checked the password (same lockout as the app); the signature records the user id and this machine's clock.
+      try {
+        // As in the app: with sending at sign-off turned on, the final report is queued with the signature.
+        const r = signAndQueue(db, { slideId, who: caller.name, userId: caller.userId, meaning: o.meaning }).signed
+        if (o.json) return cli.json(r)
+        cli.out(
+          r.verification === 2
+            ? `${ref}: second verification by ${r.signedBy} at ${r.signedAt}; the report is final`
+            : `${ref}: signed by ${r.signedBy} at ${r.signedAt} (${r.totalCounted} cells counted)${r.final ? '' : '; a second, different verifier must sign before the report is final'}`
+        )
+      } catch (err) {
+        if (err instanceof ReviewError) throw new Error(err.message)
+        throw err
+      }
+    })
+
+  slide
+    .command('settings')
+    .description('require (or not) a second, different verifier before a report is final: for one slide, or lab-wide with --lab')
+    .argument('[slide]', 'sample id (or slide id); leave out with --lab')
+    .option('--lab', 'the lab default for every slide without its own setting')
+    .requiredOption('--second-verification <yes|no>', 'whether a second verifier must sign')
+    .action((ref: string | undefined, o: { lab?: boolean; secondVerification: string }) => {
+      if (!!o.lab === !!ref) throw new Error('give a slide, or --lab for the lab default')
+      if (!['yes', 'no'].includes(o.secondVerification)) throw new Error('--second-verification is yes or no')
+      const db = cli.openDb()
+      const slideId = ref ? findSlide(db, ref) : null
+      try {
+        const s = setReviewSettings(db, { slideId, secondVerification: o.secondVerification === 'yes', who: LOCAL_OPERATOR.name, userId: null })
+        cli.out(`${ref ?? 'lab default'}: second verification ${s.secondVerification ? 'required' : 'not required'}`)
+      } catch (err) {
+        if (err instanceof ReviewError) throw new Error(err.message)
+        throw err
+      }
     })
 }

@@ -31,7 +31,7 @@ const workstation = ws
 workstation.events.subscribe((event) => post({ type: 'event', event }))
 port.on('message', (msg: HostRequest) => {
   if (msg.type === 'call') {
-    void workstation.dispatch(msg.method, msg.payload).then((result) => post({ type: 'result', id: msg.id, result }))
+    void workstation.dispatch(msg.method, msg.payload, msg.principal).then((result) => post({ type: 'result', id: msg.id, result }))
   } else if (msg.type === 'close') {
     void workstation.close().finally(() => {
       post({ type: 'closed' })

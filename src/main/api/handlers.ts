@@ -23,6 +23,7 @@ import { ganHandlers } from './gan'
 import { syntheticHandlers } from './synthetic'
 import { lisHandlers } from './lis'
 import type { OutboxCourier } from '../lis'
+import { peopleHandlers } from './people'
 
 export interface ApiContext {
   shell: 'desktop' | 'browser'
@@ -38,6 +39,8 @@ export interface ApiContext {
   importRoots: ImportRoots
   /** The background sender of the LIS outbox (absent where nothing sends, e.g. a contract test). */
   outbox?: OutboxCourier
+  /** How long a browser session may sit idle (shown to the UI); null where the shell has no such limit. */
+  sessionIdleMinutes?: number | null
 }
 
 export function createHandlers(ctx: ApiContext): Handlers {
@@ -85,6 +88,7 @@ export function createHandlers(ctx: ApiContext): Handlers {
     ...modelHandlers(ctx),
     ...syntheticHandlers(ctx),
     ...ganHandlers(ctx),
-    ...lisHandlers(ctx)
+    ...lisHandlers(ctx),
+    ...peopleHandlers(ctx)
   }
 }

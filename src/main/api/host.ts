@@ -13,12 +13,13 @@
 // spin forever.
 import type { ApiEvent, JobKind, JobSnapshot, Result } from '../../shared/api'
 import { JOB_KINDS } from '../../shared/api'
+import type { Principal } from './dispatch'
 import type { EventListener } from './events'
 import type { Workstation, WorkstationOptions } from './index'
 import { spawnWorker, workerEntryUrl } from '../workers'
 import type { Worker } from 'node:worker_threads'
 
-export type HostRequest = { type: 'call'; id: number; method: unknown; payload: unknown } | { type: 'close' }
+export type HostRequest = { type: 'call'; id: number; method: unknown; payload: unknown; principal: Principal } | { type: 'close' }
 export type HostMessage =
   | { type: 'ready' }
   | { type: 'fatal'; message: string }
@@ -149,13 +150,13 @@ export async function startWorkstationHost(opts: WorkstationOptions): Promise<Ho
   ready = spawn(false)
   await ready
 
-  const send = (method: unknown, payload: unknown): Promise<Result<unknown>> => {
+  const send = (method: unknown, payload: unknown, principal: Principal): Promise<Result<unknown>> => {
     if (dead) return Promise.resolve({ ok: false, error: { code: 'internal', message: dead } })
     const id = nextId++
     return new Promise((resolve) => {
       pending.set(id, resolve)
       try {
-        worker.postMessage({ type: 'call', id, method, payload } satisfies HostRequest)
+        worker.postMessage({ type: 'call', id, method, payload, principal } satisfies HostRequest)
       } catch (err) {
         // A payload that cannot be cloned (a function, a DOM object) is a bad payload.
         pending.delete(id)
@@ -165,12 +166,14 @@ export async function startWorkstationHost(opts: WorkstationOptions): Promise<Ho
   }
 
   return {
-    async dispatch(method, payload) {
-      // A job a dead core ran: answered here, the new core never knew it.
-      const asked = (payload as { jobId?: unknown } | null | undefined)?.jobId
-      if (method === 'jobs.get' && typeof asked === 'string' && lost.has(asked)) return { ok: true, value: lost.get(asked) }
+    async dispatch(method, payload, principal) {
       await ready
-      const result = await send(method, payload)
+      const result = await send(method, payload, principal)
+      // A job a dead core ran: answered here, the new core never knew it (the core has just checked the caller may ask).
+      const asked = (payload as { jobId?: unknown } | null | undefined)?.jobId
+      if (method === 'jobs.get' && typeof asked === 'string' && lost.has(asked) && !result.ok && result.error.code === 'not_found') {
+        return { ok: true, value: lost.get(asked) }
+      }
       if (result.ok) {
         const jobId = (result.value as { jobId?: unknown } | null)?.jobId
         if (typeof jobId === 'string' && !running.has(jobId)) running.set(jobId, skeleton(jobId, kindOf(jobId), { task: kindOf(jobId), done: 0, total: 0 }))

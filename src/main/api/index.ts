@@ -3,7 +3,9 @@
 // it in the calling thread (tests, the core host's worker);
 // startWorkstationHost (./host) runs it in a worker thread for the shells.
 import { openStore } from '../store'
-import { createDispatch, type Dispatch } from './dispatch'
+import { LOCAL_OPERATOR, callerOf } from '../people'
+import { createDispatch, type Dispatch, type ResolveCaller } from './dispatch'
+import type { Db } from '../store/db'
 import { createEventBus, type EventBus } from './events'
 import { createHandlers } from './handlers'
 import { createJobRunner } from './jobs'
@@ -18,6 +20,8 @@ export interface WorkstationOptions {
   nativeBinding?: string
   /** Folders imports may come from, resolved (./import-roots); absent or null: anywhere. */
   importRoots?: readonly string[] | null
+  /** Browser mode's idle limit, shown to the UI by session.state. */
+  sessionIdleMinutes?: number | null
 }
 
 /** What a shell holds: call the contract, listen to its events, close. */
@@ -25,6 +29,11 @@ export interface Workstation {
   dispatch: Dispatch
   events: Pick<EventBus, 'subscribe'>
   close(): Promise<void>
+}
+
+/** Principals as callers: the local operator as such, a user id as that user while enabled. */
+export function callersOf(db: Db): ResolveCaller {
+  return (p) => (p === 'local-operator' ? LOCAL_OPERATOR : callerOf(db, p.userId))
 }
 
 export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorkerUrl?: URL } = {}): Workstation {
@@ -43,10 +52,11 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
     jobs,
     mlBackend: () => jobs.mlBackend(),
     importRoots: opts.importRoots ?? null,
-    outbox
+    outbox,
+    sessionIdleMinutes: opts.sessionIdleMinutes ?? null
   })
   return {
-    dispatch: createDispatch(handlers),
+    dispatch: createDispatch(handlers, callersOf(db)),
     events,
     async close() {
       await outbox.close()
@@ -56,5 +66,5 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
   }
 }
 
-export type { Dispatch } from './dispatch'
+export type { Dispatch, Principal } from './dispatch'
 export type { EventBus } from './events'

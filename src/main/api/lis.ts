@@ -32,9 +32,9 @@ export function announceQueued(ctx: Pick<ApiContext, 'events' | 'outbox'>, rows:
 
 export function lisHandlers(ctx: Pick<ApiContext, 'db' | 'events' | 'outbox'>): Pick<Handlers, LisMethod> {
   return {
-    'lis.send': ({ slideId, to }) =>
+    'lis.send': ({ slideId, to }, { caller }) =>
       refusals(() => {
-        const row = queueSlideReport(ctx.db, { slideId, who: '', ...(to !== undefined ? { to: parseDestination(to) } : {}) })
+        const row = queueSlideReport(ctx.db, { slideId, who: caller.name, ...(to !== undefined ? { to: parseDestination(to) } : {}) })
         announceQueued(ctx, [row])
         return outboxView(row)
       }),

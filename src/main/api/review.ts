@@ -2,9 +2,11 @@
 // Kept beside handlers.ts so the review rows read as one block; the core's
 // refusals (ReviewError) become contract errors with the same code.
 import type { Method } from '../../shared/api'
+import type { Caller } from '../../shared/people'
+import { confirmPassword } from '../people'
 import {
   acceptModelCalls, addComment, cellHistory, exportSlide, reclassifyCells, reopenSlide, ReviewError, reviewSettings, setReviewSettings,
-  slideComments, slideDifferential, slideGallery, slideHistory, undoLastReclassification
+  slideComments, slideDifferential, slideGallery, slideHistory, toSignOffEvent, undoLastReclassification
 } from '../review'
 import { getSlide } from '../store/slides'
 import type { Handlers } from './dispatch'
@@ -25,6 +27,9 @@ function refusals<T>(fn: () => T): T {
   }
 }
 
+/** What the review core records of the acting user: the name beside the id. */
+const by = (caller: Caller) => ({ who: caller.name, userId: caller.userId })
+
 function rethrow(err: unknown): never {
   if (err instanceof ReviewError || err instanceof LisError) throw new ApiFailure(err.code, err.message)
   throw err
@@ -34,32 +39,32 @@ export function reviewHandlers(ctx: Pick<ApiContext, 'db' | 'events' | 'outbox'>
   const db = () => ctx.db
   return {
     'review.gallery': ({ slideId, order }) => refusals(() => slideGallery(db(), slideId, { order })),
-    'review.reclassify': ({ slideId, cellIds, label, who, why }) => refusals(() => reclassifyCells(db(), { slideId, cellIds, label, who, why })),
-    'review.accept': ({ slideId, cellIds, who }) => refusals(() => acceptModelCalls(db(), { slideId, cellIds, who })),
-    'review.undo': ({ slideId, who }) => refusals(() => undoLastReclassification(db(), { slideId, who })),
+    'review.reclassify': ({ slideId, cellIds, label, why }, { caller }) =>
+      refusals(() => reclassifyCells(db(), { slideId, cellIds, label, why, ...by(caller) })),
+    'review.accept': ({ slideId, cellIds }, { caller }) => refusals(() => acceptModelCalls(db(), { slideId, cellIds, ...by(caller) })),
+    'review.undo': ({ slideId }, { caller }) => refusals(() => undoLastReclassification(db(), { slideId, ...by(caller) })),
     'review.history': ({ slideId, cellId }) => refusals(() => (slideId !== undefined ? slideHistory(db(), slideId) : cellHistory(db(), cellId!))),
     'review.differential': ({ slideId }) => refusals(() => slideDifferential(db(), slideId)),
-    'review.settings': ({ slideId, unidentifiedThreshold, targetCount, target200From200Cells, who }) =>
+    'review.settings': ({ slideId, unidentifiedThreshold, targetCount, target200From200Cells, secondVerification }, { caller }) =>
       refusals(() => {
-        if (unidentifiedThreshold === undefined && targetCount === undefined && target200From200Cells === undefined) {
+        if (unidentifiedThreshold === undefined && targetCount === undefined && target200From200Cells === undefined && secondVerification === undefined) {
           if (slideId !== null && !getSlide(db(), slideId)) throw new ApiFailure('not_found', `slide ${slideId} not found`)
           return reviewSettings(db(), slideId)
         }
-        return setReviewSettings(db(), { slideId, unidentifiedThreshold, targetCount, target200From200Cells, who })
+        return setReviewSettings(db(), { slideId, unidentifiedThreshold, targetCount, target200From200Cells, secondVerification, ...by(caller) })
       }),
-    'review.sign': ({ slideId, who, meaning }) =>
-      refusals(() => {
-        // With sending at sign-off turned on, the report is queued in the signature's own transaction.
-        const { signed, queued } = signAndQueue(db(), { slideId, who, meaning })
+    'review.sign': async ({ slideId, meaning, password }, { caller }) => {
+      // The signature is the signed-in verifier, their password asked again, and the meaning (21 CFR 11.200).
+      const signer = await confirmPassword(db(), caller, password)
+      return refusals(() => {
+        // With sending at sign-off turned on, the final report is queued in the signature's own transaction.
+        const { signed, queued } = signAndQueue(db(), { slideId, meaning, who: signer.name, userId: signer.id })
         if (queued) announceQueued(ctx, [queued])
         return signed
-      }),
-    'review.reopen': ({ slideId, who, reason }) =>
-      refusals(() => {
-        const r = reopenSlide(db(), { slideId, who, reason })
-        return { status: r.status, who: r.who, at: r.at, meaning: r.meaning, reason: r.reason }
-      }),
-    'review.comment': ({ slideId, cellId, who, text }) => refusals(() => addComment(db(), { slideId, cellId, who, text })),
+      })
+    },
+    'review.reopen': ({ slideId, reason }, { caller }) => refusals(() => toSignOffEvent(reopenSlide(db(), { slideId, reason, ...by(caller) }))),
+    'review.comment': ({ slideId, cellId, text }, { caller }) => refusals(() => addComment(db(), { slideId, cellId, text, ...by(caller) })),
     'review.comments': ({ slideId }) => refusals(() => slideComments(db(), slideId)),
     'review.export': ({ slideId, format, lab }) => refusals(() => exportSlide(db(), slideId, format, lab ? { lab } : {}))
   }

@@ -31,15 +31,15 @@ export function syntheticHandlers(ctx: ApiContext): Pick<Handlers, SyntheticMeth
     'synthetic.grid': ({ generatorId }) => ({ mime: 'image/png' as const, bytes: generatorGrid(ctx.db, requireGenerator(ctx.db, generatorId)).png }),
     'synthetic.report': ({ generatorId, reportId }) => qualityReport(ctx.db, { generatorId, reportId }),
     'blind.list': () => listSessionViews(ctx.db),
-    'blind.create': ({ who, ...recipe }) => {
+    'blind.create': (recipe, { caller }) => {
       // Checked here so a bad recipe is refused at once rather than as a failed job.
       blind(() => checkRecipe(ctx.db, recipe))
-      const job = ctx.jobs.start('blind', `blind session ${recipe.name}`, { ...recipe, ...(who ? { createdBy: who } : {}) })
+      const job = ctx.jobs.start('blind', `blind session ${recipe.name}`, { ...recipe, createdBy: caller.name })
       return { jobId: job.id }
     },
     'blind.next': ({ sessionId, position }) => blind(() => nextCell(ctx.db, sessionId, position)),
     'blind.cell': ({ sessionId, cellId }) => blind(() => ({ mime: 'image/png' as const, bytes: cellImage(ctx.db, sessionId, cellId) })),
-    'blind.answer': (a) => blind(() => answerCell(ctx.db, a)),
+    'blind.answer': (a, { caller }) => blind(() => answerCell(ctx.db, { ...a, who: caller.name, userId: caller.userId })),
     'blind.close': ({ sessionId }) => blind(() => closeSession(ctx.db, sessionId)),
     'blind.results': ({ sessionId }) => blind(() => blindResults(ctx.db, sessionId))
   }

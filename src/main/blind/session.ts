@@ -53,6 +53,7 @@ export interface BlindRecipe {
   /** Side of the PNG every cell is shown at (default 256). */
   displaySize?: number
   createdBy?: string
+  createdByUser?: number | null
 }
 
 export class BlindSessionError extends CoreError {
@@ -223,6 +224,7 @@ export interface BlindAnswerInput {
   class: string
   origin?: BlindOriginAnswer | null
   who?: string
+  userId?: number | null
 }
 
 /** Records an answer (a later one to the same cell supersedes it) and returns the next cell, if any. */
@@ -232,7 +234,7 @@ export function answerCell(db: Db, a: BlindAnswerInput): { answered: number; tot
   if (!s.classes.includes(a.class)) throw new BlindSessionError('invalid_input', `${a.class} is not one of the session's classes`)
   if (a.origin && !s.askOrigin) throw new BlindSessionError('invalid_input', 'this session does not ask real or generated')
   const origin = a.origin === 'generated' ? 'synthetic' : a.origin === 'real' ? 'real' : null
-  const id = appendBlindAnswer(db, s.id, a.cellId, { class: a.class, origin, who: a.who })
+  const id = appendBlindAnswer(db, s.id, a.cellId, { class: a.class, origin, who: a.who, userId: a.userId ?? null })
   if (id === undefined) throw new BlindSessionError('not_found', 'no such cell in this session')
   return { answered: answeredCount(db, s.id), total: blindCellCount(db, s.id), next: nextCell(db, s.id) }
 }

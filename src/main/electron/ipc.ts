@@ -3,9 +3,15 @@
 // call comes from the app's own top-level page before the workstation (which
 // validates the payload against the method's schema) sees it. Core events go
 // to the app's windows on one channel.
+//
+// The desktop app signs people in too: each window (webContents) holds the
+// user its session.login / session.setup returned, until session.logout or
+// the window goes. The person at the machine may create the first admin (no
+// token: whoever runs the app here already holds the database file).
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
 import { API_METHODS, IPC_EVENT_CHANNEL, fail, ipcChannel, type Result } from '../../shared/api'
-import type { Workstation } from '../api'
+import type { Principal, Workstation } from '../api'
+import type { SessionUser } from '../../shared/people'
 import { isAppUrl } from './security'
 
 export function isTrustedSender(event: IpcMainInvokeEvent, origins: readonly string[]): boolean {
@@ -16,10 +22,21 @@ export function isTrustedSender(event: IpcMainInvokeEvent, origins: readonly str
 }
 
 export function registerIpc(ipcMain: IpcMain, workstation: Pick<Workstation, 'dispatch'>, origins: readonly string[]): () => void {
+  const signedIn = new Map<number, number>()
   for (const method of API_METHODS) {
     ipcMain.handle(ipcChannel(method), async (event, payload: unknown): Promise<Result<unknown>> => {
       if (!isTrustedSender(event, origins)) return fail('forbidden', `${method}: refused a call from outside the app`)
-      return workstation.dispatch(method, payload)
+      const window = event.sender
+      const userId = signedIn.get(window.id)
+      const principal: Principal = userId === undefined ? null : { userId }
+      const result = await workstation.dispatch(method, payload, principal)
+      if ((method === 'session.login' || method === 'session.setup') && result.ok) {
+        if (!signedIn.has(window.id)) window.once?.('destroyed', () => signedIn.delete(window.id))
+        signedIn.set(window.id, (result.value as SessionUser).id)
+      } else if (method === 'session.logout' && result.ok) {
+        signedIn.delete(window.id)
+      }
+      return result
     })
   }
   return () => {

@@ -25,6 +25,7 @@ import type { OrderImportReport } from '../../shared/order'
 import { applyOrderFile, emptyOrderImportReport } from '../order/worklist'
 import { getSlideBySampleId } from '../store/slides'
 import { describeErrno, walkImportPath, type FoundFile, type FoundOrderFile, type WalkEntry } from './walk'
+import { latestSignOff } from '../store/review'
 
 export interface ImportOptions {
   /** Dataset the imported images join (default: the import folder's name). null: none. */
@@ -184,6 +185,19 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
       slides.add(f.slide)
     }
     let imageId = findImageIdBySha256(db, p.sha256)
+    if (imageId === undefined && f.slide) {
+      // A signed slide is what its verifier signed: new cells would change its count behind the signature.
+      const signed = latestSignOff(db, slideId(f.slide))
+      if (signed?.status === 'signed') {
+        return {
+          path: f.rel,
+          status: 'failed',
+          reason: 'slide-signed',
+          message: `slide ${f.slide} is signed (by ${signed.who} at ${signed.at}): reopen it, with a reason, before adding cells`,
+          sha256: p.sha256
+        }
+      }
+    }
     if (imageId === undefined) {
       if (!p.decoded) throw new Error(`internal: ${f.rel} reached commit undecoded`)
       imageId = insertImage(db, {

@@ -10,7 +10,7 @@ import { assertEditable, requireSlide } from './state'
 
 const toComment = (c: CommentRow): ReviewComment => ({ id: c.id, slideId: c.slideId, cellId: c.imageId, who: c.who, at: c.at, text: c.text })
 
-export function addComment(db: Db, req: { slideId: number; cellId?: number | null; who: string; text: string; at?: string }): ReviewComment {
+export function addComment(db: Db, req: { slideId: number; cellId?: number | null; who: string; userId?: number | null; text: string; at?: string }): ReviewComment {
   const who = req.who.trim()
   const text = req.text.trim()
   if (!who) throw new ReviewError('invalid_input', 'say who writes the comment')
@@ -21,7 +21,7 @@ export function addComment(db: Db, req: { slideId: number; cellId?: number | nul
     if (req.cellId != null && getImage(db, req.cellId)?.slideId !== slide.id) {
       throw new ReviewError('not_found', `cell ${req.cellId} not on slide ${slide.sampleId}`)
     }
-    const id = appendComment(db, { slideId: slide.id, imageId: req.cellId ?? null, who, text, at: req.at })
+    const id = appendComment(db, { slideId: slide.id, imageId: req.cellId ?? null, who, userId: req.userId ?? null, text, at: req.at })
     return toComment(listComments(db, slide.id).find((c) => c.id === id)!)
   }).immediate()
 }

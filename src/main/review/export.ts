@@ -17,8 +17,10 @@ import type { Db } from '../store/db'
 import { nowIso } from '../store/db'
 import { getImage } from '../store/images'
 import { getModel } from '../store/models'
-import { latestPredictionsOfSlide, latestSignOff, listComments } from '../store/review'
+import { latestPredictionsOfSlide, listComments, type SignOffRow } from '../store/review'
+import { getUser } from '../store/users'
 import { slideOrder } from '../order/order'
+import { currentSignatures } from './signoff'
 import { differentialFromCounts, groupCounts, slideResults } from './differential'
 import { reviewSettings } from './settings'
 import { requireSlide } from './state'
@@ -35,8 +37,9 @@ export const DEFAULT_LAB_NAME = 'Haematology laboratory'
 
 export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOptions = {}): DifferentialReport {
   const slide = requireSlide(db, slideId)
-  const last = latestSignOff(db, slideId)
-  const signed = last?.status === 'signed' ? last : null
+  const signatures = currentSignatures(db, slideId)
+  const signed = signatures.find((s) => s.verification === 1) ?? null
+  const second = signatures.find((s) => s.verification === 2) ?? null
   const counts = signed ? signed.counts : groupCounts(db, slideId)
   const diff = differentialFromCounts(slideId, counts, reviewSettings(db, slideId).targetCount, !!signed)
   const reportedAt = opts.reportedAt ?? nowIso()
@@ -80,11 +83,19 @@ export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOpt
     totalCounted: diff.totalCounted,
     results,
     model: slideModel(db, slideId),
-    signOff: signed ? { reviewer: signed.who, signedAt: signed.at, meaning: signed.meaning } : null,
+    signOff: signed ? signer(db, signed) : null,
+    secondVerification: second ? signer(db, second) : null,
+    awaitingSecondVerification: !!signed && !second && reviewSettings(db, slideId).secondVerification,
     comments,
     reportedAt,
     timeZone: opts.timeZone ?? labTimeZone()
   }
+}
+
+/** A signature as the report names it: the person's full name and login (the user id's, for records made with accounts). */
+function signer(db: Db, s: SignOffRow): NonNullable<DifferentialReport['signOff']> {
+  const user = s.userId !== null ? getUser(db, s.userId) : undefined
+  return { reviewer: user?.displayName ?? s.who, ...(user ? { reviewerId: user.name } : {}), signedAt: s.at, meaning: s.meaning }
 }
 
 /** How a report names a network (the stored key is a code: "wnet"). */

@@ -10,6 +10,7 @@ import { labelChangesOfImage, labelChangesOfSlide, signOffLog, type LabelChangeR
 import { ReviewError } from './errors'
 import { groupOfLabel } from './labels'
 import { requireSlide } from './state'
+import { toSignOffEvent } from './signoff'
 
 function toChanges(db: Db, rows: LabelChangeRow[]): LabelChange[] {
   // Without a review action behind a label (an import), "before" is the cell's previous label.
@@ -50,6 +51,6 @@ export function slideHistory(db: Db, slideId: number): ReviewHistory {
   requireSlide(db, slideId)
   return {
     changes: toChanges(db, labelChangesOfSlide(db, slideId)),
-    signOffs: signOffLog(db, slideId).map((s) => ({ status: s.status, who: s.who, at: s.at, meaning: s.meaning, reason: s.reason }))
+    signOffs: signOffLog(db, slideId).map(toSignOffEvent)
   }
 }

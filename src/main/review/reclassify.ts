@@ -21,6 +21,8 @@ export interface ReclassifyRequest {
   /** A class ('lymphocyte', an alias such as 'Lymph', another label such as 'ig'), or 'unidentified'. */
   label: string
   who: string
+  /** The signed-in user (null: the command line's local operator). */
+  userId?: number | null
   why?: string
   at?: string
 }
@@ -40,6 +42,7 @@ export interface AcceptRequest {
   slideId: number
   cellIds: readonly number[]
   who: string
+  userId?: number | null
   at?: string
 }
 
@@ -68,7 +71,7 @@ type SlideCell = ReturnType<typeof classifySlideCells>[number]
 /** One review action giving each cell the label `labelOf` chooses for it (null: leave the cell alone). */
 function reclassifyEach(
   db: Db,
-  req: { slideId: number; cellIds: readonly number[]; who: string; why?: string; at?: string; labelOf: (cell: SlideCell) => string | null }
+  req: { slideId: number; cellIds: readonly number[]; who: string; userId?: number | null; why?: string; at?: string; labelOf: (cell: SlideCell) => string | null }
 ): ReclassifyResult {
   const who = requireWho(req.who)
   const ids = [...new Set(req.cellIds)]
@@ -96,8 +99,9 @@ function reclassifyEach(
         unchanged.push(id)
         continue
       }
-      actionId ??= appendReviewAction(db, { slideId: slide.id, kind: 'reclassify', who, why: req.why ?? '', at })
-      const labelId = appendLabel(db, { imageId: id, class: label, source: 'reviewer', who, why: req.why ?? '', at })
+      const userId = req.userId ?? null
+      actionId ??= appendReviewAction(db, { slideId: slide.id, kind: 'reclassify', who, userId, why: req.why ?? '', at })
+      const labelId = appendLabel(db, { imageId: id, class: label, source: 'reviewer', who, userId, why: req.why ?? '', at })
       appendReviewChange(db, { actionId, imageId: id, labelId, oldClass: cell.group, newClass: newGroup })
       changed.push({ cellId: id, old: cell.group, new: newGroup })
     }
@@ -112,7 +116,7 @@ export interface UndoResult extends ReclassifyResult {
 }
 
 /** Takes back the slide's latest reclassification not undone yet; repeated, it walks further back. */
-export function undoLastReclassification(db: Db, req: { slideId: number; who: string; at?: string }): UndoResult {
+export function undoLastReclassification(db: Db, req: { slideId: number; who: string; userId?: number | null; at?: string }): UndoResult {
   const who = requireWho(req.who)
   return db.transaction((): UndoResult => {
     const slide = requireSlide(db, req.slideId)
@@ -121,12 +125,12 @@ export function undoLastReclassification(db: Db, req: { slideId: number; who: st
     if (!last) throw new ReviewError('conflict', `slide ${slide.sampleId} has no reclassification to undo`)
     const at = req.at ?? nowIso()
     const cells = new Map(classifySlideCells(db, slide.id).map((c) => [c.id, c]))
-    const actionId = appendReviewAction(db, { slideId: slide.id, kind: 'undo', who, why: `undo of reclassification ${last.id}`, at, undoesActionId: last.id })
+    const actionId = appendReviewAction(db, { slideId: slide.id, kind: 'undo', who, userId: req.userId ?? null, why: `undo of reclassification ${last.id}`, at, undoesActionId: last.id })
     const changed: ReclassifyResult['changed'] = []
     for (const change of reviewChangesOfAction(db, last.id)) {
       const before = change.oldClass
       const stored = before === UNIDENTIFIED ? UNIDENTIFIED_LABEL : before
-      const labelId = appendLabel(db, { imageId: change.imageId, class: stored, source: 'reviewer', who, why: `undo of reclassification ${last.id}`, at })
+      const labelId = appendLabel(db, { imageId: change.imageId, class: stored, source: 'reviewer', who, userId: req.userId ?? null, why: `undo of reclassification ${last.id}`, at })
       const now = cells.get(change.imageId)?.group ?? change.newClass
       appendReviewChange(db, { actionId, imageId: change.imageId, labelId, oldClass: now, newClass: before })
       changed.push({ cellId: change.imageId, old: now, new: before })

@@ -12,11 +12,11 @@ import { assertEditable } from './state'
  * Until the shipped model's card chooses a threshold from measured figures
  * (the ML engine's work), a model call under 0.8 goes to Unidentified.
  */
-export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false }
+export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false, secondVerification: false }
 
 export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
   const global = storedReviewSettings(db, null)
-  const own = slideId === null ? { unidentifiedThreshold: null, targetCount: null } : storedReviewSettings(db, slideId)
+  const own = slideId === null ? { unidentifiedThreshold: null, targetCount: null, secondVerification: null } : storedReviewSettings(db, slideId)
   const by200 = global.target200From200Cells ?? false
   // The lab's 200-cell rule sits between the slide's own target and the global one:
   // a slide that names its target keeps it; a big slide otherwise counts to 200.
@@ -24,7 +24,8 @@ export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
   return {
     unidentifiedThreshold: own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? DEFAULT_REVIEW_SETTINGS.unidentifiedThreshold,
     targetCount: (own.targetCount ?? (bigSlide ? 200 : (global.targetCount ?? DEFAULT_REVIEW_SETTINGS.targetCount))) as TargetCount,
-    target200From200Cells: by200
+    target200From200Cells: by200,
+    secondVerification: own.secondVerification ?? global.secondVerification ?? DEFAULT_REVIEW_SETTINGS.secondVerification
   }
 }
 
@@ -35,7 +36,7 @@ export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
  */
 export function setReviewSettings(
   db: Db,
-  change: { slideId: number | null; unidentifiedThreshold?: number; targetCount?: TargetCount; target200From200Cells?: boolean; who: string }
+  change: { slideId: number | null; unidentifiedThreshold?: number; targetCount?: TargetCount; target200From200Cells?: boolean; secondVerification?: boolean; who: string; userId?: number | null }
 ): ReviewSettings {
   if (change.target200From200Cells !== undefined && change.slideId !== null) {
     throw new ReviewError('invalid_input', 'the 200-cell target rule is a lab setting: change it with no slide (global)')

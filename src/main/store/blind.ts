@@ -152,6 +152,8 @@ export interface NewBlindAnswer {
   class: string
   origin: BlindOrigin | null
   who?: string
+  /** The reader's user id (null: the command line's local operator). */
+  userId?: number | null
 }
 
 /** Appends an answer; undefined when the token is not a cell of the session. Refused (throws) once the session is closed. */
@@ -159,7 +161,7 @@ export function appendBlindAnswer(db: Db, sessionId: number, token: string, a: N
   const cellId = cellIdOf(db, sessionId, token)
   if (cellId === undefined) return undefined
   return Number(
-    stmt(db, 'INSERT INTO blind_answers (cell_id, class, origin, who, at) VALUES (?, ?, ?, ?, ?)').run(cellId, a.class, a.origin, a.who ?? '', nowIso())
+    stmt(db, 'INSERT INTO blind_answers (cell_id, class, origin, who, at, user_id) VALUES (?, ?, ?, ?, ?, ?)').run(cellId, a.class, a.origin, a.who ?? '', nowIso(), a.userId ?? null)
       .lastInsertRowid
   )
 }
@@ -194,7 +196,7 @@ export function blindOutcomes(db: Db, sessionId: number): BlindCellOutcome[] {
   return stmt<[number], BlindCellOutcome>(
     db,
     `SELECT c.position, c.token, c.origin, c.image_id AS imageId, c.synthetic_image_id AS syntheticImageId, c.class AS trueClass,
-            a.class AS answeredClass, a.origin AS answeredOrigin, a.who, a.at AS answeredAt,
+            a.class AS answeredClass, a.origin AS answeredOrigin, a.who, a.user_id AS readerId, a.at AS answeredAt,
             (SELECT count(*) FROM blind_answers x WHERE x.cell_id = c.id) AS answers
      FROM blind_cells c
      LEFT JOIN blind_answers a ON a.id = (SELECT max(id) FROM blind_answers y WHERE y.cell_id = c.id)

@@ -16,3 +16,4 @@ export { verifyAuditChain, chainHash, type AuditVerification, type AuditBreak } 
 export { MIGRATIONS, type Migration } from './migrations/index'
 export * from './outbox'
 export * from './orders'
+export * from './users'

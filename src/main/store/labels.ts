@@ -12,6 +12,8 @@ export interface NewLabel {
   class: string
   source: LabelSource
   who?: string
+  /** The signed-in user behind a person's label (null: an import, a model, the local operator). */
+  userId?: number | null
   why?: string
   /** The folder name or manifest value the class was read from. */
   rawClass?: string
@@ -46,8 +48,8 @@ export function appendLabel(db: Db, label: NewLabel): number {
   return Number(
     stmt(
       db,
-      `INSERT INTO labels (image_id, class, source, who, at, why, raw_class, import_batch_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+      `INSERT INTO labels (image_id, class, source, who, at, why, raw_class, import_batch_id, user_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
     ).run(
       label.imageId,
       label.class,
@@ -56,7 +58,8 @@ export function appendLabel(db: Db, label: NewLabel): number {
       label.at ?? nowIso(),
       label.why ?? '',
       label.rawClass ?? null,
-      label.importBatchId ?? null
+      label.importBatchId ?? null,
+      label.userId ?? null
     ).lastInsertRowid
   )
 }

@@ -17,36 +17,47 @@ export interface SignOffRow {
   slideId: number
   status: SignOffStatus
   who: string
+  userId: number | null
   at: string
   meaning: string
   reason: string
   counts: Record<string, number>
+  verification: 1 | 2
+  contentSha256: string
 }
 
 export interface NewSignOff {
   slideId: number
   status: SignOffStatus
   who: string
+  userId?: number | null
+  /** 1: the signature; 2: the second, different verifier's. */
+  verification?: 1 | 2
+  /** sha256 of what was signed. */
+  contentSha256?: string
   at?: string
   meaning?: string
   reason?: string
   counts?: Record<string, number>
 }
 
-const SIGN_COLS = 'id, slide_id AS slideId, status, who, at, meaning, reason, counts_json AS countsJson'
+const SIGN_COLS = 'id, slide_id AS slideId, status, who, user_id AS userId, at, meaning, reason, counts_json AS countsJson, verification, content_sha256 AS contentSha256'
 type SignOffDbRow = Omit<SignOffRow, 'counts'> & { countsJson: string }
 const toSignOff = ({ countsJson, ...r }: SignOffDbRow): SignOffRow => ({ ...r, counts: JSON.parse(countsJson) as Record<string, number> })
 
 export function appendSignOff(db: Db, s: NewSignOff): number {
   return Number(
-    stmt(db, 'INSERT INTO sign_offs (slide_id, status, who, at, meaning, reason, counts_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    stmt(db, 'INSERT INTO sign_offs (slide_id, status, who, at, meaning, reason, counts_json, user_id, verification, content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       s.slideId,
       s.status,
       s.who,
       s.at ?? nowIso(),
       s.meaning ?? '',
       s.reason ?? '',
-      JSON.stringify(s.counts ?? {})
+      JSON.stringify(s.counts ?? {}),
+      s.userId ?? null,
+      s.verification ?? 1,
+      s.contentSha256 ?? ''
     ).lastInsertRowid
   )
 }
@@ -71,18 +82,20 @@ export interface CommentRow {
   /** Set when the comment is about one cell. */
   imageId: number | null
   who: string
+  userId: number | null
   at: string
   text: string
 }
 
-export function appendComment(db: Db, c: { slideId: number; imageId?: number | null; who: string; text: string; at?: string }): number {
+export function appendComment(db: Db, c: { slideId: number; imageId?: number | null; who: string; userId?: number | null; text: string; at?: string }): number {
   return Number(
-    stmt(db, 'INSERT INTO review_comments (slide_id, image_id, who, at, text) VALUES (?, ?, ?, ?, ?)').run(
+    stmt(db, 'INSERT INTO review_comments (slide_id, image_id, who, at, text, user_id) VALUES (?, ?, ?, ?, ?, ?)').run(
       c.slideId,
       c.imageId ?? null,
       c.who,
       c.at ?? nowIso(),
-      c.text
+      c.text,
+      c.userId ?? null
     ).lastInsertRowid
   )
 }
@@ -91,7 +104,7 @@ export function appendComment(db: Db, c: { slideId: number; imageId?: number | n
 export function listComments(db: Db, slideId: number): CommentRow[] {
   return stmt<[number], CommentRow>(
     db,
-    'SELECT id, slide_id AS slideId, image_id AS imageId, who, at, text FROM review_comments WHERE slide_id = ? ORDER BY id'
+    'SELECT id, slide_id AS slideId, image_id AS imageId, who, user_id AS userId, at, text FROM review_comments WHERE slide_id = ? ORDER BY id'
   ).all(slideId)
 }
 
@@ -103,20 +116,35 @@ export interface StoredReviewSettings {
   targetCount: number | null
   /** The lab's choice (global scope): a slide of 200 or more cells counts to 200 unless it says otherwise. */
   target200From200Cells: boolean | null
+  secondVerification: boolean | null
 }
 
 export function appendReviewSettings(
   db: Db,
-  s: { slideId: number | null; unidentifiedThreshold?: number | null; targetCount?: number | null; target200From200Cells?: boolean | null; who?: string; at?: string }
+  s: {
+    slideId: number | null
+    unidentifiedThreshold?: number | null
+    targetCount?: number | null
+    target200From200Cells?: boolean | null
+    secondVerification?: boolean | null
+    who?: string
+    userId?: number | null
+    at?: string
+  }
 ): number {
   return Number(
-    stmt(db, 'INSERT INTO review_settings (slide_id, unidentified_threshold, target_count, target_200_from_200_cells, who, at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    stmt(
+      db,
+      'INSERT INTO review_settings (slide_id, unidentified_threshold, target_count, target_200_from_200_cells, who, at, second_verification, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+    ).run(
       s.slideId,
       s.unidentifiedThreshold ?? null,
       s.targetCount ?? null,
       s.target200From200Cells === undefined || s.target200From200Cells === null ? null : s.target200From200Cells ? 1 : 0,
       s.who ?? '',
-      s.at ?? nowIso()
+      s.at ?? nowIso(),
+      s.secondVerification == null ? null : s.secondVerification ? 1 : 0,
+      s.userId ?? null
     ).lastInsertRowid
   )
 }
@@ -137,7 +165,16 @@ export function storedReviewSettings(db: Db, slideId: number | null): StoredRevi
     db,
     `SELECT target_200_from_200_cells AS v FROM review_settings WHERE ${where} AND target_200_from_200_cells IS NOT NULL ORDER BY id DESC LIMIT 1`
   ).get(...args)
-  return { unidentifiedThreshold: threshold?.v ?? null, targetCount: target?.v ?? null, target200From200Cells: by200 ? by200.v === 1 : null }
+  const second = stmt<unknown[], { v: number }>(
+    db,
+    `SELECT second_verification AS v FROM review_settings WHERE ${where} AND second_verification IS NOT NULL ORDER BY id DESC LIMIT 1`
+  ).get(...args)
+  return {
+    unidentifiedThreshold: threshold?.v ?? null,
+    targetCount: target?.v ?? null,
+    target200From200Cells: by200 ? by200.v === 1 : null,
+    secondVerification: second ? second.v === 1 : null
+  }
 }
 
 /** How many cells a slide holds. */
@@ -171,16 +208,17 @@ export interface ReviewChangeRow {
 
 export function appendReviewAction(
   db: Db,
-  a: { slideId: number; kind: ReviewActionKind; who: string; why?: string; at?: string; undoesActionId?: number | null }
+  a: { slideId: number; kind: ReviewActionKind; who: string; userId?: number | null; why?: string; at?: string; undoesActionId?: number | null }
 ): number {
   return Number(
-    stmt(db, 'INSERT INTO review_actions (slide_id, kind, who, at, why, undoes_action_id) VALUES (?, ?, ?, ?, ?, ?)').run(
+    stmt(db, 'INSERT INTO review_actions (slide_id, kind, who, at, why, undoes_action_id, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       a.slideId,
       a.kind,
       a.who,
       a.at ?? nowIso(),
       a.why ?? '',
-      a.undoesActionId ?? null
+      a.undoesActionId ?? null,
+      a.userId ?? null
     ).lastInsertRowid
   )
 }

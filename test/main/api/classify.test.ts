@@ -23,6 +23,7 @@ import { WNET_RECIPE } from '../../../src/main/imaging/decode'
 import { openStore } from '../../../src/main/store'
 import { WBC_CLASSES } from '../../../src/shared/cells'
 import { realCells } from '../../helpers/datasets'
+import { addTestUser, TEST_PASSWORD } from '../../helpers/people'
 
 let dir: string
 let ws: Workstation
@@ -31,7 +32,7 @@ const savedResources = process.env.WBC_RESOURCES
 const savedDefault = process.env.WBC_DEFAULT_MODEL
 
 const call = async <T>(method: string, payload?: unknown): Promise<T> => {
-  const r = (await ws.dispatch(method, payload)) as Result<T>
+  const r = (await ws.dispatch(method, payload, 'local-operator')) as Result<T>
   if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
   return r.value
 }
@@ -73,9 +74,9 @@ afterAll(async () => {
 
 describe('slides.classify', () => {
   it('checks the slide and the model before starting', async () => {
-    expect(await ws.dispatch('slides.classify', { slideId: 999 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
-    expect(await ws.dispatch('slides.classify', { slideId, modelId: 999 })).toMatchObject({ ok: false, error: { code: 'not_found' } })
-    expect(await ws.dispatch('slides.classify', { slideId, model: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('slides.classify', { slideId: 999 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('slides.classify', { slideId, modelId: 999 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('slides.classify', { slideId, model: 'x' }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
   })
 
   it('fails the job with a plain reason when there is no model at all', async () => {
@@ -171,8 +172,12 @@ describe('slides.classify', () => {
   })
 
   it('refuses to classify a signed slide again', async () => {
-    await call('review.settings', { slideId, unidentifiedThreshold: 0, who: 'Dr. A' })
-    await call('review.sign', { slideId, who: 'Dr. A', meaning: 'verified' })
-    expect(await ws.dispatch('slides.classify', { slideId })).toMatchObject({ ok: false, error: { code: 'conflict' } })
+    await call('review.settings', { slideId, unidentifiedThreshold: 0 })
+    // A verifier signs (the local operator never does).
+    const store = openStore(join(dir, 'wbc.sqlite'))
+    const verifier = await addTestUser(store, 'dra', ['verifier'])
+    store.close()
+    expect(await ws.dispatch('review.sign', { slideId, meaning: 'verified', password: TEST_PASSWORD }, { userId: verifier.userId })).toMatchObject({ ok: true })
+    expect(await ws.dispatch('slides.classify', { slideId }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'conflict' } })
   })
 })

@@ -28,7 +28,7 @@ describe('core host', () => {
         if (e.name === 'job.finished') finished.push(e.payload)
         if (e.name === 'job.progress' && e.payload.progress.done > 0) progressed()
       })
-      const started = await host.dispatch('import.start', { path: src })
+      const started = await host.dispatch('import.start', { path: src }, 'local-operator')
       const jobId = (started as { ok: true; value: { jobId: string } }).value.jobId
       await firstProgress
       await host.killCore()
@@ -36,15 +36,15 @@ describe('core host', () => {
       expect(host.restarts()).toBe(1)
       expect(finished).toHaveLength(1)
       expect(finished[0]).toMatchObject({ id: jobId, kind: 'import', state: 'failed', error: { code: 'internal', message: expect.stringMatching(/core stopped/) } })
-      expect(await host.dispatch('jobs.get', { jobId })).toMatchObject({ ok: true, value: { id: jobId, state: 'failed' } })
-      expect(await host.dispatch('jobs.list', {})).toMatchObject({ ok: true, value: [{ id: jobId, state: 'failed' }] })
+      expect(await host.dispatch('jobs.get', { jobId }, 'local-operator')).toMatchObject({ ok: true, value: { id: jobId, state: 'failed' } })
+      expect(await host.dispatch('jobs.list', {}, 'local-operator')).toMatchObject({ ok: true, value: [{ id: jobId, state: 'failed' }] })
       // The new core answers, and released the batch the dead one held.
-      expect(await host.dispatch('app.info', {})).toMatchObject({ ok: true, value: { storeReady: true } })
+      expect(await host.dispatch('app.info', {}, 'local-operator')).toMatchObject({ ok: true, value: { storeReady: true } })
       const db = openStore(dbPath)
       expect(listImportBatches(db).map((b) => b.status)).toEqual(['interrupted'])
       db.close()
       // Importing again finishes the job.
-      const again = (await host.dispatch('import.start', { path: src })) as { ok: true; value: { jobId: string } }
+      const again = (await host.dispatch('import.start', { path: src }, 'local-operator')) as { ok: true; value: { jobId: string } }
       const done = await new Promise<JobSnapshot>((resolve) => host.events.subscribe((e) => e.name === 'job.finished' && e.payload.id === again.value.jobId && resolve(e.payload)))
       expect(done).toMatchObject({ state: 'succeeded', result: { counts: { failed: 0 } } })
     } finally {

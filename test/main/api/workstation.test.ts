@@ -8,6 +8,7 @@ import { basename, join } from 'node:path'
 import { API_METHODS, type ImportReport, type JobSnapshot, type Result } from '../../../src/shared/api'
 import { openWorkstation, type Workstation } from '../../../src/main/api'
 import { createDispatch, type Handlers } from '../../../src/main/api/dispatch'
+import { LOCAL_OPERATOR } from '../../../src/main/people'
 import { createHandlers } from '../../../src/main/api/handlers'
 import { ApiFailure } from '../../../src/main/api/errors'
 import { realCells } from '../../helpers/datasets'
@@ -30,7 +31,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const call = <T>(method: string, payload?: unknown) => ws.dispatch(method, payload) as Promise<Result<T>>
+const call = <T>(method: string, payload?: unknown) => ws.dispatch(method, payload, 'local-operator') as Promise<Result<T>>
 
 function waitFinished(jobId: string): Promise<JobSnapshot> {
   return new Promise((resolve) => {
@@ -52,16 +53,16 @@ describe('dispatch', () => {
   it('validates before any handler runs', async () => {
     let called = 0
     const spy = new Proxy({} as Handlers, { get: () => () => (called++, {}) })
-    const dispatch = createDispatch(spy)
-    expect(await dispatch('cells.list', { slideId: -1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
-    expect(await dispatch('cells.list', { slideId: 1, datasetId: 2 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
-    expect(await dispatch('cell.image', { id: 1, extra: true })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
-    expect(await dispatch('cell.image', null)).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
-    expect(await dispatch('import.start', { path: 42 })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'path' }] } })
-    expect(await dispatch('__proto__', {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
-    expect(await dispatch('toString', {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
+    const dispatch = createDispatch(spy, () => LOCAL_OPERATOR)
+    expect(await dispatch('cells.list', { slideId: -1 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await dispatch('cells.list', { slideId: 1, datasetId: 2 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await dispatch('cell.image', { id: 1, extra: true }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await dispatch('cell.image', null, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await dispatch('import.start', { path: 42 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'path' }] } })
+    expect(await dispatch('__proto__', {}, 'local-operator')).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
+    expect(await dispatch('toString', {}, 'local-operator')).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
     expect(called).toBe(0)
-    expect(await dispatch('cells.list', { slideId: 3 })).toMatchObject({ ok: true })
+    expect(await dispatch('cells.list', { slideId: 3 }, 'local-operator')).toMatchObject({ ok: true })
     expect(called).toBe(1)
   })
 
@@ -75,9 +76,9 @@ describe('dispatch', () => {
       'datasets.list': () => {
         throw new TypeError('boom')
       }
-    })
-    expect(await dispatch('slides.list', {})).toEqual({ ok: false, error: { code: 'conflict', message: 'slide is signed' } })
-    const internal = await dispatch('datasets.list', undefined)
+    }, () => LOCAL_OPERATOR)
+    expect(await dispatch('slides.list', {}, 'local-operator')).toEqual({ ok: false, error: { code: 'conflict', message: 'slide is signed' } })
+    const internal = await dispatch('datasets.list', undefined, 'local-operator')
     expect(internal).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } })
   })
 })

@@ -27,7 +27,7 @@ let ws: Workstation
 const sent: { method: string; result: Result<unknown> }[] = []
 
 async function call<T>(method: string, payload?: unknown): Promise<T> {
-  const r = await ws.dispatch(method, payload)
+  const r = await ws.dispatch(method, payload, 'local-operator')
   sent.push({ method, result: r })
   if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
   return r.value as T
@@ -104,7 +104,7 @@ describe('blind session over the contract', () => {
       images.push(img.bytes)
       const a = { class: CLASSES[(i * 7) % 2], origin: i % 5 === 4 ? null : i % 3 === 0 ? ('real' as const) : ('generated' as const) }
       answers.set(cell.cellId, a)
-      const r = await call<{ answered: number; total: number; next: BlindCellView | null }>('blind.answer', { sessionId: session.id, cellId: cell.cellId, ...a, who: 'dr-a' })
+      const r = await call<{ answered: number; total: number; next: BlindCellView | null }>('blind.answer', { sessionId: session.id, cellId: cell.cellId, ...a })
       expect(r.answered).toBe(i + 1)
       cell = r.next
       i++
@@ -114,7 +114,7 @@ describe('blind session over the contract', () => {
     const back = await call<BlindCellView>('blind.next', { sessionId: session.id, position: 0 })
     expect(back.answeredClass).toBe(answers.get(order[0])!.class)
     // Results are refused while open.
-    const early = await ws.dispatch('blind.results', { sessionId: session.id })
+    const early = await ws.dispatch('blind.results', { sessionId: session.id }, 'local-operator')
     sent.push({ method: 'blind.results', result: early })
     expect(early.ok).toBe(false)
     // A second session from the same recipe: its own secret, so its own order and renders, and fresh ids.
@@ -145,7 +145,7 @@ describe('blind session over the contract', () => {
     // ---- Close, then the truth.
     const closed = await call<BlindSessionView>('blind.close', { sessionId: session.id })
     expect(closed.status).toBe('closed')
-    const late = await ws.dispatch('blind.answer', { sessionId: session.id, cellId: order[0], class: 'basophil' })
+    const late = await ws.dispatch('blind.answer', { sessionId: session.id, cellId: order[0], class: 'basophil' }, 'local-operator')
     expect(late.ok).toBe(false)
     const sentBefore = sent.length
     const res = await call<BlindResults>('blind.results', { sessionId: session.id })
@@ -191,15 +191,15 @@ describe('blind session over the contract', () => {
   it('refuses unknown cells, foreign sessions and answers a session does not ask for', async () => {
     const s = await create({ name: 'No origin asked', classes: CLASSES, realPerClass: 1, generatedPerClass: 1, askOrigin: false, displaySize: 64 })
     const first = await call<BlindCellView>('blind.next', { sessionId: s.id })
-    const bad = await ws.dispatch('blind.cell', { sessionId: s.id, cellId: 'A'.repeat(22) })
+    const bad = await ws.dispatch('blind.cell', { sessionId: s.id, cellId: 'A'.repeat(22) }, 'local-operator')
     expect(bad.ok ? null : bad.error.code).toBe('not_found')
-    const other = await ws.dispatch('blind.cell', { sessionId: 1, cellId: first.cellId })
+    const other = await ws.dispatch('blind.cell', { sessionId: 1, cellId: first.cellId }, 'local-operator')
     expect(other.ok ? null : other.error.code).toBe('not_found')
-    const asked = await ws.dispatch('blind.answer', { sessionId: s.id, cellId: first.cellId, class: 'basophil', origin: 'real' })
+    const asked = await ws.dispatch('blind.answer', { sessionId: s.id, cellId: first.cellId, class: 'basophil', origin: 'real' }, 'local-operator')
     expect(asked.ok ? null : asked.error.code).toBe('invalid_input')
-    const wrongClass = await ws.dispatch('blind.answer', { sessionId: s.id, cellId: first.cellId, class: 'monocyte' })
+    const wrongClass = await ws.dispatch('blind.answer', { sessionId: s.id, cellId: first.cellId, class: 'monocyte' }, 'local-operator')
     expect(wrongClass.ok ? null : wrongClass.error.code).toBe('invalid_input')
-    const tooMany = await ws.dispatch('blind.create', { name: 'x', classes: CLASSES, realPerClass: 50, generatedPerClass: 1 })
+    const tooMany = await ws.dispatch('blind.create', { name: 'x', classes: CLASSES, realPerClass: 50, generatedPerClass: 1 }, 'local-operator')
     expect(tooMany.ok ? null : tooMany.error.code).toBe('conflict')
   })
 })

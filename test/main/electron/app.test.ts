@@ -89,7 +89,12 @@ describe('desktop shell startup', () => {
 
     // Every contract method is on IPC and reaches the real core in its worker.
     expect([...ipcMain.handlers.keys()].sort()).toEqual(API_METHODS.map(ipcChannel).sort())
-    const info = await ipcMain.handlers.get(ipcChannel('app.info'))!(invokeEvent('app://wbc/index.html'))
+    const call = (method: string, payload?: unknown) => ipcMain.handlers.get(ipcChannel(method as never))!(invokeEvent('app://wbc/index.html'), payload)
+    // Nobody is signed in yet, and no user exists: the window creates the first admin and is signed in as them.
+    expect(await call('app.info')).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await call('session.state')).toMatchObject({ ok: true, value: { needsSetup: true, user: null } })
+    expect(await call('session.setup', { name: 'ada', password: 'ada has a long password' })).toMatchObject({ ok: true, value: { name: 'ada', roles: ['admin'] } })
+    const info = await call('app.info')
     expect(info).toMatchObject({ ok: true, value: { shell: 'desktop', version: '1.2.3', dbPath: join(dir, 'wbc.sqlite') } })
     const foreign = await ipcMain.handlers.get(ipcChannel('app.info'))!(invokeEvent('https://evil.example/'))
     expect(foreign).toMatchObject({ ok: false, error: { code: 'forbidden' } })

@@ -46,6 +46,13 @@ export function fakeSession() {
 }
 
 /** An IPC invoke event from a frame at `url` (a sub-frame when `parent` is set). */
-export function invokeEvent(url: string, parent = false) {
-  return { senderFrame: { url, parent: parent ? {} : null } }
+export function invokeEvent(url: string, parent = false, window = defaultWindow) {
+  return { senderFrame: { url, parent: parent ? {} : null }, sender: window }
 }
+
+/** The webContents an IPC call comes from: its id keys the window's signed-in user. */
+export function fakeSender(id: number) {
+  const emitter = new EventEmitter()
+  return Object.assign(emitter, { id })
+}
+const defaultWindow = fakeSender(1)

@@ -34,7 +34,7 @@ describe('concurrent imports', () => {
           if (finished.size === 2) resolve()
         })
       )
-      const ids = await Promise.all([a, b].map(async (path) => ((await ws.dispatch('import.start', { path })) as { ok: true; value: { jobId: string } }).value.jobId))
+      const ids = await Promise.all([a, b].map(async (path) => ((await ws.dispatch('import.start', { path }, 'local-operator')) as { ok: true; value: { jobId: string } }).value.jobId))
       await done
       for (const id of ids) {
         const job = finished.get(id)!

@@ -11,6 +11,7 @@ import type { OutboxMessage } from '../../../src/shared/lis'
 import { freePort, startLisListener, type LisListener } from '../../helpers/lis-listener'
 import { wbc as run } from '../../helpers/wbc'
 import { PLAN, realSlide, type SlideFixture } from '../review/fixtures'
+import { addTestUser, TEST_PASSWORD } from '../../helpers/people'
 
 let f: SlideFixture
 let lis: LisListener | undefined
@@ -74,16 +75,18 @@ describe('wbc slide send / wbc outbox', () => {
 
 describe('LIS through the workstation API', () => {
   it('sends the report at sign-off when the lab turns it on, and announces each change', async () => {
+    const lee = await addTestUser(f.db, 'lee', ['verifier'])
     f.db.close() // the workstation opens the database itself
     lis = await startLisListener({ answer: 'AA' })
     ws = openWorkstation({ shell: 'browser', version: 't', dbPath: join(f.dir, 'wbc.db') })
     const events: ApiEvent[] = []
     ws.events.subscribe((e) => events.push(e))
-    const set = await ws.dispatch('lis.settings', { host: '127.0.0.1', port: lis.port, sendOnSignOff: true })
+    const set = await ws.dispatch('lis.settings', { host: '127.0.0.1', port: lis.port, sendOnSignOff: true }, 'local-operator')
     expect(set).toMatchObject({ ok: true, value: { sendOnSignOff: true, port: lis.port } })
-    expect(await ws.dispatch('lis.settings', { port: 70000 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('lis.settings', { port: 70000 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
 
-    const signed = await ws.dispatch('review.sign', { slideId: f.slideId, who: 'Dr Lee', meaning: 'Reviewed and approved' })
+    // Dr Lee signs as herself: her session, her password asked again.
+    const signed = await ws.dispatch('review.sign', { slideId: f.slideId, meaning: 'Reviewed and approved', password: TEST_PASSWORD }, { userId: lee.userId })
     expect(signed.ok).toBe(true)
     const isSent = (e: ApiEvent) => e.name === 'outbox.changed' && e.payload.messages.some((m) => m.state === 'sent')
     for (let i = 0; i < 150 && !events.some(isSent); i++) await new Promise((r) => setTimeout(r, 20))
@@ -92,13 +95,13 @@ describe('LIS through the workstation API', () => {
       'sent'
     ])
     expect(lis.received).toHaveLength(1)
-    const list = await ws.dispatch('outbox.list', {})
-    expect(list).toMatchObject({ ok: true, value: [{ state: 'sent', who: 'Dr Lee', resultStatus: 'F' }] })
+    const list = await ws.dispatch('outbox.list', {}, 'local-operator')
+    expect(list).toMatchObject({ ok: true, value: [{ state: 'sent', who: 'lee', resultStatus: 'F' }] })
     const id = (list as { value: OutboxMessage[] }).value[0]!.id
-    const detail = await ws.dispatch('outbox.get', { id })
+    const detail = await ws.dispatch('outbox.get', { id }, 'local-operator')
     expect(detail).toMatchObject({ ok: true, value: { id, tries: [{ outcome: 'ack', ackCode: 'AA' }] } })
     expect((detail as { value: { message: string } }).value.message.startsWith('MSH|^~\\&|')).toBe(true)
-    expect(await ws.dispatch('outbox.retry', { id })).toMatchObject({ ok: false, error: { code: 'conflict' } })
-    expect(await ws.dispatch('lis.send', { slideId: f.slideId, to: 'nonsense' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ws.dispatch('outbox.retry', { id }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'conflict' } })
+    expect(await ws.dispatch('lis.send', { slideId: f.slideId, to: 'nonsense' }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
   })
 })

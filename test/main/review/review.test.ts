@@ -35,7 +35,7 @@ describe('slide review on real cells', () => {
     const g = slideGallery(f.db, f.slideId)
     expect(g.slide.status).toBe('imported')
     expect(g.cellCount).toBe(14)
-    expect(g.settings).toEqual({ unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false })
+    expect(g.settings).toEqual({ unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false, secondVerification: false })
     // The five (even when empty: basophil), then Unidentified; no other label present yet.
     expect(g.groups.map((x) => x.label)).toEqual([...WBC_CLASSES, UNIDENTIFIED])
     const ids = (label: string) => g.groups.find((x) => x.label === label)!.cells.map((c) => f.ids.indexOf(c.id))
@@ -200,8 +200,8 @@ describe('slide review on real cells', () => {
     expect(refusal(() => reopenSlide(f.db, { slideId: f.slideId, who: 'Dr Ng', reason: 'again' })).code).toBe('conflict')
     const h = slideHistory(f.db, f.slideId)
     expect(h.signOffs).toEqual([
-      { status: 'signed', who: 'Dr Lee', at: '2026-03-02T10:15:00.000Z', meaning: 'Reviewed and approved', reason: '' },
-      { status: 'reopened', who: 'Dr Ng', at: '2026-03-03T08:00:00.000Z', meaning: '', reason: 'second opinion on cell 11' }
+      { status: 'signed', who: 'Dr Lee', userId: null, at: '2026-03-02T10:15:00.000Z', meaning: 'Reviewed and approved', reason: '', verification: 1, contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { status: 'reopened', who: 'Dr Ng', userId: null, at: '2026-03-03T08:00:00.000Z', meaning: '', reason: 'second opinion on cell 11', verification: 1, contentSha256: '' }
     ])
     reclassifyCells(f.db, { slideId: f.slideId, cellIds: [f.ids[11]!], label: 'monocyte', who: 'Dr Ng' })
     expect(groupOf(11).label).toBe('monocyte')

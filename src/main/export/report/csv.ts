@@ -28,6 +28,9 @@ export function differentialToCsv(report: DifferentialReport): string {
     ['reviewer', report.signOff?.reviewer ?? ''],
     ['signed_at', report.signOff?.signedAt ?? ''],
     ['sign_off_meaning', report.signOff?.meaning ?? ''],
+    ['second_verifier', report.secondVerification?.reviewer ?? (report.awaitingSecondVerification ? 'awaited' : '')],
+    ['second_verified_at', report.secondVerification?.signedAt ?? ''],
+    ['second_verification_meaning', report.secondVerification?.meaning ?? ''],
     ['reported_at', report.reportedAt]
   ]
   const lines = header.map(([k, v]) => row([k, v]))

@@ -3,8 +3,10 @@
 // in UCUM '%', the count and the 95% CI as components, referenceRange and
 // interpretation when an interval applies), with the WBC count the absolute
 // counts and the WBC (NRBC-corrected when erythroblasts were seen), the
-// non-leukocyte objects per 100 WBC, the Patient when known, and, once signed, the reviewer as Practitioner with a Provenance
-// carrying the verification signature. Ids are derived from the sample and
+// non-leukocyte objects per 100 WBC, the Patient when known, and, once
+// signed, each verifier (the signer, and the second verifier when there is
+// one) as a Practitioner with a Provenance carrying their verification
+// signature and its time. Ids are derived from the sample and
 // report time so the same export is byte-identical when repeated.
 
 import { createHash } from 'node:crypto'
@@ -97,11 +99,17 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
     subject = add(patient, 'patient')
   }
 
-  let interpreter: Reference<Practitioner> | undefined
-  if (report.signOff) {
-    const practitioner: Practitioner = { resourceType: 'Practitioner', name: [{ text: report.signOff.reviewer }] }
-    interpreter = { ...add(practitioner, 'reviewer'), display: report.signOff.reviewer }
-  }
+  // Each verifier as a Practitioner (identified by their login on this workstation), in signing order.
+  const signatures = [report.signOff, report.secondVerification].filter((s): s is NonNullable<typeof s> => !!s)
+  const verifiers: { signature: (typeof signatures)[number]; ref: Reference<Practitioner> }[] = signatures.map((s, i) => {
+    const practitioner: Practitioner = {
+      resourceType: 'Practitioner',
+      ...(s.reviewerId ? { identifier: [{ system: 'urn:wbc-workstation:user', value: s.reviewerId }] } : {}),
+      name: [{ text: s.reviewer }]
+    }
+    return { signature: s, ref: { ...add(practitioner, i === 0 ? 'reviewer' : 'second-verifier'), display: s.reviewer } }
+  })
+  const interpreters = verifiers.map((v) => v.ref)
 
   const modelName = modelLabel(report.model)
   const method: CodeableConcept = { text: `Digital cell morphology, classified by model ${modelName}` }
@@ -135,7 +143,7 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
       ...(subject ? { subject } : {}),
       ...(report.sample.collectedAt ? { effectiveDateTime: report.sample.collectedAt } : {}),
       issued,
-      ...(interpreter ? { performer: [interpreter] } : {}),
+      ...(interpreters.length ? { performer: interpreters } : {}),
       valueQuantity: { value: roundPercent(line.percent), unit: '%', system: UCUM, code: '%' },
       ...judged(labLine?.percent.range, labLine?.percent.flag, UNITS.percent),
       method,
@@ -163,7 +171,7 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
       ...(subject ? { subject } : {}),
       ...(report.sample.collectedAt ? { effectiveDateTime: report.sample.collectedAt } : {}),
       issued,
-      ...(interpreter ? { performer: [interpreter] } : {}),
+      ...(interpreters.length ? { performer: interpreters } : {}),
       valueQuantity: { value, unit: unit.display, system: UCUM, code: unit.code },
       ...judged(range, flag, unit),
       ...extra
@@ -207,36 +215,37 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
     ...(subject ? { subject } : {}),
     ...(report.sample.collectedAt ? { effectiveDateTime: report.sample.collectedAt } : {}),
     issued,
-    ...(interpreter ? { resultsInterpreter: [interpreter] } : {}),
+    ...(interpreters.length ? { resultsInterpreter: interpreters } : {}),
     result: results,
     ...(report.comments.length > 0 ? { conclusion: report.comments.join('\n') } : {})
   }
   const reportRef = add(diagnosticReport, 'diagnostic-report')
 
-  if (report.signOff && interpreter) {
+  // One Provenance per signature: who verified, when (the workstation's clock) and what it means.
+  verifiers.forEach(({ signature, ref }, i) => {
     const provenance: Provenance = {
       resourceType: 'Provenance',
       target: [reportRef],
-      recorded: toInstant(report.signOff.signedAt),
-      reason: [{ text: report.signOff.meaning }],
+      recorded: toInstant(signature.signedAt),
+      reason: [{ text: signature.meaning }],
       agent: [
         {
           type: {
             coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'verifier', display: 'Verifier' }]
           },
-          who: interpreter
+          who: ref
         }
       ],
       signature: [
         {
           type: [{ system: 'urn:iso-astm:E1762-95:2013', code: '1.2.840.10065.1.12.1.5', display: 'Verification Signature' }],
-          when: toInstant(report.signOff.signedAt),
-          who: interpreter
+          when: toInstant(signature.signedAt),
+          who: ref
         }
       ]
     }
-    add(provenance, 'provenance')
-  }
+    add(provenance, i === 0 ? 'provenance' : 'provenance-second-verification')
+  })
 
   // The report first: readers that take the first entry as the subject of the bundle get the panel.
   const reportEntry = entries.splice(entries.findIndex((e) => e.resource?.resourceType === 'DiagnosticReport'), 1)

@@ -126,14 +126,23 @@ export function differentialToHl7(report: DifferentialReport, options: Hl7Option
   obr[22] = toHl7DateTime(report.reportedAt)
   obr[24] = 'HM'
   obr[25] = resultStatus
-  // OBR-32 principal result interpreter (NDL): the name is a subcomponent.
-  if (report.signOff) obr[32] = `&${escapeHl7(report.signOff.reviewer)}^${toHl7DateTime(report.signOff.signedAt)}`
+  // OBR-32 principal result interpreter and OBR-33 assistant result interpreter (NDL):
+  // the person (CNN: id & name) is the first component, the time of their signature the second.
+  const interpreter = (s: NonNullable<DifferentialReport['signOff']>) =>
+    `${escapeHl7(s.reviewerId ?? '')}&${escapeHl7(s.reviewer)}^${toHl7DateTime(s.signedAt)}`
+  if (report.signOff) obr[32] = interpreter(report.signOff)
+  if (report.secondVerification) obr[33] = interpreter(report.secondVerification)
   segments.push(segment(obr))
 
   const notes: string[] = []
   if (resultStatus === 'C') notes.push('CORRECTED REPORT: replaces the final result sent before for this sample.')
   if (report.signOff) {
     notes.push(`Signed off by ${report.signOff.reviewer} at ${formatLabTime(report.signOff.signedAt, report.timeZone)}: ${report.signOff.meaning}`)
+    if (report.secondVerification) {
+      notes.push(`Second verification by ${report.secondVerification.reviewer} at ${formatLabTime(report.secondVerification.signedAt, report.timeZone)}: ${report.secondVerification.meaning}`)
+    } else if (report.awaitingSecondVerification) {
+      notes.push('PRELIMINARY: awaiting the second verification by another verifier.')
+    }
   } else {
     notes.push('PRELIMINARY: not signed off by a reviewer.')
   }
@@ -163,7 +172,13 @@ export function differentialToHl7(report: DifferentialReport, options: Hl7Option
     if (range) fields[8] = flag ?? 'N'
     fields[11] = resultStatus
     fields[14] = collected
-    if (report.signOff) fields[16] = `^${escapeHl7(report.signOff.reviewer)}`
+    // OBX-16 responsible observer (XCN, repeating): each verifier.
+    if (report.signOff) {
+      fields[16] = [report.signOff, report.secondVerification]
+        .filter((x): x is NonNullable<typeof x> => !!x)
+        .map((x) => `${escapeHl7(x.reviewerId ?? '')}^${escapeHl7(x.reviewer)}`)
+        .join('~')
+    }
     segments.push(segment(fields))
   }
   const note = (text: string) => segments.push(segment(['NTE', '1', 'L', escapeHl7(text)]))

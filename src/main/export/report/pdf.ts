@@ -69,7 +69,7 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   doc.moveDown(0.5)
   if (status === 'preliminary') {
     doc.font('Helvetica-Bold').fontSize(13).fillColor('#b00020')
-    doc.text('PRELIMINARY - not signed off by a reviewer', { width })
+    doc.text(report.signOff ? 'PRELIMINARY - awaiting the second verification' : 'PRELIMINARY - not signed off by a reviewer', { width })
     doc.fillColor('black')
   } else {
     doc.font('Helvetica-Bold').fontSize(13).text('FINAL', { width })
@@ -155,8 +155,15 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   doc.font('Helvetica-Bold').fontSize(10).text('Sign-off', { width })
   doc.font('Helvetica').fontSize(10)
   if (report.signOff) {
-    doc.text(`${report.signOff.reviewer}, ${formatLabTime(report.signOff.signedAt, report.timeZone)}`, { width })
+    doc.text(`Verified by ${report.signOff.reviewer}${report.signOff.reviewerId ? ` (${report.signOff.reviewerId})` : ''}, ${formatLabTime(report.signOff.signedAt, report.timeZone)}`, { width })
     doc.text(report.signOff.meaning, { width })
+    if (report.secondVerification) {
+      doc.moveDown(0.5)
+      doc.text(`Second verification by ${report.secondVerification.reviewer}${report.secondVerification.reviewerId ? ` (${report.secondVerification.reviewerId})` : ''}, ${formatLabTime(report.secondVerification.signedAt, report.timeZone)}`, { width })
+      doc.text(report.secondVerification.meaning, { width })
+    } else if (report.awaitingSecondVerification) {
+      doc.fillColor('#b00020').text('PRELIMINARY: awaiting the second verification by another verifier.', { width }).fillColor('black')
+    }
   } else {
     doc.fillColor('#b00020').text('PRELIMINARY: this count has not been reviewed and signed.', { width }).fillColor('black')
   }

@@ -18,7 +18,10 @@ export interface DifferentialReportLine {
 }
 
 export interface ReviewerSignOff {
+  /** The signer's full name (their display name). */
   reviewer: string
+  /** The signer's login name on this workstation (identifies the person beside the name). */
+  reviewerId?: string
   /** ISO 8601 date-time with offset, e.g. 2026-03-02T10:15:00+01:00. */
   signedAt: string
   /** What the signature means, e.g. "Reviewed and approved". */
@@ -65,6 +68,10 @@ export interface DifferentialReport {
   model: { name: string; version?: string }
   /** null: nobody has signed the slide, and every export says PRELIMINARY. */
   signOff: ReviewerSignOff | null
+  /** The second, different verifier's signature, when the slide asks for one and it was given. */
+  secondVerification?: ReviewerSignOff | null
+  /** Signed, but the slide asks for a second verification not given yet: the report stays PRELIMINARY. */
+  awaitingSecondVerification?: boolean
   comments: string[]
   /** ISO 8601 date-time the export was produced (passed in so exports are reproducible). */
   reportedAt: string
@@ -75,5 +82,5 @@ export interface DifferentialReport {
 export type ReportStatus = 'final' | 'preliminary'
 
 export function reportStatus(report: DifferentialReport): ReportStatus {
-  return report.signOff ? 'final' : 'preliminary'
+  return report.signOff && !report.awaitingSecondVerification ? 'final' : 'preliminary'
 }

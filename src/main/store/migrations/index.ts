@@ -9,6 +9,7 @@ import { migration005 } from './005_lis_outbox'
 import { migration006 } from './006_orders_and_reference_intervals'
 import { migration007 } from './007_audit_chain'
 import { migration008 } from './008_blind_secrets'
+import { migration009 } from './009_people'
 
 export type { Migration } from './types'
 
@@ -20,5 +21,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
-  migration008
+  migration008,
+  migration009
 ]

@@ -15,10 +15,24 @@ export interface Transport {
   pathForFile(file: File): string | null
 }
 
+/** Dispatched on window when the core refuses a call because nobody is signed in any more (idle timeout, disabled account). */
+export const SIGNED_OUT_EVENT = 'wbc:signed-out'
+
+function noticeSignOut(r: Result<unknown>): Result<unknown> {
+  if (!r.ok && r.error.code === 'forbidden' && /sign in (first|again)$/.test(r.error.message)) {
+    globalThis.dispatchEvent?.(new Event(SIGNED_OUT_EVENT))
+  }
+  return r
+}
+
+function watchingSignOut(api: ApiClient): ApiClient {
+  return Object.fromEntries(API_METHODS.map((m) => [m, async (input?: unknown) => noticeSignOut(await (api[m] as (i?: unknown) => Promise<Result<unknown>>)(input))])) as ApiClient
+}
+
 export function desktopTransport(bridge: DesktopBridge): Transport {
   return {
     kind: 'desktop',
-    api: bridge.api,
+    api: watchingSignOut(bridge.api),
     on: (name, listener) => bridge.on(name, listener),
     async cellImageUrl(id) {
       const r = await bridge.api['cell.image']({ id })
@@ -78,7 +92,7 @@ export function httpTransport(opts: HttpTransportOptions = {}): Transport {
     })
   }
 
-  const api = Object.fromEntries(API_METHODS.map((m) => [m, (input?: unknown) => call(m, input)])) as ApiClient
+  const api = Object.fromEntries(API_METHODS.map((m) => [m, async (input?: unknown) => noticeSignOut(await call(m, input))])) as ApiClient
 
   return {
     kind: 'browser',

@@ -13,11 +13,12 @@ import type { DatasetSummary, Input, JobSnapshot } from '../../../shared/api'
 import type { BlindCellView, BlindOriginAnswer, BlindResults, BlindSessionView } from '../../../shared/synthetic'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
+import { useSessionStore } from './session'
 
 /** The least time between an answer and the next cell appearing. */
 export const SWAP_MS = 220
 
-export type BlindRecipe = Omit<Input<'blind.create'>, 'who'>
+export type BlindRecipe = Input<'blind.create'>
 
 export interface ShownCell {
   view: BlindCellView
@@ -44,7 +45,6 @@ export const useBlindStore = defineStore('blind', () => {
   const error = ref<string | null>(null)
   const creating = ref(false)
   /** The expert's name, stored with every answer. */
-  const who = ref('')
 
   /** The session being run full screen, and the cell on screen. */
   const active = ref<BlindSessionView | null>(null)
@@ -59,7 +59,10 @@ export const useBlindStore = defineStore('blind', () => {
 
   async function load(): Promise<void> {
     const { api } = useTransport()
-    const [s, d] = await Promise.all([api['blind.list'](), api['datasets.list']()])
+    // A reader may not list datasets (only the organiser's recipe needs them): don't ask.
+    const session = useSessionStore()
+    const wantDatasets = !session.user || session.can('datasets.list')
+    const [s, d] = await Promise.all([api['blind.list'](), wantDatasets ? api['datasets.list']() : Promise.resolve({ ok: true as const, value: [] })])
     if (s.ok) sessions.value = [...s.value].reverse()
     if (d.ok) datasets.value = d.value
     const failed = !s.ok ? s : !d.ok ? d : null
@@ -72,7 +75,7 @@ export const useBlindStore = defineStore('blind', () => {
     error.value = null
     try {
       const t = useTransport()
-      const r = await t.api['blind.create']({ ...recipe, ...(who.value.trim() ? { who: who.value.trim() } : {}) })
+      const r = await t.api['blind.create'](recipe)
       if (!r.ok) {
         error.value = r.error.issues?.length ? r.error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ') : r.error.message
         return null
@@ -170,7 +173,6 @@ export const useBlindStore = defineStore('blind', () => {
         cellId: cell.view.cellId,
         class: pendingClass.value,
         ...(session.askOrigin ? { origin: pendingOrigin.value } : {}),
-        ...(who.value.trim() ? { who: who.value.trim() } : {})
       })
       if (!r.ok) {
         error.value = r.error.message
@@ -234,7 +236,7 @@ export const useBlindStore = defineStore('blind', () => {
   }
 
   return {
-    sessions, datasets, loaded, error, creating, who, active, shown, pendingClass, pendingOrigin, busy, finished, results, resultsFor,
+    sessions, datasets, loaded, error, creating, active, shown, pendingClass, pendingOrigin, busy, finished, results, resultsFor,
     load, create, open, pause, chooseClass, chooseOrigin, submit, back, close, loadResults
   }
 })

@@ -2,23 +2,27 @@
 // reloads work in both the desktop window and a browser.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
+import type { Method } from '../../../shared/api'
 
 export interface Screen {
-  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic' | 'blind' | 'outbox' | 'lab'
+  id: 'import' | 'slides' | 'review' | 'models' | 'synthetic' | 'blind' | 'outbox' | 'lab' | 'users'
   title: string
   /** False for screens later issues build; the frame marks them as such. */
   ready: boolean
+  /** The method a role must be allowed to show this screen (the core still enforces every call). */
+  needs: Method
 }
 
 export const SCREENS: readonly Screen[] = [
-  { id: 'import', title: 'Import', ready: true },
-  { id: 'slides', title: 'Slides', ready: true },
-  { id: 'review', title: 'Review', ready: true },
-  { id: 'models', title: 'Models', ready: true },
-  { id: 'synthetic', title: 'Synthetic', ready: true },
-  { id: 'blind', title: 'Blind sessions', ready: true },
-  { id: 'outbox', title: 'Outbox', ready: true },
-  { id: 'lab', title: 'Lab', ready: true }
+  { id: 'import', title: 'Import', ready: true, needs: 'import.start' },
+  { id: 'slides', title: 'Slides', ready: true, needs: 'slides.list' },
+  { id: 'review', title: 'Review', ready: true, needs: 'review.gallery' },
+  { id: 'models', title: 'Models', ready: true, needs: 'models.list' },
+  { id: 'synthetic', title: 'Synthetic', ready: true, needs: 'synthetic.generators' },
+  { id: 'blind', title: 'Blind sessions', ready: true, needs: 'blind.list' },
+  { id: 'outbox', title: 'Outbox', ready: true, needs: 'outbox.list' },
+  { id: 'lab', title: 'Lab', ready: true, needs: 'ranges.get' },
+  { id: 'users', title: 'Users', ready: true, needs: 'users.list' }
 ]
 
 export type ScreenId = Screen['id']

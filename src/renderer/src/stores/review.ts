@@ -25,9 +25,9 @@ import {
 } from '../../../shared/review'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
+import { useSessionStore } from './session'
 
 export { POLL_MS } from '../api/job-watch'
-const REVIEWER_KEY = 'wbc.reviewer'
 
 /** A key that reclassifies, and the class it gives. */
 export interface ClassKey {
@@ -48,14 +48,6 @@ function messageOf(r: Result<unknown>): string {
   return r.error.issues?.length ? r.error.issues.map((i) => i.message).join('; ') : r.error.message
 }
 
-function storage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null
-  } catch {
-    return null
-  }
-}
-
 export const useReviewStore = defineStore('review', () => {
   const slideId = ref<number | null>(null)
   const gallery = ref<SlideGallery | null>(null)
@@ -64,19 +56,19 @@ export const useReviewStore = defineStore('review', () => {
   const history = ref<HistoryView | null>(null)
   /** The sign-off in force while the slide is signed (for the read-only banner). */
   const signOff = ref<SignOffEvent | null>(null)
+  /** Every signature in force: the first, then the second verification when there is one. */
+  const signatures = ref<SignOffEvent[]>([])
   const order = ref<'ascending' | 'descending'>('ascending')
   const cursor = ref<number | null>(null)
   const selection = ref<Set<number>>(new Set())
   const anchor = ref<number | null>(null)
-  const reviewer = ref(storage()?.getItem(REVIEWER_KEY) ?? '')
+  /** Who is reviewing: the signed-in user (the core records the session's user, never a typed name). */
+  const reviewer = computed(() => useSessionStore().user?.displayName ?? '')
   const loading = ref(false)
   const busy = ref(false)
   const error = ref<string | null>(null)
   /** The last thing done, for the status line (and screen readers). */
   const notice = ref<string | null>(null)
-  /** Set when an action needs the reviewer's name first; the screen asks for it and retries. */
-  const needName = ref(false)
-  let pendingAfterName: (() => Promise<unknown>) | null = null
 
   const models = ref<ModelSummary[]>([])
   const classifyJob = ref<JobSnapshot | null>(null)
@@ -93,6 +85,8 @@ export const useReviewStore = defineStore('review', () => {
   const indexById = computed(() => new Map(cells.value.map((c, i) => [c.id, i])))
   const current = computed<GalleryCell | null>(() => (cursor.value === null ? null : (cells.value[indexById.value.get(cursor.value) ?? -1] ?? null)))
   const signed = computed(() => gallery.value?.signed ?? false)
+  /** Signed, and the slide's settings ask a second, different verifier who has not signed yet: the report is still preliminary. */
+  const awaitingSecond = computed(() => signed.value && !!gallery.value?.settings.secondVerification && !signatures.value.some((s) => s.verification === 2))
   const settings = computed(() => gallery.value?.settings ?? null)
   const unidentifiedCount = computed(() => groups.value.find((g) => g.label === UNIDENTIFIED)?.cells.length ?? 0)
   const classifying = computed(() => classifyJob.value?.state === 'running')
@@ -121,15 +115,19 @@ export const useReviewStore = defineStore('review', () => {
     const [g, d] = await Promise.all([api['review.gallery']({ slideId: id, order: order.value }), api['review.differential']({ slideId: id })])
     // The sign-off is fetched before anything is assigned, so a signed slide never shows its
     // banner without who signed it (the banner and its signer change in one render).
-    let latestSignOff: SignOffEvent | null = null
+    let inForce: SignOffEvent[] = []
     if (g.ok && g.value.signed) {
       const h = await api['review.history']({ slideId: id })
-      latestSignOff = h.ok ? ([...h.value.signOffs].reverse().find((s) => s.status === 'signed') ?? null) : null
+      // The signatures since the last reopening: the first, and the second verification if any.
+      const log = h.ok ? h.value.signOffs : []
+      const lastReopen = log.map((s) => s.status).lastIndexOf('reopened')
+      inForce = log.slice(lastReopen + 1).filter((s) => s.status === 'signed')
     }
     if (slideId.value !== id) return
     if (g.ok) gallery.value = g.value
     if (d.ok) differential.value = d.value
-    signOff.value = latestSignOff
+    signatures.value = inForce
+    signOff.value = inForce[0] ?? null
     const failed = !g.ok ? g : !d.ok ? d : null
     if (failed) error.value = messageOf(failed)
     // Keep the cursor on a cell that still exists; drop selected cells that are gone.
@@ -178,34 +176,9 @@ export const useReviewStore = defineStore('review', () => {
     await refresh()
   }
 
-  // -------------------------------------------------------------------------
-  // The reviewer's name (no accounts yet: the core records whatever name is given)
-
-  function setReviewer(name: string): void {
-    reviewer.value = name.trim()
-    storage()?.setItem(REVIEWER_KEY, reviewer.value)
-  }
-
-  /** Runs `action` now when a name is known, else asks for the name and runs it once given. */
+  /** Runs a review action (kept as one place to add a pre-check; the acting user comes from the session). */
   async function asReviewer<T>(action: () => Promise<T>): Promise<T | undefined> {
-    if (reviewer.value.trim()) return action()
-    needName.value = true
-    pendingAfterName = action
-    return undefined
-  }
-
-  async function provideName(name: string): Promise<void> {
-    if (!name.trim()) return
-    setReviewer(name)
-    needName.value = false
-    const next = pendingAfterName
-    pendingAfterName = null
-    if (next) await next()
-  }
-
-  function cancelName(): void {
-    needName.value = false
-    pendingAfterName = null
+    return action()
   }
 
   // -------------------------------------------------------------------------
@@ -314,7 +287,7 @@ export const useReviewStore = defineStore('review', () => {
       const next = cellAfter(chosen)
       busy.value = true
       try {
-        const r = await useTransport().api['review.reclassify']({ slideId: id, cellIds: chosen, label, who: reviewer.value })
+        const r = await useTransport().api['review.reclassify']({ slideId: id, cellIds: chosen, label })
         if (!r.ok) {
           error.value = messageOf(r)
           return false
@@ -372,7 +345,7 @@ export const useReviewStore = defineStore('review', () => {
       const next = cellAfter(idList)
       busy.value = true
       try {
-        const r = await useTransport().api['review.accept']({ slideId: id, cellIds: idList, who: reviewer.value })
+        const r = await useTransport().api['review.accept']({ slideId: id, cellIds: idList })
         if (!r.ok) {
           error.value = messageOf(r)
           await refresh()
@@ -408,7 +381,7 @@ export const useReviewStore = defineStore('review', () => {
     const result = await asReviewer(async () => {
       busy.value = true
       try {
-        const r = await useTransport().api['review.undo']({ slideId: slideId.value!, who: reviewer.value })
+        const r = await useTransport().api['review.undo']({ slideId: slideId.value! })
         if (!r.ok) {
           error.value = messageOf(r)
           return false
@@ -430,7 +403,7 @@ export const useReviewStore = defineStore('review', () => {
   async function changeSettings(change: { unidentifiedThreshold?: number; targetCount?: TargetCount }): Promise<boolean> {
     if (slideId.value === null) return false
     const result = await asReviewer(async () => {
-      const r = await useTransport().api['review.settings']({ slideId: slideId.value!, ...change, who: reviewer.value })
+      const r = await useTransport().api['review.settings']({ slideId: slideId.value!, ...change })
       if (!r.ok) {
         error.value = messageOf(r)
         return false
@@ -443,19 +416,21 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   /** Signs the slide; the core refuses while Unidentified cells remain, and its reason is shown. */
-  async function sign(who: string, meaning: string): Promise<SignOffResult | null> {
+  async function sign(meaning: string, password: string): Promise<SignOffResult | null> {
     if (slideId.value === null) return null
-    if (who.trim()) setReviewer(who)
     busy.value = true
     try {
-      const r = await useTransport().api['review.sign']({ slideId: slideId.value, who: who.trim(), meaning })
+      const r = await useTransport().api['review.sign']({ slideId: slideId.value, meaning, password })
       await refresh()
       if (!r.ok) {
         error.value = messageOf(r)
         return null
       }
       error.value = null
-      notice.value = `Signed by ${r.value.signedBy}: ${r.value.totalCounted} cells counted`
+      notice.value =
+        r.value.verification === 2
+          ? `Second verification by ${r.value.signedBy}: the report is final`
+          : `Signed by ${r.value.signedBy}: ${r.value.totalCounted} cells counted${r.value.final ? '' : '; a second verifier must sign before the report is final'}`
       return r.value
     } finally {
       busy.value = false
@@ -465,7 +440,7 @@ export const useReviewStore = defineStore('review', () => {
   async function reopen(reason: string): Promise<boolean> {
     if (slideId.value === null) return false
     const result = await asReviewer(async () => {
-      const r = await useTransport().api['review.reopen']({ slideId: slideId.value!, who: reviewer.value, reason })
+      const r = await useTransport().api['review.reopen']({ slideId: slideId.value!, reason })
       if (!r.ok) {
         error.value = messageOf(r)
         return false
@@ -482,7 +457,7 @@ export const useReviewStore = defineStore('review', () => {
   async function addComment(text: string, cellId: number | null = null): Promise<boolean> {
     if (slideId.value === null || !text.trim()) return false
     const result = await asReviewer(async () => {
-      const r = await useTransport().api['review.comment']({ slideId: slideId.value!, cellId, who: reviewer.value, text })
+      const r = await useTransport().api['review.comment']({ slideId: slideId.value!, cellId, text })
       if (!r.ok) {
         error.value = messageOf(r)
         return false
@@ -579,10 +554,10 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   return {
-    slideId, gallery, differential, comments, history, signOff, order, cursor, selection, anchor, reviewer, loading, busy, error, notice, needName,
+    slideId, gallery, differential, comments, history, signOff, signatures, awaitingSecond, order, cursor, selection, anchor, reviewer, loading, busy, error, notice,
     models, classifyJob, classifyProgress, classifyReport, classifyError,
     groups, cells, current, signed, settings, unidentifiedCount, classifying, otherLabels, classKeys, targets, groupOf,
-    open, close, refresh, loadComments, setOrder, setReviewer, provideName, cancelName,
+    open, close, refresh, loadComments, setOrder,
     setCursor, move, moveTo, moveGroup, select, toggleSelected, selectGroup, clearSelection,
     reclassify, acceptModelCall, confirmAccept, cancelAccept, pendingAccept, undo, changeSettings, sign, reopen, addComment, showHistory, closeHistory, exportReport,
     loadModels, classify, cancelClassify, stopWatching
