@@ -3,7 +3,7 @@
 // kill -9 resumes from its last finished epoch.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initBackend } from '../../../../src/main/ml/model/tfjs-backend'
