@@ -26,7 +26,7 @@ import {
 } from './review'
 import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult } from './models'
 import { OUTBOX_STATES, type LisSettings, type OutboxMessage, type OutboxMessageDetail } from './lis'
-import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
+import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindInvitations, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 import { DisplayName, GivenPassword, NewPassword, RoleList, UserName, type Role, type SessionState, type SessionUser, type UserSummary } from './people'
 
 // ---------------------------------------------------------------------------
@@ -669,6 +669,20 @@ export const api = {
     input: z.strictObject({ sessionId: Id }),
     output: returns<BlindResults>(),
     doc: "A closed session's report: confusion matrix, accuracy on real and generated cells, detection rate with 95% CI, CSV.",
+    roles: ORGANISERS
+  },
+  // Blind-session readers (audit-blind): the organiser invites; a reader sees
+  // and takes only the sessions they are invited to (the handlers check).
+  'blind.invite': {
+    input: z.strictObject({ sessionId: Id, reader: UserName }),
+    output: returns<BlindInvitations>(),
+    doc: 'Invite a reader (a user with the reader role) to take a blind session; returns everyone invited.',
+    roles: ORGANISERS
+  },
+  'blind.readers': {
+    input: z.strictObject({ sessionId: Id }),
+    output: returns<BlindInvitations>(),
+    doc: 'Who is invited to take a blind session.',
     roles: ORGANISERS
   },
   'gan.start': {

@@ -129,6 +129,12 @@ export interface BlindCellView {
   answeredClass: string | null
 }
 
+/** The readers invited to a session (login names). */
+export interface BlindInvitations {
+  sessionId: number
+  readers: { userId: number; name: string }[]
+}
+
 export interface ProportionWithInterval {
   successes: number
   trials: number

@@ -116,14 +116,19 @@ export function reportFromOutcomes(outcomes: BlindCellOutcome[], classes: string
     const key = readerKey(c)
     byReader.set(key, [...(byReader.get(key) ?? []), c])
   }
-  const readers: BlindReaderResult[] = [...byReader.values()].map((rows) => ({
+  // Readers in a fixed order: signed-in users by id, then names given on the command line.
+  const keys = [...byReader.keys()].sort((a, b) => {
+    const [ra, rb] = [byReader.get(a)![0], byReader.get(b)![0]]
+    return (ra.readerId ?? Infinity) - (rb.readerId ?? Infinity) || (ra.who ?? '').localeCompare(rb.who ?? '')
+  })
+  const readers: BlindReaderResult[] = keys.map((k) => byReader.get(k)!).map((rows) => ({
     userId: rows[0].readerId ?? null,
     name: rows[0].who ?? '',
     answered: rows.length,
     accuracy: { all: accuracy(rows), real: accuracy(rows.filter((c) => c.origin === 'real')), generated: accuracy(rows.filter((c) => c.origin === 'synthetic')) },
     detection: askOrigin ? detectionOf(rows) : null
   }))
-  const agreement = agreementOf(outcomes, [...byReader.keys()], askOrigin)
+  const agreement = agreementOf(outcomes, keys, askOrigin)
   return {
     classes,
     confusion: { all: confusion(outcomes, classes), real: confusion(real, classes), generated: confusion(gen, classes) },

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { CoreError } from '../errors'
 import {
   answeredCount,
+  getUserByName,
   appendBlindAnswer,
   blindCellCount,
   blindCellPng,
@@ -27,6 +28,9 @@ import {
   nextUnanswered,
   syntheticPng,
   type BlindCellHandle,
+  type BlindReader,
+  blindSessionReaders,
+  inviteBlindReader,
   type BlindSessionRow,
   type Db,
   type NewBlindCell
@@ -35,7 +39,7 @@ import { seededShuffle } from '../stats/index'
 import type { ProgressListener } from '../../shared/progress'
 import { keyedRandom, newSessionSecret } from './secret'
 import { WBC_CLASSES } from '../../shared/cells'
-import type { BlindCellView, BlindOriginAnswer, BlindSessionView } from '../../shared/synthetic'
+import type { BlindCellView, BlindInvitations, BlindOriginAnswer, BlindSessionView } from '../../shared/synthetic'
 import { renderGeneratedCell, renderRealCell, type RenderSpec } from './render'
 
 export interface BlindRecipe {
@@ -167,14 +171,15 @@ function requireSession(db: Db, id: number): BlindSessionRow {
   return s
 }
 
-export function sessionView(db: Db, id: number): BlindSessionView {
+/** A session as a UI sees it; `reader` set: their own progress (a reader's view), unset: cells anyone answered (the organiser's). */
+export function sessionView(db: Db, id: number, reader?: BlindReader): BlindSessionView {
   const s = requireSession(db, id)
   return {
     id: s.id,
     name: s.name,
     status: s.status,
     total: blindCellCount(db, s.id),
-    answered: answeredCount(db, s.id),
+    answered: answeredCount(db, s.id, reader),
     askOrigin: s.askOrigin,
     classes: s.classes,
     displaySize: s.displaySize,
@@ -183,31 +188,34 @@ export function sessionView(db: Db, id: number): BlindSessionView {
   }
 }
 
-export function listSessionViews(db: Db): BlindSessionView[] {
-  return listBlindSessions(db).map((s) => sessionView(db, s.id))
+/** Sessions, all (`only` unset) or those whose ids are in `only` (a reader's invitations). */
+export function listSessionViews(db: Db, opts: { only?: ReadonlySet<number>; reader?: BlindReader } = {}): BlindSessionView[] {
+  return listBlindSessions(db)
+    .filter((s) => !opts.only || opts.only.has(s.id))
+    .map((s) => sessionView(db, s.id, opts.reader))
 }
 
-function cellView(db: Db, sessionId: number, h: BlindCellHandle): BlindCellView {
+function cellView(db: Db, sessionId: number, h: BlindCellHandle, reader: BlindReader): BlindCellView {
   return {
     sessionId,
     cellId: h.token,
     position: h.position,
     total: blindCellCount(db, sessionId),
-    answered: answeredCount(db, sessionId),
-    answeredClass: latestAnswerClass(db, sessionId, h.token)?.class ?? null
+    answered: answeredCount(db, sessionId, reader),
+    answeredClass: latestAnswerClass(db, sessionId, h.token, reader)?.class ?? null
   }
 }
 
-/** The next unanswered cell in order (or the cell at `position`, to go back); null when all are answered. */
-export function nextCell(db: Db, sessionId: number, position?: number): BlindCellView | null {
+/** The reader's next unanswered cell in order (or the cell at `position`, to go back); null when they answered all. */
+export function nextCell(db: Db, sessionId: number, reader: BlindReader, position?: number): BlindCellView | null {
   requireSession(db, sessionId)
   if (position !== undefined) {
     const h = cellAtPosition(db, sessionId, position)
     if (!h) throw new BlindSessionError('not_found', `no cell at position ${position}`)
-    return cellView(db, sessionId, h)
+    return cellView(db, sessionId, h, reader)
   }
-  const h = nextUnanswered(db, sessionId)
-  return h ? cellView(db, sessionId, h) : null
+  const h = nextUnanswered(db, sessionId, reader)
+  return h ? cellView(db, sessionId, h, reader) : null
 }
 
 /** The pre-rendered PNG of a cell of this session. */
@@ -223,24 +231,41 @@ export interface BlindAnswerInput {
   cellId: string
   class: string
   origin?: BlindOriginAnswer | null
-  who?: string
-  userId?: number | null
 }
 
-/** Records an answer (a later one to the same cell supersedes it) and returns the next cell, if any. */
-export function answerCell(db: Db, a: BlindAnswerInput): { answered: number; total: number; next: BlindCellView | null } {
+/** Records the reader's answer (a later one of theirs to the same cell supersedes it) and returns their next cell, if any. */
+export function answerCell(db: Db, reader: BlindReader, a: BlindAnswerInput): { answered: number; total: number; next: BlindCellView | null } {
   const s = requireSession(db, a.sessionId)
   if (s.status !== 'open') throw new BlindSessionError('conflict', 'the session is closed')
   if (!s.classes.includes(a.class)) throw new BlindSessionError('invalid_input', `${a.class} is not one of the session's classes`)
   if (a.origin && !s.askOrigin) throw new BlindSessionError('invalid_input', 'this session does not ask real or generated')
   const origin = a.origin === 'generated' ? 'synthetic' : a.origin === 'real' ? 'real' : null
-  const id = appendBlindAnswer(db, s.id, a.cellId, { class: a.class, origin, who: a.who, userId: a.userId ?? null })
+  const id = appendBlindAnswer(db, s.id, a.cellId, { class: a.class, origin, who: reader.name, userId: reader.userId })
   if (id === undefined) throw new BlindSessionError('not_found', 'no such cell in this session')
-  return { answered: answeredCount(db, s.id), total: blindCellCount(db, s.id), next: nextCell(db, s.id) }
+  return { answered: answeredCount(db, s.id, reader), total: blindCellCount(db, s.id), next: nextCell(db, s.id, reader) }
 }
 
 export function closeSession(db: Db, sessionId: number): BlindSessionView {
   const s = requireSession(db, sessionId)
   if (s.status === 'open') closeBlindSession(db, sessionId)
   return sessionView(db, sessionId)
+}
+
+/**
+ * Invites a reader to a session (the organiser's call). The invitee must be
+ * an enabled user holding the reader role: inviting anyone else would hand
+ * them a session's cells outside the roles.
+ */
+export function inviteReader(db: Db, sessionId: number, by: BlindReader, readerName: string): BlindInvitations {
+  requireSession(db, sessionId)
+  const user = getUserByName(db, readerName)
+  if (!user || user.disabledAt) throw new BlindSessionError('not_found', `no user named ${readerName}`)
+  if (!user.roles.includes('reader')) throw new BlindSessionError('invalid_input', `${user.name} is not a reader: give them the reader role first`)
+  inviteBlindReader(db, sessionId, user.id, by)
+  return sessionReaders(db, sessionId)
+}
+
+export function sessionReaders(db: Db, sessionId: number): BlindInvitations {
+  requireSession(db, sessionId)
+  return { sessionId, readers: blindSessionReaders(db, sessionId) }
 }

@@ -118,21 +118,41 @@ export function blindCellCount(db: Db, sessionId: number): number {
   return stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM blind_cells WHERE session_id = ?').get(sessionId)!.n
 }
 
-export function answeredCount(db: Db, sessionId: number): number {
-  return stmt<[number], { n: number }>(
-    db,
-    'SELECT count(*) AS n FROM blind_cells c WHERE c.session_id = ? AND EXISTS (SELECT 1 FROM blind_answers a WHERE a.cell_id = c.id)'
-  ).get(sessionId)!.n
+/**
+ * Who answers a session: a signed-in user (userId), or on the command line a
+ * name (userId null). Each reader's answers are their own: counts, the next
+ * cell and the echo of an earlier answer never mix readers.
+ */
+export interface BlindReader {
+  userId: number | null
+  name: string
 }
 
-/** The first cell in presentation order without an answer, if any. */
-export function nextUnanswered(db: Db, sessionId: number): BlindCellHandle | undefined {
-  return stmt<[number], BlindCellHandle>(
+/** SQL: answer row `a` is this reader's (user id, else the name given). */
+const OF_READER = '(a.user_id IS ? AND (a.user_id IS NOT NULL OR a.who = ?))'
+
+/** Cells answered: by this reader, or (no reader: the organiser's overview) by anyone. */
+export function answeredCount(db: Db, sessionId: number, reader?: BlindReader): number {
+  if (!reader) {
+    return stmt<[number], { n: number }>(
+      db,
+      'SELECT count(*) AS n FROM blind_cells c WHERE c.session_id = ? AND EXISTS (SELECT 1 FROM blind_answers a WHERE a.cell_id = c.id)'
+    ).get(sessionId)!.n
+  }
+  return stmt<[number, number | null, string], { n: number }>(
+    db,
+    `SELECT count(*) AS n FROM blind_cells c WHERE c.session_id = ? AND EXISTS (SELECT 1 FROM blind_answers a WHERE a.cell_id = c.id AND ${OF_READER})`
+  ).get(sessionId, reader.userId, reader.name)!.n
+}
+
+/** The first cell in presentation order this reader has not answered, if any. */
+export function nextUnanswered(db: Db, sessionId: number, reader: BlindReader): BlindCellHandle | undefined {
+  return stmt<[number, number | null, string], BlindCellHandle>(
     db,
     `SELECT token, position FROM blind_cells c
-     WHERE c.session_id = ? AND NOT EXISTS (SELECT 1 FROM blind_answers a WHERE a.cell_id = c.id)
+     WHERE c.session_id = ? AND NOT EXISTS (SELECT 1 FROM blind_answers a WHERE a.cell_id = c.id AND ${OF_READER})
      ORDER BY position LIMIT 1`
-  ).get(sessionId)
+  ).get(sessionId, reader.userId, reader.name)
 }
 
 export function cellAtPosition(db: Db, sessionId: number, position: number): BlindCellHandle | undefined {
@@ -152,7 +172,7 @@ export interface NewBlindAnswer {
   class: string
   origin: BlindOrigin | null
   who?: string
-  /** The reader's user id (null: the command line's local operator). */
+  /** The reader's user id (null: a name given on the command line). */
   userId?: number | null
 }
 
@@ -166,13 +186,13 @@ export function appendBlindAnswer(db: Db, sessionId: number, token: string, a: N
   )
 }
 
-/** The latest answer to a cell (class only: safe to show the expert while the session is open). */
-export function latestAnswerClass(db: Db, sessionId: number, token: string): { class: string; origin: BlindOrigin | null } | undefined {
-  return stmt<[number, string], { class: string; origin: BlindOrigin | null }>(
+/** This reader's latest answer to a cell (safe to show them while the session is open: it is their own). */
+export function latestAnswerClass(db: Db, sessionId: number, token: string, reader: BlindReader): { class: string; origin: BlindOrigin | null } | undefined {
+  return stmt<[number, string, number | null, string], { class: string; origin: BlindOrigin | null }>(
     db,
     `SELECT a.class, a.origin FROM blind_answers a JOIN blind_cells c ON c.id = a.cell_id
-     WHERE c.session_id = ? AND c.token = ? ORDER BY a.id DESC LIMIT 1`
-  ).get(sessionId, token)
+     WHERE c.session_id = ? AND c.token = ? AND ${OF_READER} ORDER BY a.id DESC LIMIT 1`
+  ).get(sessionId, token, reader.userId, reader.name)
 }
 
 /** Every cell with its truth and latest answer: for the closed-session report only. */
@@ -192,16 +212,52 @@ export interface BlindCellOutcome {
   answers: number
 }
 
+/** Per cell, each reader's latest answer (one row per cell and reader; one row without an answer for a cell nobody answered). */
 export function blindOutcomes(db: Db, sessionId: number): BlindCellOutcome[] {
-  return stmt<[number], BlindCellOutcome>(
+  return stmt<[{ session: number }], BlindCellOutcome>(
     db,
-    `SELECT c.position, c.token, c.origin, c.image_id AS imageId, c.synthetic_image_id AS syntheticImageId, c.class AS trueClass,
+    `WITH latest AS (
+       SELECT max(id) AS id, count(*) AS answers FROM blind_answers
+       WHERE cell_id IN (SELECT id FROM blind_cells WHERE session_id = @session)
+       GROUP BY cell_id, coalesce('user:' || user_id, 'name:' || who)
+     )
+     SELECT c.position, c.token, c.origin, c.image_id AS imageId, c.synthetic_image_id AS syntheticImageId, c.class AS trueClass,
             a.class AS answeredClass, a.origin AS answeredOrigin, a.who, a.user_id AS readerId, a.at AS answeredAt,
-            (SELECT count(*) FROM blind_answers x WHERE x.cell_id = c.id) AS answers
+            coalesce(l.answers, 0) AS answers
      FROM blind_cells c
-     LEFT JOIN blind_answers a ON a.id = (SELECT max(id) FROM blind_answers y WHERE y.cell_id = c.id)
-     WHERE c.session_id = ?
-     ORDER BY c.position`
+     LEFT JOIN blind_answers a ON a.cell_id = c.id AND a.id IN (SELECT id FROM latest)
+     LEFT JOIN latest l ON l.id = a.id
+     WHERE c.session_id = @session
+     ORDER BY c.position, a.id`
+  ).all({ session: sessionId })
+}
+
+// ---------------------------------------------------------------------------
+// Invitations: which readers may take a session. Append-only (an invitation
+// is a record of who let whom see the session), in the audit chain.
+
+/** Invites a user to a session; false when already invited. */
+export function inviteBlindReader(db: Db, sessionId: number, userId: number, by: BlindReader): boolean {
+  return (
+    stmt(db, `INSERT OR IGNORE INTO blind_invitations (session_id, user_id, by_user, by_name, at) VALUES (?, ?, ?, ?, ?)`).run(sessionId, userId, by.userId, by.name, nowIso())
+      .changes === 1
+  )
+}
+
+export function isInvitedToBlindSession(db: Db, sessionId: number, userId: number): boolean {
+  return stmt<[number, number], { n: number }>(db, 'SELECT count(*) AS n FROM blind_invitations WHERE session_id = ? AND user_id = ?').get(sessionId, userId)!.n > 0
+}
+
+/** The sessions a user is invited to. */
+export function invitedBlindSessionIds(db: Db, userId: number): Set<number> {
+  return new Set(stmt<[number], { id: number }>(db, 'SELECT session_id AS id FROM blind_invitations WHERE user_id = ?').all(userId).map((r) => r.id))
+}
+
+/** Who is invited to a session (user id and login name), in invitation order. */
+export function blindSessionReaders(db: Db, sessionId: number): { userId: number; name: string }[] {
+  return stmt<[number], { userId: number; name: string }>(
+    db,
+    'SELECT i.user_id AS userId, u.name FROM blind_invitations i JOIN users u ON u.id = i.user_id WHERE i.session_id = ? ORDER BY i.id'
   ).all(sessionId)
 }
 

@@ -10,6 +10,7 @@ import { migration006 } from './006_orders_and_reference_intervals'
 import { migration007 } from './007_audit_chain'
 import { migration008 } from './008_blind_secrets'
 import { migration009 } from './009_people'
+import { migration010 } from './010_blind_readers'
 
 export type { Migration } from './types'
 
@@ -22,5 +23,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
-  migration009
+  migration009,
+  migration010
 ]
