@@ -158,6 +158,25 @@ describe('blind store', () => {
   })
 })
 
+describe('blind invitations', () => {
+  it('invites a reader by name and keeps who is invited; a refusal is shown plainly', async () => {
+    const f = fakeTransport({
+      'blind.invite': (i) =>
+        (i as { reader: string }).reader === 'vera'
+          ? { ok: false, error: { code: 'invalid_input', message: 'vera is not a reader: give them the reader role first' } }
+          : ok({ sessionId: 4, readers: [{ userId: 2, name: 'rita' }, { userId: 3, name: (i as { reader: string }).reader }] })
+    })
+    setTransport(f.transport)
+    const s = useBlindStore()
+    expect(await s.invite(4, ' remy ')).toBe(true)
+    expect(f.calls.at(-1)).toEqual({ method: 'blind.invite', input: { sessionId: 4, reader: 'remy' } })
+    expect(s.invited[4]).toEqual(['rita', 'remy'])
+    expect(await s.invite(4, 'vera')).toBe(false)
+    expect(s.error).toBe('vera is not a reader: give them the reader role first')
+    expect(s.invited[4]).toEqual(['rita', 'remy'])
+  })
+})
+
 describe('blind stage and results', () => {
   it('answers from the keyboard: 1-5 for the class, R and G for the origin, Backspace back, Esc pause', async () => {
     const w = mount(BlindStage, {

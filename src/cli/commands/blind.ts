@@ -1,7 +1,7 @@
-// `wbc blind create|results|ls`: blind expert sessions from the command line
+// `wbc blind create|invite|results|ls`: blind expert sessions from the command line
 // (the expert answers in the app's full-screen Blind session screen).
 import { writeFile } from 'node:fs/promises'
-import { createBlindSession, closeSession, listSessionViews } from '../../main/blind/session'
+import { createBlindSession, closeSession, inviteReader, listSessionViews, sessionReaders } from '../../main/blind/session'
 import { blindResults, formatBlindResults } from '../../main/blind/results'
 import { LOCAL_OPERATOR } from '../../main/people'
 import type { CliCommand } from '../context'
@@ -43,6 +43,20 @@ export const blindCommand: CliCommand = (cli) => {
       }, { onProgress: bar.update }).finally(() => bar.stop())
       if (o.json) cli.json(s)
       else cli.out(`blind session #${s.id} "${s.name}": ${s.total} cells, ${s.classes.join(', ')}${s.askOrigin ? ', asks real or generated' : ''}`)
+    })
+
+  blind
+    .command('invite')
+    .description('invite a reader (a user with the reader role) to take a session; a reader sees only the sessions they are invited to')
+    .argument('<session>', 'session id', int)
+    .option('--reader <name...>', 'login name of the reader (repeatable)')
+    .option('--json', 'print everyone invited as JSON')
+    .action((id: number, o: { reader?: string[]; json?: boolean }) => {
+      const db = cli.openDb()
+      for (const name of o.reader ?? []) inviteReader(db, id, { userId: LOCAL_OPERATOR.userId, name: LOCAL_OPERATOR.name }, name)
+      const r = sessionReaders(db, id)
+      if (o.json) return cli.json(r)
+      cli.out(`blind session #${id}: ${r.readers.length ? r.readers.map((x) => x.name).join(', ') : 'no readers'} invited`)
     })
 
   blind

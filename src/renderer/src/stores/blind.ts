@@ -215,6 +215,21 @@ export const useBlindStore = defineStore('blind', () => {
     }
   }
 
+  /** Who is invited to each session, as the organiser last saw it (session id -> login names). */
+  const invited = ref<Record<number, string[]>>({})
+
+  /** Invites a reader to a session (the organiser's call); true when it worked. */
+  async function invite(sessionId: number, reader: string): Promise<boolean> {
+    const r = await useTransport().api['blind.invite']({ sessionId, reader: reader.trim() })
+    if (!r.ok) {
+      error.value = r.error.issues?.length ? r.error.issues.map((i) => i.message).join('; ') : r.error.message
+      return false
+    }
+    error.value = null
+    invited.value = { ...invited.value, [sessionId]: r.value.readers.map((x) => x.name) }
+    return true
+  }
+
   async function close(sessionId: number): Promise<void> {
     const r = await useTransport().api['blind.close']({ sessionId })
     if (!r.ok) {
@@ -236,7 +251,7 @@ export const useBlindStore = defineStore('blind', () => {
   }
 
   return {
-    sessions, datasets, loaded, error, creating, active, shown, pendingClass, pendingOrigin, busy, finished, results, resultsFor,
-    load, create, open, pause, chooseClass, chooseOrigin, submit, back, close, loadResults
+    sessions, datasets, loaded, error, creating, active, shown, pendingClass, pendingOrigin, busy, finished, results, resultsFor, invited,
+    load, create, open, pause, chooseClass, chooseOrigin, submit, back, close, loadResults, invite
   }
 })
