@@ -1,7 +1,7 @@
 // Version 10: blind readers, and the audit chain brought up to date with the
 // people schema. A session's readers are invited by the organiser
 // (`blind_invitations`, append-only: who let whom take which session, when).
-// Every append-only table whose columns changed since it joined the chain
+// Every append-only table whose columns changed since it last joined the chain
 // (user ids beside the names) is hashed with all its columns from now on,
 // and append-only tables made since (user events, invitations) join it.
 import { addTableToChain } from '../audit'
