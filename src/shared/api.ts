@@ -875,6 +875,12 @@ export const api = {
     doc: 'Disable a user: no more sign-in; the account stays so history keeps naming them.',
     roles: ADMINS
   },
+  'users.setRoles': {
+    input: z.strictObject({ name: UserName, roles: RoleList }),
+    output: returns<UserSummary>(),
+    doc: "Replace a user's roles (audited; the last enabled admin keeps admin).",
+    roles: ADMINS
+  },
   'users.password': {
     input: z.strictObject({ name: UserName, password: NewPassword }),
     output: returns<UserSummary>(),

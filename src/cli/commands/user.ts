@@ -1,10 +1,10 @@
-// `wbc user add|list|disable|passwd`: the workstation's people from the
+// `wbc user add|list|disable|roles|passwd`: the workstation's people from the
 // command line, through the same core as the app's Users screen. The command
 // line acts as the local operator (whoever holds the database file), which is
 // how the first admin of a fresh database is made:
 //   printf '%s\n' "$PASSWORD" | wbc user add ada --role admin --password-stdin
 import { ROLES, type Role } from '../../shared/people'
-import { addUser, disableUser, listUserSummaries, LOCAL_OPERATOR, PeopleError, setPassword } from '../../main/people'
+import { addUser, disableUser, listUserSummaries, LOCAL_OPERATOR, PeopleError, setPassword, setRoles } from '../../main/people'
 import type { CliCommand } from '../context'
 
 function roleList(value: string, previous: Role[] = []): Role[] {
@@ -56,6 +56,20 @@ export const userCommand: CliCommand = (cli) => {
       try {
         const u = disableUser(cli.openDb(), LOCAL_OPERATOR, name)
         cli.out(`disabled ${u.name}`)
+      } catch (err) {
+        refuse(err)
+      }
+    })
+
+  user
+    .command('roles')
+    .description(`replace a user's roles (${ROLES.join(', ')}), e.g. a technologist who becomes a verifier; audited`)
+    .argument('<name>')
+    .requiredOption('--role <role>', 'a role; repeat or comma-separate for several', roleList)
+    .action((name: string, o: { role: Role[] }) => {
+      try {
+        const u = setRoles(cli.openDb(), LOCAL_OPERATOR, name, o.role)
+        cli.out(`${u.name} now holds ${u.roles.join(', ')}`)
       } catch (err) {
         refuse(err)
       }

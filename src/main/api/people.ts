@@ -6,7 +6,7 @@
 // session.logout.
 import type { Method } from '../../shared/api'
 import {
-  addUser, authenticate, confirmPassword, disableUser, listUserSummaries, needsSetup, requireUser, setPassword, setupFirstAdmin, toSessionUser,
+  addUser, authenticate, confirmPassword, disableUser, listUserSummaries, needsSetup, requireUser, setPassword, setRoles, setupFirstAdmin, toSessionUser,
   toUserSummary
 } from '../people'
 import { getUser } from '../store/users'
@@ -33,6 +33,7 @@ export function peopleHandlers(ctx: Pick<ApiContext, 'db' | 'sessionIdleMinutes'
     'users.list': () => listUserSummaries(db()),
     'users.add': async (u, { caller }) => toUserSummary(await addUser(db(), caller, u)),
     'users.disable': ({ name }, { caller }) => toUserSummary(disableUser(db(), caller, name)),
+    'users.setRoles': ({ name, roles }, { caller }) => toUserSummary(setRoles(db(), caller, name, roles)),
     'users.password': async ({ name, password }, { caller }) => {
       requireUser(db(), name)
       return toUserSummary(await setPassword(db(), caller, name, password))

@@ -8,7 +8,7 @@ import type { Db } from '../store/db'
 import { nowIso } from '../store/db'
 import {
   appendUserEvent, clearFailedSignIns, countUsers, getUser, getUserByName, insertUser, listUsers, recordFailedSignIn, setUserDisabled,
-  setUserPasswordHash, type UserRow
+  setUserPasswordHash, setUserRoles, type UserRow
 } from '../store/users'
 import { PeopleError } from './errors'
 import { decoyHash, hashPassword, verifyPassword } from './password'
@@ -116,6 +116,30 @@ export function disableUser(db: Db, by: Caller, name: string): UserRow {
     const at = nowIso()
     setUserDisabled(db, u.id, at)
     appendUserEvent(db, { userId: u.id, kind: 'disabled', byUser: by.userId, byName: by.name, at, detail: '' })
+    return getUser(db, u.id)!
+  })()
+}
+
+/**
+ * Replaces a user's roles (an admin's call), e.g. a technologist who becomes a
+ * verifier. Audited as a user event with the old and new roles; the change
+ * holds from the user's next call, since every call re-reads the caller's
+ * roles. The last enabled admin keeps the admin role, so the lab can't lock
+ * itself out of its own user list.
+ */
+export function setRoles(db: Db, by: Caller, name: string, roles: readonly Role[]): UserRow {
+  const next = normaliseRoles(roles)
+  return db.transaction(() => {
+    const u = requireUser(db, name)
+    if (u.disabledAt) throw new PeopleError('conflict', `${u.name} is disabled`)
+    const before = [...u.roles].sort().join(',')
+    if (before === [...next].sort().join(',')) return u
+    if (u.roles.includes('admin') && !next.includes('admin')) {
+      const otherAdmins = listUsers(db).filter((x) => x.id !== u.id && !x.disabledAt && x.roles.includes('admin'))
+      if (otherAdmins.length === 0) throw new PeopleError('conflict', `${u.name} is the last enabled admin`)
+    }
+    setUserRoles(db, u.id, next)
+    appendUserEvent(db, { userId: u.id, kind: 'roles', byUser: by.userId, byName: by.name, detail: `roles ${u.roles.join(',')} -> ${next.join(',')}` })
     return getUser(db, u.id)!
   })()
 }

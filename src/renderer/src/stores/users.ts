@@ -51,5 +51,7 @@ export const useUsersStore = defineStore('users', () => {
   const disable = (name: string) => run(() => useTransport().api['users.disable']({ name }), (x) => `Disabled ${x.name}`)
   const setPassword = (name: string, password: string) => run(() => useTransport().api['users.password']({ name, password }), (x) => `New password set for ${x.name}`)
 
-  return { users, error, notice, busy, load, add, disable, setPassword }
+  const setRoles = (name: string, roles: Role[]) => run(() => useTransport().api['users.setRoles']({ name, roles }), (x) => `${x.name} now holds ${x.roles.join(', ')}`)
+
+  return { users, error, notice, busy, load, add, disable, setPassword, setRoles }
 })
