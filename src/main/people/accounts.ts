@@ -105,14 +105,20 @@ export function listUserSummaries(db: Db): UserSummary[] {
   return listUsers(db).map(toUserSummary)
 }
 
+/** The lab must keep one enabled admin: refuses to disable or demote the last one. */
+function refuseLastAdmin(db: Db, u: UserRow): void {
+  if (!u.roles.includes('admin')) return
+  const otherAdmins = listUsers(db).filter((x) => x.id !== u.id && !x.disabledAt && x.roles.includes('admin'))
+  if (otherAdmins.length === 0) throw new PeopleError('conflict', `${u.name} is the last enabled admin`)
+}
+
 /** Disables a user (they can no longer sign in; their sessions end at their next call). The row stays. */
 export function disableUser(db: Db, by: Caller, name: string): UserRow {
   return db.transaction(() => {
     const u = requireUser(db, name)
     if (u.disabledAt) return u
     if (u.id === by.userId) throw new PeopleError('conflict', 'you cannot disable yourself')
-    const otherAdmins = listUsers(db).filter((x) => x.id !== u.id && !x.disabledAt && x.roles.includes('admin'))
-    if (u.roles.includes('admin') && otherAdmins.length === 0) throw new PeopleError('conflict', `${u.name} is the last enabled admin`)
+    refuseLastAdmin(db, u)
     const at = nowIso()
     setUserDisabled(db, u.id, at)
     appendUserEvent(db, { userId: u.id, kind: 'disabled', byUser: by.userId, byName: by.name, at, detail: '' })
@@ -134,10 +140,7 @@ export function setRoles(db: Db, by: Caller, name: string, roles: readonly Role[
     if (u.disabledAt) throw new PeopleError('conflict', `${u.name} is disabled`)
     const before = [...u.roles].sort().join(',')
     if (before === [...next].sort().join(',')) return u
-    if (u.roles.includes('admin') && !next.includes('admin')) {
-      const otherAdmins = listUsers(db).filter((x) => x.id !== u.id && !x.disabledAt && x.roles.includes('admin'))
-      if (otherAdmins.length === 0) throw new PeopleError('conflict', `${u.name} is the last enabled admin`)
-    }
+    if (!next.includes('admin')) refuseLastAdmin(db, u)
     setUserRoles(db, u.id, next)
     appendUserEvent(db, { userId: u.id, kind: 'roles', byUser: by.userId, byName: by.name, detail: `roles ${u.roles.join(',')} -> ${next.join(',')}` })
     return getUser(db, u.id)!
