@@ -37,10 +37,13 @@ describe('wbc user roles', () => {
     expect((await wbc(['audit', 'verify', '--db', db])).code).toBe(0)
   })
 
-  it('refuses to take admin from the last enabled admin, and a reader with staff roles', async () => {
+  it('refuses to take admin from (or disable) the last enabled admin, and a reader with staff roles', async () => {
     const last = await wbc(['user', 'roles', 'ada', '--role', 'verifier', '--db', db])
     expect(last.code).not.toBe(0)
     expect(last.err).toMatch(/last enabled admin/)
+    const disable = await wbc(['user', 'disable', 'ada', '--db', db])
+    expect(disable.code).not.toBe(0)
+    expect(disable.err).toMatch(/last enabled admin/)
     const mixed = await wbc(['user', 'roles', 'tom', '--role', 'reader,verifier', '--db', db])
     expect(mixed.code).not.toBe(0)
     expect(mixed.err).toMatch(/a reader holds no other role/)
