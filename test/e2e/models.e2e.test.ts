@@ -162,7 +162,8 @@ describe('Models screen', () => {
     // The finished run is opened: held-out figures and its training curves (3 epochs).
     const report = page.getByTestId('run-report')
     await expect.poll(() => report.locator('h2').textContent()).toMatch(/Training/)
-    expect(await report.getByTestId('class-metrics').count()).toBe(1)
+    // The report's heading can arrive before its held-out figures (the finished run is read again): wait for them.
+    await expect.poll(() => report.getByTestId('class-metrics').count()).toBe(1)
     await expect.poll(() => page.locator('[data-testid="run-report"] canvas').count()).toBe(2)
     // The run is recorded with the recipe it was asked for.
     expect(await report.getByTestId('run-schedule').textContent()).toBe('cosine')
