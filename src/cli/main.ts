@@ -26,6 +26,7 @@ import { orderCommand } from './commands/order'
 import { datasetsCommand } from './commands/datasets'
 import { auditCommand } from './commands/audit'
 import { userCommand } from './commands/user'
+import { backupCommand } from './commands/backup'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -49,7 +50,8 @@ const COMMANDS: CliCommand[] = [
   orderCommand,
   datasetsCommand,
   auditCommand,
-  userCommand
+  userCommand,
+  backupCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

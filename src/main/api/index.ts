@@ -2,7 +2,7 @@
 // over the core, the event channel, and the job runner. openWorkstation runs
 // it in the calling thread (tests, the core host's worker);
 // startWorkstationHost (./host) runs it in a worker thread for the shells.
-import { openStore } from '../store'
+import { openStore, startWalCheckpoints } from '../store'
 import { LOCAL_OPERATOR, callerOf } from '../people'
 import { createDispatch, type Dispatch, type ResolveCaller } from './dispatch'
 import type { Db } from '../store/db'
@@ -22,7 +22,11 @@ export interface WorkstationOptions {
   importRoots?: readonly string[] | null
   /** Browser mode's idle limit, shown to the UI by session.state. */
   sessionIdleMinutes?: number | null
+  /** How often the WAL is checkpointed while the workstation runs (default 5 minutes; store/maintenance). */
+  walCheckpointMs?: number
 }
+
+const WAL_CHECKPOINT_MS = 5 * 60_000
 
 /** What a shell holds: call the contract, listen to its events, close. */
 export interface Workstation {
@@ -39,6 +43,7 @@ export function callersOf(db: Db): ResolveCaller {
 export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorkerUrl?: URL } = {}): Workstation {
   const db = openStore(opts.dbPath, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
   const events = createEventBus()
+  const stopCheckpoints = startWalCheckpoints(db, opts.walCheckpointMs ?? WAL_CHECKPOINT_MS)
   const jobs = createJobRunner({ events, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding, workerUrl: overrides.jobWorkerUrl })
   // Sends what the outbox holds, starting with whatever was left when the
   // workstation last stopped.
@@ -59,6 +64,7 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
     dispatch: createDispatch(handlers, callersOf(db)),
     events,
     async close() {
+      stopCheckpoints()
       await outbox.close()
       await jobs.close()
       db.close()

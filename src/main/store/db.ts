@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MIGRATIONS, type Migration } from './migrations/index'
 import { registerAuditFunctions } from './audit'
+import { assertLocalDatabase } from './location'
 
 export type Db = Database.Database
 
@@ -21,7 +22,11 @@ export interface OpenStoreOptions {
 
 /** Opens (creating if needed) the store at `file` (or ':memory:') and brings its schema up to date. */
 export function openStore(file: string, opts: OpenStoreOptions = {}): Db {
-  if (file !== ':memory:' && !opts.readonly) mkdirSync(dirname(file), { recursive: true })
+  if (file !== ':memory:' && !opts.readonly) {
+    // Before anything is created: a database on a network share is refused (./location says why).
+    assertLocalDatabase(file)
+    mkdirSync(dirname(file), { recursive: true })
+  }
   const db = new Database(file, {
     readonly: opts.readonly ?? false,
     fileMustExist: opts.readonly ?? false,
