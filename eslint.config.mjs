@@ -5,6 +5,7 @@
 // Rooms and their rules:
 //   src/renderer, src/shared   run in a sandboxed page: no Node module, no
 //                              electron, nothing from the core or the shells;
+//   renderer views/components  call stores, never the transport (src/renderer/src/api);
 //   src/main (the core)        never imports electron (src/main/electron and
 //                              src/main/index.ts are the Electron shell) nor
 //                              a shell (src/cli, src/server, src/renderer);
@@ -33,6 +34,7 @@ const noCoreOrShells = {
   regex: '^(\\.\\./)+(main|cli|server|preload)(/|$)',
   message: 'the renderer and src/shared reach the core only through the API contract (src/shared/api.ts)'
 }
+const noTransport = { regex: '(^|/)api/[\\w-]+$', message: 'views and components call stores; only stores use the transport (src/renderer/src/api)' }
 
 // One import-specifier style: relative imports without an extension (TypeScript resolves them, the bundler too).
 const IMPORT_STYLE = [
@@ -73,6 +75,12 @@ export default [
     rules: {
       'no-restricted-imports': imports([...noNode, ...noElectron, ...noSqlite], [noElectronPattern, noCoreOrShells]),
       'no-restricted-syntax': syntax(...IMPORT_STYLE, ...SQL_CALLS)
+    }
+  },
+  {
+    files: ['src/renderer/src/views/**', 'src/renderer/src/components/**'],
+    rules: {
+      'no-restricted-imports': imports([...noNode, ...noElectron, ...noSqlite], [noElectronPattern, noCoreOrShells, noTransport])
     }
   },
   {

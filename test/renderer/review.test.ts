@@ -9,6 +9,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import type { ClassifyReport, JobSnapshot } from '../../src/shared/api'
 import { setTransport } from '../../src/renderer/src/api/transport'
 import { useReviewStore } from '../../src/renderer/src/stores/review'
+import { useSlideClassifyStore } from '../../src/renderer/src/stores/slide-classify'
 import { ok } from './fake-transport'
 import { EIGHT, scriptedSlide } from './review-fixtures'
 
@@ -176,25 +177,27 @@ describe('review store', () => {
   it('classifies the slide as a job: progress from events, then the report and a fresh gallery', async () => {
     const running: JobSnapshot = { id: 'classify-1', kind: 'classify', state: 'running', title: 'SLIDE-7', progress: { task: 'classify', done: 0, total: 8 }, startedAt: '', finishedAt: null, error: null, result: null }
     const { s, slide } = await opened(EIGHT, { extra: { 'slides.classify': () => ok({ jobId: 'classify-1' }), 'jobs.get': () => ok(running) } })
-    await s.classify(3)
+    const c = useSlideClassifyStore()
+    await c.classify(7, 3)
     expect(inputsOf(slide.calls, 'slides.classify')).toEqual([{ slideId: 7, modelId: 3 }])
-    expect(s.classifying).toBe(true)
+    expect(c.classifying).toBe(true)
     slide.emit('job.progress', { jobId: 'classify-1', kind: 'classify', progress: { task: 'classify', done: 4, total: 8, unit: 'cell' } })
-    expect(s.classifyProgress?.done).toBe(4)
+    expect(c.progress?.done).toBe(4)
     const galleryCalls = inputsOf(slide.calls, 'review.gallery').length
     const report: ClassifyReport = { slideId: 7, model: { id: 3, name: 'W-Net 128' }, classified: 8, unidentified: 4, seconds: 1.2 }
     slide.emit('job.finished', { ...running, state: 'succeeded', result: report })
-    await vi.waitFor(() => expect(s.classifyReport).toEqual(report))
-    expect(s.classifying).toBe(false)
+    await vi.waitFor(() => expect(c.report).toEqual(report))
+    expect(c.classifying).toBe(false)
     expect(inputsOf(slide.calls, 'review.gallery').length).toBeGreaterThan(galleryCalls)
     expect(s.notice).toBe('8 cells classified with W-Net 128')
     expect(slide.listenerCount()).toBe(0)
   })
 
   it('says why classification could not start (no model)', async () => {
-    const { s } = await opened(EIGHT, { extra: { 'slides.classify': () => ({ ok: false, error: { code: 'not_found', message: 'model 9 not found' } }) } })
-    await s.classify(9)
-    expect(s.classifyError).toBe('model 9 not found')
-    expect(s.classifying).toBe(false)
+    await opened(EIGHT, { extra: { 'slides.classify': () => ({ ok: false, error: { code: 'not_found', message: 'model 9 not found' } }) } })
+    const c = useSlideClassifyStore()
+    await c.classify(7, 9)
+    expect(c.error).toBe('model 9 not found')
+    expect(c.classifying).toBe(false)
   })
 })

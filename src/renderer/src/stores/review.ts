@@ -1,18 +1,15 @@
 // One slide under review: its gallery (cells grouped by class, ordered by the
 // model's confidence), the live differential, comments, audit history,
-// sign-off and exports, the cell cursor and the selection the keyboard works
-// on, and classifying the slide as a job. Talks only to the API contract; every
-// change goes through the review core and the screen re-reads what the core
-// says, so the gallery and the differential never drift from the store.
+// sign-off and exports. The cell cursor and selection are a composable
+// (cell-cursor.ts); classifying the slide is its own store (slide-classify.ts),
+// whose report this store follows to refresh. Talks only to the API contract;
+// every change goes through the review core and the screen re-reads what the
+// core says, so the gallery and the differential never drift from the store.
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
-import type { ClassifyReport, JobSnapshot, Result } from '../../../shared/api'
+import { computed, ref, watch } from 'vue'
 import { WBC_CLASSES } from '../../../shared/cells'
-import type { ModelSummary } from '../../../shared/models'
-import type { Progress } from '../../../shared/progress'
 import {
   UNIDENTIFIED,
-  type GalleryCell,
   type ReportFormat,
   type ReviewComment,
   type ReviewHistory,
@@ -24,10 +21,13 @@ import {
   type TargetCount
 } from '../../../shared/review'
 import { useTransport } from '../api/transport'
-import { watchJob } from '../api/job-watch'
+import { useCellCursor } from './cell-cursor'
+import { messageOf } from './result-message'
 import { useSessionStore } from './session'
+import { useSlideClassifyStore } from './slide-classify'
 
 export { POLL_MS } from '../api/job-watch'
+export type { SelectMode } from './cell-cursor'
 
 /** A key that reclassifies, and the class it gives. */
 export interface ClassKey {
@@ -35,17 +35,10 @@ export interface ClassKey {
   label: string
 }
 
-export type SelectMode = 'single' | 'toggle' | 'range'
-
 export interface HistoryView {
   scope: 'cell' | 'slide'
   cellId: number | null
   history: ReviewHistory
-}
-
-function messageOf(r: Result<unknown>): string {
-  if (r.ok) return ''
-  return r.error.issues?.length ? r.error.issues.map((i) => i.message).join('; ') : r.error.message
 }
 
 export const useReviewStore = defineStore('review', () => {
@@ -59,9 +52,6 @@ export const useReviewStore = defineStore('review', () => {
   /** Every signature in force: the first, then the second verification when there is one. */
   const signatures = ref<SignOffEvent[]>([])
   const order = ref<'ascending' | 'descending'>('ascending')
-  const cursor = ref<number | null>(null)
-  const selection = ref<Set<number>>(new Set())
-  const anchor = ref<number | null>(null)
   /** Who is reviewing: the signed-in user (the core records the session's user, never a typed name). */
   const reviewer = computed(() => useSessionStore().user?.displayName ?? '')
   const loading = ref(false)
@@ -70,26 +60,17 @@ export const useReviewStore = defineStore('review', () => {
   /** The last thing done, for the status line (and screen readers). */
   const notice = ref<string | null>(null)
 
-  const models = ref<ModelSummary[]>([])
-  const classifyJob = ref<JobSnapshot | null>(null)
-  const classifyProgress = ref<Progress | null>(null)
-  const classifyReport = ref<ClassifyReport | null>(null)
-  const classifyError = ref<string | null>(null)
-
   // -------------------------------------------------------------------------
   // Derived
 
   const groups = computed(() => gallery.value?.groups ?? [])
-  /** Every cell in display order: the order arrows, auto-advance and range selection follow. */
-  const cells = computed<GalleryCell[]>(() => groups.value.flatMap((g) => g.cells))
-  const indexById = computed(() => new Map(cells.value.map((c, i) => [c.id, i])))
-  const current = computed<GalleryCell | null>(() => (cursor.value === null ? null : (cells.value[indexById.value.get(cursor.value) ?? -1] ?? null)))
+  const cellCursor = useCellCursor(groups)
+  const { cursor, cells, targets, has, clearSelection, cellAfter } = cellCursor
   const signed = computed(() => gallery.value?.signed ?? false)
   /** Signed, and the slide's settings ask a second, different verifier who has not signed yet: the report is still preliminary. */
   const awaitingSecond = computed(() => signed.value && !!gallery.value?.settings.secondVerification && !signatures.value.some((s) => s.verification === 2))
   const settings = computed(() => gallery.value?.settings ?? null)
   const unidentifiedCount = computed(() => groups.value.find((g) => g.label === UNIDENTIFIED)?.cells.length ?? 0)
-  const classifying = computed(() => classifyJob.value?.state === 'running')
   /** Other labels present on the slide (not the five, not Unidentified), in gallery order. */
   const otherLabels = computed(() => groups.value.map((g) => g.label).filter((l) => l !== UNIDENTIFIED && !(WBC_CLASSES as readonly string[]).includes(l)))
   /** 1-5 the five classes (src/shared/cells order), 0 Unidentified, 6-9 the first other labels present. */
@@ -98,12 +79,6 @@ export const useReviewStore = defineStore('review', () => {
     { key: '0', label: UNIDENTIFIED },
     ...otherLabels.value.slice(0, 4).map((label, i) => ({ key: String(i + 6), label }))
   ])
-  const groupOf = (cellId: number): string | null => cells.value[indexById.value.get(cellId) ?? -1]?.group ?? null
-  /** What an action applies to: the selection when there is one, else the cell under the cursor. */
-  const targets = computed<number[]>(() => {
-    if (selection.value.size) return cells.value.filter((c) => selection.value.has(c.id)).map((c) => c.id)
-    return cursor.value !== null && indexById.value.has(cursor.value) ? [cursor.value] : []
-  })
 
   // -------------------------------------------------------------------------
   // Loading
@@ -130,10 +105,7 @@ export const useReviewStore = defineStore('review', () => {
     signOff.value = inForce[0] ?? null
     const failed = !g.ok ? g : !d.ok ? d : null
     if (failed) error.value = messageOf(failed)
-    // Keep the cursor on a cell that still exists; drop selected cells that are gone.
-    if (cursor.value === null || !indexById.value.has(cursor.value)) cursor.value = cells.value[0]?.id ?? null
-    const kept = [...selection.value].filter((c) => indexById.value.has(c))
-    if (kept.length !== selection.value.size) selection.value = new Set(kept)
+    cellCursor.keepToCells()
   }
 
   async function loadComments(): Promise<void> {
@@ -148,11 +120,8 @@ export const useReviewStore = defineStore('review', () => {
       differential.value = null
       comments.value = []
       history.value = null
-      cursor.value = null
-      selection.value = new Set()
-      anchor.value = null
-      classifyReport.value = null
-      classifyError.value = null
+      cellCursor.reset()
+      useSlideClassifyStore().reset()
     }
     slideId.value = id
     error.value = null
@@ -182,98 +151,7 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   // -------------------------------------------------------------------------
-  // Cursor and selection
-
-  function setCursor(id: number | null): void {
-    if (id !== null && !indexById.value.has(id)) return
-    cursor.value = id
-  }
-
-  /** Moves the cursor by `delta` cells in display order; with `extend`, the selection grows from the anchor. */
-  function move(delta: number, extend = false): void {
-    const list = cells.value
-    if (!list.length) return
-    const at = cursor.value === null ? -1 : (indexById.value.get(cursor.value) ?? -1)
-    const next = Math.min(list.length - 1, Math.max(0, at < 0 ? 0 : at + delta))
-    moveTo(list[next]!.id, extend)
-  }
-
-  function moveTo(id: number, extend = false): void {
-    if (!indexById.value.has(id)) return
-    if (extend) {
-      if (anchor.value === null) anchor.value = cursor.value ?? id
-      cursor.value = id
-      selectRange(anchor.value, id)
-    } else {
-      cursor.value = id
-    }
-  }
-
-  /** The first cell of the next (+1) or previous (-1) non-empty group. */
-  function moveGroup(direction: 1 | -1): void {
-    const gs = groups.value.filter((g) => g.cells.length)
-    if (!gs.length) return
-    const here = cursor.value === null ? -1 : gs.findIndex((g) => g.cells.some((c) => c.id === cursor.value))
-    const next = here < 0 ? 0 : Math.min(gs.length - 1, Math.max(0, here + direction))
-    cursor.value = gs[next]!.cells[0]!.id
-  }
-
-  function selectRange(from: number, to: number): void {
-    const a = indexById.value.get(from)
-    const b = indexById.value.get(to)
-    if (a === undefined || b === undefined) return
-    const [lo, hi] = a <= b ? [a, b] : [b, a]
-    selection.value = new Set(cells.value.slice(lo, hi + 1).map((c) => c.id))
-  }
-
-  /** Mouse-style selection: a plain click picks one cell, ctrl toggles, shift takes the range from the anchor. */
-  function select(id: number, mode: SelectMode = 'single'): void {
-    if (!indexById.value.has(id)) return
-    if (mode === 'range') {
-      selectRange(anchor.value ?? cursor.value ?? id, id)
-    } else if (mode === 'toggle') {
-      const s = new Set(selection.value)
-      if (s.has(id)) s.delete(id)
-      else s.add(id)
-      selection.value = s
-      anchor.value = id
-    } else {
-      selection.value = new Set()
-      anchor.value = id
-    }
-    cursor.value = id
-  }
-
-  function toggleSelected(id = cursor.value): void {
-    if (id !== null) select(id, 'toggle')
-  }
-
-  /** Every cell of a group (default: the cursor's group). */
-  function selectGroup(label = cursor.value === null ? null : groupOf(cursor.value)): void {
-    const g = groups.value.find((x) => x.label === label)
-    if (!g || !g.cells.length) return
-    selection.value = new Set(g.cells.map((c) => c.id))
-    anchor.value = g.cells[0]!.id
-    if (cursor.value === null || groupOf(cursor.value) !== label) cursor.value = g.cells[0]!.id
-  }
-
-  function clearSelection(): void {
-    selection.value = new Set()
-    anchor.value = null
-  }
-
-  // -------------------------------------------------------------------------
   // Review actions
-
-  /** The cell to show after `ids` leave their place: the next one in display order that is not moving, else the one before. */
-  function cellAfter(ids: readonly number[]): number | null {
-    const moving = new Set(ids)
-    const list = cells.value
-    const last = Math.max(...ids.map((id) => indexById.value.get(id) ?? -1))
-    for (let i = last + 1; i < list.length; i++) if (!moving.has(list[i]!.id)) return list[i]!.id
-    for (let i = last - 1; i >= 0; i--) if (!moving.has(list[i]!.id)) return list[i]!.id
-    return null
-  }
 
   /**
    * Gives the target cells (the selection, else the cursor's cell) a class and
@@ -301,7 +179,7 @@ export const useReviewStore = defineStore('review', () => {
         clearSelection()
         await refresh()
         // Auto-advance: the next cell in the order the reviewer was working through.
-        if (next !== null && indexById.value.has(next)) cursor.value = next
+        if (next !== null && has(next)) cursor.value = next
         return true
       } finally {
         busy.value = false
@@ -357,7 +235,7 @@ export const useReviewStore = defineStore('review', () => {
         notice.value = `Model's call accepted for ${moved} cell${moved === 1 ? '' : 's'}${calls.length > 1 ? ` (${calls.join(', ')})` : ` → ${calls[0]}`}${uncalled ? `; ${uncalled} not classified, left as they are` : ''}`
         clearSelection()
         await refresh()
-        if (next !== null && indexById.value.has(next)) cursor.value = next
+        if (next !== null && has(next)) cursor.value = next
         return true
       } finally {
         busy.value = false
@@ -391,7 +269,7 @@ export const useReviewStore = defineStore('review', () => {
         notice.value = n ? `Undone: ${n} cell${n === 1 ? '' : 's'} back to ${[...new Set(r.value.changed.map((c) => (c.new === 'unidentified cell' || c.new === UNIDENTIFIED ? 'Unidentified' : c.new)))].join(', ')}` : 'Nothing to undo'
         await refresh()
         const first = r.value.changed[0]?.cellId
-        if (first !== undefined && indexById.value.has(first)) cursor.value = first
+        if (first !== undefined && has(first)) cursor.value = first
         return true
       } finally {
         busy.value = false
@@ -496,70 +374,25 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   // -------------------------------------------------------------------------
-  // Classifying the slide (a job: progress by events, a slow poll as a safety net)
+  // A classification of this slide that finished: say so and show its calls.
+  // (Sync: the report and the fresh gallery belong to one step.)
 
-  async function loadModels(): Promise<void> {
-    const r = await useTransport().api['models.list']()
-    if (r.ok) models.value = r.value
-  }
-
-  let unwatch: (() => void) | null = null
-
-  function stopWatching(): void {
-    unwatch?.()
-    unwatch = null
-  }
-
-  async function classifyFinished(snapshot: JobSnapshot): Promise<void> {
-    stopWatching()
-    classifyJob.value = snapshot
-    classifyProgress.value = snapshot.progress
-    if (snapshot.state === 'succeeded' && snapshot.kind === 'classify') {
-      const report = snapshot.result as ClassifyReport
-      classifyReport.value = report
+  const classifyStore = useSlideClassifyStore()
+  watch(
+    () => classifyStore.report,
+    (report) => {
+      if (!report) return
       notice.value = `${report.classified} cells classified with ${report.model.name}`
-      if (slideId.value === report.slideId) await refresh()
-    } else if (snapshot.state === 'cancelled') classifyError.value = 'Classification cancelled; predictions stored before the cancel stay.'
-    else if (snapshot.error) classifyError.value = snapshot.error.message
-  }
-
-  async function classify(modelId?: number): Promise<void> {
-    if (slideId.value === null || classifying.value) return
-    stopWatching()
-    classifyError.value = null
-    classifyReport.value = null
-    classifyProgress.value = null
-    const t = useTransport()
-    const r = await t.api['slides.classify']({ slideId: slideId.value, ...(modelId !== undefined ? { modelId } : {}) })
-    if (!r.ok) {
-      classifyError.value = messageOf(r)
-      return
-    }
-    const jobId = r.value.jobId
-    classifyJob.value = { id: jobId, kind: 'classify', state: 'running', title: '', progress: { task: 'classify', done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null }
-    unwatch = watchJob(t, jobId, {
-      progress: (p) => {
-        classifyProgress.value = p
-      },
-      finished: (s) => (classifying.value ? classifyFinished(s) : undefined),
-      current: () => classifyJob.value?.id === jobId && classifying.value
-    })
-    // The job may have ended before the subscription: ask once.
-    const now = await t.api['jobs.get']({ jobId })
-    if (now.ok && now.value.state !== 'running' && classifying.value) await classifyFinished(now.value)
-  }
-
-  async function cancelClassify(): Promise<void> {
-    if (classifyJob.value && classifying.value) await useTransport().api['jobs.cancel']({ jobId: classifyJob.value.id })
-  }
+      if (slideId.value === report.slideId) void refresh()
+    },
+    { flush: 'sync' }
+  )
 
   return {
-    slideId, gallery, differential, comments, history, signOff, signatures, awaitingSecond, order, cursor, selection, anchor, reviewer, loading, busy, error, notice,
-    models, classifyJob, classifyProgress, classifyReport, classifyError,
-    groups, cells, current, signed, settings, unidentifiedCount, classifying, otherLabels, classKeys, targets, groupOf,
+    slideId, gallery, differential, comments, history, signOff, signatures, awaitingSecond, order, reviewer, loading, busy, error, notice,
+    groups, signed, settings, unidentifiedCount, otherLabels, classKeys,
+    ...cellCursor,
     open, close, refresh, loadComments, setOrder,
-    setCursor, move, moveTo, moveGroup, select, toggleSelected, selectGroup, clearSelection,
-    reclassify, acceptModelCall, confirmAccept, cancelAccept, pendingAccept, undo, changeSettings, sign, reopen, addComment, showHistory, closeHistory, exportReport,
-    loadModels, classify, cancelClassify, stopWatching
+    reclassify, acceptModelCall, confirmAccept, cancelAccept, pendingAccept, undo, changeSettings, sign, reopen, addComment, showHistory, closeHistory, exportReport
   }
 })
