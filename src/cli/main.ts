@@ -13,6 +13,7 @@ import { slideCommand } from './commands/slide'
 import { trainCommand } from './commands/train'
 import { crossvalCommand } from './commands/crossval'
 import { finetuneCommand } from './commands/finetune'
+import { adaptCommand } from './commands/adapt'
 import { classifyCommand } from './commands/classify'
 import { runsCommand } from './commands/runs'
 import { modelCommand } from './commands/model'
@@ -38,6 +39,7 @@ const COMMANDS: CliCommand[] = [
   trainCommand,
   crossvalCommand,
   finetuneCommand,
+  adaptCommand,
   classifyCommand,
   runsCommand,
   modelCommand,

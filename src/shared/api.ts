@@ -24,7 +24,7 @@ import {
   type SlideExport,
   type SlideGallery
 } from './review'
-import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult } from './models'
+import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult, type AdaptJobResult } from './models'
 import { OUTBOX_STATES, type LisSettings, type OutboxMessage, type OutboxMessageDetail } from './lis'
 import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindInvitations, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 import { DisplayName, GivenPassword, NewPassword, RoleList, UserName, type Role, type SessionState, type SessionUser, type UserSummary } from './people'
@@ -252,7 +252,7 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'blind'] as const
+export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'blind', 'adapt'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -267,6 +267,7 @@ export interface JobResults {
   gan: GanJobResult
   generate: GenerateJobResult
   blind: BlindSessionView
+  adapt: AdaptJobResult
 }
 
 /** What classifying a slide stored: one prediction per cell by one model. */
@@ -583,6 +584,23 @@ export const api = {
     }),
     output: returns<{ jobId: string }>(),
     doc: "Transfer learning: the base model's network cross-validated from scratch and fine-tuned from the model on the same stored folds of a dataset, side by side (resumable); progress arrives as job events.",
+    roles: LAB_SETUP
+  },
+  // Site adaptation (#12): fine-tune a model on a site's labelled cells, before / after and the PBC forgetting check.
+  'adapt.start': {
+    input: z.strictObject({
+      /** The site's labelled cells (reviewed or imported labels; the model's own calls are never trained on). */
+      dataset: z.string().trim().min(1).max(200),
+      /** The model to adapt (default: the default model). */
+      baseModelId: Id.optional(),
+      modelName: z.string().trim().min(1).max(200).optional(),
+      /** Make the adapted model the default when it is done (never without being asked). */
+      setDefault: z.boolean().default(false),
+      /** Epochs instead of the measured recipe's (a quick trial). */
+      epochs: z.number().int().min(1).max(500).optional()
+    }),
+    output: returns<{ jobId: string }>(),
+    doc: "Adapt a model to this site: fine-tune it on a dataset's labelled cells with a stratified part held out, and report accuracy before / after on those cells and on PBC reference cells (a resumable job; the adapted model is stored, not made the default unless asked).",
     roles: LAB_SETUP
   },
   'crossval.start': {

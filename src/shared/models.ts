@@ -251,6 +251,37 @@ export interface TrainingJobResult {
 }
 
 // ---------------------------------------------------------------------------
+// Site adaptation (docs/ml-results.md, "Site adaptation"): a model fine-tuned
+// on a site's labelled cells, scored before and after on the site's held-out
+// cells and on PBC reference cells (the forgetting check).
+
+/** Accuracy and per-class recall (in the model's class order) on one set of cells. */
+export interface AdaptationFigures {
+  accuracy: number | null
+  recall: (number | null)[]
+  cells: number
+}
+
+/** What an adaptation job (and `wbc adapt --json`) hands back. */
+export interface AdaptJobResult {
+  runId: number
+  status: 'done' | 'cancelled'
+  dataset: string
+  baseModel: { id: number; name: string }
+  /** The adapted model, stored beside its base; null when cancelled. */
+  modelId: number | null
+  modelName: string | null
+  classes: string[]
+  inputSize: number
+  siteCells: { train: number; heldOut: number }
+  referenceCells: { replay: number; check: number }
+  before: { site: AdaptationFigures; reference: AdaptationFigures | null }
+  after: { site: AdaptationFigures; reference: AdaptationFigures | null } | null
+  /** Whether the adapted model is the default now (only when asked for). */
+  isDefault: boolean
+}
+
+// ---------------------------------------------------------------------------
 // Synthetic-cell jobs (the GAN is a model too): what they hand back.
 
 export const GAN_PRESET_NAMES = ['paper', 'cpu', 'tiny'] as const

@@ -15,6 +15,7 @@ export interface JobParams {
   gan: { class: string; preset: GanPresetName; steps: number; name: string; datasetId?: number; maxReal?: number; checkpointEvery: number }
   generate: { generatorId: number; count: number; seed: number }
   blind: BlindRecipe
+  adapt: { dataset: string; baseModelId?: number; modelName?: string; setDefault: boolean; epochs?: number }
 }
 
 /** What training and cross-validation jobs share (the contract's validated request, input size resolved). */

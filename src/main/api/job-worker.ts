@@ -18,6 +18,7 @@ import { runTrainTask } from './tasks/train'
 import { runCrossvalTask } from './tasks/crossval'
 import { runTransferTask } from './tasks/transfer'
 import { runCalibrateTask } from './tasks/calibrate'
+import { runAdaptTask } from './tasks/adapt'
 import { runGanTask, runGenerateTask } from './tasks/gan'
 import { runBlindTask } from './tasks/blind'
 
@@ -26,8 +27,8 @@ import { runBlindTask } from './tasks/blind'
 export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean; engine?: string }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
 /** Kinds whose task loads TensorFlow.js; the others never pay for loading it. */
-const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate'])
-const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, calibrate: runCalibrateTask, gan: runGanTask, generate: runGenerateTask, blind: runBlindTask }
+const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'adapt'])
+const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, calibrate: runCalibrateTask, gan: runGanTask, generate: runGenerateTask, blind: runBlindTask, adapt: runAdaptTask }
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')

@@ -8,10 +8,12 @@ import type { Method } from '../../shared/api'
 import { DEFAULT_ARCHITECTURE_INPUT, ARCHITECTURE_LABELS } from '../../shared/models'
 import { checkDropoutOff, chooseDefaultModel, modelSummaries, refuseIfTraining, requireCalibratable, requireDataset, requireRetrainable } from '../services/models'
 import { runList, runReport } from '../services/runs'
+import { requireAdaptable } from '../services/site-adaptation'
+import { getDefaultModel, getModel } from '../store/models'
 import type { Handlers } from './dispatch'
 import type { ApiContext } from './handlers'
 
-type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'models.calibrate' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start' | 'transfer.start'>
+type ModelMethod = Extract<Method, 'models.list' | 'models.setDefault' | 'models.calibrate' | 'runs.list' | 'runs.get' | 'train.start' | 'crossval.start' | 'transfer.start' | 'adapt.start'>
 
 /** The title's note on dropout-off epochs (checked by the models service). */
 function dropoutOff(p: { epochs: number; dropoutOffEpochs: number }): string {
@@ -60,6 +62,13 @@ export function modelHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handle
       const arch = ARCHITECTURE_LABELS[base.architecture]
       const title = `Transfer from ${base.name} (${arch} ${base.inputSize} px): scratch vs fine-tune ${p.modes.join(' / ')}, ${p.folds}-fold, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}${off}${recipe(p)} on ${p.dataset}`
       const job = ctx.jobs.start('transfer', title, p)
+      return { jobId: job.id }
+    },
+    'adapt.start': (p) => {
+      requireAdaptable(ctx.db, p)
+      notWhileTraining()
+      const base = p.baseModelId !== undefined ? getModel(ctx.db, p.baseModelId) : getDefaultModel(ctx.db)
+      const job = ctx.jobs.start('adapt', `Adapt ${base ? base.name : 'the default model'} to ${p.dataset}${p.epochs !== undefined ? ` (${p.epochs} epoch${p.epochs === 1 ? '' : 's'})` : ''}`, p)
       return { jobId: job.id }
     },
     'crossval.start': (p) => {

@@ -86,7 +86,7 @@ export function requireCalibratable(db: Db, p: { id: number; other: string; fit?
 }
 
 /** Kinds of long work that train or measure a network: one at a time. */
-const TRAINING_WORK: Record<string, string> = { train: 'training', crossval: 'cross-validation', transfer: 'transfer-learning', calibrate: 'calibration' }
+const TRAINING_WORK: Record<string, string> = { train: 'training', crossval: 'cross-validation', transfer: 'transfer-learning', calibrate: 'calibration', adapt: 'site-adaptation' }
 
 /**
  * One training at a time: two would halve each other's speed on a

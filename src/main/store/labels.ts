@@ -129,6 +129,8 @@ export interface ImageCurrentLabel {
   imageId: number
   labelId: number | null
   class: string | null
+  /** Where the current label came from (null when unlabelled; absent where a caller built the row itself). */
+  source?: LabelSource | null
 }
 
 /**
@@ -154,7 +156,7 @@ export function imagesWithCurrentLabel(db: Db, sel: { datasetId?: number; slideI
   // At most seven shapes of this statement, each prepared once.
   return stmt<(number | string)[], ImageCurrentLabel>(
     db,
-    `SELECT i.id AS imageId, c.label_id AS labelId, c.class FROM images i LEFT JOIN current_labels c ON c.image_id = i.id
+    `SELECT i.id AS imageId, c.label_id AS labelId, c.class, c.source FROM images i LEFT JOIN current_labels c ON c.image_id = i.id
      WHERE ${where.join(' AND ')} ORDER BY i.id`
   ).all(...args)
 }

@@ -7,6 +7,7 @@ import { extname, join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { preprocessCell, standardize } from '../../imaging/preprocess'
 import { WBC_CLASSES } from '../../../shared/cells'
+import { applySiteJitter, SITE_JITTER_VALUES } from './site-augment'
 
 export interface CellSet {
   /** N*size*size*3 uint8 RGB, may live in a SharedArrayBuffer. */
@@ -111,19 +112,26 @@ export function dihedral(src: Uint8Array, dst: Uint8Array, size: number, op: num
 
 /**
  * Standardised float batch (n x S x S x 3) from cells `indices` of `pixels`,
- * each transformed by ops[i] (see dihedral) when given.
+ * each given its site jitter row (`jitter`, SITE_JITTER_VALUES per cell; see
+ * site-augment.ts) and then transformed by ops[i] (see dihedral) when given.
  */
 export function fillBatch(
   pixels: Uint8Array,
   size: number,
   indices: ArrayLike<number>,
   out: Float32Array,
-  ops?: ArrayLike<number>
+  ops?: ArrayLike<number>,
+  jitter?: Float32Array
 ): Float32Array {
   const per = size * size * 3
   const tmp = new Uint8Array(per)
+  const jittered = jitter ? new Uint8Array(per) : undefined
   for (let i = 0; i < indices.length; i++) {
     let img = pixels.subarray(indices[i] * per, (indices[i] + 1) * per)
+    if (jitter && jittered) {
+      applySiteJitter(img, jittered, size, jitter.subarray(i * SITE_JITTER_VALUES, (i + 1) * SITE_JITTER_VALUES))
+      img = jittered
+    }
     const op = ops ? ops[i] : 0
     if (op) {
       dihedral(img, tmp, size, op)

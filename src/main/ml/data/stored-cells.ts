@@ -41,6 +41,16 @@ export function selectLabelledCells(db: Db, sel: CellSelection, classes: readonl
   return selectCells(db, sel).filter((c): c is StoredCell & { class: string } => c.class !== null && wanted.has(c.class))
 }
 
+/**
+ * The labelled cells a site adaptation may learn from: as selectLabelledCells,
+ * but only labels a person gave (imported from folders or manifests, or set
+ * by a reviewer or an expert); a cell whose current label is the model's own
+ * call is left out, so a model is never taught its own mistakes.
+ */
+export function selectSiteLabelledCells(db: Db, sel: CellSelection, classes: readonly string[] = WBC_CLASSES): (StoredCell & { labelId: number; class: string })[] {
+  return selectLabelledCells(db, sel, classes).filter((c): c is StoredCell & { labelId: number; class: string } => c.source !== 'model' && c.labelId !== null)
+}
+
 /** Every cell of a selection with its current label (null when unlabelled), image id order. */
 export function selectCells(db: Db, sel: CellSelection): StoredCell[] {
   let datasetId: number | undefined

@@ -280,7 +280,7 @@ export function headOnlyFrozen(spec: ModelSpec): (weightName: string) => boolean
 }
 
 /** The flat weights (runtime layout) of a stored model, checked against the spec it must fit. */
-async function initialWeightsFrom(db: Db, modelId: number, spec: ModelSpec): Promise<Float32Array> {
+export async function initialWeightsFrom(db: Db, modelId: number, spec: ModelSpec): Promise<Float32Array> {
   const clf = await loadStoredClassifier(db, modelId)
   if (clf.inputSize !== spec.inputSize) throw new Error(`model ${modelId} takes ${clf.inputSize} px cells; this run uses ${spec.inputSize} px`)
   const fresh = buildModel(spec)

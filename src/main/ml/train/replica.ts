@@ -262,7 +262,8 @@ export class Replica {
     normaliser: number,
     grads: Float32Array,
     rowOffset = 0,
-    dropoutSeed?: number
+    dropoutSeed?: number,
+    jitter?: Float32Array
   ): StepResult {
     if (dropoutSeed !== undefined) this.seedDropout(dropoutSeed)
     if (this.shared) {
@@ -270,7 +271,7 @@ export class Replica {
       this.shared.rowOffset = rowOffset
     }
     try {
-      return this.gradientsInner(pixels, labels, indices, ops, sampleWeights, normaliser, grads)
+      return this.gradientsInner(pixels, labels, indices, ops, sampleWeights, normaliser, grads, jitter)
     } finally {
       if (this.shared) this.shared.active = false
     }
@@ -296,12 +297,13 @@ export class Replica {
     ops: ArrayLike<number> | undefined,
     sampleWeights: ArrayLike<number> | undefined,
     normaliser: number,
-    grads: Float32Array
+    grads: Float32Array,
+    jitter?: Float32Array
   ): StepResult {
     const n = indices.length
     const S = this.spec.inputSize
     const C = this.spec.numClasses
-    const xs = fillBatch(pixels, S, indices, new Float32Array(n * S * S * 3), ops)
+    const xs = fillBatch(pixels, S, indices, new Float32Array(n * S * S * 3), ops, jitter)
     const y = new Float32Array(n * C)
     const sw = new Float32Array(n)
     for (let i = 0; i < n; i++) {

@@ -18,6 +18,7 @@ import { readLatestSnapshot, writeCheckpointSnapshot } from './checkpoint-dir'
 import { reportFromConfusion, type ClassificationReport } from '../../stats/metrics'
 import { estimateEta, type ProgressListener } from '../../../shared/progress'
 import type { TrainingBalance } from '../../../shared/models'
+import { drawSiteJitter, siteAugmentActive, SITE_JITTER_VALUES, type SiteAugment } from '../data/site-augment'
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -48,6 +49,8 @@ export interface TrainSettings {
    * dropout-off phase closes that gap: docs/ml.md, "Dropout and inference".
    */
   dropoutOff?: { epochs: number; lrFactor: number }
+  /** Stain, blur and scale jitter per cell (site-augment.ts), before the flips/rotations. */
+  siteAugment?: SiteAugment
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
@@ -205,6 +208,7 @@ interface EpochPlan {
   indices: Int32Array
   ops?: Uint8Array
   weights?: Float32Array
+  jitter?: Float32Array
 }
 
 function planEpoch(rng: SeededRng, train: number[], labels: Int32Array, numClasses: number, s: TrainSettings): EpochPlan {
@@ -230,6 +234,11 @@ function planEpoch(rng: SeededRng, train: number[], labels: Int32Array, numClass
   }
   const plan: EpochPlan = { indices: Int32Array.from(order) }
   if (s.augment) plan.ops = Uint8Array.from(order, () => rng.int(8))
+  // Drawn only when asked for, so runs without it keep their random sequence (and checkpoints).
+  if (siteAugmentActive(s.siteAugment)) {
+    plan.jitter = new Float32Array(order.length * SITE_JITTER_VALUES)
+    for (let i = 0; i < order.length; i++) drawSiteJitter(rng, s.siteAugment!, plan.jitter, i * SITE_JITTER_VALUES)
+  }
   if (s.balance === 'weights') {
     const w = byClass.map((l) => (l.length ? n / (present.length * l.length) : 0))
     plan.weights = Float32Array.from(order, (i) => w[labels[i]])
@@ -292,7 +301,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     augment: options.augment ?? DEFAULT_SETTINGS.augment,
     seed: options.seed ?? DEFAULT_SETTINGS.seed,
     adam: { ...DEFAULT_SETTINGS.adam, ...options.adam },
-    ...(options.dropoutOff && options.dropoutOff.epochs > 0 ? { dropoutOff: options.dropoutOff } : {})
+    ...(options.dropoutOff && options.dropoutOff.epochs > 0 ? { dropoutOff: options.dropoutOff } : {}),
+    ...(siteAugmentActive(options.siteAugment) ? { siteAugment: options.siteAugment } : {})
   }
   if (cells.size !== spec.inputSize) throw new Error(`cells are ${cells.size} px, the model takes ${spec.inputSize} px`)
   const trainList = Array.from(options.trainIndices)
@@ -418,6 +428,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             indices: plan.indices.slice(a, a + count),
             ops: plan.ops?.slice(a, a + count),
             sampleWeights: plan.weights?.slice(a, a + count),
+            jitter: plan.jitter?.slice(a * SITE_JITTER_VALUES, (a + count) * SITE_JITTER_VALUES),
             normaliser: n,
             rowOffset: a - from,
             dropout,

@@ -31,7 +31,7 @@ export interface LowRankShard {
 }
 
 export type HostRequest =
-  | { type: 'grad'; version: number; indices: Int32Array; ops?: Uint8Array; sampleWeights?: Float32Array; normaliser: number; rowOffset: number; dropout?: boolean; dropoutSeed?: number }
+  | { type: 'grad'; version: number; indices: Int32Array; ops?: Uint8Array; sampleWeights?: Float32Array; normaliser: number; rowOffset: number; dropout?: boolean; dropoutSeed?: number; jitter?: Float32Array }
   | { type: 'apply'; t: number; adam: AdamSettings; ranges: [number, number][]; lowRank: LowRankShard[]; writeNonTrainable: boolean }
   | { type: 'predict'; version: number; indices: Int32Array }
   | { type: 'timings' }
@@ -89,7 +89,7 @@ export class TrainingHost {
         this.timings.load += performance.now() - t0
         this.timings.grad -= performance.now() - t0
         return this.replica.gradients(
-          this.init.pixels, this.init.labels, req.indices, req.ops, req.sampleWeights, req.normaliser, this.grads[this.init.index], req.rowOffset, req.dropoutSeed
+          this.init.pixels, this.init.labels, req.indices, req.ops, req.sampleWeights, req.normaliser, this.grads[this.init.index], req.rowOffset, req.dropoutSeed, req.jitter
         )
       }
       case 'apply':
