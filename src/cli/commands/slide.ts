@@ -9,13 +9,13 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { REPORT_FORMATS, type ReportFormat } from '../../shared/review'
-import { exportSlide, ReviewError, setReviewSettings, slideDifferential } from '../../main/review'
+import { exportSlide, slideDifferential } from '../../main/review'
+import { signSlideAs, slideReviewSettings } from '../../main/services/review'
 import { LOCAL_OPERATOR } from '../../main/people'
 import type { Db } from '../../main/store/db'
 import { findSlide as findSlideRow } from '../../main/services/slides'
 import type { CliCommand } from '../context'
-import { parseDestination } from '../../shared/lis'
-import { deliverOutboxMessage, outboxView, queueSlideReport, signAndQueue } from '../../main/lis'
+import { deliverOutboxMessage, destinationOf, outboxView, queueSlideReport } from '../../main/lis'
 import { describeOutboxMessage } from './outbox'
 
 /** A slide by its sample id, else by its numeric row id. */
@@ -80,7 +80,7 @@ export const slideCommand: CliCommand = (cli) => {
     .option('--json', 'print the outbox message as JSON')
     .action(async (ref: string, o: { to?: string; json?: boolean }) => {
       const db = cli.openDb()
-      const queued = queueSlideReport(db, { slideId: findSlide(db, ref), who: '', ...(o.to ? { to: parseDestination(o.to) } : {}) })
+      const queued = queueSlideReport(db, { slideId: findSlide(db, ref), who: '', ...(o.to ? { to: destinationOf(o.to) } : {}) })
       // One try now; if the LIS does not answer, the workstation (or `wbc outbox send`) tries again later.
       const row = (await deliverOutboxMessage(db, queued.id, { force: true })) ?? queued
       if (o.json) cli.json(outboxView(row))
@@ -100,21 +100,16 @@ export const slideCommand: CliCommand = (cli) => {
       const db = cli.openDb()
       const slideId = findSlide(db, ref)
       const caller = await cli.actor({ user: o.user, passwordStdin: o.passwordStdin })
-      if (!caller.roles.includes('verifier')) throw new Error(`${caller.name} may not sign: signing needs the verifier role`)
-      // cli.actor checked the password (same lockout as the app); the signature records the user id and this machine's clock.
-      try {
-        // As in the app: with sending at sign-off turned on, the final report is queued with the signature.
-        const r = signAndQueue(db, { slideId, who: caller.name, userId: caller.userId, meaning: o.meaning }).signed
-        if (o.json) return cli.json(r)
-        cli.out(
-          r.verification === 2
-            ? `${ref}: second verification by ${r.signedBy} at ${r.signedAt}; the report is final`
-            : `${ref}: signed by ${r.signedBy} at ${r.signedAt} (${r.totalCounted} cells counted)${r.final ? '' : '; a second, different verifier must sign before the report is final'}`
-        )
-      } catch (err) {
-        if (err instanceof ReviewError) throw new Error(err.message)
-        throw err
-      }
+      // cli.actor checked the password (same lockout as the app); the service checks the role, and the
+      // signature records the user id and this machine's clock. As in the app: with sending at sign-off
+      // turned on, the final report is queued with the signature.
+      const r = signSlideAs(db, caller, { slideId, meaning: o.meaning }).signed
+      if (o.json) return cli.json(r)
+      cli.out(
+        r.verification === 2
+          ? `${ref}: second verification by ${r.signedBy} at ${r.signedAt}; the report is final`
+          : `${ref}: signed by ${r.signedBy} at ${r.signedAt} (${r.totalCounted} cells counted)${r.final ? '' : '; a second, different verifier must sign before the report is final'}`
+      )
     })
 
   slide
@@ -128,12 +123,7 @@ export const slideCommand: CliCommand = (cli) => {
       if (!['yes', 'no'].includes(o.secondVerification)) throw new Error('--second-verification is yes or no')
       const db = cli.openDb()
       const slideId = ref ? findSlide(db, ref) : null
-      try {
-        const s = setReviewSettings(db, { slideId, secondVerification: o.secondVerification === 'yes', who: LOCAL_OPERATOR.name, userId: null })
-        cli.out(`${ref ?? 'lab default'}: second verification ${s.secondVerification ? 'required' : 'not required'}`)
-      } catch (err) {
-        if (err instanceof ReviewError) throw new Error(err.message)
-        throw err
-      }
+      const s = slideReviewSettings(db, slideId, { secondVerification: o.secondVerification === 'yes' }, LOCAL_OPERATOR)
+      cli.out(`${ref ?? 'lab default'}: second verification ${s.secondVerification ? 'required' : 'not required'}`)
     })
 }

@@ -3,25 +3,13 @@
 // writes to the database; the workstation's courier does the sending and
 // reports each change as an `outbox.changed` event.
 import type { Method } from '../../shared/api'
-import { parseDestination } from '../../shared/lis'
-import { LisError, outboxDetail, outboxView, queueSlideReport, retryOutboxMessage, lisSettings, setLisSettings } from '../lis'
+import { destinationOf, outboxDetail, outboxView, queueSlideReport, retryOutboxMessage, lisSettings, setLisSettings } from '../lis'
 import type { OutboxRow } from '../store/outbox'
 import { listOutboxMessages } from '../store/outbox'
 import type { Handlers } from './dispatch'
-import { ApiFailure } from './errors'
 import type { ApiContext } from './handlers'
 
 type LisMethod = Extract<Method, `lis.${string}` | `outbox.${string}`>
-
-function refusals<T>(fn: () => T): T {
-  try {
-    return fn()
-  } catch (err) {
-    if (err instanceof LisError) throw new ApiFailure(err.code, err.message)
-    if (err instanceof RangeError) throw new ApiFailure('invalid_input', err.message)
-    throw err
-  }
-}
 
 /** Tell the UIs and wake the courier: a message was queued or queued again. */
 export function announceQueued(ctx: Pick<ApiContext, 'events' | 'outbox'>, rows: OutboxRow[]): void {
@@ -32,24 +20,21 @@ export function announceQueued(ctx: Pick<ApiContext, 'events' | 'outbox'>, rows:
 
 export function lisHandlers(ctx: Pick<ApiContext, 'db' | 'events' | 'outbox'>): Pick<Handlers, LisMethod> {
   return {
-    'lis.send': ({ slideId, to }, { caller }) =>
-      refusals(() => {
-        const row = queueSlideReport(ctx.db, { slideId, who: caller.name, ...(to !== undefined ? { to: parseDestination(to) } : {}) })
-        announceQueued(ctx, [row])
-        return outboxView(row)
-      }),
-    'lis.settings': (change) =>
-      refusals(() => {
-        const given = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined))
-        return Object.keys(given).length ? setLisSettings(ctx.db, given, '') : lisSettings(ctx.db)
-      }),
+    'lis.send': ({ slideId, to }, { caller }) => {
+      const row = queueSlideReport(ctx.db, { slideId, who: caller.name, ...(to !== undefined ? { to: destinationOf(to) } : {}) })
+      announceQueued(ctx, [row])
+      return outboxView(row)
+    },
+    'lis.settings': (change) => {
+      const given = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined))
+      return Object.keys(given).length ? setLisSettings(ctx.db, given, '') : lisSettings(ctx.db)
+    },
     'outbox.list': ({ slideId, state }) => listOutboxMessages(ctx.db, { slideId, state }).map(outboxView),
-    'outbox.get': ({ id }) => refusals(() => outboxDetail(ctx.db, id)),
-    'outbox.retry': ({ id }) =>
-      refusals(() => {
-        const row = retryOutboxMessage(ctx.db, id)
-        announceQueued(ctx, [row])
-        return outboxView(row)
-      })
+    'outbox.get': ({ id }) => outboxDetail(ctx.db, id),
+    'outbox.retry': ({ id }) => {
+      const row = retryOutboxMessage(ctx.db, id)
+      announceQueued(ctx, [row])
+      return outboxView(row)
+    }
   }
 }

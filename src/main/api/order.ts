@@ -1,9 +1,8 @@
 // The contract's order and reference-interval methods over the order core
-// (src/main/order) and the results core (src/main/results). The core's
-// refusals (ReviewError) become contract errors with the same code.
+// (src/main/order) and the results core (src/main/results). Their refusals
+// are CoreErrors, which the dispatcher maps (api/errors.ts).
 import type { Method } from '../../shared/api'
 import { importWorklist, orderHistory, parseOrderFile, slideOrder, updateSlideOrder } from '../order'
-import { ReviewError } from '../review'
 import { DEFAULT_REFERENCE_TABLE, referenceTable, setReferenceTable } from '../results'
 import type { Handlers } from './dispatch'
 import { ApiFailure } from './errors'
@@ -18,29 +17,19 @@ export interface CallerContext {
 export const LOCAL_USER = 'workstation user'
 const actor = (call?: CallerContext): string => call?.caller?.name?.trim() || LOCAL_USER
 
-function refusals<T>(fn: () => T): T {
-  try {
-    return fn()
-  } catch (err) {
-    if (err instanceof ReviewError) throw new ApiFailure(err.code, err.message)
-    throw err
-  }
-}
-
 export function orderHandlers(ctx: Pick<ApiContext, 'db'>): Pick<Handlers, OrderMethod> {
   const db = () => ctx.db
   return {
-    'order.get': ({ slideId }) => refusals(() => slideOrder(db(), slideId)),
+    'order.get': ({ slideId }) => slideOrder(db(), slideId),
     'order.update': ({ slideId, changes, why }, call?: CallerContext) =>
-      refusals(() => updateSlideOrder(db(), { slideId, changes, who: actor(call), why }).order),
-    'order.history': ({ slideId }) => refusals(() => orderHistory(db(), slideId)),
-    'worklist.import': ({ fileName, text }, call?: CallerContext) =>
-      refusals(() => {
-        const file = parseOrderFile(text, fileName)
-        if (!file) throw new ApiFailure('invalid_input', `${fileName} names no order column (sample id, order id, patient id ...; see docs/lis.md)`)
-        return importWorklist(db(), file, actor(call))
-      }),
+      updateSlideOrder(db(), { slideId, changes, who: actor(call), why }).order,
+    'order.history': ({ slideId }) => orderHistory(db(), slideId),
+    'worklist.import': ({ fileName, text }, call?: CallerContext) => {
+      const file = parseOrderFile(text, fileName)
+      if (!file) throw new ApiFailure('invalid_input', `${fileName} names no order column (sample id, order id, patient id ...; see docs/lis.md)`)
+      return importWorklist(db(), file, actor(call))
+    },
     'ranges.get': () => referenceTable(db()),
-    'ranges.set': ({ table, why }, call?: CallerContext) => refusals(() => setReferenceTable(db(), table ?? DEFAULT_REFERENCE_TABLE, actor(call), why))
+    'ranges.set': ({ table, why }, call?: CallerContext) => setReferenceTable(db(), table ?? DEFAULT_REFERENCE_TABLE, actor(call), why)
   }
 }

@@ -2,7 +2,7 @@
 // ORU^R01 messages, MLLP delivery with retries, and the LIS connection
 // settings. The API handlers, the CLI and tests all call these functions.
 export { LisError, type LisErrorCode } from './errors'
-export { lisSettings, setLisSettings } from './settings'
+export { destinationOf, lisSettings, setLisSettings } from './settings'
 export { ackErrorText, sendOverMllp, type MllpOutcome, type MllpTarget } from './mllp'
 export {
   deliverDue,

@@ -1,7 +1,7 @@
 // The lab's LIS connection: where results go and whether a final sign-off
 // sends them. An append-only log (the latest row is in force), so who pointed
 // results at which host, and when, stays known.
-import type { LisSettings } from '../../shared/lis'
+import { parseDestination, type LisSettings } from '../../shared/lis'
 import type { Db } from '../store/db'
 import { appendLisSettings, storedLisSettings } from '../store/outbox'
 import { LisError } from './errors'
@@ -29,4 +29,13 @@ export function setLisSettings(db: Db, change: Partial<LisSettings>, who: string
     appendLisSettings(db, next, who)
     return storedLisSettings(db)
   }).immediate()
+}
+
+/** A typed "HOST:PORT" as a destination; anything else is refused as invalid input. */
+export function destinationOf(text: string): { host: string; port: number } {
+  try {
+    return parseDestination(text)
+  } catch (err) {
+    throw new LisError('invalid_input', (err as Error).message)
+  }
 }
