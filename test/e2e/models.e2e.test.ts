@@ -5,7 +5,8 @@
 // start a small training from the form with live progress, and make its model
 // the default; then fine-tune that model on real Chulalongkorn cells (another
 // site and stain) against training from scratch and read the two side by
-// side. Screenshots at both target sizes.
+// side; adapt it to those cells (before / after, the PBC forgetting check) and
+// make the adapted model the default. Screenshots at both target sizes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -243,6 +244,37 @@ describe('Models screen', () => {
     await expect.poll(() => panel.locator('strong').first().textContent(), { timeout: 120_000 }).toBe('Finished')
     await expect.poll(() => page.getByTestId(`routing-${id}`).textContent()).toMatch(/\d+% \/ \d+(\.\d)?%/)
     await shoot(page, 'models-calibrated')
+  }, 180_000)
+
+  it('adapts a model to this site on real Chulalongkorn cells, shows before / after and the PBC check, and makes it the default only on request', async () => {
+    const row = page.getByTestId('models-table').locator('tbody tr', { hasText: 'wnet 32px run 2' })
+    const id = await row.getAttribute('data-model-row')
+    await page.getByTestId(`adapt-${id}`).click()
+    const form = page.getByTestId('adapt-form')
+    await form.waitFor()
+    await form.getByTestId('adapt-dataset').selectOption(TRANSFER_DATASET)
+    await form.getByTestId('adapt-epochs').fill('2')
+    expect(await form.locator('input:invalid, select:invalid').count()).toBe(0)
+    await form.getByTestId('adapt-start').click()
+    await expect.poll(() => form.count()).toBe(0)
+    const panel = page.getByTestId('training-progress')
+    await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain(`Adapt wnet 32px run 2 to ${TRANSFER_DATASET}`)
+    await expect.poll(() => panel.locator('strong').first().textContent(), { timeout: 120_000 }).toBe('Finished')
+    const result = page.getByTestId('adapt-result')
+    await result.waitFor()
+    // Before and after on the held-out Chula cells, and on the bundled PBC reference cells.
+    expect(await result.getByTestId('adapt-site').textContent()).toMatch(/\d+\.\d%\s*\d+\.\d%/)
+    expect(await result.getByTestId('adapt-reference').textContent()).toMatch(/\d+\.\d%\s*\d+\.\d%/)
+    expect(await result.textContent()).toMatch(/16 site cells trained on, 4 held out/)
+    // Stored beside its base, and not the default until asked.
+    const adapted = page.getByTestId('models-table').locator('tbody tr', { hasText: `adapted to ${TRANSFER_DATASET}` })
+    await expect.poll(() => adapted.count()).toBe(1)
+    expect(await adapted.getByTestId('default-model').count()).toBe(0)
+    await shoot(page, 'models-adapted')
+    await result.getByTestId('adapt-make-default').click()
+    await expect.poll(() => result.getByTestId('adapted-default').count()).toBe(1)
+    await expect.poll(() => adapted.getByTestId('default-model').count()).toBe(1)
+    expect(await page.getByTestId('default-model').count()).toBe(1)
   }, 180_000)
 
   it('ran without console errors or CSP violations (chart.js included)', () => {

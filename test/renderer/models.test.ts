@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import type { DatasetSummary, JobSnapshot } from '../../src/shared/api'
-import type { ModelSummary, RunListItem, RunReport, TransferArm, TransferComparison } from '../../src/shared/models'
+import type { AdaptJobResult, ModelSummary, RunListItem, RunReport, TransferArm, TransferComparison } from '../../src/shared/models'
 import { setTransport } from '../../src/renderer/src/api/transport'
 import { useModelsStore, type TrainingForm } from '../../src/renderer/src/stores/models'
 import RunReportView from '../../src/renderer/src/components/models/RunReport.vue'
@@ -325,5 +325,68 @@ describe('models table', () => {
     expect(sizes[0]).toMatch(/^\d+(\.\d+)? MB uint8$/)
     expect(sizes[1]).toMatch(/^\d+(\.\d+)? MB$/)
     expect(w.text()).toContain('97.6%')
+  })
+})
+
+describe('site adaptation', () => {
+  const adaptResult = (over: Partial<AdaptJobResult> = {}): AdaptJobResult => ({
+    runId: 5, status: 'done', dataset: 'chula', baseModel: { id: 1, name: 'wnet-pbc' }, modelId: 7, modelName: 'wnet-pbc adapted to chula (run 5)', classes: CLASSES, inputSize: 32,
+    siteCells: { train: 24, heldOut: 6 }, referenceCells: { replay: 10, check: 96 },
+    before: { site: { accuracy: 1 / 6, recall: [0, 1, 0, 0, 0], cells: 6 }, reference: { accuracy: 0.9, recall: [0.9, 0.9, 0.9, 0.9, 0.9], cells: 96 } },
+    after: { site: { accuracy: 4 / 6, recall: [1, 1, 0, 1, 1], cells: 6 }, reference: { accuracy: 0.85, recall: [0.8, 0.9, 0.8, 0.9, 0.85], cells: 96 } },
+    isDefault: false, ...over
+  })
+
+  it('starts an adaptation of the chosen model, never as the default, and holds its result when the job ends', async () => {
+    let defaultId = 1
+    const f = fakeTransport({
+      'adapt.start': () => ok({ jobId: 'adapt-1' }),
+      'jobs.get': () => ok(job({ id: 'adapt-1', kind: 'adapt', title: 'Adapt wnet-pbc to chula' })),
+      'runs.list': () => ok([]),
+      'models.list': () => ok([model({ id: 1, isDefault: defaultId === 1 }), model({ id: 7, isDefault: defaultId === 7 })]),
+      'runs.get': (i) => ok(report(run({ id: (i as { id: number }).id }))),
+      'models.setDefault': (i) => {
+        defaultId = (i as { id: number }).id
+        return ok(model({ id: defaultId, isDefault: true }))
+      }
+    })
+    setTransport(f.transport)
+    const s = useModelsStore()
+    expect(await s.adapt({ baseModelId: 1, dataset: 'chula', epochs: 3 })).toBe(true)
+    expect(f.calls.find((c) => c.method === 'adapt.start')?.input).toEqual({ baseModelId: 1, dataset: 'chula', epochs: 3, setDefault: false })
+    expect(s.running).toBe(true)
+    f.emit('job.finished', job({ id: 'adapt-1', kind: 'adapt', state: 'succeeded', result: adaptResult() }))
+    await flushPromises()
+    expect(s.running).toBe(false)
+    expect(s.adaptation?.after?.site.accuracy).toBeCloseTo(4 / 6)
+    expect(f.calls.some((c) => c.method === 'models.setDefault')).toBe(false)
+    await s.makeAdaptedDefault()
+    expect(f.calls.find((c) => c.method === 'models.setDefault')?.input).toEqual({ id: 7 })
+    expect(s.adaptation?.isDefault).toBe(true)
+  })
+
+  it('shows before / after on the held-out site cells and on PBC reference cells, and offers Make default', async () => {
+    const { default: AdaptResultView } = await import('../../src/renderer/src/components/models/AdaptResult.vue')
+    const w = mount(AdaptResultView, { props: { result: adaptResult() } })
+    expect(w.find('[data-testid="adapt-site"]').text()).toMatch(/16\.7%\s*66\.7%/)
+    expect(w.find('[data-testid="adapt-reference"]').text()).toMatch(/90\.0%\s*85\.0%/)
+    expect(w.text()).toContain('6 held out')
+    await w.find('[data-testid="adapt-make-default"]').trigger('click')
+    expect(w.emitted('makeDefault')).toHaveLength(1)
+    const done = mount(AdaptResultView, { props: { result: adaptResult({ isDefault: true }) } })
+    expect(done.find('[data-testid="adapt-make-default"]').exists()).toBe(false)
+    expect(done.find('[data-testid="adapted-default"]').exists()).toBe(true)
+  })
+
+  it("offers datasets with labelled cells of the model's classes and sends the optional name and epochs", async () => {
+    const { default: AdaptFormView } = await import('../../src/renderer/src/components/models/AdaptForm.vue')
+    const w = mount(AdaptFormView, { props: { model: model(), datasets: DATASETS, busy: false } })
+    expect(w.findAll('[data-testid="adapt-dataset"] option').map((o) => o.text())).toEqual(['pbc (30)'])
+    await w.find('form').trigger('submit')
+    expect(w.emitted('start')).toEqual([[{ dataset: 'pbc' }]])
+    await w.find('[data-testid="adapt-name"]').setValue('site A')
+    await w.find('[data-testid="adapt-epochs"]').setValue('4')
+    await w.find('form').trigger('submit')
+    expect(w.emitted('start')![1]).toEqual([{ dataset: 'pbc', modelName: 'site A', epochs: 4 }])
   })
 })

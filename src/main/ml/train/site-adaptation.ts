@@ -286,7 +286,8 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
     await dropFoldCheckpoint(db, runId, 0, dir)
     account()
     report.seconds = getRun(db, runId)!.seconds
-    finishRun(db, runId, 'done', { metrics: report })
+    // `validation` is the runs list's headline (the held-out site cells after adaptation).
+    finishRun(db, runId, 'done', { metrics: { ...report, validation: after.site } })
     return report
   } catch (err) {
     account()

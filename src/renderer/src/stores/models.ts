@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref } from 'vue'
 import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
-import { DEFAULT_ARCHITECTURE_INPUT, type LrScheduleName, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingBalance, type TrainingJobResult, type TransferJobResult, type FineTuneModeName } from '../../../shared/models'
+import { DEFAULT_ARCHITECTURE_INPUT, type LrScheduleName, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingBalance, type TrainingJobResult, type TransferJobResult, type FineTuneModeName, type AdaptJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
@@ -38,7 +38,7 @@ export interface TrainingForm {
   setDefault: boolean
 }
 
-const isTrainingJob = (j: JobSnapshot): boolean => j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer' || j.kind === 'calibrate'
+const isTrainingJob = (j: JobSnapshot): boolean => j.kind === 'train' || j.kind === 'crossval' || j.kind === 'transfer' || j.kind === 'calibrate' || j.kind === 'adapt'
 
 export const useModelsStore = defineStore('models', () => {
   const models = ref<ModelSummary[]>([])
@@ -71,6 +71,9 @@ export const useModelsStore = defineStore('models', () => {
     seed: 1,
     setDefault: false
   })
+
+  /** The last finished site adaptation: before / after, the forgetting check, and its model (offered as the default, never made so by itself). */
+  const adaptation = ref<AdaptJobResult | null>(null)
 
   const job = ref<JobSnapshot | null>(null)
   const progress = ref<Progress | null>(null)
@@ -165,6 +168,7 @@ export const useModelsStore = defineStore('models', () => {
     if (snapshot.state === 'cancelled') jobError.value = 'Stopped. The run keeps its finished epochs and folds; start it again with the same settings to resume.'
     else if (snapshot.state === 'failed') jobError.value = snapshot.error?.message ?? 'the training failed'
     await refreshLists()
+    if (snapshot.kind === 'adapt' && snapshot.state === 'succeeded' && snapshot.result) adaptation.value = snapshot.result as AdaptJobResult
     // A transfer job's report is its scratch arm's (which shows every arm side by side).
     const result = snapshot.result as (TrainingJobResult & { scratchRunId?: undefined }) | (TransferJobResult & { runId?: undefined }) | null
     const runId = result?.scratchRunId ?? result?.runId ?? snapshot.progress.metrics?.runId
@@ -253,6 +257,37 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
+  /** Adapts a model to this site's labelled cells as a job (followed like a training); the result waits in `adaptation`. */
+  async function adapt(req: { baseModelId: number; dataset: string; modelName?: string; epochs?: number }): Promise<boolean> {
+    if (running.value || starting.value) return false
+    jobError.value = null
+    adaptation.value = null
+    starting.value = true
+    try {
+      const r = await useTransport().api['adapt.start']({ ...req, setDefault: false })
+      if (!r.ok) {
+        jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
+        return false
+      }
+      await followStarted(r.value.jobId, 'adapt')
+      return true
+    } finally {
+      starting.value = false
+    }
+  }
+
+  /** The user's choice after reading an adaptation's figures: its model becomes the default. */
+  async function makeAdaptedDefault(): Promise<void> {
+    const id = adaptation.value?.modelId
+    if (id === null || id === undefined) return
+    await setDefault(id)
+    if (adaptation.value && models.value.some((m) => m.id === id && m.isDefault)) adaptation.value = { ...adaptation.value, isDefault: true }
+  }
+
+  function dismissAdaptation(): void {
+    adaptation.value = null
+  }
+
   async function cancel(): Promise<void> {
     if (!job.value || !running.value) return
     await useTransport().api['jobs.cancel']({ jobId: job.value.id })
@@ -269,6 +304,6 @@ export const useModelsStore = defineStore('models', () => {
 
   return {
     models, runs, datasets, loaded, loading, error, selectedRunId, report, reportError, form, job, progress, jobError, starting, running,
-    liveRunId, defaultModel, load, refreshLists, selectRun, setArchitecture, start, calibrate, cancel, setDefault, stopWatching
+    liveRunId, defaultModel, adaptation, load, refreshLists, selectRun, setArchitecture, start, calibrate, adapt, makeAdaptedDefault, dismissAdaptation, cancel, setDefault, stopWatching
   }
 })
