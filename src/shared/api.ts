@@ -41,6 +41,8 @@ export const API_ERROR_CODES = [
   'not_found',
   /** The request clashes with the current state (e.g. a slide already signed). */
   'conflict',
+  /** The change was made against a view that has since moved on (another station changed the slide): nothing was changed; reload and decide again. */
+  'stale',
   /** The capability is not available here (no database, no model ...). */
   'unavailable',
   /** The caller may not do this (foreign sender, missing token ...). */
@@ -81,6 +83,12 @@ export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 const NoInput = z.strictObject({})
 /** A filesystem path on the machine running the core (the server's, in browser mode). */
 const LocalPath = z.string().trim().min(1, 'a folder path is required').max(4096)
+/**
+ * The slide revision the caller's view showed (SlideGallery.revision). With it
+ * a change is refused as \`stale\` when the slide moved on since (another
+ * station changed it); without it (the command line) it acts on what is there.
+ */
+const SeenRevision = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional()
 const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id')
 /** A blind-session cell id: random, opaque, valid in its session only. */
 const BlindCellId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not a session cell id')
@@ -166,6 +174,8 @@ export interface SlideSummary {
   /** The model whose predictions the slide carries, if it was classified. */
   model: { id: number; name: string } | null
   createdAt: string
+  /** Moves with every change to what the slide's review shows (SlideGallery.revision). */
+  revision: number
 }
 
 export interface CellSummary {
@@ -433,20 +443,21 @@ export const api = {
       cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000),
       /** A class, an alias ('Lymph'), another label ('ig'), or 'unidentified'. */
       label: z.string().trim().min(1).max(100),
-      why: z.string().max(2000).default('')
+      why: z.string().max(2000).default(''),
+      revision: SeenRevision
     }),
     output: returns<ReclassifyResult>(),
     doc: 'Give one or many cells of a slide a reviewer label (refused on a signed slide).',
     roles: BENCH
   },
   'review.accept': {
-    input: z.strictObject({ slideId: Id, cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000) }),
+    input: z.strictObject({ slideId: Id, cellIds: z.array(Id).min(1, 'choose at least one cell').max(10_000), revision: SeenRevision }),
     output: returns<ReclassifyResult & { uncalled: number[] }>(),
     doc: "Let the model's call stand for each cell as one review action (one undo takes it all back); cells without a call are listed in uncalled.",
     roles: BENCH
   },
   'review.undo': {
-    input: z.strictObject({ slideId: Id }),
+    input: z.strictObject({ slideId: Id, revision: SeenRevision }),
     output: returns<ReclassifyResult & { undid: number }>(),
     doc: "Take back the slide's last reclassification by appending the labels the cells had before.",
     roles: BENCH
@@ -485,14 +496,15 @@ export const api = {
       slideId: Id,
       meaning: z.string().trim().min(1, 'say what the signature means').max(500),
       /** The signer's password, asked again for every signature. */
-      password: GivenPassword
+      password: GivenPassword,
+      revision: SeenRevision
     }),
     output: returns<SignOffResult>(),
     doc: 'Sign a slide (refused while Unidentified cells remain or when already signed); it becomes read-only.',
     roles: SIGNERS
   },
   'review.reopen': {
-    input: z.strictObject({ slideId: Id, reason: z.string().trim().min(1, 'give a reason').max(2000) }),
+    input: z.strictObject({ slideId: Id, reason: z.string().trim().min(1, 'give a reason').max(2000), revision: SeenRevision }),
     output: returns<SignOffEvent>(),
     doc: 'Reopen a signed slide for changes; the reopening and its reason are recorded.',
     roles: SIGNERS
@@ -937,9 +949,29 @@ export interface ApiEvents {
   'job.finished': JobSnapshot
   /** Outbox messages were queued or tried (their state now). */
   'outbox.changed': { messages: OutboxMessage[] }
+  /**
+   * A slide's review changed (at this or another station): stations showing
+   * it reload. slideId null: a lab-wide review setting moved every slide.
+   * Changes made by the command line in another process raise no event; the
+   * revision still moves, so a change against the old view is refused.
+   */
+  'slide.changed': SlideChangedEvent
+}
+
+export const SLIDE_CHANGES = ['reclassify', 'accept', 'undo', 'sign', 'reopen', 'classify', 'settings', 'comment'] as const
+export type SlideChange = (typeof SLIDE_CHANGES)[number]
+export interface SlideChangedEvent {
+  slideId: number | null
+  /** The slide's revision after the change (null with slideId null). */
+  revision: number | null
+  change: SlideChange
+  /** Who changed it (their display name); null for a job's result. */
+  by: string | null
+  /** The user id of who changed it, so a station can tell its own changes from others'. */
+  userId: number | null
 }
 export type EventName = keyof ApiEvents
-export const API_EVENTS = ['job.progress', 'job.finished', 'outbox.changed'] as const satisfies readonly EventName[]
+export const API_EVENTS = ['job.progress', 'job.finished', 'outbox.changed', 'slide.changed'] as const satisfies readonly EventName[]
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (API_EVENTS as readonly string[]).includes(name)
 }

@@ -80,6 +80,12 @@ export interface GalleryGroup {
 
 export interface SlideGallery {
   slide: { id: number; sampleId: string; status: string }
+  /**
+   * The slide's revision this view shows: it moves with every label, prediction,
+   * sign-off or setting of the slide. A change sent with it is refused as
+   * `stale` when the slide has moved on since (another station changed it).
+   */
+  revision: number
   signed: boolean
   settings: ReviewSettings
   /** The five (always), Unidentified (always), then other labels present. */

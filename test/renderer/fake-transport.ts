@@ -35,7 +35,8 @@ export function fakeTransport(answers: Partial<Record<string, Answer>>, kind: Tr
   const emit = <E extends EventName>(name: E, payload: ApiEvents[E]) => {
     for (const l of [...(listeners.get(name) ?? [])]) l(payload)
   }
-  const listenerCount = () => [...listeners.values()].reduce((n, s) => n + s.size, 0)
+  /** Listeners subscribed (to one event, or to all). */
+  const listenerCount = (name?: EventName) => (name ? (listeners.get(name)?.size ?? 0) : [...listeners.values()].reduce((n, s) => n + s.size, 0))
   return { transport, calls, emit, listenerCount }
 }
 

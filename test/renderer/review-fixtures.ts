@@ -37,6 +37,8 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
     target: 100 as 100 | 200,
     signed: false,
     status: 'classified',
+    /** The slide revision (the core's moves with every change; a change sent against an older one is refused as stale). */
+    revision: 1,
     actions: [] as { cellId: number; before: string | undefined }[][],
     comments: [] as ReviewComment[]
   }
@@ -56,6 +58,7 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
     const labels = [...WBC_CLASSES, UNIDENTIFIED, ...[...new Set(state.cells.map(groupOf))].filter((l) => l !== UNIDENTIFIED && !(WBC_CLASSES as readonly string[]).includes(l)).sort()]
     return {
       slide: { id: 7, sampleId: 'SLIDE-7', status: state.status },
+      revision: state.revision,
       signed: state.signed,
       settings: { unidentifiedThreshold: state.threshold, targetCount: state.target, secondVerification: false },
       cellCount: state.cells.length,
@@ -81,14 +84,24 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
       signed: state.signed
     }
   }
+  /** As the core: a change against another revision than the slide's is refused and changes nothing; one that goes through moves it. */
+  const changing =
+    (answer: (input: unknown) => Result<unknown>) =>
+    (input: unknown): Result<unknown> => {
+      const seen = (input as { revision?: number }).revision
+      if (seen !== undefined && seen !== state.revision) return fail('stale', `slide SLIDE-7 was changed by someone else since you loaded it (revision ${seen}, now ${state.revision}); nothing was changed`)
+      const r = answer(input)
+      if (r.ok) state.revision++
+      return r
+    }
   const f = fakeTransport({
     'review.gallery': () => ok(gallery()),
     'review.differential': () => ok(differential()),
     'review.comments': () => ok(state.comments),
     'models.list': () => ok([]),
-    'slides.list': () => ok([{ id: 7, sampleId: 'SLIDE-7', source: '/data/SLIDE-7', status: state.status, cellCount: state.cells.length, model: { id: 1, name: 'W-Net' }, createdAt: '2026-01-01T00:00:00Z' }]),
+    'slides.list': () => ok([{ id: 7, sampleId: 'SLIDE-7', source: '/data/SLIDE-7', status: state.status, cellCount: state.cells.length, model: { id: 1, name: 'W-Net' }, createdAt: '2026-01-01T00:00:00Z', revision: state.revision }]),
     'datasets.list': () => ok([]),
-    'review.reclassify': (input) => {
+    'review.reclassify': changing((input) => {
       const { cellIds, label } = input as { cellIds: number[]; label: string }
       if (state.signed) return fail('conflict', 'slide SLIDE-7 is signed')
       const out: ReclassifyResult = { actionId: state.actions.length + 1, changed: [], unchanged: [] }
@@ -106,8 +119,8 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
       if (action.length) state.actions.push(action)
       state.status = 'in_review'
       return ok(out)
-    },
-    'review.accept': (input) => {
+    }),
+    'review.accept': changing((input) => {
       // One action for every cell, each to its own model call (as the core's acceptModelCalls).
       const { cellIds } = input as { cellIds: number[] }
       if (state.signed) return fail('conflict', 'slide SLIDE-7 is signed')
@@ -126,8 +139,8 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
       if (action.length) state.actions.push(action)
       state.status = 'in_review'
       return ok(out)
-    },
-    'review.undo': () => {
+    }),
+    'review.undo': changing(() => {
       const last = state.actions.pop()
       if (!last) return ok({ actionId: null, changed: [], unchanged: [], undid: 0 })
       const changed = last.map(({ cellId, before }) => {
@@ -137,26 +150,27 @@ export function scriptedSlide(cells: ScriptedCell[], opts: { threshold?: number;
         return { cellId, old, new: groupOf(c) }
       })
       return ok({ actionId: 99, changed, unchanged: [], undid: 1 })
-    },
+    }),
     'review.settings': (input) => {
       const i = input as { unidentifiedThreshold?: number; targetCount?: 100 | 200 }
       if (i.unidentifiedThreshold !== undefined) state.threshold = i.unidentifiedThreshold
       if (i.targetCount !== undefined) state.target = i.targetCount
+      if (i.unidentifiedThreshold !== undefined || i.targetCount !== undefined) state.revision++
       return ok({ unidentifiedThreshold: state.threshold, targetCount: state.target, secondVerification: false })
     },
-    'review.sign': (input) => {
+    'review.sign': changing((input) => {
       const { meaning } = input as { meaning: string; password: string }
       const unidentified = state.cells.filter((c) => groupOf(c) === UNIDENTIFIED).length
       if (unidentified) return fail('conflict', `${unidentified} cells are still Unidentified`)
       state.signed = true
       state.status = 'signed'
       return ok({ slideId: 7, signedBy: SIGNED_IN.name, signedAt: '2026-01-02T10:00:00Z', meaning, totalCounted: differential().totalCounted, accepted: 0, verification: 1, final: true, contentSha256: 'ab'.repeat(32) })
-    },
-    'review.reopen': (input) => {
+    }),
+    'review.reopen': changing((input) => {
       state.signed = false
       state.status = 'in_review'
       return ok({ status: 'reopened', who: SIGNED_IN.name, userId: SIGNED_IN.id, at: '2026-01-02T11:00:00Z', meaning: '', reason: (input as { reason: string }).reason, verification: 1, contentSha256: '' })
-    },
+    }),
     'review.history': () =>
       ok({ changes: [], signOffs: state.signed ? [{ status: 'signed', who: SIGNED_IN.name, userId: SIGNED_IN.id, at: '2026-01-02T10:00:00Z', meaning: 'verified', reason: '', verification: 1, contentSha256: 'ab'.repeat(32) }] : [] }),
     'session.state': () => ok({ needsSetup: false, user: SIGNED_IN, idleMinutes: null }),

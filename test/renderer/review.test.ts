@@ -54,7 +54,7 @@ describe('review store', () => {
   it('reclassifies the cursor cell as the signed-in user (no name in the payload) and advances to the next cell in the order being worked through', async () => {
     const { s, slide } = await opened()
     expect(await s.reclassify('lymphocyte')).toBe(true)
-    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte' }])
+    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte', revision: 1 }])
     // Cell 2 left neutrophil for lymphocyte; the cursor went on to cell 1, which followed it.
     expect(s.groups.find((g) => g.label === 'lymphocyte')!.cells.map((c) => c.id)).toEqual([2, 3])
     expect(s.cursor).toBe(1)
@@ -97,7 +97,7 @@ describe('review store', () => {
     await s.acceptModelCall()
     // Mixed calls (lymphocyte and eosinophil) in ONE request: before, one request per class
     // made two actions and Ctrl+Z took back only the last class.
-    expect(inputsOf(slide.calls, 'review.accept')).toEqual([{ slideId: 7, cellIds: [8, 7, 6, 5] }])
+    expect(inputsOf(slide.calls, 'review.accept')).toEqual([{ slideId: 7, cellIds: [8, 7, 6, 5], revision: 1 }])
     expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([])
     expect(s.groups.find((g) => g.label === 'unidentified')!.cells.map((c) => c.id)).toEqual([8])
     expect(s.notice).toContain('1 not classified')
@@ -132,7 +132,7 @@ describe('review store', () => {
     await s.reclassify('neutrophil')
     expect(s.groupOf(4)).toBe('neutrophil')
     await s.undo()
-    expect(inputsOf(slide.calls, 'review.undo')).toEqual([{ slideId: 7 }])
+    expect(inputsOf(slide.calls, 'review.undo')).toEqual([{ slideId: 7, revision: 2 }])
     expect(s.groupOf(4)).toBe('monocyte')
     expect(s.cursor).toBe(4)
     expect(s.notice).toBe('Undone: 1 cell back to monocyte')
@@ -156,7 +156,7 @@ describe('review store', () => {
     s.selectGroup('unidentified')
     await s.reclassify('lymphocyte')
     const r = await s.sign('verified', 'my password')
-    expect(inputsOf(slide.calls, 'review.sign').at(-1)).toEqual({ slideId: 7, meaning: 'verified', password: 'my password' })
+    expect(inputsOf(slide.calls, 'review.sign').at(-1)).toMatchObject({ slideId: 7, meaning: 'verified', password: 'my password', revision: expect.any(Number) })
     expect(r?.signedBy).toBe('dra')
     expect(s.signed).toBe(true)
     expect(s.signOff).toMatchObject({ who: 'dra', meaning: 'verified' })
@@ -190,7 +190,48 @@ describe('review store', () => {
     expect(c.classifying).toBe(false)
     expect(inputsOf(slide.calls, 'review.gallery').length).toBeGreaterThan(galleryCalls)
     expect(s.notice).toBe('8 cells classified with W-Net 128')
-    expect(slide.listenerCount()).toBe(0)
+    // The job's listeners are gone; the open slide keeps listening for other stations' changes.
+    expect(slide.listenerCount('job.progress') + slide.listenerCount('job.finished')).toBe(0)
+    expect(slide.listenerCount('slide.changed')).toBe(1)
+  })
+
+  it("reloads when another station changes the slide, and says who; ignores its own changes and other slides", async () => {
+    const { s, slide } = await opened()
+    // Another station (Dr. B) reclassifies cell 2 on the server.
+    slide.state.cells.find((c) => c.id === 2)!.reviewer = 'monocyte'
+    slide.state.revision++
+    const galleryCalls = inputsOf(slide.calls, 'review.gallery').length
+    slide.emit('slide.changed', { slideId: 8, revision: 40, change: 'reclassify', by: 'drb', userId: 2 })
+    slide.emit('slide.changed', { slideId: 7, revision: slide.state.revision, change: 'reclassify', by: 'drb', userId: 2 })
+    await vi.waitFor(() => expect(s.revision).toBe(slide.state.revision))
+    expect(inputsOf(slide.calls, 'review.gallery').length).toBe(galleryCalls + 1)
+    expect(s.groups.find((g) => g.label === 'monocyte')!.cells.map((c) => c.id)).toContain(2)
+    expect(s.notice).toBe('drb reclassified cells at another station: the slide is reloaded')
+    // The event of a change this screen already shows (its own) reloads nothing.
+    slide.emit('slide.changed', { slideId: 7, revision: slide.state.revision, change: 'reclassify', by: 'dra', userId: 1 })
+    await new Promise((r) => setTimeout(r, 20))
+    expect(inputsOf(slide.calls, 'review.gallery').length).toBe(galleryCalls + 1)
+    s.close()
+    expect(slide.listenerCount('slide.changed')).toBe(0)
+  })
+
+  it('shows a change refused as stale and reloads what is there now; nothing is lost silently', async () => {
+    const { s, slide } = await opened()
+    // Another station changed the slide and this screen has not heard yet.
+    slide.state.cells.find((c) => c.id === 2)!.reviewer = 'basophil'
+    slide.state.revision++
+    expect(await s.reclassify('lymphocyte')).toBe(false)
+    expect(inputsOf(slide.calls, 'review.reclassify')).toEqual([{ slideId: 7, cellIds: [2], label: 'lymphocyte', revision: 1 }])
+    expect(s.error).toMatch(/changed by someone else since you loaded it.*nothing was changed \(reloaded\)$/)
+    expect(s.revision).toBe(slide.state.revision)
+    expect(s.groups.find((g) => g.label === 'basophil')!.cells.map((c) => c.id)).toEqual([2])
+    // Looked at again, the reviewer's change goes through.
+    s.setCursor(2)
+    expect(await s.reclassify('lymphocyte')).toBe(true)
+    expect(s.error).toBeNull()
+    const sign = await s.sign('verified', 'pw')
+    expect(sign).toBeNull() // Unidentified cells remain: a conflict, not a stale view
+    expect(s.error).not.toMatch(/reloaded/)
   })
 
   it('says why classification could not start (no model)', async () => {

@@ -8,6 +8,7 @@ import { createDispatch, type Dispatch, type ResolveCaller } from './dispatch'
 import type { Db } from '../store/db'
 import { createEventBus, type EventBus } from './events'
 import { createHandlers } from './handlers'
+import { announceClassifications } from './review'
 import { createJobRunner } from './jobs'
 import { outboxView, startOutboxCourier } from '../lis'
 
@@ -60,11 +61,13 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
     outbox,
     sessionIdleMinutes: opts.sessionIdleMinutes ?? null
   })
+  const stopAnnouncing = announceClassifications({ db, events })
   return {
     dispatch: createDispatch(handlers, callersOf(db)),
     events,
     async close() {
       stopCheckpoints()
+      stopAnnouncing()
       await outbox.close()
       await jobs.close()
       db.close()

@@ -3,7 +3,8 @@
 // the CLI's exit status). Its own class so review tests can name it.
 import { CoreError } from '../errors'
 
-export type ReviewErrorCode = 'not_found' | 'conflict' | 'invalid_input'
+/** stale: the change was made against an older revision of the slide (./state, assertRevision). */
+export type ReviewErrorCode = 'not_found' | 'conflict' | 'stale' | 'invalid_input'
 
 export class ReviewError extends CoreError {
   constructor(code: ReviewErrorCode, message: string) {

@@ -63,6 +63,11 @@ export function compareByConfidence(a: GalleryCell, b: GalleryCell): number {
 }
 
 export function slideGallery(db: Db, slideId: number, opts: { order?: 'ascending' | 'descending' } = {}): SlideGallery {
+  // One read snapshot: the revision handed out is exactly the one of the cells shown (a job's connection may commit meanwhile).
+  return db.transaction(() => galleryOf(db, slideId, opts))()
+}
+
+function galleryOf(db: Db, slideId: number, opts: { order?: 'ascending' | 'descending' }): SlideGallery {
   const slide = requireSlide(db, slideId)
   const settings = reviewSettings(db, slideId)
   const cells = classifySlideCells(db, slideId, settings)
@@ -81,6 +86,7 @@ export function slideGallery(db: Db, slideId: number, opts: { order?: 'ascending
   }))
   return {
     slide: { id: slide.id, sampleId: slide.sampleId, status: slide.status },
+    revision: slide.revision,
     signed: isSigned(db, slideId),
     settings,
     groups,

@@ -13,7 +13,7 @@ import { appendReviewAction, appendReviewChange, lastUndoableReclassification, r
 import { ReviewError } from './errors'
 import { classifySlideCells } from './gallery'
 import { canonicalReviewLabel, groupOfLabel, UNIDENTIFIED_LABEL } from './labels'
-import { assertEditable, markInReview, requireSlide } from './state'
+import { assertEditable, assertRevision, markInReview, requireSlide } from './state'
 
 export interface ReclassifyRequest {
   slideId: number
@@ -25,6 +25,8 @@ export interface ReclassifyRequest {
   userId?: number | null
   why?: string
   at?: string
+  /** The slide revision the reviewer's view showed (SlideGallery.revision); refused as stale when the slide moved on. */
+  revision?: number
 }
 
 function requireWho(who: string): string {
@@ -44,6 +46,7 @@ export interface AcceptRequest {
   who: string
   userId?: number | null
   at?: string
+  revision?: number
 }
 
 /**
@@ -71,13 +74,14 @@ type SlideCell = ReturnType<typeof classifySlideCells>[number]
 /** One review action giving each cell the label `labelOf` chooses for it (null: leave the cell alone). */
 function reclassifyEach(
   db: Db,
-  req: { slideId: number; cellIds: readonly number[]; who: string; userId?: number | null; why?: string; at?: string; labelOf: (cell: SlideCell) => string | null }
+  req: { slideId: number; cellIds: readonly number[]; who: string; userId?: number | null; why?: string; at?: string; revision?: number; labelOf: (cell: SlideCell) => string | null }
 ): ReclassifyResult {
   const who = requireWho(req.who)
   const ids = [...new Set(req.cellIds)]
   if (ids.length === 0) throw new ReviewError('invalid_input', 'choose at least one cell')
   return db.transaction((): ReclassifyResult => {
     const slide = requireSlide(db, req.slideId)
+    assertRevision(slide, req.revision)
     assertEditable(db, slide.id)
     const cells = new Map(classifySlideCells(db, slide.id).map((c) => [c.id, c]))
     const missing = ids.filter((id) => !cells.has(id))
@@ -116,10 +120,11 @@ export interface UndoResult extends ReclassifyResult {
 }
 
 /** Takes back the slide's latest reclassification not undone yet; repeated, it walks further back. */
-export function undoLastReclassification(db: Db, req: { slideId: number; who: string; userId?: number | null; at?: string }): UndoResult {
+export function undoLastReclassification(db: Db, req: { slideId: number; who: string; userId?: number | null; at?: string; revision?: number }): UndoResult {
   const who = requireWho(req.who)
   return db.transaction((): UndoResult => {
     const slide = requireSlide(db, req.slideId)
+    assertRevision(slide, req.revision)
     assertEditable(db, slide.id)
     const last = lastUndoableReclassification(db, slide.id)
     if (!last) throw new ReviewError('conflict', `slide ${slide.sampleId} has no reclassification to undo`)

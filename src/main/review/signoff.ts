@@ -21,7 +21,7 @@ import { ReviewError } from './errors'
 import { classifySlideCells } from './gallery'
 import { isCounted } from './labels'
 import { reviewSettings } from './settings'
-import { requireSlide } from './state'
+import { assertRevision, requireSlide } from './state'
 
 export interface SignRequest {
   slideId: number
@@ -33,6 +33,8 @@ export interface SignRequest {
   meaning: string
   /** Default: now. */
   at?: string
+  /** The slide revision the signer's view showed: a signature covers what they saw, so a slide that moved on is refused as stale. */
+  revision?: number
 }
 
 /** sha256 over a canonical text of what a signature covers: the slide, its sample id and its counts (keys sorted). */
@@ -77,6 +79,7 @@ export function signSlide(db: Db, req: SignRequest): SignOffResult {
   if (!meaning) throw new ReviewError('invalid_input', 'a sign-off needs its meaning (e.g. "Reviewed and approved")')
   return db.transaction((): SignOffResult => {
     const slide = requireSlide(db, req.slideId)
+    assertRevision(slide, req.revision)
     const at = req.at ?? nowIso()
     const signatures = currentSignatures(db, slide.id)
     if (signatures.length) return secondVerification(db, slide, signatures, { who, userId, meaning, at })
@@ -128,13 +131,14 @@ function secondVerification(
   return { slideId: slide.id, signedBy: s.who, signedAt: s.at, meaning: s.meaning, totalCounted, accepted: 0, verification: 2, final: true, contentSha256 }
 }
 
-export function reopenSlide(db: Db, req: { slideId: number; who: string; userId?: number | null; reason: string; at?: string }): SignOffRow {
+export function reopenSlide(db: Db, req: { slideId: number; who: string; userId?: number | null; reason: string; at?: string; revision?: number }): SignOffRow {
   const who = req.who.trim()
   const reason = req.reason.trim()
   if (!who) throw new ReviewError('invalid_input', 'say who reopens the slide')
   if (!reason) throw new ReviewError('invalid_input', 'reopening a signed slide needs a reason')
   return db.transaction((): SignOffRow => {
     const slide = requireSlide(db, req.slideId)
+    assertRevision(slide, req.revision)
     if (latestSignOff(db, slide.id)?.status !== 'signed') throw new ReviewError('conflict', `slide ${slide.sampleId} is not signed`)
     const at = req.at ?? nowIso()
     appendSignOff(db, { slideId: slide.id, status: 'reopened', who, userId: req.userId ?? null, at, reason })

@@ -23,6 +23,22 @@ export function assertEditable(db: Db, slideId: number): void {
   }
 }
 
+/**
+ * Refuses a change made against a view of the slide older than its current
+ * revision: another station (or a job, or the command line) changed it since
+ * the reviewer looked, so what they decided on is not what is there now.
+ * Nothing is changed; the station reloads and the reviewer decides again.
+ * Without an expected revision (the command line, which acts on the current
+ * state) nothing is checked.
+ */
+export function assertRevision(slide: SlideRow, expected: number | undefined): void {
+  if (expected === undefined || expected === slide.revision) return
+  throw new ReviewError(
+    'stale',
+    `slide ${slide.sampleId} was changed by someone else since you loaded it (revision ${expected}, now ${slide.revision}); nothing was changed: look again and redo it if it still applies`
+  )
+}
+
 /** A reviewer's first change moves an imported or classified slide into review. */
 export function markInReview(db: Db, slide: SlideRow): void {
   if (slide.status === 'imported' || slide.status === 'classified') setSlideStatus(db, slide.id, 'in_review')

@@ -25,9 +25,13 @@ export const actorOf = (caller: Pick<Caller, 'name' | 'userId'>) => ({ who: call
  * Unidentified cells remain or when it is already signed. With sending at
  * sign-off on, the final report is queued in the same transaction.
  */
-export function signSlideAs(db: Db, signer: Pick<Caller, 'name' | 'userId' | 'roles'>, req: { slideId: number; meaning: string }): { signed: SignOffResult; queued: OutboxRow | null } {
+export function signSlideAs(
+  db: Db,
+  signer: Pick<Caller, 'name' | 'userId' | 'roles'>,
+  req: { slideId: number; meaning: string; /** The slide revision the signer saw: a slide that moved on since is refused as stale. */ revision?: number }
+): { signed: SignOffResult; queued: OutboxRow | null } {
   if (!mayCall('review.sign', signer.roles)) throw new CoreError('forbidden', `${signer.name} may not sign: signing needs the ${api['review.sign'].roles.join(' or ')} role`)
-  return signAndQueue(db, { slideId: req.slideId, meaning: req.meaning, ...actorOf(signer) })
+  return signAndQueue(db, { slideId: req.slideId, meaning: req.meaning, revision: req.revision, ...actorOf(signer) })
 }
 
 export interface SettingsChange {

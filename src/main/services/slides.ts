@@ -24,7 +24,8 @@ export function slideSummaries(db: Db): SlideSummary[] {
     status: s.status,
     cellCount: s.imageCount,
     model: slideModel(db, s.id),
-    createdAt: s.createdAt
+    createdAt: s.createdAt,
+    revision: s.revision
   }))
 }
 

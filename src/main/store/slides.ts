@@ -9,13 +9,15 @@ export interface SlideRow {
   source: string
   status: string
   createdAt: string
+  /** Moves whenever what the slide's review shows may have changed (migration 11's triggers). */
+  revision: number
 }
 
 export interface SlideSummary extends SlideRow {
   imageCount: number
 }
 
-const COLS = 'id, sample_id AS sampleId, source, status, created_at AS createdAt'
+const COLS = 'id, sample_id AS sampleId, source, status, created_at AS createdAt, revision'
 
 /** The slide with this sample id, created (with `source`) if it is new. */
 export function ensureSlide(db: Db, sampleId: string, source: string): number {
@@ -42,7 +44,7 @@ export function setSlideStatus(db: Db, id: number, status: string): void {
 export function listSlides(db: Db): SlideSummary[] {
   return stmt<[], SlideSummary>(
     db,
-    `SELECT s.id, s.sample_id AS sampleId, s.source, s.status, s.created_at AS createdAt,
+    `SELECT s.id, s.sample_id AS sampleId, s.source, s.status, s.created_at AS createdAt, s.revision,
             (SELECT count(*) FROM images i WHERE i.slide_id = s.id) AS imageCount
      FROM slides s ORDER BY s.sample_id`
   ).all()

@@ -11,6 +11,7 @@ import { migration007 } from './007_audit_chain'
 import { migration008 } from './008_blind_secrets'
 import { migration009 } from './009_people'
 import { migration010 } from './010_blind_readers'
+import { migration011 } from './011_slide_revision'
 
 export type { Migration } from './types'
 
@@ -24,5 +25,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
-  migration010
+  migration010,
+  migration011
 ]

@@ -5,8 +5,14 @@
 // whose report this store follows to refresh. Talks only to the API contract;
 // every change goes through the review core and the screen re-reads what the
 // core says, so the gallery and the differential never drift from the store.
+// Several stations may review one slide (a lab server): every change is sent
+// with the slide revision this screen shows, a change another station made
+// meanwhile makes the core refuse it as `stale` (the screen says so and
+// reloads), and another station's change arrives as a slide.changed event
+// that reloads the slide here.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
+import type { Result, SlideChangedEvent } from '../../../shared/api'
 import { WBC_CLASSES } from '../../../shared/cells'
 import {
   UNIDENTIFIED,
@@ -41,6 +47,20 @@ export interface HistoryView {
   history: ReviewHistory
 }
 
+const isStale = (r: Result<unknown>): boolean => !r.ok && r.error.code === 'stale'
+
+/** How another station's change reads in the status line. */
+const CHANGE_WORDS: Record<SlideChangedEvent['change'], string> = {
+  reclassify: 'reclassified cells',
+  accept: "accepted the model's calls",
+  undo: 'undid a reclassification',
+  sign: 'signed the slide',
+  reopen: 'reopened the slide',
+  classify: 'classified the slide',
+  settings: 'changed the review settings',
+  comment: 'added a comment'
+}
+
 export const useReviewStore = defineStore('review', () => {
   const slideId = ref<number | null>(null)
   const gallery = ref<SlideGallery | null>(null)
@@ -64,6 +84,8 @@ export const useReviewStore = defineStore('review', () => {
   // Derived
 
   const groups = computed(() => gallery.value?.groups ?? [])
+  /** The slide revision on screen: every change is sent with it. */
+  const revision = computed(() => gallery.value?.revision)
   const cellCursor = useCellCursor(groups)
   const { cursor, cells, targets, has, clearSelection, cellAfter } = cellCursor
   const signed = computed(() => gallery.value?.signed ?? false)
@@ -114,7 +136,30 @@ export const useReviewStore = defineStore('review', () => {
     if (r.ok) comments.value = r.value
   }
 
+  let unlisten: (() => void) | null = null
+
+  /** Another station (or a job) changed a slide: reload it if it is the one on screen and this screen is behind. */
+  async function onSlideChanged(e: SlideChangedEvent): Promise<void> {
+    const id = slideId.value
+    if (id === null || (e.slideId !== null && e.slideId !== id)) return
+    const mine = e.userId !== null && e.userId === useSessionStore().user?.id
+    if (e.change === 'comment') {
+      if (!mine) await loadComments()
+      return
+    }
+    if (e.revision !== null && gallery.value && e.revision <= gallery.value.revision) return
+    await refresh()
+    if (e.by && !mine) notice.value = `${e.by} ${CHANGE_WORDS[e.change]} at another station: the slide is reloaded`
+  }
+
+  /** Refused because the slide moved on: say so, and show what is there now. */
+  async function staleRefusal(r: Result<unknown>): Promise<void> {
+    error.value = `${messageOf(r)} (reloaded)`
+    await refresh()
+  }
+
   async function open(id: number): Promise<void> {
+    unlisten ??= useTransport().on('slide.changed', (e) => void onSlideChanged(e))
     if (slideId.value !== id) {
       gallery.value = null
       differential.value = null
@@ -135,6 +180,8 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   function close(): void {
+    unlisten?.()
+    unlisten = null
     slideId.value = null
     gallery.value = null
     differential.value = null
@@ -165,7 +212,11 @@ export const useReviewStore = defineStore('review', () => {
       const next = cellAfter(chosen)
       busy.value = true
       try {
-        const r = await useTransport().api['review.reclassify']({ slideId: id, cellIds: chosen, label })
+        const r = await useTransport().api['review.reclassify']({ slideId: id, cellIds: chosen, label, revision: revision.value })
+        if (isStale(r)) {
+          await staleRefusal(r)
+          return false
+        }
         if (!r.ok) {
           error.value = messageOf(r)
           return false
@@ -223,7 +274,11 @@ export const useReviewStore = defineStore('review', () => {
       const next = cellAfter(idList)
       busy.value = true
       try {
-        const r = await useTransport().api['review.accept']({ slideId: id, cellIds: idList })
+        const r = await useTransport().api['review.accept']({ slideId: id, cellIds: idList, revision: revision.value })
+        if (isStale(r)) {
+          await staleRefusal(r)
+          return false
+        }
         if (!r.ok) {
           error.value = messageOf(r)
           await refresh()
@@ -259,7 +314,11 @@ export const useReviewStore = defineStore('review', () => {
     const result = await asReviewer(async () => {
       busy.value = true
       try {
-        const r = await useTransport().api['review.undo']({ slideId: slideId.value! })
+        const r = await useTransport().api['review.undo']({ slideId: slideId.value!, revision: revision.value })
+        if (isStale(r)) {
+          await staleRefusal(r)
+          return false
+        }
         if (!r.ok) {
           error.value = messageOf(r)
           return false
@@ -298,10 +357,10 @@ export const useReviewStore = defineStore('review', () => {
     if (slideId.value === null) return null
     busy.value = true
     try {
-      const r = await useTransport().api['review.sign']({ slideId: slideId.value, meaning, password })
+      const r = await useTransport().api['review.sign']({ slideId: slideId.value, meaning, password, revision: revision.value })
       await refresh()
       if (!r.ok) {
-        error.value = messageOf(r)
+        error.value = isStale(r) ? `${messageOf(r)} (reloaded)` : messageOf(r)
         return null
       }
       error.value = null
@@ -318,7 +377,11 @@ export const useReviewStore = defineStore('review', () => {
   async function reopen(reason: string): Promise<boolean> {
     if (slideId.value === null) return false
     const result = await asReviewer(async () => {
-      const r = await useTransport().api['review.reopen']({ slideId: slideId.value!, reason })
+      const r = await useTransport().api['review.reopen']({ slideId: slideId.value!, reason, revision: revision.value })
+      if (isStale(r)) {
+        await staleRefusal(r)
+        return false
+      }
       if (!r.ok) {
         error.value = messageOf(r)
         return false
@@ -389,7 +452,7 @@ export const useReviewStore = defineStore('review', () => {
   )
 
   return {
-    slideId, gallery, differential, comments, history, signOff, signatures, awaitingSecond, order, reviewer, loading, busy, error, notice,
+    slideId, gallery, revision, differential, comments, history, signOff, signatures, awaitingSecond, order, reviewer, loading, busy, error, notice,
     groups, signed, settings, unidentifiedCount, otherLabels, classKeys,
     ...cellCursor,
     open, close, refresh, loadComments, setOrder,
