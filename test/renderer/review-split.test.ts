@@ -35,7 +35,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const slide = (id: number, sampleId: string): SlideSummary => ({ id, sampleId, source: `/data/${sampleId}`, status: 'imported', cellCount: 1200, model: null, createdAt: '2026-01-01T00:00:00Z' })
+const slide = (id: number, sampleId: string): SlideSummary => ({ id, sampleId, source: `/data/${sampleId}`, status: 'imported', cellCount: 1200, model: null, createdAt: '2026-01-01T00:00:00Z', revision: 0 })
 const SLIDES = [slide(1, 'S-1'), slide(2, 'S-2'), slide(3, 'S-3')]
 
 describe('slide table', () => {
