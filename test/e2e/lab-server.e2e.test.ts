@@ -41,7 +41,7 @@ const groupOfCell = (page: Page, id: number) =>
 const statusLine = async (page: Page) => ((await page.locator('[data-testid="review-notice"], [data-testid="review-error"]').first().textContent()) ?? '').trim()
 
 async function openSlide(page: Page): Promise<void> {
-  await page.evaluate((id) => (location.hash = `#/review/${id}`), slideId)
+  await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/review/${id}`), slideId)
   await page.getByTestId('gallery').waitFor()
 }
 
