@@ -59,7 +59,7 @@ export const ADAPT_RECIPE: AdaptRecipe = {
   learningRate: 1e-3,
   dropoutOffEpochs: 1,
   siteAugment: { stain: 0.1, blur: 1.5, scale: 0.2 },
-  replayPerClass: 20,
+  replayPerClass: 40,
   tune: 'all'
 }
 
