@@ -130,6 +130,9 @@ const ReferenceIntervalSchema = z.strictObject({
   criticalHigh: Limit
 })
 
+/** A training request as the contract passes it on, defaults filled in (the job protocol and the Models form build on it). */
+export type TrainingRequestInput = z.output<z.ZodObject<typeof TrainingRequest>>
+
 /** Transfer learning takes the network and input size from its base model. */
 const { architecture: _architecture, inputSize: _inputSize, ...TransferRequest } = TrainingRequest
 

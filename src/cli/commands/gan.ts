@@ -10,8 +10,8 @@ import { PBC_ATTRIBUTION, trainGenerator } from '../../main/synthetic/generators
 import { generateCells } from '../../main/synthetic/generate'
 import { exportSyntheticDataset } from '../../main/synthetic/export'
 import { formatQualityReport, runQualityReport } from '../../main/synthetic/quality'
-import { effectiveGeneratorStatus, listGenerators, countSyntheticImages } from '../../main/store'
-import { findGenerator, ganCheckpointDir, generatorGrid } from '../../main/services/synthetic'
+import { countSyntheticImages } from '../../main/store'
+import { findGenerator, ganCheckpointDir, generatorGrid, generatorSummaries } from '../../main/services/synthetic'
 import { getModel } from '../../main/store/models'
 import { loadStoredClassifier, resolveStoredModel } from '../../main/ml/model/registry'
 import type { CliCommand } from '../context'
@@ -132,7 +132,8 @@ export const ganCommand: CliCommand = (cli) => {
     .option('--json', 'print as JSON')
     .action((o: { json?: boolean }) => {
       const db = cli.openDb()
-      const rows = listGenerators(db).map((g) => ({ id: g.id, name: g.name, class: g.class, preset: g.preset, status: effectiveGeneratorStatus(g), steps: g.steps, targetSteps: g.targetSteps, cells: countSyntheticImages(db, g.id), metrics: JSON.parse(g.metricsJson) }))
+      // The Synthetic screen's rows (synthetic.generators).
+      const rows = generatorSummaries(db)
       if (o.json) return cli.json(rows)
       if (!rows.length) return cli.out('no generators')
       for (const r of rows) cli.out(`${r.id}  ${r.name}  ${r.class}  ${r.preset}  ${r.status}  ${r.steps}/${r.targetSteps} steps  ${r.cells} cells`)

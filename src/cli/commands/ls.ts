@@ -1,8 +1,10 @@
 // `wbc ls`: what the store holds: datasets, slides, images per current label.
+// Datasets and slides are the core's read-models, the rows the contract's
+// datasets.list and slides.list give the app (`--json` prints them as such).
 import { countImages } from '../../main/store/images'
-import { listDatasets } from '../../main/store/datasets'
 import { labelConflicts, labelCounts } from '../../main/store/labels'
-import { listSlides } from '../../main/store/slides'
+import { datasetSummaries } from '../../main/services/imports'
+import { slideSummaries } from '../../main/services/slides'
 import type { CliCommand } from '../context'
 
 export const lsCommand: CliCommand = (cli) => {
@@ -12,8 +14,8 @@ export const lsCommand: CliCommand = (cli) => {
     .option('--json', 'print as JSON')
     .action((o: { json?: boolean }) => {
       const db = cli.openDb()
-      const datasets = listDatasets(db).map((d) => ({ ...d, labels: labelCounts(db, d.id) }))
-      const slides = listSlides(db)
+      const datasets = datasetSummaries(db)
+      const slides = slideSummaries(db)
       const summary = {
         db: cli.dbPath(),
         images: countImages(db),
@@ -32,10 +34,10 @@ export const lsCommand: CliCommand = (cli) => {
       lines.push(`Datasets (${datasets.length}):`)
       for (const d of datasets) {
         lines.push(`  ${d.name}: ${d.imageCount} images`)
-        lines.push(...table(d.labels, '    '))
+        lines.push(...table(d.labelCounts, '    '))
       }
       lines.push(`Slides (${slides.length}):`)
-      for (const s of slides.slice(0, 100)) lines.push(`  ${s.sampleId}: ${s.imageCount} images, ${s.status}`)
+      for (const s of slides.slice(0, 100)) lines.push(`  ${s.sampleId}: ${s.cellCount} images, ${s.status}${s.model ? `, model ${s.model.name}` : ''}`)
       if (slides.length > 100) lines.push(`  ... ${slides.length - 100} more (--json lists all)`)
       cli.out(lines.join('\n'))
     })

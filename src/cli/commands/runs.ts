@@ -1,8 +1,9 @@
 // `wbc runs`: list training / cross-validation / fine-tuning / evaluation runs,
 // or show one with its folds, epochs and report: the runs service's report,
-// the one the Models screen shows (`--json` prints it, with the checkpoints).
-import { getRun, listRuns, runImages, listRunCheckpoints } from '../../main/store/runs'
-import { runReport } from '../../main/services/runs'
+// the one the Models screen shows (`--json` prints it, with the checkpoints);
+// the list is the screen's list too (runs.list).
+import { getRun, runImages, listRunCheckpoints } from '../../main/store/runs'
+import { runList, runReport } from '../../main/services/runs'
 import { summarizeRun } from '../../main/stats/run-summary'
 import { transferComparison } from '../../main/stats/transfer-comparison'
 import { formatCrossvalReport, formatSeconds, type CrossvalReport } from '../../main/ml/train/cross-validation'
@@ -16,7 +17,8 @@ export const runsCommand: CliCommand = (cli) => {
     .option('--json', 'print as JSON')
     .action((o: { json?: boolean }) => {
       const db = cli.openDb()
-      const all = listRuns(db).map((r) => summarizeRun(db, r))
+      // The Models screen's list (runs.list), newest first.
+      const all = runList(db)
       if (o.json) return cli.json(all)
       if (!all.length) return cli.out('No runs.')
       const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)}%`)

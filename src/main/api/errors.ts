@@ -4,7 +4,7 @@
 // the dispatcher turns either (and any unexpected fault) into the
 // {ok:false, error} result, so nothing is thrown across a transport.
 import type { ApiError, ApiErrorCode } from '../../shared/api'
-import { CoreError } from '../errors'
+import { CancelledError, CoreError } from '../errors'
 
 export class ApiFailure extends Error {
   constructor(
@@ -22,7 +22,7 @@ export { notFound } from '../errors'
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiFailure || err instanceof CoreError) return { code: err.code, message: err.message }
   if (err instanceof Error) {
-    if (err.name === 'AbortError') return { code: 'cancelled', message: err.message || 'cancelled' }
+    if (err instanceof CancelledError || err.name === 'AbortError') return { code: 'cancelled', message: err.message || 'cancelled' }
     return { code: 'internal', message: err.message || err.name }
   }
   return { code: 'internal', message: String(err) }

@@ -1,38 +1,30 @@
-// The messages between the job runner and its worker threads.
-import type { ApiError, JobKind, JobResults } from '../../shared/api'
-import type { FineTuneModeName, GanPresetName, LrScheduleName, ModelArchitecture, TrainingBalance } from '../../shared/models'
+// The messages between the job runner and its worker threads. A job's
+// parameters are its start method's validated input (the contract's parsed
+// type), plus what the handler resolved, so the two can't drift apart.
+import type { ApiError, JobKind, JobResults, ParsedInput, TrainingRequestInput } from '../../shared/api'
 import type { Progress } from '../../shared/progress'
 import type { BlindRecipe } from '../blind/session'
+
+/** The input size resolved (the architecture's default when the request named none). */
+type SizeResolved<T extends { inputSize?: number }> = Omit<T, 'inputSize'> & { inputSize: number }
 
 /** What each kind of job is started with. Add a row per kind. */
 export interface JobParams {
   import: { path: string; dataset?: string | null; keepUnknownClasses: boolean }
   classify: { slideId: number; modelId?: number }
-  train: TrainingParams & { validationShare: number; setDefault: boolean }
-  crossval: TrainingParams & { folds: number }
-  calibrate: { id: number; other: string; fit?: string; wbc?: string; target: number; exposure: number }
-  transfer: Omit<TrainingParams, 'architecture' | 'inputSize'> & { baseModelId: number; folds: number; modes: FineTuneModeName[]; fineTuneLearningRate?: number }
-  gan: { class: string; preset: GanPresetName; steps: number; name: string; datasetId?: number; maxReal?: number; checkpointEvery: number }
-  generate: { generatorId: number; count: number; seed: number }
+  train: SizeResolved<ParsedInput<'train.start'>>
+  crossval: SizeResolved<ParsedInput<'crossval.start'>>
+  calibrate: ParsedInput<'models.calibrate'>
+  transfer: ParsedInput<'transfer.start'>
+  /** The generator's name resolved (<class>-<preset> when the request named none). */
+  gan: Omit<ParsedInput<'gan.start'>, 'name'> & { name: string }
+  generate: ParsedInput<'synthetic.generate'>
   blind: BlindRecipe
-  adapt: { dataset: string; baseModelId?: number; modelName?: string; setDefault: boolean; epochs?: number }
+  adapt: ParsedInput<'adapt.start'>
 }
 
 /** What training and cross-validation jobs share (the contract's validated request, input size resolved). */
-export interface TrainingParams {
-  dataset: string
-  architecture: ModelArchitecture
-  inputSize: number
-  epochs: number
-  batchSize: number
-  learningRate: number
-  dropoutOffEpochs: number
-  schedule: LrScheduleName
-  balance: TrainingBalance
-  augment: boolean
-  seed: number
-  name?: string
-}
+export type TrainingParams = SizeResolved<TrainingRequestInput>
 
 /** A one-job worker: runs `kind` with `params`, then ends. */
 export interface WorkerData<K extends JobKind = JobKind> {

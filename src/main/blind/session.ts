@@ -5,7 +5,7 @@
 // the renderer return only views without any origin information; the truth is
 // read only by ./results once the session is closed.
 import { randomBytes } from 'node:crypto'
-import { CoreError } from '../errors'
+import { CoreError, throwIfCancelled } from '../errors'
 import {
   answeredCount,
   getUserByName,
@@ -145,7 +145,7 @@ export async function createBlindSession(db: Db, recipe: BlindRecipe, opts: Crea
   const batchSize = Math.max(1, opts.batchSize ?? RENDER_BATCH)
   try {
     for (let from = 0; from < ordered.length; from += batchSize) {
-      if (opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' })
+      throwIfCancelled(opts.signal)
       const batch: NewBlindCell[] = []
       for (const p of ordered.slice(from, from + batchSize)) {
         const token = newToken()

@@ -6,10 +6,10 @@
 // counts reported apply the slide's Unidentified threshold as its
 // differential does.
 import type { CellSummary, ClassifyReport, SlideSummary } from '../../shared/api'
-import type { ProgressListener } from '../../shared/progress'
 import { UNIDENTIFIED } from '../../shared/review'
 import { CoreError, notFound } from '../errors'
-import type { ClassifyResult } from '../ml/infer/classify-cells'
+import type { CellSelection } from '../ml/data/stored-cells'
+import type { ClassifyOptions, ClassifyResult } from '../ml/infer/classify-cells'
 import { classifySlideCells, groupCounts, groupOfLabel, reviewSettings } from '../review'
 import { currentLabel, datasetImages, getImage, getOriginalBytes, listDatasets, listImages, listSlides, type Db, type ImageRow } from '../store'
 import { getModel, listPredictions, type PredictionRow } from '../store/models'
@@ -49,16 +49,11 @@ export function requireClassifiable(db: Db, slideId: number, modelId?: number): 
   return slide
 }
 
-export interface ClassifySlideOptions {
-  /** Stored model id or name, or a model folder; default: the default model. */
-  model?: string | number
-  batchSize?: number
-  workers?: number
-  /** Store the predictions and move the slide along (default true). */
-  store?: boolean
-  signal?: AbortSignal
-  onProgress?: ProgressListener
-}
+/**
+ * The ML core's classification options without the cell selection (the
+ * slide is the selection). `store` (default true) also moves the slide along.
+ */
+export type ClassifySlideOptions = Omit<ClassifyOptions, keyof CellSelection>
 
 export interface SlideClassification {
   report: ClassifyReport
@@ -75,7 +70,7 @@ export async function classifySlide(db: Db, slideId: number, o: ClassifySlideOpt
   o.onProgress?.({ task: 'classify', done: 0, total: 0, unit: 'cell', message: 'loading the model and the cells' })
   // Loaded on use: the shells' read paths never load TensorFlow.js.
   const { classifyCells } = await import('../ml/infer/classify-cells')
-  const r = await classifyCells(db, { slideId: slide.id, model: o.model, batchSize: o.batchSize, workers: o.workers, store, signal: o.signal, onProgress: o.onProgress })
+  const r = await classifyCells(db, { ...o, slideId: slide.id, store })
   // Re-read: a reviewer may have started on the slide while the model ran.
   if (store && getSlide(db, slide.id)?.status === 'imported') setSlideStatus(db, slide.id, 'classified')
   const threshold = reviewSettings(db, slide.id).unidentifiedThreshold

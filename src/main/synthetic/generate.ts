@@ -20,6 +20,7 @@ import {
 import { estimateEta, type ProgressListener } from '../../shared/progress'
 import { buildGenerator, generatePixels, setFlatWeights, type GanSettings } from './dcgan'
 import { latentVectors } from './latent'
+import { throwIfCancelled } from '../errors'
 
 export function settingsOf(g: GeneratorRow): GanSettings {
   return JSON.parse(g.settingsJson) as GanSettings
@@ -79,11 +80,7 @@ export async function generateCells(db: Db, o: GenerateOptions): Promise<Generat
   const chunk = 64
   try {
     for (let start = 0; start < o.count; start += chunk) {
-      if (o.signal?.aborted) {
-        const e = new Error('generation cancelled')
-        e.name = 'AbortError'
-        throw e
-      }
+      throwIfCancelled(o.signal, 'generation cancelled')
       const m = Math.min(chunk, o.count - start)
       const px = generatePixels(model, latentVectors(o.seed, from + start, m, s.latentDim), s.latentDim)
       const per = s.size * s.size * 3

@@ -18,6 +18,7 @@ import type { GanPresetName } from '../../shared/models'
 import { ganCheckpointStep, trainGan, type GanTrainResult } from './train'
 import { realCellsOfClass, type RealSource } from './cells'
 import { checkGeneratorName } from '../../shared/synthetic'
+import { CancelledError } from '../errors'
 
 /** Attribution kept with generators trained on the PBC dataset (CC BY 4.0 requires it). */
 export const PBC_ATTRIBUTION =
@@ -124,7 +125,7 @@ export async function trainGenerator(db: Db, o: TrainGeneratorOptions): Promise<
     })
     return { generator: getGenerator(db, generatorId)!, train: result, realCells: real.count }
   } catch (err) {
-    const cancelled = err instanceof Error && err.name === 'AbortError'
+    const cancelled = err instanceof CancelledError
     updateGenerator(db, generatorId, { status: cancelled ? 'stopped' : 'failed' })
     throw err
   }

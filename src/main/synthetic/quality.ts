@@ -21,6 +21,7 @@ import { generatedCells, realCellsOfClass, type CellPixels, type RealSource } fr
 import { generateCells, settingsOf } from './generate'
 import { composeGrid } from './grid'
 import type { QualityClassResult, QualityReport, SimilarityPair, TrainedOnGenerated } from '../../shared/synthetic'
+import { throwIfCancelled } from '../errors'
 
 export interface QualityOptions {
   generatorIds: number[]
@@ -119,7 +120,7 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
   const generated: CellPixels[] = []
   try {
     for (const g of gens) {
-      if (o.signal?.aborted) throw Object.assign(new Error('quality report cancelled'), { name: 'AbortError' })
+      throwIfCancelled(o.signal, 'quality report cancelled')
       progress(`${g.class}: cells`)
       const ck = latestCheckpoint(db, g.id)
       if (!ck) throw new Error(`generator ${g.name} has no checkpoint yet`)

@@ -17,6 +17,7 @@ import { estimateEta, type ProgressListener } from '../../shared/progress'
 import { buildDiscriminator, buildGenerator, generatePixels, getFlatWeights, setFlatWeights, validateSettings, type GanSettings } from './dcgan'
 import { epochOrder, latentVectors, normals, streamFor } from './latent'
 import { composeGrid } from './grid'
+import { CancelledError } from '../errors'
 
 export interface GanTrainOptions {
   settings: GanSettings
@@ -87,10 +88,9 @@ interface GanCheckpointState {
   history: GanHistoryEntry[]
 }
 
-export class GanTrainingAborted extends Error {
+export class GanTrainingAborted extends CancelledError {
   constructor() {
     super('GAN training cancelled')
-    this.name = 'AbortError'
   }
 }
 

@@ -6,8 +6,9 @@ import { ganCheckpointDir } from '../../services/synthetic'
 import type { GanJobResult, GenerateJobResult } from '../../../shared/models'
 import { openStore } from '../../store/index'
 import type { JobParams, TaskContext } from '../job-protocol'
+import { CancelledError } from '../../errors'
 
-const isAbort = (err: unknown) => err instanceof Error && err.name === 'AbortError'
+const isAbort = (err: unknown) => err instanceof CancelledError
 
 export async function runGanTask(params: JobParams['gan'], ctx: TaskContext): Promise<{ result: GanJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})

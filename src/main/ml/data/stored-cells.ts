@@ -13,6 +13,7 @@ import { WBC_CLASSES } from '../../../shared/cells'
 import type { ProgressListener } from '../../../shared/progress'
 import { estimateEta } from '../../../shared/progress'
 import type { CellSet } from './cell-set'
+import { throwIfCancelled } from '../../errors'
 
 /** One cell chosen for a run: the image and the label version it is used with (null: unlabelled). */
 export type StoredCell = ImageCurrentLabel
@@ -116,7 +117,7 @@ export async function loadStoreCells(db: Db, cells: readonly StoredCell[], opts:
   }
   const worker = async () => {
     while (next < missing.length) {
-      if (opts.signal?.aborted) throw new Error('cancelled')
+      throwIfCancelled(opts.signal, 'loading cells cancelled')
       const i = missing[next++]
       const bytes = getOriginalBytes(db, cells[i].imageId)
       if (!bytes) throw new Error(`image ${cells[i].imageId} has no stored original`)

@@ -54,6 +54,7 @@ import { loadStoredClassifier, saveModel } from '../model/registry'
 import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './trainer'
 import type { FineTuneModeName } from '../../../shared/models'
+import { CancelledError } from '../../errors'
 
 /** Fine-tuning: every layer, or only the dense head (the one list: src/shared/models FINE_TUNE_MODES). */
 export type FineTuneMode = FineTuneModeName
@@ -448,7 +449,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
     return report
   } catch (err) {
     account()
-    if (err instanceof TrainingAborted || (o.signal?.aborted && isAbort(err))) {
+    if (err instanceof CancelledError) {
       finishRun(db, runId, 'cancelled')
       const partial = buildReport(db, plan, undefined, trainedFolds, 'cancelled', getRun(db, runId)!.backend)
       partial.seconds = getRun(db, runId)!.seconds
@@ -457,10 +458,6 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
     finishRun(db, runId, 'failed', { error: err instanceof Error ? err.message : String(err) })
     throw err
   }
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || /cancel/i.test(err.message))
 }
 
 function sameClasses(classes: readonly string[]): boolean {

@@ -23,7 +23,7 @@ import type { Db } from '../../store/db'
 import { addRunImages, claimRun, createRun, ensureRunFolds, finishRun, finishRunFold, getRun, runImages, setFoldProgress, setRunBackend, startRunFold } from '../../store/runs'
 import { getDatasetByName } from '../../store/datasets'
 import { getModel, setDefaultModel } from '../../store/models'
-import { CoreError } from '../../errors'
+import { CancelledError, CoreError } from '../../errors'
 import { stratifiedKFold } from '../../stats/folds'
 import { reportFromConfusion, type ClassificationReport } from '../../stats/metrics'
 import type { ProgressListener } from '../../../shared/progress'
@@ -36,7 +36,7 @@ import { loadStoreCells, selectSiteLabelledCells } from '../data/stored-cells'
 import type { SiteAugment } from '../data/site-augment'
 import { initialWeightsFrom, headOnlyFrozen } from './cross-validation'
 import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
-import { modelFromWeights, train, TrainingAborted } from './trainer'
+import { modelFromWeights, train } from './trainer'
 
 /** How a site adaptation trains. */
 export interface AdaptRecipe {
@@ -291,7 +291,7 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
     return report
   } catch (err) {
     account()
-    if (err instanceof TrainingAborted) {
+    if (err instanceof CancelledError) {
       finishRun(db, runId, 'cancelled')
       return {
         runId, status: 'cancelled', dataset: o.dataset, baseModel: { id: baseId, name: base.name }, modelId: null, modelName: null, inputSize: size, classes: [...classes], recipe,

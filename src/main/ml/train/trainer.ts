@@ -19,6 +19,7 @@ import { reportFromConfusion, type ClassificationReport } from '../../stats/metr
 import { estimateEta, type ProgressListener } from '../../../shared/progress'
 import type { TrainingBalance } from '../../../shared/models'
 import { drawSiteJitter, siteAugmentActive, SITE_JITTER_VALUES, type SiteAugment } from '../data/site-augment'
+import { CancelledError } from '../../errors'
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -131,10 +132,10 @@ interface CheckpointState {
 /** Largest batch for which big dense kernels may be trained from factors. */
 export const LOW_RANK_MAX_BATCH = 16
 
-export class TrainingAborted extends Error {
+/** Training stopped at a cancel (a CancelledError, so any caller can catch either). */
+export class TrainingAborted extends CancelledError {
   constructor() {
     super('training cancelled')
-    this.name = 'AbortError'
   }
 }
 

@@ -30,7 +30,8 @@ import { loadStoreCells, selectLabelledCells, type StoredCell } from '../data/st
 import { saveModel } from '../model/registry'
 import type { Quantization } from '../model/model-files'
 import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
-import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type EpochRecord, type TrainSettings } from './trainer'
+import { DEFAULT_SETTINGS, modelFromWeights, train, type EpochRecord, type TrainSettings } from './trainer'
+import { CancelledError } from '../../errors'
 
 export interface TrainRunOptions {
   dataset?: string
@@ -201,7 +202,7 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
     return report
   } catch (err) {
     account()
-    if (err instanceof TrainingAborted) {
+    if (err instanceof CancelledError) {
       finishRun(db, runId, 'cancelled')
       const r = getRun(db, runId)!
       return {

@@ -5,8 +5,8 @@
 // training curves grow live.
 import { defineStore } from 'pinia'
 import { computed, reactive, ref } from 'vue'
-import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
-import { DEFAULT_ARCHITECTURE_INPUT, type LrScheduleName, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingBalance, type TrainingJobResult, type TransferJobResult, type FineTuneModeName, type AdaptJobResult } from '../../../shared/models'
+import type { DatasetSummary, JobSnapshot, TrainingRequestInput } from '../../../shared/api'
+import { DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type FineTuneModeName, type AdaptJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
@@ -15,26 +15,20 @@ export { POLL_MS } from '../api/job-watch'
 
 export type TrainingMode = 'crossval' | 'train' | 'transfer'
 
-export interface TrainingForm {
+/**
+ * The training form: the contract's training request (src/shared/api, the
+ * same fields the job protocol carries), with the input size always chosen,
+ * and what each mode adds: folds (cross-validation, transfer), the held-out
+ * share and whether the model becomes the default (training), the base model
+ * and the fine-tunings to compare (transfer).
+ */
+export type TrainingForm = Omit<TrainingRequestInput, 'name' | 'inputSize'> & {
   mode: TrainingMode
-  dataset: string
-  architecture: ModelArchitecture
   inputSize: number
-  epochs: number
   folds: number
-  batchSize: number
-  learningRate: number
-  /** The last N epochs with dropout off (docs/ml.md, "Dropout and inference"). */
-  dropoutOffEpochs: number
-  schedule: LrScheduleName
-  balance: TrainingBalance
-  /** Random flips and 90-degree rotations. */
-  augment: boolean
   validationShare: number
-  /** Transfer learning: the pre-trained model, and which fine-tuning to compare with scratch. */
   baseModelId: number | null
   modes: FineTuneModeName[]
-  seed: number
   setDefault: boolean
 }
 

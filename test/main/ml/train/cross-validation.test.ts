@@ -1,7 +1,9 @@
 // Cross-validation on real cells: a 3-fold run at 32 px on 20 PBC cells per
 // class (report shape, stored records, accuracy above the 20% of chance), and
 // a run cancelled in its second fold that resumes without redoing the first
-// fold and continues the second from its checkpoint.
+// fold and continues the second from its checkpoint; a run cancelled while its
+// cells load (a CancelledError from the cell loader, told from a failure by
+// its class) ends cancelled, not failed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
 import { crossValidate, formatCrossvalReport } from '../../../../src/main/ml/train/cross-validation'
@@ -114,5 +116,20 @@ describe('crossValidate', () => {
     expect(runEpochs(s.db, first.runId).map((e) => `${e.fold}:${e.epoch}`)).toEqual(['0:1', '0:2', '0:3', '0:4', '1:1', '1:2', '1:3', '1:4', '2:1', '2:2', '2:3', '2:4'])
     expect(listRunCheckpoints(s.db, first.runId)).toEqual([])
     expect(resumed.overall.total).toBe(100)
+  })
+
+  it('cancelled while its cells load: the run ends cancelled (not failed) and trained nothing', async () => {
+    const abort = new AbortController()
+    const r = await crossValidate(s.db, {
+      // 24 px: no cached pixels at this size, so the loader decodes and checks the signal between cells.
+      dataset: 'pbc-wbc', inputSize: 24, k: 3, seed: 3, workers: 0, settings: { epochs: 1, batchSize: 10 },
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.task === 'load cells') abort.abort()
+      }
+    })
+    expect(r.status).toBe('cancelled')
+    expect(getRun(s.db, r.runId)).toMatchObject({ status: 'cancelled', error: null })
+    expect(runEpochs(s.db, r.runId)).toEqual([])
   })
 })
