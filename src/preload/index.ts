@@ -3,7 +3,7 @@
 // path of a dropped file, which only a preload can read). Nothing of Electron
 // or Node reaches the page: not ipcRenderer, not the IPC event objects.
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
-import { API_METHODS, IPC_EVENT_CHANNEL, ipcChannel, isEventName, type ApiClient, type ApiEvent, type DesktopBridge } from '../shared/api'
+import { API_METHODS, IPC_CONNECT_LAB_SERVER_CHANNEL, IPC_EVENT_CHANNEL, ipcChannel, isEventName, type ApiClient, type ApiEvent, type DesktopBridge } from '../shared/api'
 
 type AnyListener = (payload: unknown) => void
 const listeners = new Map<string, Set<AnyListener>>()
@@ -33,6 +33,10 @@ export const bridge: DesktopBridge = {
     } catch {
       return null
     }
+  },
+  connectLabServer(address) {
+    // Only a string crosses; the main side validates it and asks the person in a native dialog.
+    return ipcRenderer.invoke(IPC_CONNECT_LAB_SERVER_CHANNEL, String(address))
   }
 }
 

@@ -989,18 +989,24 @@ export type ApiClient = {
 
 /**
  * What the Electron preload exposes as `window.wbc`: exactly the contract's
- * methods, the event subscription, and one desktop-only helper (the path of a
- * file or folder dropped on the window, which only the preload can read).
+ * methods, the event subscription, and two desktop-only helpers: the path of
+ * a file or folder dropped on the window (which only the preload can read),
+ * and asking to connect this app to a lab server (the app confirms it in a
+ * native dialog, saves it and restarts as the server's client; docs/scale.md).
  */
 export interface DesktopBridge {
   api: ApiClient
   on<E extends EventName>(name: E, listener: (payload: ApiEvents[E]) => void): () => void
   pathForFile(file: unknown): string | null
+  /** `cancelled` when the person declines in the dialog, `invalid_input` for an address that is not https (or http to this machine). */
+  connectLabServer(address: string): Promise<Result<{ origin: string }>>
 }
 
 /** IPC channel names, derived from the table so they cannot drift. */
 export const ipcChannel = (method: Method): string => `wbc:api:${method}`
 export const IPC_EVENT_CHANNEL = 'wbc:event'
+/** The desktop-only request to become a lab server's client (not a contract method: it changes the app, not the core). */
+export const IPC_CONNECT_LAB_SERVER_CHANNEL = 'wbc:desktop:connect-lab-server'
 
 // ---------------------------------------------------------------------------
 // Helpers both sides use.

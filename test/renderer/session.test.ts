@@ -102,3 +102,41 @@ describe('sign-in', () => {
     w.unmount()
   })
 })
+
+describe('connecting the desktop app to a lab server', () => {
+  it('offers it on the sign-in screen of the desktop app only, sends the address to the app, and shows its refusal', async () => {
+    const f = scripted({ id: 1, name: 'ana', displayName: 'Ana', roles: ['technologist'] })
+    const w = mount(App, { global: { plugins: [pinia] }, attachTo: document.body })
+    await flushPromises()
+    // In a browser the server is the page's own: nothing to connect to.
+    expect(w.find('[data-testid="lab-server"]').exists()).toBe(false)
+    w.unmount()
+
+    const asked: string[] = []
+    setTransport({
+      ...f.transport,
+      kind: 'desktop',
+      connectLabServer: async (address: string) => {
+        asked.push(address)
+        return address.startsWith('https://')
+          ? { ok: false as const, error: { code: 'cancelled' as const, message: 'not connected' } }
+          : { ok: false as const, error: { code: 'invalid_input' as const, message: 'a lab server is reached over HTTPS only' } }
+      }
+    })
+    setActivePinia((pinia = createPinia()))
+    const d = mount(App, { global: { plugins: [pinia] }, attachTo: document.body })
+    await flushPromises()
+    await d.find('[data-testid="lab-server-open"]').trigger('click')
+    await type('[data-testid="lab-server-address"]', 'http://wbc.lab.example')
+    await d.find('[data-testid="lab-server"]').trigger('submit')
+    await flushPromises()
+    expect(d.find('[data-testid="lab-server-error"]').text()).toBe('a lab server is reached over HTTPS only')
+    // Declined in the app's own dialog: no error to show.
+    await type('[data-testid="lab-server-address"]', 'https://wbc.lab.example')
+    await d.find('[data-testid="lab-server"]').trigger('submit')
+    await flushPromises()
+    expect(d.find('[data-testid="lab-server-error"]').exists()).toBe(false)
+    expect(asked).toEqual(['http://wbc.lab.example', 'https://wbc.lab.example'])
+    d.unmount()
+  })
+})

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { API_METHODS, ipcChannel } from '../../../src/shared/api'
+import { API_METHODS, IPC_CONNECT_LAB_SERVER_CHANNEL, ipcChannel } from '../../../src/shared/api'
 import { fakeIpcMain, fakeSession, fakeWebContents, invokeEvent } from './electron-mock'
 
 const m = vi.hoisted(() => ({
@@ -87,8 +87,8 @@ describe('desktop shell startup', () => {
     contents.emit('will-navigate', nav, 'https://evil.example/')
     expect(nav.preventDefault).toHaveBeenCalled()
 
-    // Every contract method is on IPC and reaches the real core in its worker.
-    expect([...ipcMain.handlers.keys()].sort()).toEqual(API_METHODS.map(ipcChannel).sort())
+    // Every contract method is on IPC and reaches the real core in its worker; beside them only "Connect to lab server".
+    expect([...ipcMain.handlers.keys()].sort()).toEqual([...API_METHODS.map(ipcChannel), IPC_CONNECT_LAB_SERVER_CHANNEL].sort())
     const call = (method: string, payload?: unknown) => ipcMain.handlers.get(ipcChannel(method as never))!(invokeEvent('app://wbc/index.html'), payload)
     // Nobody is signed in yet, and no user exists: the window creates the first admin and is signed in as them.
     expect(await call('app.info')).toMatchObject({ ok: false, error: { code: 'forbidden' } })

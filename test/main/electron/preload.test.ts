@@ -1,7 +1,8 @@
 // The preload exposes exactly the contract: one function per method, the event
-// subscription and the dropped-file path; never ipcRenderer or IPC events.
+// subscription, the dropped-file path and the request to connect to a lab
+// server; never ipcRenderer or IPC events.
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { API_METHODS, IPC_EVENT_CHANNEL, ipcChannel } from '../../../src/shared/api'
+import { API_METHODS, IPC_CONNECT_LAB_SERVER_CHANNEL, IPC_EVENT_CHANNEL, ipcChannel } from '../../../src/shared/api'
 
 const exposed: Record<string, unknown> = {}
 const ipcListeners: Record<string, (event: unknown, message: unknown) => void> = {}
@@ -25,13 +26,18 @@ beforeEach(async () => {
   await import('../../../src/preload/index')
 })
 
-type Bridge = { api: Record<string, (input?: unknown) => Promise<unknown>>; on: (n: string, l: (p: unknown) => void) => () => void; pathForFile: (f: unknown) => string | null }
+type Bridge = {
+  api: Record<string, (input?: unknown) => Promise<unknown>>
+  on: (n: string, l: (p: unknown) => void) => () => void
+  pathForFile: (f: unknown) => string | null
+  connectLabServer: (address: unknown) => Promise<unknown>
+}
 
 describe('preload bridge', () => {
   it('exposes one object, window.wbc, with exactly the contract', () => {
     expect(Object.keys(exposed)).toEqual(['wbc'])
     const bridge = exposed.wbc as Bridge
-    expect(Object.keys(bridge).sort()).toEqual(['api', 'on', 'pathForFile'])
+    expect(Object.keys(bridge).sort()).toEqual(['api', 'connectLabServer', 'on', 'pathForFile'])
     expect(Object.keys(bridge.api).sort()).toEqual([...API_METHODS].sort())
     for (const m of API_METHODS) expect(typeof bridge.api[m]).toBe('function')
   })
@@ -55,6 +61,12 @@ describe('preload bridge', () => {
     ipcListeners[IPC_EVENT_CHANNEL]!(sender, { name: 'job.progress', payload: { jobId: 'b' } })
     expect(got).toHaveLength(1)
     expect(() => bridge.on('ipc:anything', () => undefined)).toThrow()
+  })
+
+  it('asks to connect to a lab server on its own channel, with nothing but a string', async () => {
+    const bridge = exposed.wbc as Bridge
+    await bridge.connectLabServer({ toString: () => 'https://wbc.lab.example' })
+    expect(invoke).toHaveBeenLastCalledWith(IPC_CONNECT_LAB_SERVER_CHANNEL, 'https://wbc.lab.example')
   })
 
   it('gives the path of a dropped file, null for anything else', () => {

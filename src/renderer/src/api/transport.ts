@@ -13,6 +13,8 @@ export interface Transport {
   releaseImageUrl(url: string): void
   /** The filesystem path of a dropped file or folder (desktop only). */
   pathForFile(file: File): string | null
+  /** Make this desktop app a lab server's client (desktop only; the app asks the person and restarts). */
+  connectLabServer?(address: string): Promise<Result<{ origin: string }>>
 }
 
 /** Dispatched on window when the core refuses a call because nobody is signed in any more (idle timeout, disabled account). */
@@ -40,7 +42,8 @@ export function desktopTransport(bridge: DesktopBridge): Transport {
       return URL.createObjectURL(new Blob([r.value.bytes as Uint8Array<ArrayBuffer>], { type: r.value.mime }))
     },
     releaseImageUrl: (url) => URL.revokeObjectURL(url),
-    pathForFile: (file) => bridge.pathForFile(file)
+    pathForFile: (file) => bridge.pathForFile(file),
+    connectLabServer: (address) => bridge.connectLabServer(address)
   }
 }
 

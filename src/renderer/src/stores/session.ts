@@ -61,10 +61,27 @@ export const useSessionStore = defineStore('session', () => {
     await load()
   }
 
+  /** The desktop app may become a lab server's client; in a browser the server is the page's own. */
+  const canConnectLabServer = computed(() => typeof useTransport().connectLabServer === 'function')
+
+  /** Asks the desktop app to connect to a lab server (it confirms in its own dialog, then restarts); the refusal's reason otherwise. */
+  async function connectLabServer(address: string): Promise<string | null> {
+    const connect = useTransport().connectLabServer
+    if (!connect) return 'only the desktop app connects to a lab server'
+    busy.value = true
+    try {
+      const r = await connect(address)
+      if (r.ok) return null
+      return r.error.code === 'cancelled' ? null : messageOf(r)
+    } finally {
+      busy.value = false
+    }
+  }
+
   /** Whether the signed-in user's roles allow a method (false when nobody is signed in). */
   function can(method: Method): boolean {
     return user.value !== null && mayCall(method, user.value.roles)
   }
 
-  return { state, user, needsSetup, error, busy, load, login, setup, logout, can }
+  return { state, user, needsSetup, error, busy, load, login, setup, logout, can, canConnectLabServer, connectLabServer }
 })
