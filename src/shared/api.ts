@@ -28,6 +28,7 @@ import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, T
 import { OUTBOX_STATES, type LisSettings, type OutboxMessage, type OutboxMessageDetail } from './lis'
 import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindInvitations, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
 import { DisplayName, GivenPassword, NewPassword, RoleList, UserName, type Role, type SessionState, type SessionUser, type UserSummary } from './people'
+import { EpochFigures, WorkerInfo, WorkerName, type ClaimAnswer, type HeartbeatAnswer, type WorkerCredentialSummary, type WorkerHello } from './workers'
 
 // ---------------------------------------------------------------------------
 // Results: nothing is thrown across the boundary.
@@ -329,8 +330,15 @@ export interface MethodSpec {
    * signed in (session state, setup, sign-in). Required: a method without
    * roles does not typecheck. The dispatcher enforces it, in one place.
    */
-  roles: readonly Role[] | 'public'
+  roles: readonly Role[] | 'public' | typeof WORKER_ONLY
 }
+
+/**
+ * Methods only a worker machine's credential may call (`wbc worker`,
+ * docs/scale.md): no person holds this, and a worker credential may call
+ * nothing else. The dispatcher enforces both, in the same one place.
+ */
+export const WORKER_ONLY = 'worker'
 
 // Who may call what (docs/security.md). A verifier is a technologist who may
 // also sign; a reader answers blind sessions and nothing else.
@@ -890,6 +898,73 @@ export const api = {
     doc: 'Change your own password (the current one is asked again).',
     roles: SIGNED_IN
   },
+  // Worker machines (docs/scale.md): the admin's credentials, then the calls only a worker's credential may make.
+  'workers.issue': {
+    input: z.strictObject({ name: WorkerName }),
+    output: returns<WorkerCredentialSummary & { secret: string }>(),
+    doc: 'Issue a worker credential (its secret is in this answer only; only a hash is kept).',
+    roles: ADMINS
+  },
+  'workers.revoke': {
+    input: z.strictObject({ name: WorkerName }),
+    output: returns<WorkerCredentialSummary>(),
+    doc: 'Revoke a worker credential: the worker stops at its next call.',
+    roles: ADMINS
+  },
+  'workers.list': {
+    input: NoInput,
+    output: returns<WorkerCredentialSummary[]>(),
+    doc: 'Worker credentials, revoked ones included (never their secrets).',
+    roles: ADMINS
+  },
+  'worker.hello': {
+    input: z.strictObject({ info: WorkerInfo }),
+    output: returns<WorkerHello>(),
+    doc: 'A worker starts: who it is to the server, and how it reaches the queue.',
+    roles: WORKER_ONLY
+  },
+  'worker.claim': {
+    input: z.strictObject({ runId: z.number().int().positive(), fold: z.number().int().min(0), queueJobId: z.string().min(1).max(200), info: WorkerInfo }),
+    output: returns<ClaimAnswer>(),
+    doc: 'A worker takes a fold (or a training run) from the queue: train it (from which epoch), or drop it.',
+    roles: WORKER_ONLY
+  },
+  'worker.heartbeat': {
+    input: z.strictObject({ attemptId: z.number().int().positive(), progress: z.strictObject({ done: z.number().min(0), total: z.number().min(0), epoch: z.number().int().min(0), message: z.string().max(300).optional() }) }),
+    output: returns<HeartbeatAnswer>(),
+    doc: "A training worker's progress; the answer says whether to stop.",
+    roles: WORKER_ONLY
+  },
+  'worker.snapshot': {
+    input: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    output: returns<{ sha256: string; bytes: Uint8Array }>(),
+    doc: "A run's frozen cells (pixels, labels and label versions), by hash.",
+    roles: WORKER_ONLY
+  },
+  'worker.checkpoint': {
+    input: z.strictObject({ attemptId: z.number().int().positive() }),
+    output: returns<{ epoch: number; sha256: string; bytes: Uint8Array } | { epoch: 0 }>(),
+    doc: "The fold's last stored checkpoint, to resume from.",
+    roles: WORKER_ONLY
+  },
+  'worker.putCheckpoint': {
+    input: z.strictObject({ attemptId: z.number().int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/), record: EpochFigures, bytes: z.instanceof(Uint8Array) }),
+    output: returns<{ stored: boolean }>(),
+    doc: "One finished epoch's checkpoint (verified by hash; the same epoch again is accepted once).",
+    roles: WORKER_ONLY
+  },
+  'worker.putResult': {
+    input: z.strictObject({ attemptId: z.number().int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/), info: WorkerInfo, bytes: z.instanceof(Uint8Array) }),
+    output: returns<{ stored: boolean }>(),
+    doc: "A finished fold's (or run's) model and test scores (verified by hash; stored once).",
+    roles: WORKER_ONLY
+  },
+  'worker.fail': {
+    input: z.strictObject({ attemptId: z.number().int().positive(), message: z.string().max(2000), final: z.boolean() }),
+    output: returns<{ recorded: true }>(),
+    doc: 'A training attempt failed (final: no retry left, the run fails).',
+    roles: WORKER_ONLY
+  },
   'users.list': {
     input: NoInput,
     output: returns<UserSummary[]>(),
@@ -934,8 +1009,9 @@ export const API_METHODS = Object.keys(api) as Method[]
 
 /** Whether someone holding `roles` (null: nobody signed in) may call a method; the dispatcher's one check, also used by UIs to hide what a role can't use. */
 export function mayCall(method: Method, roles: readonly Role[] | null): boolean {
-  const allowed: readonly Role[] | 'public' = api[method].roles
+  const allowed: readonly Role[] | 'public' | typeof WORKER_ONLY = api[method].roles
   if (allowed === 'public') return true
+  if (allowed === WORKER_ONLY) return false
   return roles !== null && roles.some((r) => allowed.includes(r))
 }
 export function isMethod(name: unknown): name is Method {

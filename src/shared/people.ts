@@ -19,6 +19,8 @@ export interface Caller {
   /** The unique login name; what audit rows show beside the user id. */
   name: string
   roles: readonly Role[]
+  /** Set only when the caller is a worker machine's credential (no person, no roles: it may call the worker methods only). */
+  worker?: { credentialId: number }
 }
 
 /** What a UI shows of the signed-in user. */

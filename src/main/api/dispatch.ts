@@ -4,7 +4,7 @@
 // refuses what the method's roles don't allow (one place, typed `forbidden`),
 // validates the payload with the method's schema, hands the handler the
 // caller, and never throws.
-import { api, fail, isMethod, mayCall, ok, parseInput, type Method, type Output, type ParsedInput, type Result } from '../../shared/api'
+import { api, fail, isMethod, WORKER_ONLY, mayCall, ok, parseInput, type Method, type Output, type ParsedInput, type Result } from '../../shared/api'
 import type { Caller } from '../../shared/people'
 import { toApiError } from './errors'
 
@@ -13,7 +13,7 @@ import { toApiError } from './errors'
  * holds it), the command line's local operator, or nobody (only 'public'
  * methods then).
  */
-export type Principal = { userId: number } | 'local-operator' | null
+export type Principal = { userId: number } | { workerSecret: string } | 'local-operator' | null
 
 /** What a handler receives beside its input: the acting user, taken from the session. */
 export interface CallContext<M extends Method = Method> {
@@ -38,6 +38,7 @@ export function createDispatch(handlers: Handlers, resolveCaller: ResolveCaller)
     try {
       if (principal !== null) {
         caller = resolveCaller(principal) ?? null
+        if (!caller && typeof principal === 'object' && 'workerSecret' in principal) return fail('forbidden', 'this worker credential is unknown or revoked')
         if (!caller) return fail('forbidden', 'your account is disabled or no longer exists: sign in again')
       }
     } catch (err) {
@@ -46,7 +47,11 @@ export function createDispatch(handlers: Handlers, resolveCaller: ResolveCaller)
     }
     // Roles before the schema: a caller who may not call a method learns nothing about its input.
     const allowed = api[method].roles
-    if (allowed !== 'public') {
+    // A worker machine's credential reaches the worker methods and nothing else; nobody else reaches those.
+    if (caller?.worker && allowed !== WORKER_ONLY) return fail('forbidden', `${method}: a worker credential may call only the worker methods`)
+    if (allowed === WORKER_ONLY) {
+      if (!caller?.worker) return fail('forbidden', `${method} needs the role worker (a worker machine's credential, never a person)`)
+    } else if (allowed !== 'public') {
       if (!caller) return fail('forbidden', `${method}: sign in first`)
       if (!mayCall(method, caller.roles)) return fail('forbidden', `${method} needs the role ${allowed.join(' or ')}`)
     }

@@ -24,6 +24,8 @@ import { syntheticHandlers } from './synthetic'
 import { lisHandlers } from './lis'
 import type { OutboxCourier } from '../lis'
 import { peopleHandlers } from './people'
+import { workerHandlers } from './workers'
+import type { LabQueue } from '../queue/lab-queue'
 
 export interface ApiContext {
   shell: 'desktop' | 'browser'
@@ -41,6 +43,8 @@ export interface ApiContext {
   outbox?: OutboxCourier
   /** How long a browser session may sit idle (shown to the UI); null where the shell has no such limit. */
   sessionIdleMinutes?: number | null
+  /** The training queue, on a lab server started with Redis (docs/scale.md); absent: training runs here. */
+  labQueue?: LabQueue
 }
 
 export function createHandlers(ctx: ApiContext): Handlers {
@@ -89,6 +93,7 @@ export function createHandlers(ctx: ApiContext): Handlers {
     ...syntheticHandlers(ctx),
     ...ganHandlers(ctx),
     ...lisHandlers(ctx),
-    ...peopleHandlers(ctx)
+    ...peopleHandlers(ctx),
+    ...workerHandlers(ctx)
   }
 }

@@ -3,7 +3,7 @@
 // it in the calling thread (tests, the core host's worker);
 // startWorkstationHost (./host) runs it in a worker thread for the shells.
 import { openStore, startWalCheckpoints } from '../store'
-import { LOCAL_OPERATOR, callerOf } from '../people'
+import { LOCAL_OPERATOR, authenticateWorker, callerOf } from '../people'
 import { createDispatch, type Dispatch, type ResolveCaller } from './dispatch'
 import type { Db } from '../store/db'
 import { createEventBus, type EventBus } from './events'
@@ -11,6 +11,8 @@ import { createHandlers } from './handlers'
 import { announceClassifications } from './review'
 import { createJobRunner } from './jobs'
 import { outboxView, startOutboxCourier } from '../lis'
+import { openLabQueue, type QueueSettings } from '../queue/lab-queue'
+import { remoteTrainingJobs } from './remote-jobs'
 
 export interface WorkstationOptions {
   shell: 'desktop' | 'browser'
@@ -25,6 +27,8 @@ export interface WorkstationOptions {
   sessionIdleMinutes?: number | null
   /** How often the WAL is checkpointed while the workstation runs (default 5 minutes; store/maintenance). */
   walCheckpointMs?: number
+  /** Train on worker machines through this Redis-backed queue (a lab server; docs/scale.md). */
+  queue?: QueueSettings
 }
 
 const WAL_CHECKPOINT_MS = 5 * 60_000
@@ -38,14 +42,28 @@ export interface Workstation {
 
 /** Principals as callers: the local operator as such, a user id as that user while enabled. */
 export function callersOf(db: Db): ResolveCaller {
-  return (p) => (p === 'local-operator' ? LOCAL_OPERATOR : callerOf(db, p.userId))
+  return (p) => {
+    if (p === 'local-operator') return LOCAL_OPERATOR
+    if ('workerSecret' in p) {
+      const w = authenticateWorker(db, p.workerSecret)
+      return w && { userId: null, name: `worker ${w.name}`, roles: [], worker: { credentialId: w.id } }
+    }
+    return callerOf(db, p.userId)
+  }
 }
 
 export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorkerUrl?: URL } = {}): Workstation {
   const db = openStore(opts.dbPath, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
   const events = createEventBus()
   const stopCheckpoints = startWalCheckpoints(db, opts.walCheckpointMs ?? WAL_CHECKPOINT_MS)
-  const jobs = createJobRunner({ events, dbPath: opts.dbPath, nativeBinding: opts.nativeBinding, workerUrl: overrides.jobWorkerUrl })
+  const labQueue = opts.queue ? openLabQueue(db, opts.queue) : undefined
+  const jobs = createJobRunner({
+    events,
+    dbPath: opts.dbPath,
+    nativeBinding: opts.nativeBinding,
+    workerUrl: overrides.jobWorkerUrl,
+    ...(labQueue ? { remote: remoteTrainingJobs(labQueue) } : {})
+  })
   // Sends what the outbox holds, starting with whatever was left when the
   // workstation last stopped.
   const outbox = startOutboxCourier(db, { onChange: (rows) => events.emit('outbox.changed', { messages: rows.map(outboxView) }) })
@@ -59,7 +77,8 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
     mlBackend: () => jobs.mlBackend(),
     importRoots: opts.importRoots ?? null,
     outbox,
-    sessionIdleMinutes: opts.sessionIdleMinutes ?? null
+    sessionIdleMinutes: opts.sessionIdleMinutes ?? null,
+    ...(labQueue ? { labQueue } : {})
   })
   const stopAnnouncing = announceClassifications({ db, events })
   return {
@@ -70,6 +89,7 @@ export function openWorkstation(opts: WorkstationOptions, overrides: { jobWorker
       stopAnnouncing()
       await outbox.close()
       await jobs.close()
+      await labQueue?.close()
       db.close()
     }
   }

@@ -24,6 +24,7 @@ import type { Progress } from '../../shared/progress'
 import type { EventBus } from './events'
 import type { JobParams, ParentMessage, ResidentMessage, ResidentRequest, ResidentWorkerData, WorkerData, WorkerMessage } from './job-protocol'
 import { spawnWorker, workerEntryUrl } from '../workers'
+import { toApiError } from './errors'
 
 export interface JobRunner {
   start<K extends JobKind>(kind: K, title: string, params: JobParams[K]): JobSnapshot<K>
@@ -58,6 +59,17 @@ export interface JobRunnerOptions {
   residentKinds?: readonly JobKind[]
   /** How long the resident worker stays up without a job (default 10 minutes). */
   inferenceIdleMs?: number
+  /** Kinds that run on worker machines through the training queue (a lab server with Redis; docs/scale.md). */
+  remote?: RemoteJobs
+}
+
+/**
+ * Jobs run elsewhere (the lab server's queue): this process only waits for
+ * them, relaying progress and cancel; nothing heavy runs in this thread.
+ */
+export interface RemoteJobs {
+  handles(kind: JobKind): boolean
+  run(kind: JobKind, params: unknown, ctx: { signal: AbortSignal; onProgress(p: Progress): void }): Promise<{ result: unknown; cancelled: boolean; backend?: string | null }>
 }
 
 interface RunningJob {
@@ -149,6 +161,25 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       else finish(job, 'failed', null, { code: 'internal', message: `the ${kind} worker ${detail}` })
     }
     job.resolveEnded()
+  }
+
+  function startRemote(job: RunningJob, kind: JobKind, params: unknown, remote: RemoteJobs): void {
+    const controller = new AbortController()
+    job.channel = { cancel: () => controller.abort(), kill: () => controller.abort() }
+    remote
+      .run(kind, params, { signal: controller.signal, onProgress: (p) => onProgress(job, p) })
+      .then(({ result, cancelled, backend }) => {
+        if (backend) lastBackend = backend
+        finish(job, cancelled ? 'cancelled' : 'succeeded', result, cancelled ? { code: 'cancelled', message: 'cancelled' } : null)
+      })
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) finish(job, 'cancelled', null, { code: 'cancelled', message: 'cancelled' })
+        else finish(job, 'failed', null, toApiError(err))
+      })
+      .finally(() => {
+        job.channel = null
+        job.resolveEnded()
+      })
   }
 
   function startOwnWorker(job: RunningJob, kind: JobKind, params: unknown): void {
@@ -258,7 +289,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       }
       jobs.set(id, job)
       try {
-        if (residentKinds.has(kind)) startResident(job, kind, params)
+        if (opts.remote?.handles(kind)) startRemote(job, kind, params, opts.remote)
+        else if (residentKinds.has(kind)) startResident(job, kind, params)
         else startOwnWorker(job, kind, params)
       } catch (err) {
         finish(job, 'failed', null, { code: 'internal', message: `could not start the ${kind} worker: ${(err as Error).message}` })

@@ -2,3 +2,4 @@
 export * from './accounts'
 export * from './errors'
 export { hashPassword, verifyPassword } from './password'
+export * from './worker-credentials'

@@ -138,7 +138,7 @@ export interface CrossvalReport {
 }
 
 /** What a finished fold keeps (run_folds.metrics_json). */
-interface FoldRecord {
+export interface FoldRecord {
   report: ClassificationReport
   imageIds: number[]
   truth: number[]
@@ -147,9 +147,11 @@ interface FoldRecord {
   epochs: number
   trainCells: number
   resumedFromEpoch: number
+  /** Where it trained, when not in this process: the worker machine's name, backend and versions. */
+  worker?: Record<string, unknown>
 }
 
-interface RunPlan {
+export interface RunPlan {
   run: RunRow
   cells: StoredCell[]
   folds: number[]
@@ -166,7 +168,7 @@ function fullSettings(s: Partial<Omit<TrainSettings, 'seed'>> | undefined): Omit
 }
 
 /** Creates the run (or finds the unfinished / finished run with the same settings). */
-function planRun(db: Db, o: CrossvalOptions): { plan: RunPlan; resumed: boolean } {
+export function planRun(db: Db, o: CrossvalOptions): { plan: RunPlan; resumed: boolean } {
   const kind: RunKind = o.init ? 'finetune' : 'crossval'
   if (o.runId !== undefined) {
     const run = getRun(db, o.runId)
@@ -252,7 +254,7 @@ function planRun(db: Db, o: CrossvalOptions): { plan: RunPlan; resumed: boolean 
   return { plan: planFromRun(db, getRun(db, runId)!), resumed: false }
 }
 
-function planFromRun(db: Db, run: RunRow): RunPlan {
+export function planFromRun(db: Db, run: RunRow): RunPlan {
   const images = runImages(db, run.id)
   const h = run.hyperparameters as Partial<TrainSettings> & { k?: number; init?: { modelId: number; mode: FineTuneMode } | null }
   const plan = run.foldPlanId !== null ? getFoldPlan(db, run.foldPlanId) : undefined
@@ -329,10 +331,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
     for (let f = 0; f < plan.k; f++) {
       if (foldRows.get(f)?.status === 'done') continue
       if (o.signal?.aborted) throw new TrainingAborted()
-      const trainIdx: number[] = []
-      const testIdx: number[] = []
-      plan.folds.forEach((x, i) => (x === f ? testIdx : trainIdx).push(i))
-      if (testIdx.length === 0 || trainIdx.length === 0) throw new Error(`fold ${f} has no ${testIdx.length ? 'training' : 'test'} cells`)
+      const { trainIdx, testIdx } = foldSplit(plan.folds, f)
       const spec: ModelSpec = { ...plan.spec, seed: run.seed * 1000 + f }
       const dir = foldCheckpointDir(db, runId, f, o.checkpointRoot)
       const resumedFrom = await prepareFoldCheckpoint(db, runId, f, dir)
@@ -385,59 +384,11 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
       doneSteps = foldBase + stepsOf(f)
       session.trained += foldTrained
 
-      // Test the fold's model on its held-out cells.
-      const model = modelFromWeights(spec, result.weights)
-      const clf = new Classifier(model, { architecture: spec.architecture, inputSize: spec.inputSize, classes, preprocessRecipe: WNET_RECIPE })
-      const scores = clf.predict(cells.pixels, { indices: testIdx }).probabilities
-      const C = classes.length
-      const truth = testIdx.map((i) => cells.labels[i])
-      const confusion = classes.map(() => new Array<number>(C).fill(0))
-      truth.forEach((t, j) => {
-        let best = 0
-        for (let c = 1; c < C; c++) if (scores[j * C + c] > scores[j * C + best]) best = c
-        confusion[t][best]++
-      })
-      const report = reportFromConfusion(confusion, classes)
-      const record: FoldRecord = {
-        report,
-        imageIds: testIdx.map((i) => cells.imageIds[i]),
-        truth,
-        scores: Array.from(scores, (v) => Math.round(v * 1e7) / 1e7),
-        epochs: settings.epochs,
-        trainCells: trainIdx.length,
-        resumedFromEpoch: resumedFrom
-      }
-      let modelId: number | null = null
-      if (o.keepFoldModels ?? run.hyperparameters.keepFoldModels !== false) {
-        modelId = await saveModel(
-          db,
-          model,
-          {
-            architecture: spec.architecture,
-            inputSize: spec.inputSize,
-            classes,
-            preprocessRecipe: WNET_RECIPE,
-            runId,
-            fold: f,
-            trainedOn: `${trainIdx.length} cells of run ${runId} (all folds but ${f})`
-          },
-          { name: `run ${runId} fold ${f + 1}/${plan.k}`, provenance: 'run', runId, fold: f, metrics: { accuracy: report.accuracy, macroF1: report.macro.f1 } }
-        )
-      }
-      db.transaction(() => {
-        if (modelId !== null && sameClasses(classes)) {
-          putPredictions(
-            db,
-            record.imageIds.map((imageId, j) => {
-              const row = Array.from(scores.subarray(j * C, (j + 1) * C))
-              const top = row.indexOf(Math.max(...row))
-              return { imageId, modelId: modelId!, runId, probabilities: Object.fromEntries(classes.map((c, i) => [c, row[i]])), topClass: classes[top], confidence: row[top] }
-            })
-          )
-        }
-        finishRunFold(db, runId, f, { modelId, metrics: record })
-      })()
-      model.dispose()
+      // Test the fold's model on its held-out cells, and keep the fold.
+      const scored = scoreFold(spec, result.weights, cells, testIdx, classes)
+      const record: FoldRecord = { ...scored.record, epochs: settings.epochs, trainCells: trainIdx.length, resumedFromEpoch: resumedFrom }
+      await storeFoldResult(db, { runId, fold: f, k: plan.k, spec, classes, model: scored.model, scores: scored.scores, record, keepModel: o.keepFoldModels ?? run.hyperparameters.keepFoldModels !== false })
+      scored.model.dispose()
       await dropFoldCheckpoint(db, runId, f, dir)
       trainedFolds.push(f)
       account()
@@ -460,12 +411,87 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
   }
 }
 
+/** The training and test cells of fold f (test: the cells dealt to f). */
+export function foldSplit(folds: readonly number[], f: number): { trainIdx: number[]; testIdx: number[] } {
+  const trainIdx: number[] = []
+  const testIdx: number[] = []
+  folds.forEach((x, i) => (x === f ? testIdx : trainIdx).push(i))
+  if (testIdx.length === 0 || trainIdx.length === 0) throw new Error(`fold ${f} has no ${testIdx.length ? 'training' : 'test'} cells`)
+  return { trainIdx, testIdx }
+}
+
+/** A fold's trained weights scored on its held-out cells: the model (caller disposes), scores and report. */
+export function scoreFold(
+  spec: ModelSpec,
+  weights: Float32Array,
+  cells: { pixels: Uint8Array; labels: Int32Array; imageIds: readonly number[] },
+  testIdx: readonly number[],
+  classes: readonly string[]
+): { model: ReturnType<typeof modelFromWeights>; scores: Float32Array; record: Pick<FoldRecord, 'report' | 'imageIds' | 'truth' | 'scores'> } {
+  const model = modelFromWeights(spec, weights)
+  const clf = new Classifier(model, { architecture: spec.architecture, inputSize: spec.inputSize, classes: [...classes], preprocessRecipe: WNET_RECIPE })
+  const scores = clf.predict(cells.pixels, { indices: [...testIdx] }).probabilities
+  const C = classes.length
+  const truth = testIdx.map((i) => cells.labels[i])
+  const confusion = classes.map(() => new Array<number>(C).fill(0))
+  truth.forEach((t, j) => {
+    let best = 0
+    for (let c = 1; c < C; c++) if (scores[j * C + c] > scores[j * C + best]) best = c
+    confusion[t][best]++
+  })
+  return {
+    model,
+    scores,
+    record: { report: reportFromConfusion(confusion, classes), imageIds: testIdx.map((i) => cells.imageIds[i]), truth, scores: Array.from(scores, (v) => Math.round(v * 1e7) / 1e7) }
+  }
+}
+
+/** A finished fold into the store: its model (when kept), the predictions on its test cells, its record. */
+export async function storeFoldResult(
+  db: Db,
+  r: { runId: number; fold: number; k: number; spec: ModelSpec; classes: readonly string[]; model: ReturnType<typeof modelFromWeights>; scores: Float32Array; record: FoldRecord; keepModel: boolean }
+): Promise<number | null> {
+  const { runId, fold: f, classes, record, scores, spec } = r
+  const C = classes.length
+  let modelId: number | null = null
+  if (r.keepModel) {
+    modelId = await saveModel(
+      db,
+      r.model,
+      {
+        architecture: spec.architecture,
+        inputSize: spec.inputSize,
+        classes: [...classes],
+        preprocessRecipe: WNET_RECIPE,
+        runId,
+        fold: f,
+        trainedOn: `${record.trainCells} cells of run ${runId} (all folds but ${f})`
+      },
+      { name: `run ${runId} fold ${f + 1}/${r.k}`, provenance: 'run', runId, fold: f, metrics: { accuracy: record.report.accuracy, macroF1: record.report.macro.f1 } }
+    )
+  }
+  db.transaction(() => {
+    if (modelId !== null && sameClasses(classes)) {
+      putPredictions(
+        db,
+        record.imageIds.map((imageId, j) => {
+          const row = Array.from(scores.subarray(j * C, (j + 1) * C))
+          const top = row.indexOf(Math.max(...row))
+          return { imageId, modelId: modelId!, runId, probabilities: Object.fromEntries(classes.map((c, i) => [c, row[i]])), topClass: classes[top], confidence: row[top] }
+        })
+      )
+    }
+    finishRunFold(db, runId, f, { modelId, metrics: record })
+  })()
+  return modelId
+}
+
 function sameClasses(classes: readonly string[]): boolean {
   return classes.length === WBC_CLASSES.length && WBC_CLASSES.every((c) => classes.includes(c))
 }
 
 /** The run's report from the finished folds' stored test scores. */
-function buildReport(db: Db, plan: RunPlan, cells: StoreCellSet | undefined, trainedFolds: number[], status: 'done' | 'cancelled', backend: string | null): CrossvalReport {
+export function buildReport(db: Db, plan: RunPlan, cells: StoreCellSet | undefined, trainedFolds: number[], status: 'done' | 'cancelled', backend: string | null): CrossvalReport {
   const classes = plan.run.classes
   const C = classes.length
   const folds = runFolds(db, plan.run.id)

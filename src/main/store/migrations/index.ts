@@ -12,6 +12,7 @@ import { migration008 } from './008_blind_secrets'
 import { migration009 } from './009_people'
 import { migration010 } from './010_blind_readers'
 import { migration011 } from './011_slide_revision'
+import { migration012 } from './012_worker_machines'
 
 export type { Migration } from './types'
 
@@ -26,5 +27,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration010,
-  migration011
+  migration011,
+  migration012
 ]

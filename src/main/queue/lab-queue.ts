@@ -1,0 +1,272 @@
+// The lab server's side of the training queue (docs/scale.md): BullMQ on
+// Redis. A cross-validation becomes a flow: one parent job (the run's
+// summary, in the summaries queue that only the server works) over one child
+// job per unfinished fold (in the training queue that worker machines work).
+// BullMQ moves the parent to its queue when the last fold completes, and the
+// server then builds the run's report. Fold jobs carry coordination only (run,
+// fold, seed, settings, the snapshot's hash): pixels, checkpoints and models
+// travel through the server's API, never through Redis.
+//
+// The job that started the run (the workstation's job runner) waits here for
+// the summary, and gets each worker's progress relayed from its heartbeats.
+// Cancelling it stops the run in the store (workers learn at their next
+// heartbeat) and removes the fold jobs no worker has taken yet.
+import { FlowProducer, Job, Queue, Worker } from 'bullmq'
+import { Redis } from 'ioredis'
+import { join } from 'node:path'
+import type { Db } from '../store/db'
+import { workDirOf } from '../paths'
+import { addRunSeconds, claimRun, finishRun, getRun, runFolds } from '../store/runs'
+import { endRunAttempts, listRemoteAttempts } from '../store/workers'
+import type { CrossvalOptions, CrossvalReport } from '../ml/train/cross-validation'
+import type { Progress } from '../../shared/progress'
+import type { TrainingJobData, WorkerHello } from '../../shared/workers'
+import { encodeSnapshot, storeSnapshot, type SnapshotHeader } from './snapshot'
+import type { RunListener } from './remote-runs'
+
+export const TRAINING_QUEUE = 'wbc-training'
+export const SUMMARY_QUEUE = 'wbc-run-summaries'
+
+export interface QueueSettings {
+  /** Where the server reaches Redis: redis://[:password@]host:port[/db], rediss:// for TLS. */
+  redisUrl: string
+  /** The address handed to workers when they reach Redis under another name (default redisUrl). */
+  workerRedisUrl?: string
+  /** Key prefix in Redis (default "wbc"). */
+  prefix?: string
+  /** BullMQ lock duration (a running job's lock is renewed every half of it); default 30 s. */
+  lockMs?: number
+  /** How often workers look for stalled jobs (a dead worker's jobs); default 30 s. */
+  stalledMs?: number
+  /** Tries per fold job that fails with an error (a killed worker's stalled job is not a failure); default 3. */
+  attempts?: number
+}
+
+export interface LabQueue {
+  /** What a worker gets from worker.hello. */
+  hello(): NonNullable<WorkerHello['queue']>
+  /** Runs (or resumes) a cross-validation on the worker machines; resolves with its report when the last fold is summarised. */
+  crossval(o: CrossvalOptions & { signal?: AbortSignal; onProgress?: (p: Progress) => void; onRun?: (runId: number) => void }): Promise<CrossvalReport>
+  /** Relays what workers report (./remote-runs) to the run's waiting job. */
+  listener: RunListener
+  close(): Promise<void>
+}
+
+interface Waiting {
+  resolve(r: CrossvalReport): void
+  reject(err: Error): void
+  onProgress?: (p: Progress) => void
+  stepsOf(fold: number): number
+  k: number
+  live: Map<number, { done: number; epoch: number }>
+  done: Set<number>
+  startedAt: number
+  trainedAtStart: number
+}
+
+const connect = (url: string): Redis => new Redis(url, { maxRetriesPerRequest: null })
+
+export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
+  const prefix = settings.prefix ?? 'wbc'
+  const lockMs = settings.lockMs ?? 30_000
+  const stalledMs = settings.stalledMs ?? 30_000
+  const attempts = settings.attempts ?? 3
+  const connections: Redis[] = []
+  const conn = (): Redis => {
+    const c = connect(settings.redisUrl)
+    // ioredis reconnects by itself; an error event without a listener would end the process.
+    c.on('error', (err) => console.error(`redis (${prefix}): ${err.message}`))
+    connections.push(c)
+    return c
+  }
+  const flow = new FlowProducer({ connection: conn(), prefix })
+  const summaries = new Queue(SUMMARY_QUEUE, { connection: conn(), prefix })
+  const training = new Queue(TRAINING_QUEUE, { connection: conn(), prefix })
+  const waiting = new Map<number, Waiting>()
+  const snapshotDir = join(workDirOf(db.name), 'snapshots')
+
+  const emit = (runId: number, w: Waiting, message: string): void => {
+    let done = 0
+    let total = 0
+    for (let f = 0; f < w.k; f++) {
+      total += w.stepsOf(f)
+      done += w.done.has(f) ? w.stepsOf(f) : (w.live.get(f)?.done ?? 0)
+    }
+    const trained = done - w.trainedAtStart
+    const rate = trained / Math.max(1e-3, (Date.now() - w.startedAt) / 1000)
+    w.onProgress?.({
+      task: 'crossval',
+      done,
+      total,
+      unit: 'step',
+      etaSeconds: rate > 0 ? (total - done) / rate : undefined,
+      metrics: { runId, folds: w.k, foldsDone: w.done.size, foldsTraining: w.live.size },
+      message
+    })
+  }
+
+  /** The run's report from its stored folds; the run is done. */
+  async function summarise(runId: number): Promise<CrossvalReport | undefined> {
+    const run = getRun(db, runId)
+    if (!run) return undefined
+    if (run.status === 'done' && run.metrics) return run.metrics as CrossvalReport
+    if (run.status !== 'running') return undefined
+    const { planFromRun, buildReport } = await import('../ml/train/cross-validation')
+    const plan = planFromRun(db, run)
+    const folds = runFolds(db, runId)
+    if (folds.some((f) => f.status !== 'done')) throw new Error(`run ${runId}: the summary ran before every fold was stored`)
+    const trained = [...new Set(listRemoteAttempts(db, runId).filter((a) => a.status === 'done').map((a) => a.fold))].sort((a, b) => a - b)
+    const report = buildReport(db, plan, undefined, trained, 'done', run.backend)
+    report.seconds = getRun(db, runId)!.seconds
+    finishRun(db, runId, 'done', { metrics: report })
+    return report
+  }
+
+  // Only the server works the summaries queue (it is the one process with the database).
+  const summaryWorker = new Worker(
+    SUMMARY_QUEUE,
+    async (job: Job<{ runId: number; startedAt: number }>) => {
+      const { runId } = job.data
+      const w = waiting.get(runId)
+      // The wall time since the server queued the run is the run's time (the folds ran side by side).
+      if (getRun(db, runId)?.status === 'running') addRunSeconds(db, runId, (Date.now() - job.data.startedAt) / 1000)
+      const report = await summarise(runId)
+      if (w) {
+        waiting.delete(runId)
+        if (report) w.resolve(report)
+        else w.reject(new Error(`run ${runId} ended before its summary (${getRun(db, runId)?.status ?? 'gone'})`))
+      }
+      return { runId, accuracy: report?.overall.accuracy ?? null }
+    },
+    { connection: conn(), prefix, concurrency: 1, lockDuration: lockMs, stalledInterval: stalledMs }
+  )
+  summaryWorker.on('error', (err) => console.error(`summary worker: ${err.message}`))
+
+  const listener: RunListener = {
+    progress(runId, fold, p) {
+      const w = waiting.get(runId)
+      if (!w) return
+      w.live.set(fold, { done: p.done, epoch: p.epoch })
+      emit(runId, w, `fold ${fold + 1}/${w.k}: ${p.message ?? `epoch ${p.epoch}`}`)
+    },
+    foldStored(runId, fold) {
+      const w = waiting.get(runId)
+      if (!w) return
+      w.live.delete(fold)
+      w.done.add(fold)
+      emit(runId, w, `fold ${fold + 1}/${w.k} done`)
+    },
+    runFailed(runId, message) {
+      const w = waiting.get(runId)
+      if (!w) return
+      waiting.delete(runId)
+      w.reject(new Error(message))
+    }
+  }
+
+  async function removeWaitingFolds(parentId: string): Promise<void> {
+    // Jobs a worker holds (locked) can't be removed: those workers stop at their next heartbeat.
+    const jobs = await training.getJobs(['waiting', 'delayed', 'prioritized', 'waiting-children'])
+    await Promise.all(jobs.filter((j) => j.parent?.id === parentId).map((j) => j.remove().catch(() => undefined)))
+    await Job.fromId(summaries, parentId).then((p) => p?.remove({ removeChildren: true })).catch(() => undefined)
+  }
+
+  return {
+    hello: () => ({ redisUrl: settings.workerRedisUrl ?? settings.redisUrl, prefix, trainingQueue: TRAINING_QUEUE, lockMs, stalledMs }),
+    listener,
+    async crossval(o) {
+      if (o.init) throw new Error('fine-tuning on worker machines is not built yet: run it locally')
+      const { planRun } = await import('../ml/train/cross-validation')
+      const { loadStoreCells } = await import('../ml/data/stored-cells')
+      const { plan } = planRun(db, o)
+      const run = plan.run
+      o.onRun?.(run.id)
+      if (run.status === 'done' && run.metrics) return run.metrics as CrossvalReport
+      claimRun(db, run.id)
+      const startedAt = Date.now()
+      const cells = await loadStoreCells(db, plan.cells, { size: plan.spec.inputSize, classes: run.classes, shared: false, signal: o.signal, onProgress: o.onProgress })
+      if (Array.from(cells.labels).some((l) => l < 0)) throw new Error("a cell of this run has a class outside the run's classes")
+      const header: SnapshotHeader = {
+        format: 'wbc-run-snapshot/1',
+        inputSize: plan.spec.inputSize,
+        classes: [...run.classes],
+        cells: plan.cells.map((c, i) => ({ imageId: c.imageId, labelId: c.labelId ?? null, label: cells.labels[i], fold: plan.folds[i], role: 'crossval' }))
+      }
+      const bytes = encodeSnapshot(header, cells.pixels)
+      const sha256 = await storeSnapshot(snapshotDir, bytes)
+      const B = plan.settings.batchSize
+      const stepsOf = (f: number) => Math.ceil(plan.folds.filter((x) => x !== f).length / B) * plan.settings.epochs
+      const todo = runFolds(db, run.id).filter((f) => f.status !== 'done').map((f) => f.fold)
+      const threads = typeof run.hyperparameters.workers === 'number' ? run.hyperparameters.workers : 2
+      const validateEachEpoch = run.hyperparameters.validateEachEpoch !== false
+      const jobData = (fold: number): TrainingJobData => ({
+        kind: 'crossval-fold',
+        runId: run.id,
+        fold,
+        snapshot: { sha256, bytes: bytes.byteLength },
+        spec: { ...plan.spec, seed: run.seed * 1000 + fold },
+        settings: { ...plan.settings, seed: run.seed * 1000 + fold },
+        threads,
+        validateEachEpoch
+      })
+      const done = new Set(runFolds(db, run.id).filter((f) => f.status === 'done').map((f) => f.fold))
+      const result = new Promise<CrossvalReport>((resolve, reject) => {
+        const w: Waiting = { resolve, reject, onProgress: o.onProgress, stepsOf, k: plan.k, live: new Map(), done, startedAt, trainedAtStart: 0 }
+        w.trainedAtStart = [...done].reduce((a, f) => a + stepsOf(f), 0)
+        waiting.set(run.id, w)
+      })
+      // A fresh id per queueing: a run resumed after a cancel gets new jobs, not the old ones' ids.
+      const tag = `${run.id}-${Date.now().toString(36)}`
+      const parentId = `run-${tag}`
+      await flow.add({
+        name: 'summary',
+        queueName: SUMMARY_QUEUE,
+        data: { runId: run.id, startedAt },
+        opts: { jobId: parentId, removeOnComplete: 1000, removeOnFail: 1000 },
+        children: todo.map((fold) => ({
+          name: 'fold',
+          queueName: TRAINING_QUEUE,
+          data: jobData(fold),
+          opts: { jobId: `${parentId}-fold-${fold}`, attempts, backoff: { type: 'fixed', delay: 2000 }, failParentOnFailure: true, removeOnComplete: 1000, removeOnFail: 1000 }
+        }))
+      })
+      const w = waiting.get(run.id)
+      if (w) emit(run.id, w, `${todo.length} fold${todo.length === 1 ? '' : 's'} queued for the worker machines`)
+      // A parent that failed (a fold out of tries without a worker saying so, e.g. stalled too often) ends the wait.
+      const watch = setInterval(() => {
+        void Job.fromId(summaries, parentId)
+          .then((p) => p?.getState())
+          .then((state) => {
+            if (state === 'failed') listener.runFailed(run.id, `run ${run.id}: a fold job failed on every try`)
+          })
+          .catch(() => undefined)
+      }, 5_000)
+      watch.unref()
+      const onAbort = (): void => {
+        const w2 = waiting.get(run.id)
+        waiting.delete(run.id)
+        if (getRun(db, run.id)?.status === 'running') finishRun(db, run.id, 'cancelled')
+        endRunAttempts(db, run.id, 'cancelled')
+        void removeWaitingFolds(parentId)
+        w2?.reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }))
+      }
+      o.signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        return await result
+      } catch (err) {
+        if (getRun(db, run.id)?.status === 'running') finishRun(db, run.id, 'failed', { error: (err as Error).message })
+        throw err
+      } finally {
+        clearInterval(watch)
+        o.signal?.removeEventListener('abort', onAbort)
+      }
+    },
+    async close() {
+      for (const w of waiting.values()) w.reject(new Error('the server is closing'))
+      waiting.clear()
+      await summaryWorker.close()
+      await Promise.all([flow.close(), summaries.close(), training.close()])
+      await Promise.all(connections.map((c) => c.quit().catch(() => undefined)))
+    }
+  }
+}
