@@ -28,6 +28,8 @@ import { datasetsCommand } from './commands/datasets'
 import { auditCommand } from './commands/audit'
 import { userCommand } from './commands/user'
 import { backupCommand } from './commands/backup'
+import { workerCommand } from './commands/worker'
+import { workerCredentialCommand } from './commands/worker-credential'
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -53,7 +55,9 @@ const COMMANDS: CliCommand[] = [
   datasetsCommand,
   auditCommand,
   userCommand,
-  backupCommand
+  backupCommand,
+  workerCommand,
+  workerCredentialCommand
 ]
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

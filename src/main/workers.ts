@@ -16,7 +16,8 @@ export const WORKER_SOURCES = {
   'core-worker': 'api/core-worker.ts',
   'job-worker': 'api/job-worker.ts',
   'training-worker': 'ml/train/training-worker.ts',
-  'infer-worker': 'ml/infer/inference-worker.ts'
+  'infer-worker': 'ml/infer/inference-worker.ts',
+  'fold-worker': 'queue/fold-worker.ts'
 } as const
 
 export type WorkerEntry = keyof typeof WORKER_SOURCES

@@ -30,6 +30,7 @@ import type { Principal } from '../main/api/dispatch'
 import { CONTENT_SECURITY_POLICY } from '../shared/security'
 import { toWire } from '../shared/wire'
 import type { Workstation } from '../main/api'
+import { handleWorkerCall } from './worker-routes'
 
 export const TOKEN_COOKIE = 'wbc_token'
 const MAX_BODY = 1 << 20
@@ -170,6 +171,8 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const name = url.pathname.slice('/api/'.length)
+    // Worker machines: their own credential, never a session (./worker-routes).
+    if (name.startsWith('worker/')) return handleWorkerCall(req, res, name.slice('worker/'.length), workstation)
     const { principal, sessionId } = principalOf(req)
     if (name === 'events' && req.method === 'GET') {
       // Job events name folders and results: only for those who may list jobs (the dispatcher decides).

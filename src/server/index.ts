@@ -8,6 +8,7 @@ import { startWorkstationHost } from '../main/api/host'
 import { resolveImportRoots } from '../main/api/import-roots'
 import { createWbcServer } from './http'
 import { createSessionStore } from './sessions'
+import type { QueueSettings } from '../main/queue/lab-queue'
 
 export interface ServeOptions {
   dbPath: string
@@ -28,6 +29,8 @@ export interface ServeOptions {
   tls?: { cert: string | Buffer; key: string | Buffer }
   /** Minutes a signed-in browser session may sit idle (default 30). */
   idleMinutes?: number
+  /** Train on worker machines through a Redis-backed queue (docs/scale.md). */
+  queue?: QueueSettings
 }
 
 export interface RunningServer {
@@ -60,7 +63,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(32).toString('hex')
   const importRoots = opts.importRoots?.length ? resolveImportRoots(opts.importRoots) : isLoopback(host) ? null : []
   const sessions = createSessionStore({ idleMinutes: opts.idleMinutes })
-  const workstation = await startWorkstationHost({ shell: 'browser', version: packageVersion(), dbPath: opts.dbPath, importRoots, sessionIdleMinutes: sessions.idleMinutes })
+  const workstation = await startWorkstationHost({ shell: 'browser', version: packageVersion(), dbPath: opts.dbPath, importRoots, sessionIdleMinutes: sessions.idleMinutes, ...(opts.queue ? { queue: opts.queue } : {}) })
   // On a lab network the Host header carries the machine's name or address: accept what we bound to.
   const allowedHosts = isLoopback(host) ? ['127.0.0.1', 'localhost', '::1'] : null
   const server = createWbcServer({ workstation, rendererDir, token, allowedHosts, sessions, ...(opts.tls ? { tls: opts.tls } : {}) })

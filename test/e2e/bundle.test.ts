@@ -21,7 +21,9 @@ const WORKER_DATA: Record<WorkerEntry, unknown> = {
   'core-worker': { shell: 'browser', version: 'test', dbPath },
   'job-worker': { kind: 'import', params: { path: mkdtempSync(join(scratch, 'empty-')) }, dbPath },
   'training-worker': undefined,
-  'infer-worker': undefined
+  'infer-worker': undefined,
+  // A worker machine's fold whose snapshot is missing: it loads, then says it failed.
+  'fold-worker': { job: { kind: 'crossval-fold', runId: 1, fold: 0, snapshot: { sha256: '0'.repeat(64), bytes: 0 }, spec: {}, settings: {}, threads: 0, validateEachEpoch: false }, snapshotPath: join(scratch, 'none.bin'), checkpointDir: join(scratch, 'ckpt'), threads: 0 }
 }
 
 /** The first thing a worker does: an error, its first message, or staying up quietly for 1.5 s. */
@@ -44,12 +46,14 @@ describe('main-side bundle', () => {
     expect(existsSync(file), `${file} missing: electron.vite.config.ts must build every WORKER_SOURCES entry`).toBe(true)
     const outcome = await firstOutcome(file, WORKER_DATA[entry])
     // The core worker says it is ready, the job worker reports progress on the
-    // empty folder's import; the ML workers wait quietly for requests.
+    // empty folder's import; the ML workers wait quietly for requests; the
+    // fold worker reports its missing snapshot.
     const expected: Record<WorkerEntry, string> = {
       'core-worker': 'message: ready',
       'job-worker': 'message: progress',
       'training-worker': 'running',
-      'infer-worker': 'running'
+      'infer-worker': 'running',
+      'fold-worker': 'message: failed'
     }
     expect(outcome).toBe(expected[entry])
   })
