@@ -245,7 +245,7 @@ export async function startWorkerMachine(o: WorkerMachineOptions): Promise<Runni
         void shutdown('revoked')
       }
     })
-  }, 10_000)
+  }, Math.min(10_000, q.stalledMs))
   check.unref()
   void stopped.then(() => clearInterval(check))
   log(`worker ${hello.worker.name} serving ${client.server} (queue ${q.trainingQueue}; cache ${cacheDir})`)
