@@ -25,7 +25,7 @@ const credentialOf = (caller: Caller): number => {
 
 export function workerHandlers(ctx: Pick<ApiContext, 'db' | 'dbPath' | 'version'> & { labQueue?: LabQueue }): Pick<Handlers, WorkerMethod> {
   const db = () => ctx.db
-  const snapshots = join(workDirOf(ctx.dbPath), 'snapshots')
+  const snapshots = () => join(workDirOf(ctx.dbPath), 'snapshots')
   return {
     'workers.issue': ({ name }, { caller }) => issueWorkerCredential(db(), caller, name),
     'workers.revoke': ({ name }, { caller }) => revokeWorkerCredentialByName(db(), caller, name),
@@ -41,7 +41,7 @@ export function workerHandlers(ctx: Pick<ApiContext, 'db' | 'dbPath' | 'version'
       return { stop }
     },
     'worker.snapshot': async ({ sha256 }) => {
-      const bytes = await readSnapshot(snapshots, sha256)
+      const bytes = await readSnapshot(snapshots(), sha256)
       if (!bytes) throw notFound(`snapshot ${sha256.slice(0, 12)}`)
       return { sha256, bytes }
     },
