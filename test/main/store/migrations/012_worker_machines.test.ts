@@ -1,4 +1,4 @@
-// Migration 11 from a version-10 database holding a user and a run: worker
+// Migration 12 from a version-11 database holding a user and a run: worker
 // credentials (unique names, case-insensitive; unique secret hashes) and
 // remote attempts that name a run and a credential.
 import { afterEach, describe, expect, it } from 'vitest'
@@ -8,11 +8,11 @@ import { migrate, MIGRATIONS } from '../../../../src/main/store/index'
 let db: Database.Database
 afterEach(() => db?.close())
 
-describe('migration 011 worker-machines', () => {
+describe('migration 012 worker-machines', () => {
   it('adds worker credentials and remote attempts beside the existing runs', () => {
     db = new Database(':memory:')
     db.pragma('foreign_keys = ON')
-    expect(migrate(db, MIGRATIONS, 10)).toBe(10)
+    expect(migrate(db, MIGRATIONS, 11)).toBe(11)
     const at = '2024-01-01T00:00:00.000Z'
     db.prepare(`INSERT INTO users (name, display_name, roles_json, password_hash, created_at) VALUES ('ada', 'Ada', '["admin"]', 'x', ?)`).run(at)
     db.prepare(
