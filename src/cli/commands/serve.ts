@@ -36,7 +36,7 @@ export async function runServe(opts: ServeCliOptions, dbPath: string, out: (line
   out(`token: ${server.token}`)
   if (!server.rendererBuilt) out('warning: the renderer is not built (out/renderer missing): run `npm run build`; the API works meanwhile')
   for (const root of opts.importRoot ?? []) out(`imports from: ${resolve(root)}`)
-  if (queue) out(`cross-validations go to worker machines through Redis (${redactRedis(queue.redisUrl)}); issue each one a credential: wbc worker-credential issue NAME`)
+  if (queue) out(`cross-validations and training runs go to worker machines through Redis (${redactRedis(queue.redisUrl)}); issue each one a credential: wbc worker-credential issue NAME`)
   if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
     out('warning: listening beyond this machine; anyone with the token can read and change this database')
     if (!tls) out('warning: plain HTTP on a network: the token and every image cross it readable; serve HTTPS with --tls-cert and --tls-key')
@@ -76,7 +76,7 @@ export const serveCommand: CliCommand = (cli) => {
     .option('--import-root <dir>', 'a folder imports may come from (repeatable); with any, nothing outside them can be listed or imported; on a network address without any, nothing can be imported', (v: string, prev: string[] = []) => [...prev, v])
     .option('--tls-cert <file>', 'PEM certificate (chain) to serve HTTPS')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .option('--redis <url>', 'send cross-validations to worker machines (wbc worker) through this Redis: redis://[:password@]host:port (docs/scale.md)')
+    .option('--redis <url>', 'send cross-validations and training runs to worker machines (wbc worker) through this Redis: redis://[:password@]host:port (docs/scale.md)')
     .option('--worker-redis <url>', 'the Redis address handed to workers when they reach it under another name than --redis')
     .action(async (opts: ServeCliOptions) => {
       cli.exitCode = await runServe(opts, opts.db ? resolve(opts.db) : cli.dbPath(), (line) => cli.out(line))

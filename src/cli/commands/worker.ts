@@ -1,4 +1,4 @@
-// `wbc worker`: this machine trains cross-validation folds for a lab server
+// `wbc worker`: this machine trains cross-validation folds and training runs for a lab server
 // (docs/scale.md). It needs the server's address and a worker credential
 // issued by an admin (`wbc worker-credential issue NAME --out FILE`), and
 // reaches the queue (Redis) at the address the server hands to workers, or at
@@ -10,7 +10,7 @@ import type { CliCommand } from '../context'
 export const workerCommand: CliCommand = (cli) => {
   cli.program
     .command('worker')
-    .description("train cross-validation folds for a lab server (wbc serve --redis): takes fold jobs from its queue, data and results through its API")
+    .description('train cross-validation folds and training runs for a lab server (wbc serve --redis): jobs from its queue, data and results through its API')
     .requiredOption('--server <url>', 'the lab server (https://host:port/)')
     .option('--token-file <file>', 'file holding the worker credential (wbc worker-credential issue NAME --out FILE)')
     .option('--credential <file>', 'the same as --token-file')

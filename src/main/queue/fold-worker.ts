@@ -78,8 +78,11 @@ try {
         post({ type: 'epoch', record: { ...e }, bytes }, [bytes.buffer as ArrayBuffer])
       }
     })
-    const scored = scoreFold(spec, result.weights, snap, testIdx, snap.classes)
-    scored.model.dispose()
+    // A training run without held-out cells has nothing to score.
+    const scored = testIdx.length
+      ? scoreFold(spec, result.weights, snap, testIdx, snap.classes)
+      : { model: undefined, record: { report: null as never, imageIds: [], truth: [], scores: [] } }
+    scored.model?.dispose()
     const header = {
       format: 'wbc-fold-result/1' as const,
       kind: job.kind,

@@ -7,7 +7,7 @@
 // Rules only; the HTTP routes and the BullMQ side are elsewhere.
 import type { Db } from '../store/db'
 import { CoreError } from '../errors'
-import { getRun, getRunCheckpoint, putRunCheckpoint, recordEpoch, runFolds, setFoldProgress, setRunBackend, startRunFold, deleteRunCheckpoint, finishRun } from '../store/runs'
+import { getRun, getRunCheckpoint, putRunCheckpoint, recordEpoch, runFolds, setFoldProgress, setRunBackend, startRunFold, deleteRunCheckpoint, finishRun, finishRunFold } from '../store/runs'
 import { endRemoteAttempt, endRunAttempts, getRemoteAttempt, setAttemptEpoch, startRemoteAttempt, type RemoteAttemptRow } from '../store/workers'
 import { CHECKPOINT_ARCHIVE_FORMAT } from '../ml/train/run-resume'
 import type { ClaimAnswer, HeartbeatAnswer, WorkerInfo } from '../../shared/workers'
@@ -124,31 +124,67 @@ export async function storeResult(db: Db, credentialId: number, u: { attemptId: 
   if (!run || run.status !== 'running') throw new CoreError('conflict', `run ${a.runId} is not running`)
   const { header, weights } = decodeFoldResult(u.bytes)
   if (header.runId !== a.runId || header.fold !== a.fold) throw new CoreError('invalid_input', `this result is for run ${header.runId} fold ${header.fold}, not the attempt's`)
-  const { planFromRun, storeFoldResult } = await import('../ml/train/cross-validation')
+  const worker = { ...u.info, backend: header.backend, attemptId: a.id }
   const { modelFromWeights } = await import('../ml/train/trainer')
-  if (header.kind !== 'crossval-fold') throw new CoreError('invalid_input', `results of kind ${header.kind} are not taken yet`)
-  const plan = planFromRun(db, run)
-  const spec = { ...plan.spec, seed: run.seed * 1000 + a.fold }
-  const model = modelFromWeights(spec, weights)
-  try {
-    const worker = { ...u.info, backend: header.backend, name: a.worker.host, attemptId: a.id }
-    const record = { ...header.record, worker }
-    // Another upload of the same fold may have finished while the model was built: check again right before writing.
-    if (runFolds(db, a.runId).find((f) => f.fold === a.fold)?.status === 'done') return { stored: false, runId: a.runId, fold: a.fold }
-    liveAttempt(db, credentialId, u.attemptId)
-    await storeFoldResult(db, {
-      runId: a.runId,
-      fold: a.fold,
-      k: plan.k,
-      spec,
-      classes: run.classes,
-      model,
-      scores: Float32Array.from(header.record.scores),
-      record,
-      keepModel: run.hyperparameters.keepFoldModels !== false
-    })
-  } finally {
-    model.dispose()
+  if (header.kind === 'train') {
+    const { saveModel } = await import('../ml/model/registry')
+    const { WNET_RECIPE } = await import('../imaging/decode')
+    const spec = { architecture: run.architecture as Parameters<typeof modelFromWeights>[0]['architecture'], inputSize: run.inputSize, numClasses: run.classes.length, seed: run.seed }
+    const model = modelFromWeights(spec, weights)
+    try {
+      if (runFolds(db, a.runId)[0]?.status === 'done') return { stored: false, runId: a.runId, fold: a.fold }
+      liveAttempt(db, credentialId, u.attemptId)
+      const validation = (header.history[header.history.length - 1]?.validation ?? null) as { accuracy: number; macro: { f1: number }; perClass: unknown } | null
+      const { validationShare: _v, workers: _w, configKey: _k, ...settings } = run.hyperparameters
+      const modelId = await saveModel(
+        db,
+        model,
+        { architecture: spec.architecture, inputSize: spec.inputSize, classes: [...run.classes], preprocessRecipe: WNET_RECIPE, runId: run.id, trainedOn: `${header.record.trainCells} cells`, settings, seed: run.seed },
+        {
+          name: `${run.architecture} ${run.inputSize}px run ${run.id}`,
+          provenance: 'run',
+          runId: run.id,
+          metrics: validation ? { validation: { accuracy: validation.accuracy, macroF1: validation.macro.f1, perClass: validation.perClass } } : undefined
+        }
+      )
+      finishRunFold(db, a.runId, 0, {
+        modelId,
+        metrics: {
+          validation,
+          history: header.history,
+          trainCells: header.record.trainCells,
+          validationCells: header.record.imageIds.length,
+          resumedFromEpoch: header.record.resumedFromEpoch,
+          worker
+        }
+      })
+    } finally {
+      model.dispose()
+    }
+  } else {
+    const { planFromRun, storeFoldResult } = await import('../ml/train/cross-validation')
+    const plan = planFromRun(db, run)
+    const spec = { ...plan.spec, seed: run.seed * 1000 + a.fold }
+    const model = modelFromWeights(spec, weights)
+    try {
+      const record = { ...header.record, worker }
+      // Another upload of the same fold may have finished while the model was built: check again right before writing.
+      if (runFolds(db, a.runId).find((f) => f.fold === a.fold)?.status === 'done') return { stored: false, runId: a.runId, fold: a.fold }
+      liveAttempt(db, credentialId, u.attemptId)
+      await storeFoldResult(db, {
+        runId: a.runId,
+        fold: a.fold,
+        k: plan.k,
+        spec,
+        classes: run.classes,
+        model,
+        scores: Float32Array.from(header.record.scores),
+        record,
+        keepModel: run.hyperparameters.keepFoldModels !== false
+      })
+    } finally {
+      model.dispose()
+    }
   }
   db.transaction(() => {
     endRemoteAttempt(db, a.id, 'done', { worker: { ...a.worker, ...u.info, backend: header.backend, trainedEpochs: header.trainedEpochs } })

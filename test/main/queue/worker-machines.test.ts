@@ -5,8 +5,9 @@
 // as the UI starts it, finishes with the same folds and per-fold results as
 // the same cross-validation run locally; one worker is SIGKILLed mid-fold and
 // its fold finishes on the other, resumed from the last checkpoint it
-// uploaded (no epoch trained twice). Then a cancel reaches the remaining
-// worker while it trains, and revoking its credential stops it.
+// uploaded (no epoch trained twice). A training run trains there too, as it
+// would locally. Then a cancel reaches the remaining worker while it trains,
+// and revoking its credential stops it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,8 +17,9 @@ import { smallStore, FIVE, type SmallStore } from '../ml/train/cross-validation-
 import { startWorkstationHost, type HostedWorkstation } from '../../../src/main/api/host'
 import { createWbcServer } from '../../../src/server/http'
 import { issueWorkerCredential, LOCAL_OPERATOR } from '../../../src/main/people'
-import { getRun, listRemoteAttempts, runEpochs, runFolds, runImages, type RemoteAttemptRow } from '../../../src/main/store/index'
+import { getRun, listModels, listRemoteAttempts, runEpochs, runFolds, runImages, type RemoteAttemptRow } from '../../../src/main/store/index'
 import { crossValidate, type CrossvalReport, type FoldRecord } from '../../../src/main/ml/train/cross-validation'
+import { trainRun, type TrainRunReport } from '../../../src/main/ml/train/training-run'
 import type { JobSnapshot } from '../../../src/shared/api'
 import { REPO_ROOT } from '../../helpers/datasets'
 import { redisAvailable, REDIS_MISSING, startRedis, type TestRedis } from '../../helpers/redis'
@@ -153,6 +155,29 @@ describe.skipIf(!HAVE_REDIS)(`training on worker machines${HAVE_REDIS ? '' : ` (
     console.log(`remote vs local fold scores: largest difference ${diff}`)
     expect(diff).toBeLessThan(1e-5)
   }, 180_000)
+
+  it('a training run trains on a worker machine; its model and validation figures are the local run\'s', async () => {
+    const started = await ws.dispatch('train.start', { dataset: 'pbc-wbc', inputSize: 32, epochs: 3, batchSize: 5, learningRate: 1e-3, seed: 5, validationShare: 0.2 }, 'local-operator')
+    if (!started.ok) throw new Error(started.error.message)
+    const jobId = (started.value as { jobId: string }).jobId
+    const finished = await until('the training job', async () => {
+      const j = await job(jobId)
+      return j.state !== 'running' && j
+    }, 90_000)
+    expect(finished.state, finished.error?.message).toBe('succeeded')
+    const result = finished.result as { runId: number; modelId: number; accuracy: number }
+    const remote = getRun(s.db, result.runId)!.metrics as TrainRunReport
+    expect(remote).toMatchObject({ status: 'done', modelId: result.modelId, trainCells: 24, validationCells: 6 })
+    expect(remote.history.map((h) => h.epoch)).toEqual([1, 2, 3])
+    expect(listModels(s.db, { runId: result.runId }).map((m) => m.id)).toEqual([result.modelId])
+    expect(listRemoteAttempts(s.db, result.runId)).toMatchObject([{ credentialId: 2, status: 'done', startedFromEpoch: 0 }])
+    const local = await trainRun(s.db, {
+      dataset: 'pbc-wbc', inputSize: 32, seed: 5, validationShare: 0.2, workers: 0, fresh: true,
+      settings: { epochs: 3, batchSize: 5, learningRate: 1e-3, schedule: { kind: 'constant' }, balance: 'none', augment: false }
+    })
+    expect(remote.history.map((h) => h.validation?.accuracy)).toEqual(local.history.map((h) => h.validation?.accuracy))
+    expect(remote.history.map((h) => h.trainLoss)).toEqual(local.history.map((h) => h.trainLoss))
+  }, 120_000)
 
   it('a cancel reaches the worker training the run, and a revoked credential stops the worker', async () => {
     const w2 = workers[1]!

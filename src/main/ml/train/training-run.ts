@@ -77,8 +77,19 @@ export interface TrainRunReport {
   seconds: number
 }
 
-/** Trains (or resumes) a model on the selected cells and stores it. */
-export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunReport> {
+/** What a training run is trained with, once planned (its run row created or found). */
+export interface TrainRunPlan {
+  run: RunRow
+  resumed: boolean
+  architecture: Architecture
+  inputSize: number
+  classes: readonly string[]
+  seed: number
+  settings: Omit<TrainSettings, 'seed'>
+}
+
+/** Creates the training run (or finds the unfinished or finished one with the same settings and cells). */
+export function planTrainRun(db: Db, o: TrainRunOptions): TrainRunPlan {
   const classes = o.classes ?? WBC_CLASSES
   const architecture = o.architecture ?? 'wnet'
   if (!isArchitecture(architecture)) throw new Error(`unknown architecture ${architecture} (one of ${ARCHITECTURES.join(', ')})`)
@@ -100,10 +111,6 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
   const key = configKey({ kind: 'train', architecture, inputSize, classes, seed, settings, share, cells: selected.map((c) => [c.imageId, c.labelId]) })
   let run: RunRow | undefined = o.fresh ? undefined : findRunByKey(db, 'train', key)
   const resumed = run !== undefined
-  if (run?.status === 'done' && run.metrics) {
-    o.onRun?.(run.id, true)
-    return run.metrics as TrainRunReport
-  }
   if (!run) {
     const datasetId = o.dataset !== undefined ? getDatasetByName(db, o.dataset)?.id ?? null : null
     const id = db.transaction(() => {
@@ -122,6 +129,16 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
       return id
     })()
     run = getRun(db, id)!
+  }
+  return { run, resumed, architecture, inputSize, classes, seed, settings }
+}
+
+/** Trains (or resumes) a model on the selected cells and stores it. */
+export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunReport> {
+  const { run, resumed, architecture, inputSize, classes, seed, settings } = planTrainRun(db, o)
+  if (run.status === 'done' && run.metrics) {
+    o.onRun?.(run.id, true)
+    return run.metrics as TrainRunReport
   }
   const runId = run.id
   claimRun(db, runId)
