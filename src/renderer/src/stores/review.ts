@@ -201,42 +201,67 @@ export const useReviewStore = defineStore('review', () => {
   // Review actions
 
   /**
+   * One change of labels through the core (reclassify, accept, undo), with
+   * the slide revision on screen: busy while it runs; a stale refusal reloads
+   * and says so; another refusal is shown (and, with `reloadOnRefusal`, the
+   * screen re-reads). Done, the status line says what changed, the screen
+   * re-reads, and the cursor goes where `done` says (if that cell is still
+   * there).
+   */
+  async function changeLabels<T>(
+    call: (slideId: number, revision: number | undefined) => Promise<Result<T>>,
+    done: (value: T) => { notice: string; cursor: number | null; clearSelection: boolean },
+    opts: { reloadOnRefusal?: boolean } = {}
+  ): Promise<boolean> {
+    const id = slideId.value
+    if (id === null) return false
+    busy.value = true
+    try {
+      const r = await call(id, revision.value)
+      if (isStale(r)) {
+        await staleRefusal(r)
+        return false
+      }
+      if (!r.ok) {
+        error.value = messageOf(r)
+        if (opts.reloadOnRefusal) await refresh()
+        return false
+      }
+      error.value = null
+      const after = done(r.value)
+      notice.value = after.notice
+      if (after.clearSelection) clearSelection()
+      await refresh()
+      if (after.cursor !== null && has(after.cursor)) cursor.value = after.cursor
+      return true
+    } finally {
+      busy.value = false
+    }
+  }
+
+  /**
    * Gives the target cells (the selection, else the cursor's cell) a class and
-   * moves the cursor on to the next cell to look at.
+   * moves the cursor on to the next cell to look at (auto-advance: the next
+   * cell in the order the reviewer was working through).
    */
   async function reclassify(label: string, ids: readonly number[] = targets.value): Promise<boolean> {
     if (slideId.value === null || !ids.length || signed.value) return false
     const chosen = [...ids]
-    const result = await asReviewer(async () => {
-      const id = slideId.value!
-      const next = cellAfter(chosen)
-      busy.value = true
-      try {
-        const r = await useTransport().api['review.reclassify']({ slideId: id, cellIds: chosen, label, revision: revision.value })
-        if (isStale(r)) {
-          await staleRefusal(r)
-          return false
+    const next = cellAfter(chosen)
+    const shown = label === UNIDENTIFIED ? 'Unidentified' : label
+    return changeLabels(
+      (id, rev) => useTransport().api['review.reclassify']({ slideId: id, cellIds: chosen, label, revision: rev }),
+      (v) => {
+        const moved = v.changed.length
+        return {
+          notice: moved
+            ? `${moved} cell${moved === 1 ? '' : 's'} → ${shown}${v.unchanged.length ? ` (${v.unchanged.length} already ${shown})` : ''}`
+            : `Already ${shown}: nothing changed`,
+          cursor: next,
+          clearSelection: true
         }
-        if (!r.ok) {
-          error.value = messageOf(r)
-          return false
-        }
-        error.value = null
-        const moved = r.value.changed.length
-        const shown = label === UNIDENTIFIED ? 'Unidentified' : label
-        notice.value = moved
-          ? `${moved} cell${moved === 1 ? '' : 's'} → ${shown}${r.value.unchanged.length ? ` (${r.value.unchanged.length} already ${shown})` : ''}`
-          : `Already ${shown}: nothing changed`
-        clearSelection()
-        await refresh()
-        // Auto-advance: the next cell in the order the reviewer was working through.
-        if (next !== null && has(next)) cursor.value = next
-        return true
-      } finally {
-        busy.value = false
       }
-    })
-    return result ?? false
+    )
   }
 
   /**
@@ -269,34 +294,20 @@ export const useReviewStore = defineStore('review', () => {
     pendingAccept.value = null
     const calls = [...new Set(called.map((c) => c.prediction!.label))]
     const idList = [...ids]
-    const result = await asReviewer(async () => {
-      const id = slideId.value!
-      const next = cellAfter(idList)
-      busy.value = true
-      try {
-        const r = await useTransport().api['review.accept']({ slideId: id, cellIds: idList, revision: revision.value })
-        if (isStale(r)) {
-          await staleRefusal(r)
-          return false
+    const next = cellAfter(idList)
+    return changeLabels(
+      (id, rev) => useTransport().api['review.accept']({ slideId: id, cellIds: idList, revision: rev }),
+      (v) => {
+        const moved = v.changed.length
+        const uncalled = v.uncalled.length
+        return {
+          notice: `Model's call accepted for ${moved} cell${moved === 1 ? '' : 's'}${calls.length > 1 ? ` (${calls.join(', ')})` : ` → ${calls[0]}`}${uncalled ? `; ${uncalled} not classified, left as they are` : ''}`,
+          cursor: next,
+          clearSelection: true
         }
-        if (!r.ok) {
-          error.value = messageOf(r)
-          await refresh()
-          return false
-        }
-        const moved = r.value.changed.length
-        const uncalled = r.value.uncalled.length
-        error.value = null
-        notice.value = `Model's call accepted for ${moved} cell${moved === 1 ? '' : 's'}${calls.length > 1 ? ` (${calls.join(', ')})` : ` → ${calls[0]}`}${uncalled ? `; ${uncalled} not classified, left as they are` : ''}`
-        clearSelection()
-        await refresh()
-        if (next !== null && has(next)) cursor.value = next
-        return true
-      } finally {
-        busy.value = false
-      }
-    })
-    return result ?? false
+      },
+      { reloadOnRefusal: true }
+    )
   }
 
   async function confirmAccept(): Promise<boolean> {
@@ -309,32 +320,17 @@ export const useReviewStore = defineStore('review', () => {
     pendingAccept.value = null
   }
 
+  /** Takes the reviewer's last change back; the cursor goes to the first cell that changed back. */
   async function undo(): Promise<boolean> {
     if (slideId.value === null || signed.value) return false
-    const result = await asReviewer(async () => {
-      busy.value = true
-      try {
-        const r = await useTransport().api['review.undo']({ slideId: slideId.value!, revision: revision.value })
-        if (isStale(r)) {
-          await staleRefusal(r)
-          return false
-        }
-        if (!r.ok) {
-          error.value = messageOf(r)
-          return false
-        }
-        error.value = null
-        const n = r.value.changed.length
-        notice.value = n ? `Undone: ${n} cell${n === 1 ? '' : 's'} back to ${[...new Set(r.value.changed.map((c) => (c.new === 'unidentified cell' || c.new === UNIDENTIFIED ? 'Unidentified' : c.new)))].join(', ')}` : 'Nothing to undo'
-        await refresh()
-        const first = r.value.changed[0]?.cellId
-        if (first !== undefined && has(first)) cursor.value = first
-        return true
-      } finally {
-        busy.value = false
+    return changeLabels(
+      (id, rev) => useTransport().api['review.undo']({ slideId: id, revision: rev }),
+      (v) => {
+        const n = v.changed.length
+        const back = [...new Set(v.changed.map((c) => (c.new === 'unidentified cell' || c.new === UNIDENTIFIED ? 'Unidentified' : c.new)))].join(', ')
+        return { notice: n ? `Undone: ${n} cell${n === 1 ? '' : 's'} back to ${back}` : 'Nothing to undo', cursor: v.changed[0]?.cellId ?? null, clearSelection: false }
       }
-    })
-    return result ?? false
+    )
   }
 
   async function changeSettings(change: { unidentifiedThreshold?: number; targetCount?: TargetCount }): Promise<boolean> {
