@@ -87,11 +87,6 @@ async function expectDifferentialMatchesCore(): Promise<SlideDifferential> {
   return d
 }
 
-async function waitIdle(): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => undefined)
-  await page.waitForTimeout(120)
-}
-
 async function download(testid: string): Promise<{ name: string; bytes: Buffer }> {
   const [d] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()])
   const path = await d.path()

@@ -5,7 +5,7 @@
 // and reads the closed session's results; the full-screen stage answers from
 // the keyboard and carries nothing that differs between cells but the image.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
+import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import type { BlindCellView, BlindResults, BlindSessionView } from '../../src/shared/synthetic'
 import { setTransport } from '../../src/renderer/src/api/transport'

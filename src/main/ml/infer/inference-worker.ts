@@ -55,7 +55,9 @@ async function load(msg: Extract<Msg, { type: 'load' }>): Promise<{ loaded: Load
   return { loaded: Object.assign(tfjs, { engine: info.name }), reply: { engine: info.name, onnxSkipped: reason } }
 }
 
-port.on('message', async (msg: Msg) => {
+
+/** One request from the pool, answered whatever happens (an error becomes the reply). */
+const answer = async (msg: Msg): Promise<void> => {
   try {
     if (msg.type === 'load') {
       if (!models.has(msg.key)) models.set(msg.key, await load(msg))
@@ -74,4 +76,5 @@ port.on('message', async (msg: Msg) => {
   } catch (err) {
     port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) })
   }
-})
+}
+port.on('message', (msg: Msg) => void answer(msg))

@@ -9,7 +9,11 @@ const port = parentPort
 if (!port) throw new Error('training-worker.ts must run in a worker thread')
 
 const host = new TrainingHost()
-port.on('message', async (msg: { id: number } & ({ type: 'init'; init: HostInit } | HostRequest | { type: 'close' })) => {
+type Request = { id: number } & ({ type: 'init'; init: HostInit } | HostRequest | { type: 'close' })
+
+// Each request is answered whatever happens (an error becomes the reply); nothing is left floating.
+
+const answer = async (msg: Request): Promise<void> => {
   try {
     if (msg.type === 'init') {
       const backend = await host.start(msg.init)
@@ -25,4 +29,5 @@ port.on('message', async (msg: { id: number } & ({ type: 'init'; init: HostInit 
   } catch (err) {
     port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) })
   }
-})
+}
+port.on('message', (msg: Request) => void answer(msg))
