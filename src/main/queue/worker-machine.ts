@@ -27,7 +27,7 @@ import { Redis } from 'ioredis'
 import type { ClaimAnswer, HeartbeatAnswer, TrainingJobData, WorkerHello, WorkerInfo } from '../../shared/workers'
 import { spawnWorker, workerEntryUrl } from '../workers'
 import { sha256Hex, snapshotFile, storeSnapshot } from './snapshot'
-import { WorkerCallError, workerClient, type WorkerClient } from './worker-client'
+import { WorkerCallError, workerClient } from './worker-client'
 import type { FoldWorkerData, FoldWorkerMessage } from './fold-worker'
 
 export interface WorkerMachineOptions {
