@@ -31,6 +31,14 @@ export interface GanSettings {
     filters: number[]
     dropout: number
     batchNormMomentum: number
+    /**
+     * Where the 2x upsamplings go: 'first' (absent: the layout of generators
+     * trained before #13) upsamples before the first layers, so three of the
+     * six convolutions of a 64 px generator run at full size; 'last' keeps the
+     * extra stride-1 layers at 4x4 and upsamples before the last ones, as the
+     * usual DCGAN does: far less arithmetic per step for more filters.
+     */
+    upsample?: 'first' | 'last'
   }
   discriminator: {
     /** Filters of the 6 conv layers. */
@@ -42,6 +50,14 @@ export interface GanSettings {
   optimizer: { learningRate: number; beta1: number; beta2: number; epsilon: number }
   /** Target for real cells in the discriminator's loss (1 = none; 0.9 = one-sided label smoothing). */
   realLabel: number
+  /**
+   * Class-conditional GAN: the class names, in label order. The generator
+   * takes a one-hot label beside the latent vector (concatenated before its
+   * dense layer); the discriminator takes the same label and adds a
+   * projection term (Miyato & Koyama 2018) to its logit: an embedding of the
+   * label dotted with its last features. Absent: one GAN per class.
+   */
+  classes?: string[]
   /** Random flips / 90-degree rotations of real cells (cells have no orientation). */
   augment: boolean
   seed: number
@@ -68,7 +84,9 @@ export const PRESET_SETTINGS: Record<GanPresetName, GanSettings> = {
     size: 64,
     latentDim: 64,
     batchSize: 16,
-    generator: { filters: [64, 32, 16, 16, 8, 3], dropout: 0.1, batchNormMomentum: 0.9 },
+    // Upsampling last (#13): 2.x times fewer multiply-adds than the first
+    // layout with twice the filters at 4x4 and 8x8 (BENCHMARKS.md, bench:gan).
+    generator: { filters: [128, 64, 64, 32, 16, 3], dropout: 0.1, batchNormMomentum: 0.9, upsample: 'last' },
     discriminator: { filters: [16, 32, 32, 64, 64, 64], dropout: 0.3, leakyAlpha: 0.2 },
     optimizer: { learningRate: 2e-4, beta1: 0.5, ...ADAM },
     realLabel: 0.9,
@@ -87,6 +105,37 @@ export const PRESET_SETTINGS: Record<GanPresetName, GanSettings> = {
     augment: true,
     seed: 1
   }
+}
+
+/** The `cpu` preset as it was before #13 (upsampling first, fewer filters): kept for the benchmark and for resuming older runs. */
+export const CPU_PRESET_BEFORE_13: GanSettings = {
+  ...PRESET_SETTINGS.cpu,
+  generator: { filters: [64, 32, 16, 16, 8, 3], dropout: 0.1, batchNormMomentum: 0.9 }
+}
+
+/**
+ * One class-conditional GAN for all five WBC types (#13), sized like the
+ * `cpu` preset: 64 px, batch 20 (four cells of each class per step, drawn
+ * class-balanced), the same generator layout, a discriminator with more
+ * filters in its last (4x4 and 8x8) layers.
+ */
+export const FIVE_CLASS_SETTINGS: GanSettings = {
+  size: 64,
+  latentDim: 64,
+  batchSize: 20,
+  generator: { filters: [128, 64, 64, 32, 16, 3], dropout: 0.1, batchNormMomentum: 0.9, upsample: 'last' },
+  discriminator: { filters: [16, 32, 64, 64, 128, 128], dropout: 0.3, leakyAlpha: 0.2 },
+  optimizer: { learningRate: 2e-4, beta1: 0.5, ...ADAM },
+  realLabel: 0.9,
+  classes: ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte'],
+  augment: true,
+  seed: 1
+}
+
+/** Whether layer i of the generator (0..5) upsamples first. */
+export function upsamplesBefore(s: GanSettings, i: number): boolean {
+  const up = doublings(s.size)
+  return s.generator.upsample === 'last' ? i >= 6 - up : i < up
 }
 
 export function isGanPreset(s: string): s is GanPresetName {
@@ -124,6 +173,7 @@ export function validateSettings(s: GanSettings): void {
   if (s.generator.filters[5] !== 3) throw new Error('the generator\'s last conv layer has 3 filters (RGB)')
   if (!(s.batchSize >= 1) || !Number.isInteger(s.batchSize)) throw new Error('batch size must be a positive integer')
   if (!(s.latentDim >= 1)) throw new Error('latent dimension must be positive')
+  if (s.classes && (s.classes.length < 2 || new Set(s.classes).size !== s.classes.length)) throw new Error('a conditional GAN needs two or more distinct classes')
 }
 
 /** Seeded Glorot-uniform initialisers, numbered in build order. */
@@ -138,10 +188,11 @@ class Init {
 export function buildGenerator(s: GanSettings): tf.LayersModel {
   validateSettings(s)
   const init = new Init(s.seed)
-  const up = doublings(s.size)
   const f = s.generator.filters
   const z = tf.input({ shape: [s.latentDim], name: 'latent' })
-  let x = tf.layers.dense({ units: 4 * 4 * f[0], kernelInitializer: init.next(), name: 'g_dense' }).apply(z) as tf.SymbolicTensor
+  const label = s.classes ? tf.input({ shape: [s.classes.length], name: 'label' }) : undefined
+  const zin = label ? (tf.layers.concatenate({ name: 'g_concat' }).apply([z, label]) as tf.SymbolicTensor) : z
+  let x = tf.layers.dense({ units: 4 * 4 * f[0], kernelInitializer: init.next(), name: 'g_dense' }).apply(zin) as tf.SymbolicTensor
   x = tf.layers.reshape({ targetShape: [4, 4, f[0]], name: 'g_reshape' }).apply(x) as tf.SymbolicTensor
   x = tf.layers.batchNormalization({ momentum: s.generator.batchNormMomentum, name: 'g_bn0' }).apply(x) as tf.SymbolicTensor
   x = tf.layers.reLU({ name: 'g_relu0' }).apply(x) as tf.SymbolicTensor
@@ -149,18 +200,18 @@ export function buildGenerator(s: GanSettings): tf.LayersModel {
     const last = i === 5
     // A bias before batch normalisation is cancelled by it: only the last layer has one.
     const common = { filters: f[i], padding: 'same' as const, useBias: last, kernelInitializer: init.next(), name: `g_conv${i + 1}`, activation: last ? ('sigmoid' as const) : ('linear' as const) }
-    // Layers 0..up-1 double the size first (nearest-neighbour upsampling, then
-    // a 3x3 convolution: the "resize-convolution" that avoids the checkerboard
-    // of stride-2 transposed convolutions and runs on wasm's fast stride-1
-    // convolution kernels); with up = 6 the last one does too.
-    if (i < up) x = tf.layers.upSampling2d({ size: [2, 2], name: `g_up${i + 1}` }).apply(x) as tf.SymbolicTensor
+    // The first (or, with upsample 'last', the last) log2(size/4) layers double
+    // the size first (nearest-neighbour upsampling, then a 3x3 convolution: the
+    // "resize-convolution" that avoids the checkerboard of stride-2 transposed
+    // convolutions and runs on wasm's fast stride-1 convolution kernels).
+    if (upsamplesBefore(s, i)) x = tf.layers.upSampling2d({ size: [2, 2], name: `g_up${i + 1}` }).apply(x) as tf.SymbolicTensor
     x = tf.layers.conv2d({ ...common, kernelSize: 3, strides: 1 }).apply(x) as tf.SymbolicTensor
     if (last) break
     x = tf.layers.batchNormalization({ momentum: s.generator.batchNormMomentum, name: `g_bn${i + 1}` }).apply(x) as tf.SymbolicTensor
     x = tf.layers.reLU({ name: `g_relu${i + 1}` }).apply(x) as tf.SymbolicTensor
     if (s.generator.dropout > 0) x = tf.layers.dropout({ rate: s.generator.dropout, name: `g_dropout${i + 1}` }).apply(x) as tf.SymbolicTensor
   }
-  return tf.model({ inputs: z, outputs: x, name: 'generator' })
+  return tf.model({ inputs: label ? [z, label] : z, outputs: x, name: 'generator' })
 }
 
 export interface Discriminator {
@@ -185,11 +236,20 @@ export function buildDiscriminator(s: GanSettings): Discriminator {
     if (s.discriminator.dropout > 0) x = tf.layers.dropout({ rate: s.discriminator.dropout, name: `d_dropout${i + 1}` }).apply(x) as tf.SymbolicTensor
   })
   x = tf.layers.flatten({ name: 'd_flatten' }).apply(x) as tf.SymbolicTensor
-  const logit = tf.layers.dense({ units: 1, kernelInitializer: init.next(), name: 'd_logit' }).apply(x) as tf.SymbolicTensor
+  let logit = tf.layers.dense({ units: 1, kernelInitializer: init.next(), name: 'd_logit' }).apply(x) as tf.SymbolicTensor
+  const label = s.classes ? tf.input({ shape: [s.classes.length], name: 'label' }) : undefined
+  if (label) {
+    // Projection: logit += <embed(label), features>.
+    const features = x.shape[1] as number
+    const embed = tf.layers.dense({ units: features, useBias: false, kernelInitializer: init.next(), name: 'd_embed' }).apply(label) as tf.SymbolicTensor
+    const proj = tf.layers.dot({ axes: -1, name: 'd_project' }).apply([x, embed]) as tf.SymbolicTensor
+    logit = tf.layers.add({ name: 'd_logit_cond' }).apply([logit, proj]) as tf.SymbolicTensor
+  }
   const prob = tf.layers.activation({ activation: 'sigmoid', name: 'd_sigmoid' }).apply(logit) as tf.SymbolicTensor
+  const inputs = label ? [input, label] : input
   return {
-    model: tf.model({ inputs: input, outputs: prob, name: 'discriminator' }),
-    logits: tf.model({ inputs: input, outputs: logit, name: 'discriminator_logits' })
+    model: tf.model({ inputs, outputs: prob, name: 'discriminator' }),
+    logits: tf.model({ inputs, outputs: logit, name: 'discriminator_logits' })
   }
 }
 
@@ -228,7 +288,7 @@ export function setFlatWeights(model: tf.LayersModel, flat: Float32Array): void 
  * Cells from latent vectors (n x latentDim) with the generator in inference
  * mode (BatchNorm moving statistics, no dropout), as uint8 RGB (n x S x S x 3).
  */
-export function generatePixels(generator: tf.LayersModel, latents: Float32Array, latentDim: number, batch = 64): Uint8Array {
+export function generatePixels(generator: tf.LayersModel, latents: Float32Array, latentDim: number, batch = 64, labels?: { index: number | Int32Array; classes: number }): Uint8Array {
   const n = latents.length / latentDim
   const S = (generator.outputs[0].shape[1] as number) ?? 0
   const per = S * S * 3
@@ -237,10 +297,21 @@ export function generatePixels(generator: tf.LayersModel, latents: Float32Array,
     const m = Math.min(batch, n - start)
     const data = tf.tidy(() => {
       const z = tf.tensor2d(latents.subarray(start * latentDim, (start + m) * latentDim), [m, latentDim])
-      const y = generator.predict(z) as tf.Tensor
+      const y = (labels ? generator.predict([z, oneHotRows(labels, start, m)]) : generator.predict(z)) as tf.Tensor
       return y.mul(255).round().clipByValue(0, 255).dataSync() as Float32Array
     })
     for (let i = 0; i < data.length; i++) out[start * per + i] = data[i]
   }
   return out
+}
+
+/** One-hot rows [m, classes] for cells start..start+m-1: one class for all, or one per cell. */
+export function oneHotRows(labels: { index: number | Int32Array; classes: number }, start: number, m: number): tf.Tensor2D {
+  const out = new Float32Array(m * labels.classes)
+  for (let k = 0; k < m; k++) {
+    const c = typeof labels.index === 'number' ? labels.index : labels.index[start + k]
+    if (!(c >= 0 && c < labels.classes)) throw new Error(`class index ${c} out of range`)
+    out[k * labels.classes + c] = 1
+  }
+  return tf.tensor2d(out, [m, labels.classes])
 }

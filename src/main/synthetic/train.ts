@@ -14,15 +14,18 @@ import { FusedAdam } from '../ml/train/kernels/adam'
 import { readLatestSnapshot, writeCheckpointSnapshot } from '../ml/train/checkpoint-dir'
 import { dihedral } from '../ml/data/cell-set'
 import { estimateEta, type ProgressListener } from '../../shared/progress'
-import { buildDiscriminator, buildGenerator, generatePixels, getFlatWeights, setFlatWeights, validateSettings, type GanSettings } from './dcgan'
+import { buildDiscriminator, buildGenerator, generatePixels, getFlatWeights, oneHotRows, setFlatWeights, validateSettings, type GanSettings } from './dcgan'
 import { epochOrder, latentVectors, normals, streamFor } from './latent'
 import { composeGrid } from './grid'
 import { CancelledError } from '../errors'
+import { discriminatorTraining, generatorTraining } from './gan-forward'
 
 export interface GanTrainOptions {
   settings: GanSettings
   /** Real cells of one class: n x size x size x 3 uint8 RGB (the W-Net crop, at the GAN's size). */
   pixels: Uint8Array
+  /** Conditional GAN (settings.classes): each real cell's class index. Batches are drawn class-balanced. */
+  labels?: Uint8Array
   /** Train until this many steps are finished (a resumed run continues to it). */
   steps: number
   /** Training state for resume; an existing checkpoint there is resumed. */
@@ -41,6 +44,12 @@ export interface GanTrainOptions {
   /** After each checkpoint: the generator's weights (model.weights order) and the grid at that step. */
   onCheckpoint?: (c: GanCheckpoint) => void | Promise<void>
   task?: string
+  /**
+   * 'direct' (default): the hand-written training forward passes of
+   * gan-forward.ts. 'layers': the layers models' apply(), the slower path
+   * this project used before, kept so the benchmark can run both.
+   */
+  forward?: 'direct' | 'layers'
 }
 
 export interface GanLosses {
@@ -95,8 +104,10 @@ export class GanTrainingAborted extends CancelledError {
 }
 
 /** What must match for a checkpoint to be resumed: the settings and the cells (not the step target). */
-export function ganCheckpointKey(settings: GanSettings, pixels: Uint8Array): string {
-  return createHash('sha256').update(JSON.stringify(settings)).update(pixels).digest('hex')
+export function ganCheckpointKey(settings: GanSettings, pixels: Uint8Array, labels?: Uint8Array): string {
+  const h = createHash('sha256').update(JSON.stringify(settings)).update(pixels)
+  if (labels) h.update(labels)
+  return h.digest('hex')
 }
 
 const FILES = ['g.bin', 'd.bin', 'g-m.bin', 'g-v.bin', 'd-m.bin', 'd-v.bin'] as const
@@ -174,14 +185,61 @@ function realBatch(s: GanSettings, pixels: Uint8Array, n: number, step: number, 
   return out
 }
 
+/**
+ * Conditional GAN: batch slot i of step `step` has class (step*B + i) mod C,
+ * real and generated alike; each class visits its own cells in a seeded
+ * order per epoch. Returns the real cells as floats and the slots' classes.
+ */
+function realBatchByClass(s: GanSettings, pixels: Uint8Array, byClass: number[][], step: number, caches: { epoch: number; order: number[] }[]): { real: Float32Array; labels: Int32Array } {
+  const S = s.size
+  const per = S * S * 3
+  const B = s.batchSize
+  const C = byClass.length
+  const real = new Float32Array(B * per)
+  const labels = new Int32Array(B)
+  const tmp = new Uint8Array(per)
+  const aug = streamFor(s.seed, 'augment', step)
+  for (let i = 0; i < B; i++) {
+    const k = step * B + i
+    const c = k % C
+    const kc = Math.floor(k / C)
+    const n = byClass[c].length
+    const epoch = Math.floor(kc / n)
+    const cache = caches[c]
+    if (cache.epoch !== epoch) {
+      cache.epoch = epoch
+      cache.order = epochOrder(s.seed * 31 + c, epoch, n)
+    }
+    const idx = byClass[c][cache.order[kc % n]]
+    let img = pixels.subarray(idx * per, (idx + 1) * per)
+    if (s.augment) {
+      const op = Math.floor(aug() * 8)
+      if (op) {
+        dihedral(img, tmp, S, op)
+        img = tmp
+      }
+    }
+    for (let j = 0; j < per; j++) real[i * per + j] = img[j] / 255
+    labels[i] = c
+  }
+  return { real, labels }
+}
+
+/** Classes of a conditional GAN's sample grid: cell i is class i mod C (a grid of C columns shows one class per column). */
+export function gridLabels(s: GanSettings, count: number): Int32Array | undefined {
+  if (!s.classes) return undefined
+  return Int32Array.from({ length: count }, (_, i) => i % s.classes!.length)
+}
+
 /** Fixed latent vectors for the sample grids of a run (the same at every step, so grids show progress). */
 export function gridLatents(s: GanSettings, count: number): Float32Array {
   return latentVectors(s.seed ^ 0x5eed, 0, count, s.latentDim)
 }
 
 export async function sampleGrid(generator: tf.LayersModel, s: GanSettings, count = 16): Promise<Buffer> {
-  const px = generatePixels(generator, gridLatents(s, count), s.latentDim)
-  return composeGrid(px, s.size, { minTile: 64 })
+  const labels = gridLabels(s, count)
+  const px = generatePixels(generator, gridLatents(s, count), s.latentDim, 64, labels ? { index: labels, classes: s.classes!.length } : undefined)
+  return composeGrid(px, s.size, { minTile: 64, ...(s.classes ? { columns: s.classes.length } : {}) })
 }
 
 export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult> {
@@ -193,8 +251,21 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
   const info = await initBackend(options.backend ?? 'auto')
   const every = Math.max(1, options.checkpointEvery ?? 200)
   const sampleEvery = Math.max(1, options.sampleEvery ?? every)
-  const gridCells = options.gridCells ?? 16
-  const key = ganCheckpointKey(s, options.pixels)
+  const C = s.classes?.length ?? 0
+  const gridCells = options.gridCells ?? (C ? C * 4 : 16)
+  let byClass: number[][] = []
+  if (C) {
+    const labels = options.labels
+    if (!labels || labels.length !== nReal) throw new Error('a conditional GAN needs one class index per real cell')
+    byClass = Array.from({ length: C }, () => [] as number[])
+    labels.forEach((c, i) => {
+      if (c >= C) throw new Error(`class index ${c} out of range`)
+      byClass[c].push(i)
+    })
+    const empty = byClass.findIndex((l) => l.length === 0)
+    if (empty >= 0) throw new Error(`no real ${s.classes![empty]} cells`)
+  }
+  const key = ganCheckpointKey(s, options.pixels, C ? options.labels : undefined)
 
   const G = buildGenerator(s)
   const D = buildDiscriminator(s)
@@ -225,6 +296,12 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
   const ones = tf.tidy(() => tf.ones([B, 1]))
   const dTargets = tf.concat([realTarget, fakeTarget], 0)
   const cache = { epoch: -1, order: [] as number[] }
+  const classCaches = byClass.map(() => ({ epoch: -1, order: [] as number[] }))
+  const layersPath = options.forward === 'layers'
+  const gen = (z: tf.Tensor, label?: tf.Tensor) =>
+    layersPath ? (G.apply(label ? [z, label] : z, { training: true }) as tf.Tensor) : generatorTraining(G, s, z, label)
+  const disc = (x: tf.Tensor, label?: tf.Tensor) =>
+    layersPath ? (D.logits.apply(label ? [x, label] : x, { training: true }) as tf.Tensor) : discriminatorTraining(D.model, s, x, label)
   let peakRss = process.memoryUsage().rss
   let trainMs = 0
   let trainSteps = 0
@@ -263,17 +340,19 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
     while (step < options.steps) {
       if (options.signal?.aborted) throw new GanTrainingAborted()
       const t0 = performance.now()
-      const real = realBatch(s, options.pixels, nReal, step, cache)
+      const batch = C ? realBatchByClass(s, options.pixels, byClass, step, classCaches) : { real: realBatch(s, options.pixels, nReal, step, cache), labels: undefined }
       const z = normals(streamFor(s.seed, 'z', step), 2 * B * s.latentDim)
       const stats = tf.tidy(() => {
-        const x = tf.tensor4d(real, [B, S, S, 3])
+        const x = tf.tensor4d(batch.real, [B, S, S, 3])
+        const lab = batch.labels ? oneHotRows({ index: batch.labels, classes: C }, 0, B) : undefined
+        const lab2 = lab ? tf.concat([lab, lab], 0) : undefined
         const z1 = tf.tensor2d(z.subarray(0, B * s.latentDim), [B, s.latentDim])
         const z2 = tf.tensor2d(z.subarray(B * s.latentDim), [B, s.latentDim])
         let dOut: tf.Tensor | undefined
         const dLoss = optD.minimize(
           () => {
-            const fake = G.apply(z1, { training: true }) as tf.Tensor
-            const logits = D.logits.apply(tf.concat([x, fake], 0), { training: true }) as tf.Tensor
+            const fake = gen(z1, lab)
+            const logits = disc(tf.concat([x, fake], 0), lab2)
             dOut = tf.keep(tf.sigmoid(logits))
             return tf.losses.sigmoidCrossEntropy(dTargets, logits) as tf.Scalar
           },
@@ -283,8 +362,8 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
         let gOut: tf.Tensor | undefined
         const gLoss = optG.minimize(
           () => {
-            const fake = G.apply(z2, { training: true }) as tf.Tensor
-            const logits = D.logits.apply(fake, { training: true }) as tf.Tensor
+            const fake = gen(z2, lab)
+            const logits = disc(fake, lab)
             gOut = tf.keep(tf.sigmoid(logits))
             return tf.losses.sigmoidCrossEntropy(ones, logits) as tf.Scalar
           },

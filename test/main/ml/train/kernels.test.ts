@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend'
 import { adamStep, adamStepLowRank, FusedAdam, jsMatMul } from '../../../../src/main/ml/train/kernels/index'
+import { im2colTransposed, im2colTransposedPlanar } from '../../../../src/main/ml/train/kernels/conv'
 
 function rng(seed: number) {
   let s = seed >>> 0
@@ -63,7 +64,10 @@ describe('wasm training kernels', () => {
     { name: '3x3 same stride 1', x: [2, 9, 9, 3], f: [3, 3, 3, 4], stride: 1, pad: 'same' },
     { name: '3x3 valid stride 1', x: [2, 8, 7, 2], f: [3, 3, 2, 5], stride: 1, pad: 'valid' },
     { name: '5x5 same stride 2', x: [1, 11, 10, 3], f: [5, 5, 3, 2], stride: 2, pad: 'same' },
-    { name: '1x1 same stride 1', x: [3, 4, 4, 6], f: [1, 1, 6, 3], stride: 1, pad: 'same' }
+    { name: '1x1 same stride 1', x: [3, 4, 4, 6], f: [1, 1, 6, 3], stride: 1, pad: 'same' },
+    // Strided input gradients go through matmul + col2im.
+    { name: '4x4 same stride 2 (DCGAN discriminator)', x: [3, 8, 8, 3], f: [4, 4, 3, 5], stride: 2, pad: 'same' },
+    { name: '3x3 valid stride 2, odd size', x: [2, 9, 7, 2], f: [3, 3, 2, 4], stride: 2, pad: 'valid' }
   ]
   for (const c of convCases) {
     it(`conv2d gradients (input and filter): ${c.name}`, async () => {
@@ -80,6 +84,22 @@ describe('wasm training kernels', () => {
       })
     })
   }
+
+  it('channel-planar im2col equals the gather im2col (same, valid, row stride 2)', () => {
+    for (const [n, h, w, cin, fh, fw, outH, outW, sh, pt, pl] of [
+      [2, 7, 6, 3, 3, 3, 7, 6, 1, 1, 1],
+      [1, 6, 8, 2, 3, 2, 4, 7, 1, 0, 0],
+      [3, 9, 5, 4, 4, 4, 5, 5, 2, 1, 1]
+    ]) {
+      const x = randArray(n * h * w * cin, 31)
+      const a = new Float32Array(fh * fw * cin * n * outH * outW).fill(NaN)
+      const b = new Float32Array(a.length).fill(NaN)
+      im2colTransposed(x, a, n, h, w, cin, fh, fw, outH, outW, sh, 1, 1, 1, pt, pl)
+      im2colTransposedPlanar(x, b, n, h, w, cin, fh, fw, outH, outW, sh, 1, 1, 1, pt, pl)
+      expect(b.some(Number.isNaN)).toBe(false)
+      expect(relErr(b, a)).toBe(0)
+    }
+  })
 
   for (const c of [
     { name: '2x2 stride 2 valid (W-Net)', x: [2, 8, 8, 3] as [number, number, number, number], size: 2, stride: 2, pad: 'valid' as const },

@@ -36,5 +36,5 @@ export function registerWasmTrainingKernels(): void {
 
 export { adamStep, adamStepLowRank, FusedAdam, ADAM_DEFAULTS, type AdamSettings } from './adam'
 export { jsMatMul } from './matmul'
-export { im2colTransposed, flipSwapFilter } from './conv'
+export { im2colTransposed, flipSwapFilter, col2im, convKernelOptions } from './conv'
 export { maxPoolBackprop } from './pool'
