@@ -26,7 +26,7 @@ import {
 } from './review'
 import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult, type AdaptJobResult } from './models'
 import { OUTBOX_STATES, type LisSettings, type OutboxMessage, type OutboxMessageDetail } from './lis'
-import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindInvitations, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityReport } from './synthetic'
+import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindInvitations, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityJobResult, type QualityReport } from './synthetic'
 import { DisplayName, GivenPassword, NewPassword, RoleList, UserName, type Role, type SessionState, type SessionUser, type UserSummary } from './people'
 import { EpochFigures, WorkerInfo, WorkerName, type ClaimAnswer, type HeartbeatAnswer, type WorkerCredentialSummary, type WorkerHello } from './workers'
 
@@ -266,7 +266,7 @@ export interface ImportReport {
 
 // Long work runs as jobs: start returns an id, progress and the end arrive as
 // events, and the state can be polled (after a reconnect, say).
-export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'blind', 'adapt'] as const
+export const JOB_KINDS = ['import', 'classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'quality', 'blind', 'adapt'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -280,6 +280,7 @@ export interface JobResults {
   calibrate: CalibrateJobResult
   gan: GanJobResult
   generate: GenerateJobResult
+  quality: QualityJobResult
   blind: BlindSessionView
   adapt: AdaptJobResult
 }
@@ -741,6 +742,25 @@ export const api = {
     }),
     output: returns<{ jobId: string }>(),
     doc: "Train (or resume) a class's DCGAN on the store's labelled cells; progress, checkpoints and sample grids as it goes.",
+    roles: ORGANISERS
+  },
+  // #13: the quality report as a job, from the Synthetic screen.
+  'synthetic.runReport': {
+    input: z.strictObject({
+      /** One generator per class (two or more for the trained-on-generated check). */
+      generatorIds: z.array(Id).min(1).max(20),
+      /** Real and generated cells per class. */
+      perClass: z.number().int().min(10).max(1000).default(100),
+      /** Epochs of the W-Net trained on generated cells (0 skips it). */
+      epochs: z.number().int().min(0).max(50).default(5),
+      /** Its input size (smaller is cheaper); default 64. */
+      tstrSize: z.number().int().min(32).max(256).default(64),
+      /** Real cells from this dataset only (default: every labelled image of the class). */
+      datasetId: Id.optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1)
+    }),
+    output: returns<{ jobId: string }>(),
+    doc: "Run the quality report on generators (one per class) as a job, with the default model as the judge and the store's labelled cells as the real ones; the job's result names the stored report.",
     roles: ORGANISERS
   },
   'synthetic.generate': {

@@ -65,8 +65,19 @@ export interface QualityClassResult {
   }
 }
 
+/** What a quality-report job hands back: the stored report and what it covered. */
+export interface QualityJobResult {
+  reportId: number
+  classes: string[]
+  model: string
+  /** Generator ids, the first of them to select afterwards. */
+  generatorIds: number[]
+}
+
 export interface TrainedOnGenerated {
   classes: string[]
+  /** Input size of that W-Net (absent in reports made before #13: the baseline's). */
+  inputSize?: number
   epochs: number
   trainCells: number
   testCells: number

@@ -127,6 +127,43 @@ describe('synthetic store', () => {
   })
 })
 
+describe('quality report from the screen', () => {
+  it('runs one generator per class (the selected one\'s preset first) as a job, then shows the stored report', async () => {
+    const gens = [
+      gen({ id: 1, class: 'basophil', name: 'basophil-cpu', preset: 'cpu', reportId: null }),
+      gen({ id: 2, class: 'basophil', name: 'wbc-five-class-64-basophil', preset: 'shipped', reportId: null }),
+      gen({ id: 3, class: 'neutrophil', name: 'wbc-five-class-64-neutrophil', preset: 'shipped', reportId: null }),
+      gen({ id: 4, class: 'eosinophil', name: 'eosinophil-cpu', preset: 'cpu', reportId: null }),
+      gen({ id: 5, class: 'monocyte', name: 'monocyte-cpu', preset: 'cpu', steps: 0, gridStep: null, reportId: null })
+    ]
+    let reported = false
+    const f = fakeTransport({
+      'synthetic.generators': () => ok(gens),
+      'synthetic.runReport': () => ok({ jobId: 'quality-1' }),
+      'jobs.get': () => ok(job({ id: 'quality-1', kind: 'quality', title: 'quality report' })),
+      'synthetic.report': () => ok(reported ? QUALITY : null),
+      'synthetic.grid': () => ok({ mime: 'image/png', bytes: new Uint8Array([1]) })
+    })
+    setTransport(f.transport)
+    const s = useSyntheticStore()
+    await s.refreshGenerators()
+    await s.select(2)
+    // Shipped rows where the class has one, the cpu eosinophil otherwise; never an untrained generator.
+    expect(s.reportGenerators.map((g) => g.id).sort()).toEqual([2, 3, 4])
+    s.reportForm.perClass = 50
+    await s.runReport()
+    expect(f.calls.find((c) => c.method === 'synthetic.runReport')?.input).toEqual({ generatorIds: [2, 3, 4], perClass: 50, epochs: 5 })
+    expect(s.running).toBe(true)
+    reported = true
+    f.emit('job.finished', job({ id: 'quality-1', kind: 'quality', state: 'succeeded', result: { reportId: 7, classes: ['basophil', 'neutrophil', 'eosinophil'], model: 'model 1 (wnet-pbc)', generatorIds: [2, 3, 4] } }))
+    await flushPromises()
+    expect(s.running).toBe(false)
+    expect(s.jobNote).toMatch(/Quality report #7 stored: basophil, neutrophil, eosinophil/)
+    expect(s.selectedId).toBe(2)
+    expect(s.report?.id).toBe(7)
+  })
+})
+
 describe('synthetic components', () => {
   it('shows the quality report per class: baseline accuracy, cosine pairs with gaps, Fréchet beside its floor, trained-on-generated', () => {
     const w = mount(QualityTable, { props: { report: QUALITY, highlight: 'neutrophil' } })

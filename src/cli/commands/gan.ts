@@ -3,7 +3,7 @@
 // start it under nohup: it checkpoints every N steps and the same command
 // resumes it after a kill (even kill -9).
 import { join, resolve } from 'node:path'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { isGanPreset } from '../../main/synthetic/dcgan'
 import { GAN_PRESET_NAMES, type GanPresetName } from '../../shared/models'
 import { PBC_ATTRIBUTION, trainGenerator } from '../../main/synthetic/generators'
@@ -16,6 +16,26 @@ import { getModel } from '../../main/store/models'
 import { loadStoredClassifier, resolveStoredModel } from '../../main/ml/model/registry'
 import type { CliCommand } from '../context'
 import { checkGeneratorName, defaultGeneratorName } from '../../shared/synthetic'
+import { ensureShippedGeneratorRow, findShipped, listShippedGenerators, shippedRowName } from '../../main/synthetic/shipped'
+import type { Db, GeneratorRow } from '../../main/store/index'
+
+/**
+ * A stored generator by name or id, else a class of a shipped generator
+ * (`<shipped>-<class>`, or the shipped name with --class), imported into the
+ * store on first use.
+ */
+async function generatorOrShipped(db: Db, ref: string, cls?: string): Promise<GeneratorRow> {
+  try {
+    return findGenerator(db, cls ? `${ref}-${cls}` : ref)
+  } catch (err) {
+    const shipped = findShipped(ref, cls)
+    if (!shipped) {
+      if (!cls && listShippedGenerators().some((g) => g.card.name === ref)) throw new Error(`${ref} generates several classes: give --class`)
+      throw err
+    }
+    return ensureShippedGeneratorRow(db, shipped.generator, shipped.class)
+  }
+}
 
 const int = (v: string) => {
   const n = Number(v)
@@ -110,15 +130,16 @@ export const ganCommand: CliCommand = (cli) => {
   gan
     .command('generate')
     .description('generate cells from a generator\'s checkpoint and store them as synthetic images')
-    .argument('<generator>', 'generator name or id')
+    .argument('<generator>', 'generator name or id, or a shipped generator (see gan ls)')
+    .option('--class <class>', 'with a shipped generator of several classes: the class to generate')
     .option('-n, --count <n>', 'cells to generate', int, 100)
     .option('--seed <n>', 'seed of the draw (same seed, same cells)', int, 1)
     .option('--from <i>', 'first draw index (extend an earlier draw)', int, 0)
     .option('--checkpoint <id>', 'checkpoint id (default: the latest)', int)
     .option('--json', 'print as JSON')
-    .action(async (ref: string, o: { count: number; seed: number; from: number; checkpoint?: number; json?: boolean }) => {
+    .action(async (ref: string, o: { class?: string; count: number; seed: number; from: number; checkpoint?: number; json?: boolean }) => {
       const db = cli.openDb()
-      const g = findGenerator(db, ref)
+      const g = await generatorOrShipped(db, ref, o.class)
       const bar = cli.progress()
       const r = await generateCells(db, { generatorId: g.id, checkpointId: o.checkpoint, count: o.count, seed: o.seed, from: o.from, onProgress: bar.update })
       bar.stop()
@@ -132,11 +153,14 @@ export const ganCommand: CliCommand = (cli) => {
     .option('--json', 'print as JSON')
     .action((o: { json?: boolean }) => {
       const db = cli.openDb()
-      // The Synthetic screen's rows (synthetic.generators).
+      // The Synthetic screen's rows (synthetic.generators), shipped generators' classes among them.
       const rows = generatorSummaries(db)
       if (o.json) return cli.json(rows)
       if (!rows.length) return cli.out('no generators')
       for (const r of rows) cli.out(`${r.id}  ${r.name}  ${r.class}  ${r.preset}  ${r.status}  ${r.steps}/${r.targetSteps} steps  ${r.cells} cells`)
+      for (const g of listShippedGenerators()) {
+        cli.out(`(shipped: ${g.card.name}, ${g.card.classes.join(', ')}, ${g.card.settings.size} px, step ${g.card.step}, ${g.card.training.cpuHours.toFixed(2)} CPU-hours: wbc gan generate ${g.card.name} --class ${g.card.classes[0]})`)
+      }
     })
 
   gan
@@ -159,19 +183,23 @@ export const ganCommand: CliCommand = (cli) => {
     .requiredOption('--real <path>', 'class-folder tree of real cells to compare with (not the cells the GANs learnt from, ideally)')
     .option('--model <model>', 'the baseline W-Net: a stored model id or name, or a tfjs model folder / model.json (default: the default model)')
     .option('--per-class <n>', 'real and generated cells per class', int, 100)
+    .option('--real-list <csv>', 'only the real cells listed in this CSV (first column: class/file, as the shipped model\'s held-out list)')
     .option('--epochs <n>', 'epochs of the W-Net trained on generated cells', int, 5)
+    .option('--tstr-size <px>', 'input size of the W-Net trained on generated cells (default: the baseline model\'s)', int)
     .option('--seed <n>', 'sampling seed', int, 1)
     .option('--json', 'print as JSON')
-    .action(async (refs: string[], o: { real: string; model?: string; perClass: number; epochs: number; seed: number; json?: boolean }) => {
+    .action(async (refs: string[], o: { real: string; realList?: string; model?: string; perClass: number; epochs: number; tstrSize?: number; seed: number; json?: boolean }) => {
       const db = cli.openDb()
-      const gens = refs.map((r) => findGenerator(db, r))
+      const gens = await Promise.all(refs.map((r) => generatorOrShipped(db, r)))
+      const only = o.realList ? new Set((await readFile(o.realList, 'utf8')).split('\n').slice(1).map((l) => l.split(',')[0].trim()).filter(Boolean)) : undefined
       const modelId = await resolveStoredModel(db, o.model)
       const clf = await loadStoredClassifier(db, modelId)
       const bar = cli.progress()
       const r = await runQualityReport(db, {
         generatorIds: gens.map((g) => g.id),
-        real: { folder: resolve(o.real) },
+        real: { folder: resolve(o.real), only },
         model: clf.model,
+        tstrSize: o.tstrSize,
         classes: clf.meta.classes,
         modelName: `model ${modelId} (${getModel(db, modelId)?.name ?? clf.meta.architecture})`,
         perClass: o.perClass,

@@ -1,13 +1,13 @@
 // The contract's synthetic-cell jobs: starting (or resuming) a class's GAN
-// training and generating cells from a generator, as jobs (tasks/gan.ts),
+// training, generating cells from a generator and the quality report, as jobs (tasks/gan.ts),
 // once the synthetic service has checked the request.
 import type { Method } from '../../shared/api'
 import { defaultGeneratorName } from '../../shared/synthetic'
-import { checkGanStart, requireTrainedGenerator } from '../services/synthetic'
+import { checkGanStart, checkQualityReport, requireTrainedGenerator } from '../services/synthetic'
 import type { Handlers } from './dispatch'
 import type { ApiContext } from './handlers'
 
-type GanMethod = Extract<Method, 'gan.start' | 'synthetic.generate'>
+type GanMethod = Extract<Method, 'gan.start' | 'synthetic.generate' | 'synthetic.runReport'>
 
 export function ganHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handlers, GanMethod> {
   return {
@@ -20,6 +20,11 @@ export function ganHandlers(ctx: Pick<ApiContext, 'db' | 'jobs'>): Pick<Handlers
     'synthetic.generate': ({ generatorId, count, seed }) => {
       const g = requireTrainedGenerator(ctx.db, generatorId)
       const job = ctx.jobs.start('generate', `${count} ${g.class} cells from ${g.name}`, { generatorId, count, seed })
+      return { jobId: job.id }
+    },
+    'synthetic.runReport': (p) => {
+      const gens = checkQualityReport(ctx.db, p.generatorIds)
+      const job = ctx.jobs.start('quality', `quality report: ${gens.map((g) => g.name).join(', ')}`, { ...p })
       return { jobId: job.id }
     }
   }

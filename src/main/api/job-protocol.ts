@@ -19,6 +19,7 @@ export interface JobParams {
   /** The generator's name resolved (<class>-<preset> when the request named none). */
   gan: Omit<ParsedInput<'gan.start'>, 'name'> & { name: string }
   generate: ParsedInput<'synthetic.generate'>
+  quality: ParsedInput<'synthetic.runReport'>
   blind: BlindRecipe
   adapt: ParsedInput<'adapt.start'>
 }

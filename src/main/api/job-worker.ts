@@ -19,7 +19,7 @@ import { runCrossvalTask } from './tasks/crossval'
 import { runTransferTask } from './tasks/transfer'
 import { runCalibrateTask } from './tasks/calibrate'
 import { runAdaptTask } from './tasks/adapt'
-import { runGanTask, runGenerateTask } from './tasks/gan'
+import { runGanTask, runGenerateTask, runQualityTask } from './tasks/gan'
 import { runBlindTask } from './tasks/blind'
 
 /** A task returns its result, and whether it stopped early because it was cancelled. */
@@ -27,8 +27,8 @@ import { runBlindTask } from './tasks/blind'
 export type TaskOutcome<K extends JobKind> = { result: JobResults[K]; cancelled: boolean; engine?: string }
 type Tasks = { [K in JobKind]: (params: JobParams[K], ctx: TaskContext) => Promise<TaskOutcome<K>> }
 /** Kinds whose task loads TensorFlow.js; the others never pay for loading it. */
-const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'adapt'])
-const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, calibrate: runCalibrateTask, gan: runGanTask, generate: runGenerateTask, blind: runBlindTask, adapt: runAdaptTask }
+const ML_KINDS: ReadonlySet<JobKind> = new Set(['classify', 'train', 'crossval', 'transfer', 'calibrate', 'gan', 'generate', 'quality', 'adapt'])
+const TASKS: Tasks = { import: runImportTask, classify: runClassifyTask, train: runTrainTask, crossval: runCrossvalTask, transfer: runTransferTask, calibrate: runCalibrateTask, gan: runGanTask, generate: runGenerateTask, quality: runQualityTask, blind: runBlindTask, adapt: runAdaptTask }
 
 const port = parentPort
 if (!port) throw new Error('job-worker must run in a worker thread')

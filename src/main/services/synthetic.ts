@@ -3,6 +3,7 @@
 // or a generation request must pass before a job starts (a generator's name
 // keeps its class, one training per generator, generation needs a
 // checkpoint). Reads go straight to the store: no TensorFlow.js.
+import { importShippedGenerators } from '../synthetic/shipped'
 import { join } from 'node:path'
 import { checkGeneratorName, type GeneratorSummary, type QualityReport } from '../../shared/synthetic'
 import { workDirOf } from '../paths'
@@ -54,7 +55,9 @@ export function generatorSummary(db: Db, g: GeneratorRow): GeneratorSummary {
   }
 }
 
+/** Every generator; shipped ones (resources/generators) become rows on first sight, so a fresh install lists them. */
 export function generatorSummaries(db: Db): GeneratorSummary[] {
+  importShippedGenerators(db)
   return listGenerators(db).map((g) => generatorSummary(db, g))
 }
 
@@ -106,4 +109,12 @@ export function requireTrainedGenerator(db: Db, id: number): GeneratorRow {
   const g = requireGenerator(db, id)
   if (g.steps === 0) throw new CoreError('conflict', `generator ${g.name} has no checkpoint yet: train it first`)
   return g
+}
+
+/** The generators of a quality report: each trained, one per class (refused before a job starts). */
+export function checkQualityReport(db: Db, ids: number[]): GeneratorRow[] {
+  const gens = ids.map((id) => requireTrainedGenerator(db, id))
+  const classes = new Set(gens.map((g) => g.class))
+  if (classes.size !== gens.length) throw new CoreError('invalid_input', 'give one generator per class')
+  return gens
 }

@@ -8,7 +8,8 @@ import { decodeCell } from '../imaging/decode'
 import { getOriginalBytes, imageIdsWithLabel, listSyntheticImages, syntheticPng, type Db } from '../store/index'
 import { seededShuffle } from '../stats/index'
 
-export type RealSource = { folder: string } | { db: Db; datasetId?: number }
+/** A class-folder tree (optionally only the files listed, as class/file relative paths), or the store's labelled images. */
+export type RealSource = { folder: string; only?: ReadonlySet<string> } | { db: Db; datasetId?: number }
 
 export interface CellPixels {
   pixels: Uint8Array
@@ -27,7 +28,8 @@ function sample<T>(items: T[], limit: number | undefined, seed: number): T[] {
 export async function realCellsOfClass(source: RealSource, cls: string, size: number, opts: { limit?: number; seed?: number } = {}): Promise<CellPixels> {
   const seed = opts.seed ?? 1
   if ('folder' in source) {
-    const files = sample(await listClassFolders(source.folder, [cls]), opts.limit, seed)
+    const all = await listClassFolders(source.folder, [cls])
+    const files = sample(source.only ? all.filter((f) => source.only!.has(f.relative)) : all, opts.limit, seed)
     if (!files.length) throw new Error(`no ${cls} images in ${source.folder}/${cls}`)
     const set = await loadCells(files, size, { classes: [cls] })
     return { pixels: set.pixels, size, count: files.length, refs: set.sources ?? files.map((f) => f.relative) }
@@ -39,6 +41,22 @@ export async function realCellsOfClass(source: RealSource, cls: string, size: nu
   const pixels = new Uint8Array(ids.length * per)
   for (let i = 0; i < ids.length; i++) pixels.set((await decodeCell(getOriginalBytes(db, ids[i])!, { size })).pixels, i * per)
   return { pixels, size, count: ids.length, refs: ids.map((id) => `image:${id}`) }
+}
+
+/** Cells (n x from x from x 3) resized to `to` with the filter generated cells get (syntheticPixels). */
+export async function resizeCells(cells: CellPixels, to: number): Promise<CellPixels> {
+  if (cells.size === to) return cells
+  const inPer = cells.size * cells.size * 3
+  const outPer = to * to * 3
+  const pixels = new Uint8Array(cells.count * outPer)
+  for (let i = 0; i < cells.count; i++) {
+    const { data } = await sharp(cells.pixels.subarray(i * inPer, (i + 1) * inPer), { raw: { width: cells.size, height: cells.size, channels: 3 } })
+      .resize(to, to, { fit: 'fill', kernel: 'lanczos3' })
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    pixels.set(data, i * outPer)
+  }
+  return { ...cells, pixels, size: to }
 }
 
 /** Decodes a stored generated cell to size x size RGB (resized when the generator's size differs). */

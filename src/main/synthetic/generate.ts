@@ -73,6 +73,10 @@ export async function generateCells(db: Db, o: GenerateOptions): Promise<Generat
   const s = settingsOf(g)
   await initBackend()
   const model = generatorFromWeights(s, checkpointWeights(db, ck.id)!)
+  // A conditional generator's row generates its own class: that label for every cell.
+  const labelIndex = s.classes ? s.classes.indexOf(g.class) : -1
+  if (s.classes && labelIndex < 0) throw new Error(`generator ${g.name} does not know class ${g.class}`)
+  const label = s.classes ? { index: labelIndex, classes: s.classes.length } : undefined
   const from = o.from ?? 0
   const ids: number[] = []
   let created = 0
@@ -82,7 +86,7 @@ export async function generateCells(db: Db, o: GenerateOptions): Promise<Generat
     for (let start = 0; start < o.count; start += chunk) {
       throwIfCancelled(o.signal, 'generation cancelled')
       const m = Math.min(chunk, o.count - start)
-      const px = generatePixels(model, latentVectors(o.seed, from + start, m, s.latentDim), s.latentDim)
+      const px = generatePixels(model, latentVectors(o.seed, from + start, m, s.latentDim), s.latentDim, 64, label)
       const per = s.size * s.size * 3
       const pngs = await Promise.all(Array.from({ length: m }, (_, k) => encodeCellPng(px.subarray(k * per, (k + 1) * per), s.size)))
       db.transaction(() => {

@@ -17,7 +17,7 @@ import { WBC_CLASSES } from '../../shared/cells'
 import { estimateEta, type ProgressListener } from '../../shared/progress'
 import { frechetDistanceOfSets, meanCosineSimilarity, reportFromConfusion, type ClassificationReport } from '../stats/index'
 import { getGenerator, latestCheckpoint, listSyntheticImages, saveSyntheticReport, type Db, type GeneratorRow } from '../store/index'
-import { generatedCells, realCellsOfClass, type CellPixels, type RealSource } from './cells'
+import { generatedCells, realCellsOfClass, resizeCells, type CellPixels, type RealSource } from './cells'
 import { generateCells, settingsOf } from './generate'
 import { composeGrid } from './grid'
 import type { QualityClassResult, QualityReport, SimilarityPair, TrainedOnGenerated } from '../../shared/synthetic'
@@ -38,6 +38,11 @@ export interface QualityOptions {
   /** Epochs of the W-Net trained on generated cells (default 5; 0 skips the check). */
   epochs?: number
   seed?: number
+  /**
+   * Input size of the W-Net trained on generated cells (default: the baseline
+   * model's). Smaller is cheaper; the cells it is tested on are at that size too.
+   */
+  tstrSize?: number
   /** Worker threads for that training (default 0: in this thread). */
   workers?: number
   signal?: AbortSignal
@@ -127,7 +132,11 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       const have = listSyntheticImages(db, { generatorId: g.id, checkpointId: ck.id }).length
       if (have < perClass) await generateCells(db, { generatorId: g.id, checkpointId: ck.id, count: perClass, seed })
       const gen = await generatedCells(db, g.id, S, { checkpointId: ck.id, limit: perClass, seed })
-      const real = await realCellsOfClass(o.real, g.class, S, { limit: perClass, seed })
+      // Real cells go through the generated cells' path: crop at the
+      // generator's size, then resized to the model's with the same filter,
+      // so resolution alone does not tell them apart.
+      const gSize = settingsOf(g).size
+      const real = await resizeCells(await realCellsOfClass(o.real, g.class, gSize, { limit: perClass, seed }), S)
       reals.push(real)
       generated.push(gen)
       const c = classes.indexOf(g.class)
@@ -172,13 +181,14 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       // Classes in the baseline's order, limited to those with a generator.
       const order = classes.filter((k) => gens.some((g) => g.class === k))
       const byClass = (k: string) => gens.findIndex((g) => g.class === k)
-      const trainParts = order.map((k) => generated[byClass(k)])
-      const testParts = order.map((k) => reals[byClass(k)])
+      const T = o.tstrSize ?? S
+      const trainParts = await Promise.all(order.map((k) => resizeCells(generated[byClass(k)], T)))
+      const testParts = await Promise.all(order.map((k) => resizeCells(reals[byClass(k)], T)))
       const labels = Int32Array.from(trainParts.flatMap((p, li) => new Array<number>(p.count).fill(li)))
-      const spec = specFor('wnet', { inputSize: S, numClasses: order.length, seed })
+      const spec = specFor('wnet', { inputSize: T, numClasses: order.length, seed })
       const trained = await train({
         spec,
-        cells: { pixels: concatCells(trainParts), labels, size: S, classes: order },
+        cells: { pixels: concatCells(trainParts), labels, size: T, classes: order },
         trainIndices: Array.from(labels.keys()),
         epochs,
         seed,
@@ -195,6 +205,7 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
         const rep: ClassificationReport = reportFromConfusion(confusion, order)
         trainedOnGenerated = {
           classes: order,
+          inputSize: T,
           epochs,
           trainCells: labels.length,
           testCells: testParts.reduce((n, p) => n + p.count, 0),
@@ -245,7 +256,7 @@ export function formatQualityReport(r: QualityReport): string {
   lines.push('')
   const t = r.trainedOnGenerated
   if (t) {
-    lines.push(`W-Net trained on generated cells (${t.trainCells} cells, ${t.epochs} epochs), tested on ${t.testCells} real cells: accuracy ${pct(t.accuracy)}`)
+    lines.push(`W-Net trained on generated cells (${t.trainCells} cells, ${t.inputSize ?? r.inputSize} px, ${t.epochs} epochs), tested on ${t.testCells} real cells: accuracy ${pct(t.accuracy)}`)
     for (const m of t.perClass) lines.push(`  ${m.class.padEnd(12)} recall ${pct(m.recall).padStart(6)}  precision ${pct(m.precision).padStart(6)}  n ${m.n}`)
   } else lines.push(`W-Net trained on generated cells: skipped (${r.skipped})`)
   lines.push(`(${r.seconds.toFixed(1)} s)`)

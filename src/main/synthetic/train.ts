@@ -236,7 +236,14 @@ export function gridLatents(s: GanSettings, count: number): Float32Array {
   return latentVectors(s.seed ^ 0x5eed, 0, count, s.latentDim)
 }
 
-export async function sampleGrid(generator: tf.LayersModel, s: GanSettings, count = 16): Promise<Buffer> {
+/** A sample grid of the fixed latent vectors; a conditional GAN's cells are one class per column, or all `cls`. */
+export async function sampleGrid(generator: tf.LayersModel, s: GanSettings, count = 16, cls?: string): Promise<Buffer> {
+  if (cls !== undefined && s.classes) {
+    const index = s.classes.indexOf(cls)
+    if (index < 0) throw new Error(`the generator does not know class ${cls}`)
+    const px = generatePixels(generator, gridLatents(s, count), s.latentDim, 64, { index, classes: s.classes.length })
+    return composeGrid(px, s.size, { minTile: 64 })
+  }
   const labels = gridLabels(s, count)
   const px = generatePixels(generator, gridLatents(s, count), s.latentDim, 64, labels ? { index: labels, classes: s.classes!.length } : undefined)
   return composeGrid(px, s.size, { minTile: 64, ...(s.classes ? { columns: s.classes.length } : {}) })

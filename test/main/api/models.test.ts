@@ -60,6 +60,8 @@ describe('models and runs contract', () => {
     expect(await ws.dispatch('gan.start', { class: 'basophil', datasetId: 9 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'not_found' } })
     expect(await ws.dispatch('gan.start', { class: 'basophil', name: '../x' }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(await ws.dispatch('synthetic.generate', { generatorId: 1 }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('synthetic.runReport', { generatorIds: [1] }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ws.dispatch('synthetic.runReport', { generatorIds: [] }, 'local-operator')).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     // Nothing was started.
     expect(await ws.dispatch('jobs.list', {}, 'local-operator')).toEqual({ ok: true, value: [] })
   })

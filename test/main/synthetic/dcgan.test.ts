@@ -54,7 +54,8 @@ describe('DCGAN', () => {
 
   it('upsampling gradient on wasm is the sum over each 2x2 block, also for batches > 1', async () => {
     // (tfjs-backend-cpu 4.22's ResizeNearestNeighborGrad offsets dy by the
-    // input's batch stride, so it is wrong for batch > 1; wasm's is right.)
+    // input's batch stride, so it is wrong for batch > 1; on wasm the 2x case
+    // runs the project's kernel, kernels/resize.ts.)
     const [B, h, c] = [3, 4, 5]
     const dyv = Float32Array.from({ length: B * 4 * h * h * c }, (_, i) => Math.sin(i))
     const expected = new Float32Array(B * h * h * c)

@@ -4,6 +4,7 @@
 // GAN's training state lives beside the database so a stopped job resumes.
 import { ganCheckpointDir } from '../../services/synthetic'
 import type { GanJobResult, GenerateJobResult } from '../../../shared/models'
+import type { QualityJobResult } from '../../../shared/synthetic'
 import { openStore } from '../../store/index'
 import type { JobParams, TaskContext } from '../job-protocol'
 import { CancelledError } from '../../errors'
@@ -54,6 +55,39 @@ export async function runGenerateTask(params: JobParams['generate'], ctx: TaskCo
     return {
       result: { generatorId: r.generator.id, class: r.generator.class, checkpointStep: r.checkpoint.step, cells: r.ids.length, created: r.created },
       cancelled: false
+    }
+  } finally {
+    db.close()
+  }
+}
+
+/** The quality report (synthetic/quality.ts) with the default model as judge and the store's labelled cells as the real ones. */
+export async function runQualityTask(params: JobParams['quality'], ctx: TaskContext): Promise<{ result: QualityJobResult; cancelled: boolean }> {
+  const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
+  try {
+    const { runQualityReport } = await import('../../synthetic/quality')
+    const { loadStoredClassifier, resolveStoredModel } = await import('../../ml/model/registry')
+    const { getModel } = await import('../../store/models')
+    const modelId = await resolveStoredModel(db, undefined)
+    const clf = await loadStoredClassifier(db, modelId)
+    try {
+      const r = await runQualityReport(db, {
+        generatorIds: params.generatorIds,
+        real: { db, ...(params.datasetId !== undefined ? { datasetId: params.datasetId } : {}) },
+        model: clf.model,
+        classes: clf.meta.classes,
+        modelName: `model ${modelId} (${getModel(db, modelId)?.name ?? clf.meta.architecture})`,
+        perClass: params.perClass,
+        epochs: params.epochs,
+        tstrSize: params.tstrSize,
+        seed: params.seed,
+        signal: ctx.signal,
+        onProgress: ctx.onProgress
+      })
+      return { result: { reportId: r.id!, classes: r.results.map((c) => c.class), model: r.model, generatorIds: params.generatorIds }, cancelled: false }
+    } catch (err) {
+      if (isAbort(err)) return { result: { reportId: 0, classes: [], model: '', generatorIds: params.generatorIds }, cancelled: true }
+      throw err
     }
   } finally {
     db.close()

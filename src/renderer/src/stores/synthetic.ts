@@ -8,7 +8,7 @@ import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
 import { WBC_CLASSES } from '../../../shared/cells'
 import type { GanJobResult, GanPresetName, GenerateJobResult } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
-import type { GeneratorSummary, QualityReport } from '../../../shared/synthetic'
+import type { GeneratorSummary, QualityJobResult, QualityReport } from '../../../shared/synthetic'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
 
@@ -35,6 +35,7 @@ export const useSyntheticStore = defineStore('synthetic', () => {
 
   const form = reactive<GanForm>({ class: WBC_CLASSES[0], preset: 'cpu', steps: 5000, datasetId: 0 })
   const generateCount = ref(100)
+  const reportForm = reactive({ perClass: 100, epochs: 5 })
 
   const job = ref<JobSnapshot | null>(null)
   const progress = ref<Progress | null>(null)
@@ -43,6 +44,22 @@ export const useSyntheticStore = defineStore('synthetic', () => {
   const starting = ref(false)
   const running = computed(() => job.value?.state === 'running')
   const selected = computed(() => generators.value.find((g) => g.id === selectedId.value) ?? null)
+  /**
+   * The generators a quality report run from this screen covers: one per
+   * class, each with a checkpoint, the same preset as the selected one where
+   * a class has one (so a shipped five-class generator is reported as a
+   * whole), else that class's newest.
+   */
+  const reportGenerators = computed(() => {
+    const trained = generators.value.filter((g) => g.steps > 0)
+    const preset = selected.value?.preset
+    const byClass = new Map<string, GeneratorSummary>()
+    for (const g of [...trained].sort((a, b) => a.id - b.id)) {
+      const have = byClass.get(g.class)
+      if (!have || (g.preset === preset) >= (have.preset === preset)) byClass.set(g.class, g)
+    }
+    return [...byClass.values()]
+  })
 
   let unwatch: (() => void) | null = null
   let lastRefresh = 0
@@ -56,7 +73,7 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     error.value = failed && !failed.ok ? failed.error.message : null
     loaded.value = true
     if (j.ok && !running.value) {
-      const live = j.value.find((x) => (x.kind === 'gan' || x.kind === 'generate') && x.state === 'running')
+      const live = j.value.find((x) => (x.kind === 'gan' || x.kind === 'generate' || x.kind === 'quality') && x.state === 'running')
       if (live) follow(live)
     }
     if (selectedId.value === null && generators.value.length) await select(generators.value[0]!.id)
@@ -108,8 +125,18 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     stopWatching()
     job.value = s
     progress.value = s.progress
-    if (s.state === 'cancelled') jobNote.value = s.kind === 'gan' ? 'Stopped at the last checkpoint; start the same generator again to resume it.' : 'Generation stopped; the cells made so far are kept.'
-    else if (s.state === 'failed') jobError.value = s.error?.message ?? 'the job failed'
+    if (s.state === 'cancelled') {
+      jobNote.value =
+        s.kind === 'gan' ? 'Stopped at the last checkpoint; start the same generator again to resume it.' : s.kind === 'quality' ? 'Quality report cancelled.' : 'Generation stopped; the cells made so far are kept.'
+    } else if (s.state === 'failed') jobError.value = s.error?.message ?? 'the job failed'
+    else if (s.kind === 'quality' && s.result) {
+      const r = s.result as QualityJobResult
+      jobNote.value = `Quality report #${r.reportId} stored: ${r.classes.join(', ')}, judged by ${r.model}.`
+      await refreshGenerators()
+      const keep = selectedId.value !== null && r.generatorIds.includes(selectedId.value) ? selectedId.value : r.generatorIds[0]!
+      await select(keep)
+      return
+    }
     else if (s.kind === 'generate' && s.result) {
       const r = s.result as GenerateJobResult
       jobNote.value = `${r.created} new ${r.class} cells generated (checkpoint at step ${r.checkpointStep}).`
@@ -135,7 +162,7 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     })
   }
 
-  async function begin(kind: 'gan' | 'generate', call: () => Promise<{ ok: true; value: { jobId: string } } | { ok: false; error: { message: string; issues?: { path: string; message: string }[] } }>): Promise<void> {
+  async function begin(kind: 'gan' | 'generate' | 'quality', call: () => Promise<{ ok: true; value: { jobId: string } } | { ok: false; error: { message: string; issues?: { path: string; message: string }[] } }>): Promise<void> {
     if (running.value || starting.value) return
     jobError.value = null
     jobNote.value = null
@@ -177,12 +204,19 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     return begin('generate', () => useTransport().api['synthetic.generate']({ generatorId: id, count: generateCount.value }))
   }
 
+  /** Run the quality report on reportGenerators as a job (the default model judges, the store's labelled cells are the real ones). */
+  function runReport(): Promise<void> {
+    const ids = reportGenerators.value.map((g) => g.id)
+    if (!ids.length) return Promise.resolve()
+    return begin('quality', () => useTransport().api['synthetic.runReport']({ generatorIds: ids, perClass: reportForm.perClass, epochs: reportForm.epochs }))
+  }
+
   async function cancel(): Promise<void> {
     if (job.value && running.value) await useTransport().api['jobs.cancel']({ jobId: job.value.id })
   }
 
   return {
     generators, datasets, loaded, error, selectedId, selected, report, gridUrl, gridStep, form, generateCount, job, progress, jobError, jobNote,
-    starting, running, load, select, refreshGenerators, train, resume, generate, cancel, stopWatching
+    reportGenerators, reportForm, starting, running, load, select, refreshGenerators, train, resume, generate, runReport, cancel, stopWatching
   }
 })

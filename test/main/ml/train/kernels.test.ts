@@ -85,6 +85,19 @@ describe('wasm training kernels', () => {
     })
   }
 
+  for (const [name, out] of [['2x (the JavaScript kernel)', [6, 10]], ['3x (the stock kernel)', [9, 15]]] as const) {
+    it(`nearest-neighbour upsampling gradient ${name}`, async () => {
+      // Batch 1: the cpu backend's kernel is wrong for larger batches (dcgan.test.ts checks batch 3 by hand).
+      const xs = randArray(1 * 3 * 5 * 2, 41)
+      await compare(() => {
+        const x = tf.tensor4d(xs, [1, 3, 5, 2])
+        const r = tf.tensor(randArray(out[0] * out[1] * 2, 42), [1, out[0], out[1], 2])
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [out[0], out[1]]), r)))
+        return [g(x)]
+      })
+    })
+  }
+
   it('channel-planar im2col equals the gather im2col (same, valid, row stride 2)', () => {
     for (const [n, h, w, cin, fh, fw, outH, outW, sh, pt, pl] of [
       [2, 7, 6, 3, 3, 3, 7, 6, 1, 1, 1],

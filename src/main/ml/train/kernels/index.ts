@@ -5,6 +5,7 @@ import type { KernelConfig } from '@tensorflow/tfjs'
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './conv'
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul'
 import { identityKernel, maxPoolGradKernel } from './pool'
+import { resizeNearestNeighborGradKernel } from './resize'
 import { rememberOriginal } from './wasm-internals'
 
 let registered = false
@@ -30,6 +31,7 @@ export function registerWasmTrainingKernels(): void {
   override('Conv2DBackpropInput', conv2DBackpropInputKernel as KernelConfig['kernelFunc'])
   override('MaxPoolGrad', maxPoolGradKernel as KernelConfig['kernelFunc'])
   override('Identity', identityKernel as KernelConfig['kernelFunc'])
+  override('ResizeNearestNeighborGrad', resizeNearestNeighborGradKernel as KernelConfig['kernelFunc'])
   // Not registered for wasm at all in 4.22.
   override('Conv2DBackpropFilter', conv2DBackpropFilterKernel as KernelConfig['kernelFunc'])
 }
