@@ -13,11 +13,43 @@
 // - Batch normalisation's stock gradient tiles the per-channel statistics up
 //   to the full activation (the wasm `Tile` kernel alone took a sixth of the
 //   step). Our batch norm has its own gradient, per-channel sums only.
+// - Dropout: tf.dropout draws its mask element by element through seedrandom
+//   and builds it with five elementwise ops; ours draws the mask in one
+//   JavaScript loop from a seeded stream (so a resumed run draws the masks the
+//   uninterrupted one would have) and multiplies once.
 // The maths is the layers models' (same weights, same batch-norm epsilon and
-// moving-average update, same dropout); test/main/synthetic/gan-forward.test.ts
+// moving-average update, dropout of the same rate and scaling); test/main/synthetic/gan-forward.test.ts
 // checks outputs and gradients against `apply(..., {training: true})`.
 import * as tf from '@tensorflow/tfjs'
 import { upsamplesBefore, type GanSettings } from './dcgan'
+
+/** A seeded 32-bit stream for dropout masks (state advanced in place). */
+export interface MaskStream {
+  state: number
+}
+
+/** Inverted dropout with a mask drawn from `stream` (xorshift32): kept values are scaled by 1 / (1 - rate). */
+export function seededDropout(x: tf.Tensor, rate: number, stream: MaskStream): tf.Tensor {
+  const n = x.size
+  const keep = 1 - rate
+  const scale = 1 / keep
+  const threshold = Math.floor(keep * 4294967296)
+  const mask = new Float32Array(n)
+  let s = stream.state >>> 0 || 0x9e3779b9
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13
+    s ^= s >>> 17
+    s ^= s << 5
+    mask[i] = s >>> 0 < threshold ? scale : 0
+  }
+  stream.state = s >>> 0
+  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'))
+}
+
+function dropout(x: tf.Tensor, rate: number, stream?: MaskStream): tf.Tensor {
+  if (!(rate > 0)) return x
+  return stream ? seededDropout(x, rate, stream) : tf.dropout(x, rate)
+}
 
 /** tfjs-layers' BatchNormalization default. */
 const BN_EPSILON = 1e-3
@@ -70,45 +102,45 @@ function updateMoving(model: tf.LayersModel, layer: string, mean: tf.Tensor, var
   tf.dispose([mean, variance])
 }
 
-function bnReluDropout(G: tf.LayersModel, s: GanSettings, x: tf.Tensor, i: number, updateStats: boolean): tf.Tensor {
+function bnReluDropout(G: tf.LayersModel, s: GanSettings, x: tf.Tensor, i: number, updateStats: boolean, stream?: MaskStream): tf.Tensor {
   const layer = `g_bn${i}`
   const { y, mean, variance } = batchNormTraining(x, variable(G, layer, 'gamma'), variable(G, layer, 'beta'))
   if (updateStats) updateMoving(G, layer, mean, variance, s.generator.batchNormMomentum)
   else tf.dispose([mean, variance])
-  const r = tf.relu(y)
-  return s.generator.dropout > 0 ? tf.dropout(r, s.generator.dropout) : r
+  return dropout(tf.relu(y), s.generator.dropout, stream)
 }
 
 /**
  * The generator in training mode (batch statistics, dropout), the same
  * function as `G.apply(z, {training: true})`; `updateStats` also moves the
- * batch-norm moving averages as that call does.
+ * batch-norm moving averages as that call does. Dropout masks come from
+ * `stream` when given (else from tf.dropout).
  */
-export function generatorTraining(G: tf.LayersModel, s: GanSettings, z: tf.Tensor, label?: tf.Tensor, updateStats = true): tf.Tensor {
+export function generatorTraining(G: tf.LayersModel, s: GanSettings, z: tf.Tensor, label?: tf.Tensor, stream?: MaskStream, updateStats = true): tf.Tensor {
   const f = s.generator.filters
   const zin = s.classes ? tf.concat([z, label!], 1) : z
   let x: tf.Tensor = tf.matMul(zin as tf.Tensor2D, variable(G, 'g_dense', 'kernel') as tf.Tensor2D)
   x = tf.add(x, variable(G, 'g_dense', 'bias'))
   x = tf.reshape(x, [z.shape[0], 4, 4, f[0]])
-  x = bnReluDropout(G, s, x, 0, updateStats)
+  x = bnReluDropout(G, s, x, 0, updateStats, stream)
   for (let i = 0; i < 6; i++) {
     if (upsamplesBefore(s, i)) x = tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [x.shape[1]! * 2, x.shape[2]! * 2])
     x = tf.conv2d(x as tf.Tensor4D, variable(G, `g_conv${i + 1}`, 'kernel') as tf.Tensor4D, 1, 'same')
     if (i === 5) return tf.sigmoid(tf.add(x, variable(G, 'g_conv6', 'bias')))
-    x = bnReluDropout(G, s, x, i + 1, updateStats)
+    x = bnReluDropout(G, s, x, i + 1, updateStats, stream)
   }
   throw new Error('unreachable')
 }
 
 /** The discriminator's logit in training mode (dropout on), as `D.logits.apply(x, {training: true})`. */
-export function discriminatorTraining(D: tf.LayersModel, s: GanSettings, cells: tf.Tensor, label?: tf.Tensor): tf.Tensor {
+export function discriminatorTraining(D: tf.LayersModel, s: GanSettings, cells: tf.Tensor, label?: tf.Tensor, stream?: MaskStream): tf.Tensor {
   const down = Math.log2(s.size / 4)
   let x = cells
   for (let i = 0; i < 6; i++) {
     const layer = `d_conv${i + 1}`
     x = tf.conv2d(x as tf.Tensor4D, variable(D, layer, 'kernel') as tf.Tensor4D, i < down ? 2 : 1, 'same')
     x = tf.leakyRelu(tf.add(x, variable(D, layer, 'bias')), s.discriminator.leakyAlpha)
-    if (s.discriminator.dropout > 0) x = tf.dropout(x, s.discriminator.dropout)
+    x = dropout(x, s.discriminator.dropout, stream)
   }
   x = tf.reshape(x, [x.shape[0], -1])
   const logit = tf.add(tf.matMul(x as tf.Tensor2D, variable(D, 'd_logit', 'kernel') as tf.Tensor2D), variable(D, 'd_logit', 'bias'))

@@ -1,10 +1,10 @@
 // DCGAN training for one class: alternating discriminator and generator Adam
 // steps on the wasm (or faster) backend, progress with ETA, cancel, a sample
 // grid every N steps, and checkpoints (both networks and both optimizers'
-// moments) that a run killed with kill -9 resumes from. Batches, augmentation
-// and noise are pure functions of (seed, step), so a resumed run draws what
-// the uninterrupted run would have drawn (dropout masks excepted: tfjs draws
-// those from its own generator).
+// moments) that a run killed with kill -9 resumes from. Batches, augmentation,
+// noise and dropout masks are pure functions of (seed, step), so a resumed run
+// draws what the uninterrupted run would have drawn (with forward 'layers',
+// kept for the benchmark, tfjs draws the masks itself).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
@@ -18,7 +18,7 @@ import { buildDiscriminator, buildGenerator, generatePixels, getFlatWeights, one
 import { epochOrder, latentVectors, normals, streamFor } from './latent'
 import { composeGrid } from './grid'
 import { CancelledError } from '../errors'
-import { discriminatorTraining, generatorTraining } from './gan-forward'
+import { discriminatorTraining, generatorTraining, type MaskStream } from './gan-forward'
 
 export interface GanTrainOptions {
   settings: GanSettings
@@ -305,10 +305,12 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
   const cache = { epoch: -1, order: [] as number[] }
   const classCaches = byClass.map(() => ({ epoch: -1, order: [] as number[] }))
   const layersPath = options.forward === 'layers'
+  // Dropout masks from a stream seeded by (seed, step): a resumed run draws the masks the uninterrupted run would have.
+  const masks: MaskStream = { state: 0 }
   const gen = (z: tf.Tensor, label?: tf.Tensor) =>
-    layersPath ? (G.apply(label ? [z, label] : z, { training: true }) as tf.Tensor) : generatorTraining(G, s, z, label)
+    layersPath ? (G.apply(label ? [z, label] : z, { training: true }) as tf.Tensor) : generatorTraining(G, s, z, label, masks)
   const disc = (x: tf.Tensor, label?: tf.Tensor) =>
-    layersPath ? (D.logits.apply(label ? [x, label] : x, { training: true }) as tf.Tensor) : discriminatorTraining(D.model, s, x, label)
+    layersPath ? (D.logits.apply(label ? [x, label] : x, { training: true }) as tf.Tensor) : discriminatorTraining(D.model, s, x, label, masks)
   let peakRss = process.memoryUsage().rss
   let trainMs = 0
   let trainSteps = 0
@@ -349,6 +351,7 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
       const t0 = performance.now()
       const batch = C ? realBatchByClass(s, options.pixels, byClass, step, classCaches) : { real: realBatch(s, options.pixels, nReal, step, cache), labels: undefined }
       const z = normals(streamFor(s.seed, 'z', step), 2 * B * s.latentDim)
+      masks.state = (streamFor(s.seed, 'dropout', step)() * 4294967296) >>> 0
       const stats = tf.tidy(() => {
         const x = tf.tensor4d(batch.real, [B, S, S, 3])
         const lab = batch.labels ? oneHotRows({ index: batch.labels, classes: C }, 0, B) : undefined

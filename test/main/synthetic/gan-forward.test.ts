@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../src/main/ml/model/tfjs-backend'
 import { buildDiscriminator, buildGenerator, ganSettings, generatePixels, getFlatWeights, oneHotRows, type GanSettings } from '../../../src/main/synthetic/dcgan'
 import { trainGan } from '../../../src/main/synthetic/train'
-import { batchNormTraining, discriminatorTraining, generatorTraining } from '../../../src/main/synthetic/gan-forward'
+import { batchNormTraining, discriminatorTraining, generatorTraining, seededDropout } from '../../../src/main/synthetic/gan-forward'
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length)
@@ -44,6 +44,25 @@ describe('DCGAN training forward passes', () => {
     const gr = tf.grads(loss(ref))([x, g, b])
     const go = tf.grads(loss(ours))([x, g, b])
     for (let i = 0; i < 3; i++) expect(relErr(go[i].dataSync(), gr[i].dataSync())).toBeLessThan(1e-4)
+  })
+
+  it('seeded dropout: keeps about 1 - rate, scales kept values, same stream same mask, gradient through the mask', () => {
+    const x = tf.ones([4, 8, 8, 16])
+    const a = seededDropout(x, 0.3, { state: 12345 }).dataSync()
+    const b = seededDropout(x, 0.3, { state: 12345 }).dataSync()
+    const c = seededDropout(x, 0.3, { state: 54321 }).dataSync()
+    expect(Array.from(a)).toEqual(Array.from(b))
+    expect(Array.from(a)).not.toEqual(Array.from(c))
+    const kept = a.filter((v) => v !== 0)
+    expect(kept.every((v) => Math.abs(v - 1 / 0.7) < 1e-6)).toBe(true)
+    expect(Math.abs(kept.length / a.length - 0.7)).toBeLessThan(0.03)
+    // d(sum(dropout(x) * r)) / dx = mask * r
+    const r = tf.randomNormal(x.shape, 0, 1, 'float32', 9)
+    const g = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(seededDropout(xi, 0.3, { state: 12345 }), r)))(x).dataSync()
+    const rv = r.dataSync()
+    let err = 0
+    for (let i = 0; i < g.length; i++) err = Math.max(err, Math.abs(g[i] - a[i] * rv[i]))
+    expect(err).toBeLessThan(1e-5)
   })
 
   const cases: { name: string; s: GanSettings }[] = [
