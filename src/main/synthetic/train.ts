@@ -347,6 +347,8 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
 
   try {
     while (step < options.steps) {
+      // Let the event loop run once per step: a SIGTERM / Ctrl-C handler (and a job's cancel message) can only fire then.
+      await new Promise<void>((r) => setImmediate(r))
       if (options.signal?.aborted) throw new GanTrainingAborted()
       const t0 = performance.now()
       const batch = C ? realBatchByClass(s, options.pixels, byClass, step, classCaches) : { real: realBatch(s, options.pixels, nReal, step, cache), labels: undefined }
