@@ -9,7 +9,8 @@
 // CPU-hours (summed from the run's train.log) and how far the 8-bit weights'
 // cells are from the float32 ones. With --images DIR it also writes, per
 // class, 4 real and 4 generated cells side by side at the blind-session
-// display size (256 px; both from 64 px, resized with the same filter), the
+// display size (256 px; both from 64 px, resized with the same filter; saved
+// as JPEG quality 90 to keep the repository small), the
 // real ones from the W-Net's held-out cells (neither the GAN nor the W-Net
 // trained on them). The quality report is added by `wbc gan report` and
 // copied into the card with --report FILE (the report's --json output).
@@ -146,8 +147,9 @@ async function main() {
           for (let y = 0; y < D; y++) tile.copy(canvas, ((gap + row * (D + gap) + y) * W + gap + k * (D + gap)) * 3, y * D * 3, (y + 1) * D * 3)
         }
       }
-      const file = join(dir, `gan-five-class-${cls}.png`)
-      await sharp(canvas, { raw: { width: W, height: H, channels: 3 } }).png({ compressionLevel: 9 }).toFile(file)
+      // JPEG (quality 90, no chroma subsampling) keeps the committed figures small; both rows go through it alike.
+      const file = join(dir, `gan-five-class-${cls}.jpg`)
+      await sharp(canvas, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling: '4:4:4' }).toFile(file)
       console.log(`${file}: top row real (held-out), bottom row generated (step ${step})`)
     }
   }

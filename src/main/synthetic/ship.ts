@@ -55,7 +55,7 @@ export async function writeShippedGenerator(
     const used = buildGenerator(settings)
     try {
       setFlatWeights(used, decodeWeights(bytes, tensors))
-      for (const cls of settings.classes ?? card.classes ?? []) await writeFile(join(dir, `grid-${cls}.png`), await sampleGrid(used, settings, 16, settings.classes ? cls : undefined))
+      for (const cls of settings.classes ?? card.classes ?? []) await writeFile(join(dir, `grid-${cls}.png`), await sampleGrid(used, settings, 8, settings.classes ? cls : undefined))
     } finally {
       used.dispose()
     }
