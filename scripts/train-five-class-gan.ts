@@ -28,6 +28,7 @@ import { readLatestSnapshot } from '../src/main/ml/train/checkpoint-dir'
 import { datasetsDir } from '../src/main/paths'
 import { FIVE_CLASS_SETTINGS, type GanSettings } from '../src/main/synthetic/dcgan'
 import { trainGan } from '../src/main/synthetic/train'
+import { CancelledError } from '../src/main/errors'
 
 const { values: args } = parseArgs({
   options: {
@@ -90,7 +91,7 @@ async function main() {
       )
     }
   }).catch(async (e: Error) => {
-    if (e.name === 'AbortError') {
+    if (e instanceof CancelledError) {
       await line(`${new Date().toISOString()} stopped (resume with the same command)`)
       process.exit(0)
     }

@@ -109,7 +109,10 @@ describe('shipped generators', () => {
     const file = join(dir, 'fresh.sqlite')
     const ls = await wbc(['gan', 'ls', '--db', file, '--json'])
     expect(ls.code).toBe(0)
-    expect((JSON.parse(ls.out) as { shipped: { name: string }[] }).shipped.map((x) => x.name)).toContain('wbc-five-class-64')
+    // A fresh database lists the shipped generator's classes, as the Synthetic screen does.
+    const rows = JSON.parse(ls.out) as { name: string; preset: string; steps: number }[]
+    expect(rows.map((r) => r.name).sort()).toEqual(g.card.classes.map((c) => `wbc-five-class-64-${c}`).sort())
+    expect(rows.every((r) => r.preset === 'shipped' && r.steps === g.card.step)).toBe(true)
     for (const cls of g.card.classes) {
       const r = await wbc(['gan', 'generate', 'wbc-five-class-64', '--class', cls, '-n', '2', '--db', file, '--json'])
       expect(r.code, r.err).toBe(0)
