@@ -18,7 +18,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createGenerator, getGeneratorByName, saveGeneratorCheckpoint, updateGenerator, type Db, type GeneratorRow } from '../store/index'
+import { createGenerator, getGeneratorByName, listCheckpoints, saveGeneratorCheckpoint, updateGenerator, type Db, type GeneratorRow } from '../store/index'
 import type { GanSettings } from './dcgan'
 
 export const SHIPPED_GENERATOR_FORMAT = 'wbc-generator-card/1'
@@ -119,11 +119,21 @@ export function ensureShippedGeneratorRow(db: Db, g: ShippedGenerator, cls: stri
   if (!g.card.classes.includes(cls)) throw new Error(`${g.card.name} does not generate ${cls} (it generates ${g.card.classes.join(', ')})`)
   const name = shippedRowName(g, cls)
   const existing = getGeneratorByName(db, name)
-  if (existing) return existing
+  if (existing && existing.preset !== 'shipped') throw new Error(`a generator named ${name} exists and is not the shipped one`)
+  // An install updated to a later shipped step: the row gets that step as a new checkpoint (cells already
+  // generated keep pointing at the checkpoint they came from).
+  if (existing && listCheckpoints(db, existing.id).some((c) => c.step === g.card.step)) return existing
   // Plain file reads (no tensors): the contract's list call imports shipped generators on the API thread.
   const weights = loadShippedWeights(g)
   const gridFile = join(g.dir, `grid-${cls}.png`)
   const grid = existsSync(gridFile) ? readFileSync(gridFile) : null
+  if (existing) {
+    db.transaction(() => {
+      saveGeneratorCheckpoint(db, existing.id, g.card.step, weights, grid, {})
+      updateGenerator(db, existing.id, { steps: Math.max(existing.steps, g.card.step), targetSteps: Math.max(existing.targetSteps, g.card.step) })
+    })()
+    return getGeneratorByName(db, name)!
+  }
   const id = createGenerator(db, {
     name,
     class: cls,

@@ -80,6 +80,13 @@ describe('shipped generators', () => {
     // Each row's sample grid came with the generator (no tensors needed to import it).
     expect(listCheckpoints(db, rowB.id).map((c) => c.step)).toEqual([3])
     expect(checkpointGrid(db, listCheckpoints(db, rowB.id)[0].id)?.subarray(1, 4).toString()).toBe('PNG')
+    // A later shipped step (an updated install): the same rows get it as a new checkpoint.
+    const g2 = buildGenerator(s)
+    await writeShippedGenerator(join(root, 'tiny-two'), s, getFlatWeights(g2), { ...card, step: 9 })
+    g2.dispose()
+    importShippedGenerators(db, root)
+    expect(listCheckpoints(db, rowA.id).map((c) => c.step)).toEqual([3, 9])
+    expect(ensureShippedGeneratorRow(db, listShippedGenerators(root)[0], 'a').steps).toBe(9)
     const ra = await generateCells(db, { generatorId: rowA.id, count: 3, seed: 1 })
     const rb = await generateCells(db, { generatorId: rowB.id, count: 3, seed: 1 })
     expect(listSyntheticImages(db, { generatorId: rowA.id }).map((r) => r.class)).toEqual(['a', 'a', 'a'])
