@@ -36,11 +36,12 @@ port.on('message', (m: { type: 'cancel' }) => {
 const post = (m: FoldWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer)
 
 try {
+  const job = data.job
+  // The snapshot first: a missing or altered one fails before TensorFlow.js is loaded.
+  const snap = decodeSnapshot(await readFile(data.snapshotPath), job.snapshot.sha256)
   const { train, TrainingAborted } = await import('../ml/train/trainer')
   const { foldSplit, scoreFold } = await import('../ml/train/cross-validation')
   const { packDir, unpackDir } = await import('../ml/train/run-resume')
-  const job = data.job
-  const snap = decodeSnapshot(await readFile(data.snapshotPath), job.snapshot.sha256)
   // The server's checkpoint is the one that counts (what this machine may have left from an earlier attempt is not).
   await rm(data.checkpointDir, { recursive: true, force: true })
   if (data.checkpoint) await unpackDir(data.checkpoint, data.checkpointDir)

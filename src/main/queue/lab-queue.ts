@@ -12,8 +12,8 @@
 // the summary, and gets each worker's progress relayed from its heartbeats.
 // Cancelling it stops the run in the store (workers learn at their next
 // heartbeat) and removes the fold jobs no worker has taken yet.
-import { FlowProducer, Job, Queue, Worker } from 'bullmq'
-import { Redis } from 'ioredis'
+import type { FlowProducer, Job, Queue, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { join } from 'node:path'
 import type { Db } from '../store/db'
 import { workDirOf } from '../paths'
@@ -76,7 +76,14 @@ interface Waiting {
   trainedAtStart: number
 }
 
-const connect = (url: string): Redis => new Redis(url, { maxRetriesPerRequest: null })
+/** BullMQ's pieces on the server, made once bullmq and ioredis are loaded (on first use: a workstation without a queue never loads them). */
+interface Bull {
+  flow: FlowProducer
+  summaries: Queue
+  training: Queue
+  summaryWorker: Worker
+  fromId: typeof Job.fromId
+}
 
 export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
   const prefix = settings.prefix ?? 'wbc'
@@ -84,16 +91,6 @@ export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
   const stalledMs = settings.stalledMs ?? 30_000
   const attempts = settings.attempts ?? 3
   const connections: Redis[] = []
-  const conn = (): Redis => {
-    const c = connect(settings.redisUrl)
-    // ioredis reconnects by itself; an error event without a listener would end the process.
-    c.on('error', (err) => console.error(`redis (${prefix}): ${err.message}`))
-    connections.push(c)
-    return c
-  }
-  const flow = new FlowProducer({ connection: conn(), prefix })
-  const summaries = new Queue(SUMMARY_QUEUE, { connection: conn(), prefix })
-  const training = new Queue(TRAINING_QUEUE, { connection: conn(), prefix })
   const waiting = new Map<number, Waiting>()
   const snapshotDir = join(workDirOf(db.name), 'snapshots')
 
@@ -162,25 +159,42 @@ export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
     return report
   }
 
-  // Only the server works the summaries queue (it is the one process with the database).
-  const summaryWorker = new Worker(
-    SUMMARY_QUEUE,
-    async (job: Job<{ runId: number; startedAt: number }>) => {
-      const { runId } = job.data
-      const w = waiting.get(runId)
-      // The wall time since the server queued the run is the run's time (the folds ran side by side).
-      if (getRun(db, runId)?.status === 'running') addRunSeconds(db, runId, (Date.now() - job.data.startedAt) / 1000)
-      const report = await summarise(runId)
-      if (w) {
-        waiting.delete(runId)
-        if (report) w.resolve(report)
-        else w.reject(new Error(`run ${runId} ended before its summary (${getRun(db, runId)?.status ?? 'gone'})`))
-      }
-      return { runId }
-    },
-    { connection: conn(), prefix, concurrency: 1, lockDuration: lockMs, stalledInterval: stalledMs }
-  )
-  summaryWorker.on('error', (err) => console.error(`summary worker: ${err.message}`))
+  const bull: Promise<Bull> = (async () => {
+    const { FlowProducer, Queue, Worker, Job } = await import('bullmq')
+    const { Redis } = await import('ioredis')
+    const conn = (): Redis => {
+      const c = new Redis(settings.redisUrl, { maxRetriesPerRequest: null })
+      // ioredis reconnects by itself; an error event without a listener would end the process.
+      c.on('error', (err) => console.error(`redis (${prefix}): ${err.message}`))
+      connections.push(c)
+      return c
+    }
+    // Only the server works the summaries queue (it is the one process with the database).
+    const summaryWorker = new Worker(SUMMARY_QUEUE, summaryJob, { connection: conn(), prefix, concurrency: 1, lockDuration: lockMs, stalledInterval: stalledMs })
+    summaryWorker.on('error', (err) => console.error(`summary worker: ${err.message}`))
+    return {
+      flow: new FlowProducer({ connection: conn(), prefix }),
+      summaries: new Queue(SUMMARY_QUEUE, { connection: conn(), prefix }),
+      training: new Queue(TRAINING_QUEUE, { connection: conn(), prefix }),
+      summaryWorker,
+      fromId: Job.fromId.bind(Job) as typeof Job.fromId
+    }
+  })()
+  bull.catch((err: unknown) => console.error(`the training queue could not start: ${(err as Error).message}`))
+
+  async function summaryJob(job: Job<{ runId: number; startedAt: number }>): Promise<{ runId: number }> {
+    const { runId } = job.data
+    const w = waiting.get(runId)
+    // The wall time since the server queued the run is the run's time (the folds ran side by side).
+    if (getRun(db, runId)?.status === 'running') addRunSeconds(db, runId, (Date.now() - job.data.startedAt) / 1000)
+    const report = await summarise(runId)
+    if (w) {
+      waiting.delete(runId)
+      if (report) w.resolve(report)
+      else w.reject(new Error(`run ${runId} ended before its summary (${getRun(db, runId)?.status ?? 'gone'})`))
+    }
+    return { runId }
+  }
 
   const listener: RunListener = {
     progress(runId, fold, p) {
@@ -206,9 +220,10 @@ export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
 
   async function removeWaitingFolds(parentId: string): Promise<void> {
     // Jobs a worker holds (locked) can't be removed: those workers stop at their next heartbeat.
-    const jobs = await training.getJobs(['waiting', 'delayed', 'prioritized', 'waiting-children'])
+    const b = await bull
+    const jobs = await b.training.getJobs(['waiting', 'delayed', 'prioritized', 'waiting-children'])
     await Promise.all(jobs.filter((j) => j.parent?.id === parentId).map((j) => j.remove().catch(() => undefined)))
-    await Job.fromId(summaries, parentId).then((p) => p?.remove({ removeChildren: true })).catch(() => undefined)
+    await b.fromId(b.summaries, parentId).then((p) => p?.remove({ removeChildren: true })).catch(() => undefined)
   }
 
   /**
@@ -251,7 +266,8 @@ export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
     })
     // A fresh id per queueing: a run resumed after a cancel gets new jobs, not the old ones' ids.
     const parentId = `run-${run.id}-${Date.now().toString(36)}`
-    await flow.add({
+    const b = await bull
+    await b.flow.add({
       name: 'summary',
       queueName: SUMMARY_QUEUE,
       data: { runId: run.id, startedAt },
@@ -267,7 +283,7 @@ export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
     if (w) emit(run.id, w, r.task === 'train' ? 'queued for a worker machine' : `${todo.length} fold${todo.length === 1 ? '' : 's'} queued for the worker machines`)
     // A parent that failed (a fold out of tries without a worker saying so, e.g. stalled too often) ends the wait.
     const watch = setInterval(() => {
-      void Job.fromId(summaries, parentId)
+      void b.fromId(b.summaries, parentId)
         .then((p) => p?.getState())
         .then((state) => {
           if (state === 'failed') listener.runFailed(run.id, `run ${run.id}: a fold job failed on every try`)
@@ -352,8 +368,11 @@ export function openLabQueue(db: Db, settings: QueueSettings): LabQueue {
     async close() {
       for (const w of waiting.values()) w.reject(new Error('the server is closing'))
       waiting.clear()
-      await summaryWorker.close()
-      await Promise.all([flow.close(), summaries.close(), training.close()])
+      const b = await bull.catch(() => undefined)
+      if (b) {
+        await b.summaryWorker.close()
+        await Promise.all([b.flow.close(), b.summaries.close(), b.training.close()])
+      }
       await Promise.all(connections.map((c) => c.quit().catch(() => undefined)))
     }
   }

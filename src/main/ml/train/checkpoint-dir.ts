@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
+/** The format of a checkpoint folder packed into one archive (run-resume's packDir): kept in the database, sent to and from worker machines. */
+export const CHECKPOINT_ARCHIVE_FORMAT = 'wbc-dir-archive/1'
+
 export interface CheckpointSnapshot {
   /** Folder name, `<prefix><number>` (e.g. epoch-0003); snapshots sharing the prefix are replaced. */
   name: string

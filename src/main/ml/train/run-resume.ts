@@ -41,7 +41,8 @@ export function findRunByKey(db: Db, kind: RunKind, key: string): RunRow | undef
   return matches[matches.length - 1]
 }
 
-export const CHECKPOINT_ARCHIVE_FORMAT = 'wbc-dir-archive/1'
+export { CHECKPOINT_ARCHIVE_FORMAT } from './checkpoint-dir'
+import { CHECKPOINT_ARCHIVE_FORMAT } from './checkpoint-dir'
 
 /**
  * Packs a folder tree into one buffer: a 4-byte little-endian header length,
