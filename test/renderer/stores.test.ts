@@ -7,7 +7,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import type { JobSnapshot } from '../../src/shared/api'
 import { setTransport } from '../../src/renderer/src/api/transport'
 import { POLL_MS, useImportStore } from '../../src/renderer/src/stores/import'
-import { useSlidesStore } from '../../src/renderer/src/stores/slides'
+import { SLIDES_RELOAD_MS, useSlidesStore } from '../../src/renderer/src/stores/slides'
 import { screenFromHash, useNavStore } from '../../src/renderer/src/stores/nav'
 import { REPORT, fakeTransport, ok } from './fake-transport'
 
@@ -105,6 +105,36 @@ describe('slides store', () => {
     expect(s.datasets).toEqual([])
     expect(s.error).toBe('db locked')
     expect(s.loaded).toBe(true)
+  })
+
+  it("follows other stations: a burst of status-moving changes reloads the list once; comments and settings don't", async () => {
+    vi.useFakeTimers()
+    try {
+      let status = 'classified'
+      const f = fakeTransport({
+        'slides.list': () => ok([{ id: 1, sampleId: 'S1', source: '/x', status, cellCount: 3, model: null, createdAt: '2026-01-01T00:00:00Z', revision: 1 }]),
+        'datasets.list': () => ok([])
+      })
+      setTransport(f.transport)
+      const s = useSlidesStore()
+      await s.load()
+      await s.load()
+      expect(f.listenerCount('slide.changed')).toBe(1)
+      const lists = () => f.calls.filter((c) => c.method === 'slides.list').length
+      const before = lists()
+      f.emit('slide.changed', { slideId: 1, revision: 2, change: 'comment', by: 'ana', userId: 2 })
+      f.emit('slide.changed', { slideId: null, revision: null, change: 'settings', by: 'ana', userId: 2 })
+      await vi.advanceTimersByTimeAsync(SLIDES_RELOAD_MS * 2)
+      expect(lists()).toBe(before)
+      status = 'signed'
+      f.emit('slide.changed', { slideId: 1, revision: 3, change: 'reclassify', by: 'ana', userId: 2 })
+      f.emit('slide.changed', { slideId: 1, revision: 4, change: 'sign', by: 'vic', userId: 3 })
+      await vi.advanceTimersByTimeAsync(SLIDES_RELOAD_MS + 10)
+      expect(lists()).toBe(before + 1)
+      expect(s.slides[0]!.status).toBe('signed')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

@@ -1,9 +1,16 @@
 // The slides (and datasets) the store holds, and a preview of one slide's
-// cells, for the Slides screen.
+// cells, for the Slides screen. Once loaded, the list follows other stations:
+// a slide.changed that can move a slide's status (classified, in review,
+// signed, reopened) reloads it, a burst of them once.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CellSummary, DatasetSummary, SlideSummary } from '../../../shared/api'
+import type { CellSummary, DatasetSummary, SlideChange, SlideSummary } from '../../../shared/api'
 import { useTransport } from '../api/transport'
+
+/** Changes that can move a slide's status in the list. */
+const STATUS_CHANGES: readonly SlideChange[] = ['reclassify', 'accept', 'undo', 'sign', 'reopen', 'classify']
+/** A burst of changes (a reviewer working through a slide) reloads the list once. */
+export const SLIDES_RELOAD_MS = 1000
 
 export const useSlidesStore = defineStore('slides', () => {
   const slides = ref<SlideSummary[]>([])
@@ -12,7 +19,26 @@ export const useSlidesStore = defineStore('slides', () => {
   const loaded = ref(false)
   const error = ref<string | null>(null)
 
+  let following = false
+  let reload: ReturnType<typeof setTimeout> | null = null
+  function follow(): void {
+    if (following) return
+    following = true
+    useTransport().on('slide.changed', (e) => {
+      if (!STATUS_CHANGES.includes(e.change) || reload) return
+      reload = setTimeout(() => {
+        reload = null
+        void useTransport()
+          .api['slides.list']()
+          .then((r) => {
+            if (r.ok) slides.value = r.value
+          })
+      }, SLIDES_RELOAD_MS)
+    })
+  }
+
   async function load(): Promise<void> {
+    follow()
     const { api } = useTransport()
     loading.value = true
     try {
