@@ -215,6 +215,39 @@ describe('review store', () => {
     expect(slide.listenerCount('slide.changed')).toBe(0)
   })
 
+  it('never lets an earlier reload that answers late put back an older slide', async () => {
+    let hold: Promise<void> | null = null
+    let holding = false
+    const slide = scriptedSlide(EIGHT, {
+      extra: {
+        'review.gallery': async () => {
+          const snapshot = slide.gallery()
+          if (hold) await hold
+          return ok(snapshot)
+        }
+      } as never
+    })
+    setTransport(slide.transport)
+    const s = useReviewStore()
+    await s.open(7)
+    // A reload starts (here: the order changed) whose gallery answer is slow ...
+    let release!: () => void
+    hold = new Promise<void>((r) => (release = r))
+    holding = true
+    const slow = s.setOrder('ascending')
+    await new Promise((r) => setTimeout(r, 10))
+    hold = null
+    // ... meanwhile this screen reclassifies a cell and reloads (answered at once).
+    s.setCursor(2)
+    expect(await s.reclassify('monocyte')).toBe(true)
+    const newest = s.revision
+    release()
+    await slow
+    expect(holding).toBe(true)
+    expect(s.revision).toBe(newest)
+    expect(s.groups.find((g) => g.label === 'monocyte')!.cells.map((c) => c.id)).toContain(2)
+  })
+
   it('shows a change refused as stale and reloads what is there now; nothing is lost silently', async () => {
     const { s, slide } = await opened()
     // Another station changed the slide and this screen has not heard yet.

@@ -105,9 +105,13 @@ export const useReviewStore = defineStore('review', () => {
   // -------------------------------------------------------------------------
   // Loading
 
+  /** Which refresh is the latest: another station's change and this screen's own may reload at once. */
+  let refreshes = 0
+
   async function refresh(): Promise<void> {
     const id = slideId.value
     if (id === null) return
+    const seq = ++refreshes
     const { api } = useTransport()
     const [g, d] = await Promise.all([api['review.gallery']({ slideId: id, order: order.value }), api['review.differential']({ slideId: id })])
     // The sign-off is fetched before anything is assigned, so a signed slide never shows its
@@ -120,7 +124,8 @@ export const useReviewStore = defineStore('review', () => {
       const lastReopen = log.map((s) => s.status).lastIndexOf('reopened')
       inForce = log.slice(lastReopen + 1).filter((s) => s.status === 'signed')
     }
-    if (slideId.value !== id) return
+    // Only the latest reload is shown: an earlier one answering late would put back an older slide.
+    if (slideId.value !== id || seq !== refreshes) return
     if (g.ok) gallery.value = g.value
     if (d.ok) differential.value = d.value
     signatures.value = inForce
@@ -148,6 +153,8 @@ export const useReviewStore = defineStore('review', () => {
       return
     }
     if (e.revision !== null && gallery.value && e.revision <= gallery.value.revision) return
+    // This screen's own change in flight reloads the slide itself when it is answered.
+    if (mine && busy.value) return
     await refresh()
     if (e.by && !mine) notice.value = `${e.by} ${CHANGE_WORDS[e.change]} at another station: the slide is reloaded`
   }
