@@ -16,7 +16,7 @@ import { getModel } from '../../main/store/models'
 import { loadStoredClassifier, resolveStoredModel } from '../../main/ml/model/registry'
 import type { CliCommand } from '../context'
 import { checkGeneratorName, defaultGeneratorName } from '../../shared/synthetic'
-import { ensureShippedGeneratorRow, findShipped, listShippedGenerators, shippedRowName } from '../../main/synthetic/shipped'
+import { ensureShippedGeneratorRow, findShipped, listShippedGenerators } from '../../main/synthetic/shipped'
 import type { Db, GeneratorRow } from '../../main/store/index'
 
 /**
