@@ -121,8 +121,10 @@ describe('synthetic cells and a blind session in the browser', () => {
     await page.locator('a[data-screen="synthetic"]').click()
     await page.getByRole('heading', { name: 'Synthetic cells', level: 1 }).waitFor()
     const rows = page.getByTestId('generators-table').locator('tbody tr')
-    await expect.poll(() => rows.count()).toBe(5)
-    expect((await rows.locator('th').allTextContents()).map((t) => t.trim().toLowerCase())).toEqual(CLASSES)
+    // The five trained here, then the shipped five-class generator's five classes (resources/generators, listed on first sight).
+    await expect.poll(() => rows.count()).toBe(10)
+    expect((await rows.locator('th').allTextContents()).map((t) => t.trim().toLowerCase())).toEqual([...CLASSES, ...CLASSES])
+    expect(await rows.nth(7).textContent()).toContain('shipped')
     await rows.nth(2).click()
     const detail = page.getByTestId('generator-detail')
     await expect.poll(() => detail.locator('h2').textContent()).toContain('basophil-tiny')
