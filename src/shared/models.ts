@@ -83,6 +83,14 @@ export interface UnidentifiedRouting {
   wbcCells: number
   otherCells: number
   calibratedAt: string
+  /**
+   * Unidentified as the reviewer sees it (the detector above plus the review's
+   * default confidence threshold, chosen together on measured figures): the
+   * share of held-out normal WBCs it puts in Unidentified and the share of
+   * non-WBC objects it keeps out of the WBC groups. Null for calibrations made
+   * before this was measured.
+   */
+  review: { confidenceThreshold: number; wbcRouted: number; otherKeptOut: number; maxWbcRate: number; minOtherRate: number; met: boolean } | null
 }
 
 /** What a calibration job hands back. */

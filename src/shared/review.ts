@@ -31,6 +31,12 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number]
 export interface ReviewSettings {
   /** A model call with a lower confidence goes to Unidentified. */
   unidentifiedThreshold: number
+  /**
+   * Who set the threshold in force: the slide's own setting, the lab's
+   * (global), the card of the slide's model (chosen on measured figures), or
+   * the fixed 0.8 for a model calibrated before that existed.
+   */
+  unidentifiedThresholdFrom?: 'slide' | 'lab' | 'model' | 'default'
   targetCount: TargetCount
   /**
    * The lab's choice (a global setting): a slide of 200 or more cells counts

@@ -3,7 +3,6 @@
 // (Clopper-Pearson, as in Rümke's table), whether the target count is
 // reached. Unidentified cells and non-leukocyte objects are listed but are not
 // part of the count.
-import { WBC_CLASSES } from '../../shared/cells'
 import { UNIDENTIFIED, type SlideDifferential } from '../../shared/review'
 import type { LabResults } from '../../shared/ranges'
 import type { Db } from '../store/db'
@@ -17,6 +16,8 @@ import { classifySlideCells } from './gallery'
 import { compareGroups, isCounted } from './labels'
 import { reviewSettings } from './settings'
 import { isSigned, requireSlide } from './state'
+import { latestPredictionsOfSlide } from '../store/review'
+import { classesOfModel, slideModel } from './slide-model'
 
 /** Cells per gallery group. */
 export function groupCounts(db: Db, slideId: number): Record<string, number> {
@@ -29,7 +30,9 @@ export function differentialFromCounts(
   slideId: number,
   counts: Readonly<Record<string, number>>,
   targetCount: SlideDifferential['targetCount'],
-  signed: boolean
+  signed: boolean,
+  /** Counted classes shown even at zero, in order: those of the slide's model (the five; the eight-class model adds IG). */
+  rows: readonly string[] = classesOfModel(undefined)
 ): SlideDifferential {
   const counted: Record<string, number> = {}
   const notCounted: SlideDifferential['notCounted'] = []
@@ -37,7 +40,7 @@ export function differentialFromCounts(
     if (isCounted(label)) counted[label] = counts[label]!
     else notCounted.push({ label, count: counts[label]! })
   }
-  const d = differentialCount(counted, { order: WBC_CLASSES })
+  const d = differentialCount(counted, { order: rows.filter(isCounted) })
   return {
     slideId,
     counted: d.lines.map((l) => ({ label: l.label, count: l.count, percent: l.percent, ciLow: l.ciLow, ciHigh: l.ciHigh })),
@@ -52,7 +55,8 @@ export function differentialFromCounts(
 
 export function slideDifferential(db: Db, slideId: number): SlideDifferential {
   requireSlide(db, slideId)
-  const diff = differentialFromCounts(slideId, groupCounts(db, slideId), reviewSettings(db, slideId).targetCount, isSigned(db, slideId))
+  const rows = classesOfModel(slideModel(db, latestPredictionsOfSlide(db, slideId)))
+  const diff = differentialFromCounts(slideId, groupCounts(db, slideId), reviewSettings(db, slideId).targetCount, isSigned(db, slideId), rows)
   // A signed slide is judged against the reference table in force when it was signed, as its report is.
   const signedAt = diff.signed ? latestSignOff(db, slideId)?.at : undefined
   return { ...diff, results: slideResults(db, slideId, diff, signedAt ?? nowIso()) }

@@ -24,6 +24,7 @@ import { currentSignatures } from './signoff'
 import { differentialFromCounts, groupCounts, slideResults } from './differential'
 import { reviewSettings } from './settings'
 import { requireSlide } from './state'
+import { classesOfModel, slideModel as modelOfSlide } from './slide-model'
 
 export interface ReportOptions {
   lab?: DifferentialReport['lab']
@@ -41,7 +42,9 @@ export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOpt
   const signed = signatures.find((s) => s.verification === 1) ?? null
   const second = signatures.find((s) => s.verification === 2) ?? null
   const counts = signed ? signed.counts : groupCounts(db, slideId)
-  const diff = differentialFromCounts(slideId, counts, reviewSettings(db, slideId).targetCount, !!signed)
+  // The rows the slide's model calls (the eight-class model adds IG) appear even at zero, as on screen.
+  const rows = classesOfModel(modelOfSlide(db, latestPredictionsOfSlide(db, slideId)))
+  const diff = differentialFromCounts(slideId, counts, reviewSettings(db, slideId).targetCount, !!signed, rows)
   const reportedAt = opts.reportedAt ?? nowIso()
   // A signed report keeps the reference intervals it was signed under.
   const results = slideResults(db, slideId, diff, signed ? signed.at : nowIso())

@@ -4,14 +4,16 @@
 // the Unidentified threshold (and its own out-of-distribution check, when the
 // model has one, did not flag the cell), else Unidentified. Cells the model has not seen
 // yet are Unidentified too ('no-prediction'): they still need someone's eye,
-// and sign-off waits for them like for any other Unidentified cell.
-import { WBC_CLASSES } from '../../shared/cells'
+// and sign-off waits for them like for any other Unidentified cell. The
+// groups shown even when empty are the classes of the slide's model (the five,
+// or the eight-class model's eight) and Unidentified.
 import { UNIDENTIFIED, type GalleryCell, type GalleryGroup, type ReviewSettings, type SlideGallery } from '../../shared/review'
 import type { Db } from '../store/db'
 import { latestPredictionsOfSlide, reviewCellsOfSlide } from '../store/review'
 import { compareGroups, groupOfLabel, isCounted } from './labels'
 import { reviewSettings } from './settings'
 import { isSigned, requireSlide } from './state'
+import { classesOfModel, slideModel } from './slide-model'
 
 /** Every cell of the slide with its group, in cell-id order. */
 export function classifySlideCells(db: Db, slideId: number, settings: ReviewSettings = reviewSettings(db, slideId)): GalleryCell[] {
@@ -72,7 +74,7 @@ function galleryOf(db: Db, slideId: number, opts: { order?: 'ascending' | 'desce
   const settings = reviewSettings(db, slideId)
   const cells = classifySlideCells(db, slideId, settings)
   const byGroup = new Map<string, GalleryCell[]>()
-  for (const g of [...WBC_CLASSES, UNIDENTIFIED]) byGroup.set(g, [])
+  for (const g of [...classesOfModel(slideModel(db, latestPredictionsOfSlide(db, slideId))), UNIDENTIFIED]) byGroup.set(g, [])
   for (const c of cells) {
     let list = byGroup.get(c.group)
     if (!list) byGroup.set(c.group, (list = []))

@@ -6,6 +6,9 @@ import { NOT_COUNTED_LABELS, UNIDENTIFIED } from '../../shared/review'
 import { parseClassName } from '../import/classes'
 import { ReviewError } from './errors'
 
+/** Immature granulocytes: a leukocyte, counted in the differential with its own row. */
+export const IG_LABEL = 'ig'
+
 /** The canonical class a reviewer's "unidentified" is stored as (the import's name for it). */
 export const UNIDENTIFIED_LABEL = 'unidentified cell'
 
@@ -19,9 +22,10 @@ export function isCounted(group: string): boolean {
   return group !== UNIDENTIFIED && !NOT_COUNTED_LABELS.includes(group)
 }
 
-/** The five in model order, then the others by name. */
+/** The five in model order, then IG (a leukocyte, counted), Unidentified, then the others by name. */
 export function compareGroups(a: string, b: string): number {
-  const rank = (g: string) => (isWbcClass(g) ? WBC_CLASSES.indexOf(g) : g === UNIDENTIFIED ? WBC_CLASSES.length : WBC_CLASSES.length + 1)
+  const n = WBC_CLASSES.length
+  const rank = (g: string) => (isWbcClass(g) ? WBC_CLASSES.indexOf(g) : g === IG_LABEL ? n : g === UNIDENTIFIED ? n + 1 : n + 2)
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)
 }
 

@@ -3,14 +3,17 @@
 // threshold, and when, stays visible).
 import type { ReviewSettings, TargetCount } from '../../shared/review'
 import type { Db } from '../store/db'
-import { appendReviewSettings, slideCellCount, storedReviewSettings } from '../store/review'
+import { appendReviewSettings, latestPredictionsOfSlide, slideCellCount, storedReviewSettings } from '../store/review'
+import { reviewThresholdOfModel, slideModel } from './slide-model'
 import { getSlide } from '../store/slides'
 import { ReviewError } from './errors'
 import { assertEditable } from './state'
 
 /**
- * Until the shipped model's card chooses a threshold from measured figures
- * (the ML engine's work), a model call under 0.8 goes to Unidentified.
+ * The defaults when nothing else decides. The Unidentified threshold in force
+ * is the slide's own, else the lab's (global), else the one the card of the
+ * slide's model chose from measured figures (slide-model.ts), else this 0.8,
+ * for models calibrated before that choice existed.
  */
 export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false, secondVerification: false }
 
@@ -21,8 +24,11 @@ export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
   // The lab's 200-cell rule sits between the slide's own target and the global one:
   // a slide that names its target keeps it; a big slide otherwise counts to 200.
   const bigSlide = slideId !== null && by200 && slideCellCount(db, slideId) >= 200
+  const fromModel = own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? null
+  const modelThreshold = fromModel === null ? reviewThresholdOfModel(slideModel(db, slideId === null ? new Map() : latestPredictionsOfSlide(db, slideId))) : undefined
   return {
-    unidentifiedThreshold: own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? DEFAULT_REVIEW_SETTINGS.unidentifiedThreshold,
+    unidentifiedThreshold: own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? modelThreshold ?? DEFAULT_REVIEW_SETTINGS.unidentifiedThreshold,
+    unidentifiedThresholdFrom: own.unidentifiedThreshold !== null ? 'slide' : global.unidentifiedThreshold !== null ? 'lab' : modelThreshold !== undefined ? 'model' : 'default',
     targetCount: (own.targetCount ?? (bigSlide ? 200 : (global.targetCount ?? DEFAULT_REVIEW_SETTINGS.targetCount))) as TargetCount,
     target200From200Cells: by200,
     secondVerification: own.secondVerification ?? global.secondVerification ?? DEFAULT_REVIEW_SETTINGS.secondVerification

@@ -76,7 +76,8 @@ describe('review defects', () => {
     expect(hl7).toContain('Signed off by Dr Lee at 2026-12-06 00:09:57 Europe/Berlin (UTC+01:00): Reviewed')
     expect(hl7).toContain(`Classified by model W-Net test fixture (W-Net, stored model ${f.modelId}).`)
     expect(hl7).not.toContain('2026-12-05T23:09:57.421Z')
-    expect(hl7).toContain('|ig^IG/100 cells counted^99WBC|')
+    // Immature granulocytes are counted leukocytes with their own LOINC code (71695-1, % by automated count).
+    expect(hl7).toContain('|71695-1^Immature granulocytes/100 leukocytes in Blood by Automated count^LN||35.7|')
   })
 
   it("tells the Slides preview where the review shows each cell, not only the model's call", () => {

@@ -3,7 +3,9 @@
 // the software; a specialist reviewing it does not make it a manual count. The
 // panel is "Differential panel, method unspecified" because the report carries
 // the differential only, not a CBC. Labels outside the five have no code here
-// and are sent with a local code (see LOCAL_CODE_SYSTEM).
+// and are sent with a local code (see LOCAL_CODE_SYSTEM), except immature
+// granulocytes (counted, with their own LOINC codes) and erythroblasts (per
+// 100 WBC, 58413-6).
 import { cellLabelTitle } from '../../../shared/cells'
 
 import type { WbcClass } from '../../../shared/cells'
@@ -28,13 +30,21 @@ export const DIFFERENTIAL_PERCENT_LOINC: Readonly<Record<WbcClass, LoincCode>> =
   monocyte: { code: '5905-5', display: 'Monocytes/100 leukocytes in Blood by Automated count' }
 }
 
+/**
+ * Immature granulocytes (the eight-class model's `ig`), counted as the
+ * leukocytes they are: % of leukocytes by automated count (71695-1) and the
+ * absolute count (51584-1, "Immature granulocytes [#/volume] in Blood").
+ */
+export const IG_PERCENT_LOINC: LoincCode = { code: '71695-1', display: 'Immature granulocytes/100 leukocytes in Blood by Automated count' }
+export const IG_ABSOLUTE_LOINC: LoincCode = { code: '51584-1', display: 'Immature granulocytes [#/volume] in Blood' }
+
 /** HL7 v2 name of a local coding system (the "99zzz" form the standard reserves for local tables). */
 export const LOCAL_HL7_CODING_SYSTEM = '99WBC'
 /** URI of the same local code system in FHIR. */
 export const LOCAL_CODE_SYSTEM = 'urn:wbc-workstation:cell-label'
 
 export function lineCode(label: string): { system: 'loinc' | 'local'; code: string; display: string } {
-  const loinc = (DIFFERENTIAL_PERCENT_LOINC as Record<string, LoincCode>)[label]
+  const loinc = label === 'ig' ? IG_PERCENT_LOINC : (DIFFERENTIAL_PERCENT_LOINC as Record<string, LoincCode>)[label]
   if (loinc) return { system: 'loinc', ...loinc }
   return { system: 'local', code: label, display: `${cellLabelTitle(label)}/100 cells counted` }
 }
@@ -64,7 +74,7 @@ export const UNITS = {
 
 /** Code of an absolute count: LOINC for the five, else local (`<label>#`). */
 export function absoluteCode(label: string): { system: 'loinc' | 'local'; code: string; display: string } {
-  const loinc = (DIFFERENTIAL_ABSOLUTE_LOINC as Record<string, LoincCode>)[label]
+  const loinc = label === 'ig' ? IG_ABSOLUTE_LOINC : (DIFFERENTIAL_ABSOLUTE_LOINC as Record<string, LoincCode>)[label]
   if (loinc) return { system: 'loinc', ...loinc }
   return { system: 'local', code: `${label}#`, display: `${label} [#/volume] in Blood` }
 }

@@ -34,6 +34,7 @@ import {
 } from '../ood/ood-scores'
 import type { ProgressListener } from '../../../shared/progress'
 import { seededShuffle } from '../../stats/random'
+import { chooseReviewRouting, REVIEW_TARGET, type ReviewRouting } from '../ood/review-routing'
 
 export const UNIDENTIFIED = 'unidentified'
 
@@ -227,8 +228,17 @@ export interface CalibrateOptions {
   exposureShare?: number
   /** Share of real WBCs the threshold may route to Unidentified (default 0.05). */
   targetWbcRate?: number
-  /** Score to use; default: the one flagging the most non-WBC objects at the target rate. */
+  /** Score to use; default: the one flagging the most non-WBC objects at the target rate (with `review`: the one the review choice picks). */
   score?: OodScoreKind
+  /**
+   * Choose the detector threshold and the review's default confidence
+   * threshold together, as the reviewer sees them (ood/review-routing.ts):
+   * at most maxWbcRate of the held-out WBCs in Unidentified while keeping the
+   * most non-WBC objects out of the WBC groups. The chosen pair becomes the
+   * calibration's score and threshold and its `review`. Default on, with
+   * REVIEW_TARGET; false keeps the detector at targetWbcRate alone.
+   */
+  review?: { maxWbcRate: number; minOtherRate: number } | false
   batchSize?: number
   seed?: number
   onProgress?: ProgressListener
@@ -292,6 +302,8 @@ export async function calibrateOod(db: Db, o: CalibrateOptions): Promise<Calibra
   step('fitting feature statistics and the detector', 3)
   const stats = fitMahalanobis(pickRows(fit.out.features!, F, keep), keep.map((i) => fit.labels[i]), C, F)
   // Non-WBC objects split (seeded, per class) into those shown to the detector and those every score is measured on.
+  // Objects of a class the model has (the eight-class model's ig, erythroblast, platelet) are
+  // in its distribution: never shown to the detector as outliers, all measured.
   const share = o.exposureShare ?? 0.5
   const exposure: number[] = []
   const measured: number[] = []
@@ -299,7 +311,8 @@ export async function calibrateOod(db: Db, o: CalibrateOptions): Promise<Calibra
   other.cells.forEach((c, i) => byClass.set(c.class ?? '', [...(byClass.get(c.class ?? '') ?? []), i]))
   for (const [, idx] of [...byClass.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const order = seededShuffle(idx, seed + 17)
-    const cut = Math.round(order.length * share)
+    const ownClass = other.labels[idx[0]!]! >= 0
+    const cut = ownClass ? 0 : Math.round(order.length * share)
     exposure.push(...order.slice(0, cut))
     measured.push(...order.slice(cut))
   }
@@ -317,20 +330,46 @@ export async function calibrateOod(db: Db, o: CalibrateOptions): Promise<Calibra
     convStats: pickRows(other.out.convStats!, K, measured),
     featureSize: F
   }
-  const results: ScoreMeasurement[] = []
+  let results: ScoreMeasurement[] = []
+  const scored: { kind: OodScoreKind; wbc: Float64Array; other: Float64Array }[] = []
+  const measuredClasses = measured.map((i) => other.cells[i].class ?? '')
   for (const kind of OOD_SCORE_KINDS) {
     if (kind === 'energy' && !wbc.out.logits) continue
     if (kind === 'outlier-exposure' && !detector) continue
     const sIn = scoresOf(kind, wbc.out, wbc.cells.length, C, data)
     const sOut = scoresOf(kind, otherOut, nO, C, data)
-    results.push(measureSeparation(kind, sIn, sOut, measured.map((i) => other.cells[i].class ?? ''), { targetWbcRate: o.targetWbcRate, seed }))
+    scored.push({ kind, wbc: sIn, other: sOut })
+    results.push(measureSeparation(kind, sIn, sOut, measuredClasses, { targetWbcRate: o.targetWbcRate, seed }))
   }
-  const best = o.score ? results.find((m) => m.score === o.score) : results.reduce((a, b) => (b.otherFlagged > a.otherFlagged ? b : a))
+  let best = o.score ? results.find((m) => m.score === o.score) : results.reduce((a, b) => (b.otherFlagged > a.otherFlagged ? b : a))
   if (!best) throw new Error(`score ${o.score} could not be measured for this model`)
+  let review: ReviewRouting | undefined
+  if (o.review !== false) {
+    const confidence = (probs: Float32Array, n: number) => Float64Array.from({ length: n }, (_, i) => Math.max(...probs.subarray(i * C, (i + 1) * C)))
+    const argmax = (probs: Float32Array, i: number) => {
+      let b = 0
+      for (let c = 1; c < C; c++) if (probs[i * C + c]! > probs[i * C + b]!) b = c
+      return b
+    }
+    review = chooseReviewRouting({
+      scores: scored.filter((m) => !o.score || m.kind === o.score),
+      wbcConfidence: confidence(wbc.out.probabilities, wbc.cells.length),
+      otherConfidence: confidence(otherOut.probabilities, nO),
+      otherOwnClass: Uint8Array.from(measured, (i, k) => (other.labels[i]! >= 0 && argmax(otherOut.probabilities, k) === other.labels[i] ? 1 : 0)),
+      otherClasses: measured.map((i) => other.cells[i]!.class ?? ''),
+      seed,
+      ...(o.review ?? REVIEW_TARGET)
+    })
+    // Every score's figures at the detector share the review choice set, so the card's table and the chosen row agree.
+    const target = review.detectorWbcTarget
+    results = scored.map((m) => measureSeparation(m.kind, m.wbc, m.other, measuredClasses, { targetWbcRate: target, seed }))
+    best = results.find((m) => m.score === review!.score)!
+  }
   const calibration: OodCalibration = {
     score: best.score,
-    threshold: best.threshold,
-    targetWbcRate: o.targetWbcRate ?? 0.05,
+    threshold: review ? review.detectorThreshold : best.threshold,
+    targetWbcRate: review ? review.detectorWbcTarget : (o.targetWbcRate ?? 0.05),
+    ...(review ? { review } : {}),
     measured: results,
     wbcCells: wbc.cells.length,
     otherCells: nO,

@@ -18,6 +18,7 @@
 import type { UnidentifiedRouting } from '../../../shared/models'
 import { covarianceMatrix } from '../../stats/linalg'
 import { seededShuffle } from '../../stats/random'
+import type { ReviewRouting } from './review-routing'
 
 export type OodScoreKind = 'msp' | 'energy' | 'mahalanobis' | 'outlier-exposure'
 export const OOD_SCORE_KINDS: readonly OodScoreKind[] = ['msp', 'energy', 'mahalanobis', 'outlier-exposure']
@@ -375,7 +376,17 @@ export function routingOf(cal: OodCalibration | null | undefined): UnidentifiedR
     targetWbcRate: cal.targetWbcRate,
     wbcCells: cal.wbcCells,
     otherCells: cal.otherCells,
-    calibratedAt: cal.createdAt
+    calibratedAt: cal.createdAt,
+    review: cal.review
+      ? {
+          confidenceThreshold: cal.review.confidenceThreshold,
+          wbcRouted: cal.review.wbcRouted,
+          otherKeptOut: cal.review.otherKeptOut,
+          maxWbcRate: cal.review.maxWbcRate,
+          minOtherRate: cal.review.minOtherRate,
+          met: cal.review.met
+        }
+      : null
   }
 }
 
@@ -392,4 +403,10 @@ export interface OodCalibration {
   exposureCells: number
   fitCells: number
   createdAt: string
+  /**
+   * The detector and the review's default confidence threshold chosen
+   * together, with both figures as the reviewer sees them (review-routing.ts);
+   * absent in calibrations made before it existed.
+   */
+  review?: ReviewRouting
 }
