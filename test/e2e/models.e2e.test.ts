@@ -242,7 +242,8 @@ describe('Models screen', () => {
     const panel = page.getByTestId('training-progress')
     await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('Calibrate Unidentified routing of wnet 32px run 2')
     await expect.poll(() => panel.locator('strong').first().textContent(), { timeout: 120_000 }).toBe('Finished')
-    await expect.poll(() => page.getByTestId(`routing-${id}`).textContent()).toMatch(/\d+% \/ \d+(\.\d)?%/)
+    // The figures in words, as the reviewer sees them: detector plus the review default chosen with it.
+    await expect.poll(() => page.getByTestId(`routing-${id}`).textContent()).toMatch(/\d+% of non-WBC objects kept out[\s\S]*\d+(\.\d)?% of WBCs in Unidentified[\s\S]*review default \d\.\d\d/)
     await shoot(page, 'models-calibrated')
   }, 180_000)
 

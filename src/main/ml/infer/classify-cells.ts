@@ -358,7 +358,7 @@ export async function calibrateOod(db: Db, o: CalibrateOptions): Promise<Calibra
       otherOwnClass: Uint8Array.from(measured, (i, k) => (other.labels[i]! >= 0 && argmax(otherOut.probabilities, k) === other.labels[i] ? 1 : 0)),
       otherClasses: measured.map((i) => other.cells[i]!.class ?? ''),
       seed,
-      ...(o.review ?? REVIEW_TARGET)
+      ...(o.review ?? { maxWbcRate: o.targetWbcRate ?? REVIEW_TARGET.maxWbcRate, minOtherRate: REVIEW_TARGET.minOtherRate })
     })
     // Every score's figures at the detector share the review choice set, so the card's table and the chosen row agree.
     const target = review.detectorWbcTarget

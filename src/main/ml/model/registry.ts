@@ -132,32 +132,45 @@ export async function exportModel(db: Db, id: number, dir: string): Promise<stri
   return file
 }
 
-/** The shipped default model's folder (resources/models), or undefined when none is shipped. */
-export function shippedModelPath(env: Record<string, string | undefined> = process.env): string | undefined {
-  if (env.WBC_DEFAULT_MODEL) return resolve(env.WBC_DEFAULT_MODEL)
+/**
+ * Every shipped model folder (resources/models/<name>/ with a model.json),
+ * the default one first: a folder named "default", else the first by name
+ * (wnet-pbc, the paper's five-class model, before wnet-pbc8).
+ * WBC_DEFAULT_MODEL names one folder and ships only it.
+ */
+export function shippedModelPaths(env: Record<string, string | undefined> = process.env): string[] {
+  if (env.WBC_DEFAULT_MODEL) return [resolve(env.WBC_DEFAULT_MODEL)]
   const root = env.WBC_RESOURCES ? resolve(env.WBC_RESOURCES, 'models') : fileURLToPath(new URL('../../../../resources/models', import.meta.url))
-  if (!existsSync(root)) return undefined
-  if (existsSync(join(root, 'model.json'))) return root
+  if (!existsSync(root)) return []
+  if (existsSync(join(root, 'model.json'))) return [root]
   const dirs = readdirSync(root)
     .filter((d) => statSync(join(root, d)).isDirectory() && existsSync(join(root, d, 'model.json')))
     .sort()
-  // A folder named "default" wins; otherwise the only (or first) model folder.
-  const pick = dirs.find((d) => d === 'default') ?? dirs[0]
-  return pick ? join(root, pick) : undefined
+  const first = dirs.find((d) => d === 'default') ?? dirs[0]
+  return first ? [first, ...dirs.filter((d) => d !== first)].map((d) => join(root, d)) : []
+}
+
+/** The shipped default model's folder (resources/models), or undefined when none is shipped. */
+export function shippedModelPath(env: Record<string, string | undefined> = process.env): string | undefined {
+  return shippedModelPaths(env)[0]
 }
 
 /**
- * The stored copy of the shipped model, imported on first use (and made the
- * default when no default exists yet).
+ * The stored copies of the shipped models, each imported on first use; the
+ * first shipped one is made the default when no default exists yet (the user
+ * may choose another: `wbc model default`, the Models screen). Returns the
+ * stored id of the shipped default folder.
  */
 export async function ensureShippedModel(db: Db): Promise<number | undefined> {
-  const path = shippedModelPath()
-  if (!path) return undefined
-  const existing = listModels(db).find((m) => m.provenance === 'shipped' && m.source === path)
-  if (existing) return existing.id
-  const id = await importModel(db, path, { provenance: 'shipped' })
-  if (!getDefaultModel(db)) setDefaultModel(db, id)
-  return id
+  const paths = shippedModelPaths()
+  if (!paths.length) return undefined
+  const ids: number[] = []
+  for (const path of paths) {
+    const existing = listModels(db).find((m) => m.provenance === 'shipped' && m.source === path)
+    ids.push(existing ? existing.id : await importModel(db, path, { provenance: 'shipped' }))
+  }
+  if (!getDefaultModel(db)) setDefaultModel(db, ids[0]!)
+  return ids[0]
 }
 
 export type ModelSource = { kind: 'stored'; id: number } | { kind: 'path'; path: string }
@@ -189,9 +202,10 @@ export async function resolveStoredModel(db: Db, ref: string | undefined): Promi
     const found = listModels(db).find((m) => m.source === p.path)
     return found ? found.id : importModel(db, p.path)
   }
+  // Models shipped since the store was made (the eight-class one) become available beside the default.
+  const shipped = await ensureShippedModel(db)
   const def = getDefaultModel(db)
   if (def) return def.id
-  const shipped = await ensureShippedModel(db)
   if (shipped === undefined) throw new CoreError('unavailable', 'no default model: none is stored as default and none is shipped in resources/models; pass --model')
   return shipped
 }
