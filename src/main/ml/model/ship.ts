@@ -39,6 +39,7 @@ import type { OodCalibration, OodScoreKind } from '../ood/ood-scores'
 import type { StoredCell } from '../data/stored-cells'
 import { openStore, findImageIdBySha256, getModel, getModelBlob } from '../../store/index'
 import { importPath } from '../../import/index'
+import { listClassFolders } from '../data/cell-set'
 import { WNET_RECIPE } from '../../imaging/decode'
 import { isWbcClass, WBC_CLASSES } from '../../../shared/cells'
 import { datasetsDir } from '../../paths'
@@ -653,4 +654,124 @@ ${renderRoutingSection(c)}
 folder includes the training cells: only the held-out figures above measure it
 on unseen images.
 `
+}
+
+export interface RecalibrateOptions {
+  /** The shipped model folder (model.json + weights.bin + wbc-ood-*.bin); its weights are not touched. */
+  modelDir: string
+  /** The cells it was measured on, never trained on: a split.json ("test" files) or a CSV with a sha256 column (`<name>-heldout.csv`). */
+  heldOut: string
+  /** Its training data (class folders); every cell there not held out is a training cell. */
+  data: string[]
+  /** Non-WBC objects (class folders), unless the held-out list has cells of other classes. */
+  other: string
+  /** Where card.json and README.md are (their Unidentified part is replaced); none: only the model folder. */
+  cardDir?: string
+  /** The most held-out WBCs Unidentified may take (detector and review threshold together), default 0.05. */
+  targetWbcRate?: number
+  display?: { data?: string; other?: string; heldOut?: string; modelDir?: string; cardDir?: string }
+  log?: (line: string) => void
+}
+
+/**
+ * Re-measures a shipped model's Unidentified routing with `wbc model
+ * calibrate`'s code, choosing the detector and the review default together
+ * (ood/review-routing.ts), without retraining or re-quantising: the new
+ * calibration goes into model.json's metadata, the chosen score's data file
+ * replaces the old, and the card's Unidentified section and card.json's
+ * `ood` are rewritten with the figures of this run. For a model whose
+ * training run is gone (the checkpoint `wbc model ship` needs).
+ */
+export async function recalibrateShippedModel(o: RecalibrateOptions): Promise<{ calibration: OodCalibration; chosen: string; seconds: number }> {
+  const t0 = Date.now()
+  const log = o.log ?? (() => {})
+  const modelDir = resolve(o.modelDir)
+  const modelJson = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as { userDefinedMetadata?: { wbc?: Record<string, unknown> } }
+  const meta = modelJson.userDefinedMetadata?.wbc
+  if (!meta) throw new Error(`${modelDir}/model.json has no workstation metadata`)
+  const classes = (meta.classes as string[] | undefined) ?? [...WBC_CLASSES]
+  const text = await readFile(resolve(o.heldOut), 'utf8')
+  const held = new Set<string>(
+    o.heldOut.endsWith('.json')
+      ? (JSON.parse(text) as SplitFile).files.filter((f) => f.set === 'test').map((f) => f.sha256)
+      : (() => {
+          const [header, ...rows] = text.split(/\r?\n/).filter(Boolean)
+          const col = header!.split(',').indexOf('sha256')
+          if (col < 0) throw new Error(`${o.heldOut} has no sha256 column`)
+          return rows.map((r) => r.split(',')[col]!)
+        })()
+  )
+  const work = await mkdtemp(join(tmpdir(), 'wbc-recalibrate-'))
+  const db = openStore(join(work, 'store.sqlite'))
+  try {
+    // Every file of the model's classes in the data folders, by hash: held out or a training cell.
+    type Cell = StoredCell & { class: string; sha256: string }
+    const cells: Cell[] = []
+    for (const root of o.data) {
+      const r = await importPath(db, resolve(root), { dataset: basename(resolve(root)) })
+      log(`imported ${root}: ${r.counts.imported} images`)
+      for (const f of await listClassFolders(resolve(root), classes)) {
+        const sha256 = createHash('sha256').update(await readFile(f.path)).digest('hex')
+        const imageId = findImageIdBySha256(db, sha256)
+        if (imageId === undefined) throw new Error(`${f.path} was not imported`)
+        cells.push({ imageId, labelId: null, class: classes[f.label]!, sha256 })
+      }
+    }
+    const fit = cells.filter((c) => !held.has(c.sha256))
+    const heldCells = cells.filter((c) => held.has(c.sha256))
+    if (heldCells.length !== held.size) throw new Error(`the held-out list names ${held.size} cells, ${heldCells.length} of them are in ${o.data.join(', ')}`)
+    const wbc = heldCells.filter((c) => isWbcClass(c.class))
+    const otherHeld = heldCells.filter((c) => !isWbcClass(c.class))
+    if (!otherHeld.length) {
+      const r = await importPath(db, resolve(o.other), { dataset: 'other' })
+      log(`imported ${o.other}: ${r.counts.imported} images`)
+    }
+    const asStored = (list: Cell[]): StoredCell[] => list.map((c) => ({ imageId: c.imageId, labelId: null, class: c.class }))
+    const modelId = await importModel(db, modelDir, { provenance: 'shipped' })
+    const r = await calibrateOod(db, {
+      model: modelId,
+      fit: asStored(fit),
+      wbc: asStored(wbc),
+      other: otherHeld.length ? asStored(otherHeld) : { dataset: 'other' },
+      targetWbcRate: o.targetWbcRate ?? 0.05,
+      onProgress: (p) => p.message && log(`calibrate: ${p.message}`)
+    })
+    const bytes = getModelBlob(db, modelId, r.chosen)
+    // The folder: metadata and the chosen score's data; the weights stay byte for byte.
+    meta.calibration = r.calibration
+    await writeFile(join(modelDir, 'model.json'), JSON.stringify(modelJson))
+    for (const b of OOD_BLOBS) await rm(join(modelDir, `wbc-ood-${b}.bin`), { force: true })
+    if (bytes) await writeFile(join(modelDir, `wbc-ood-${r.chosen}.bin`), bytes)
+    const check = openStore(':memory:')
+    try {
+      const id = await importModel(check, modelDir, { provenance: 'shipped' })
+      if (JSON.stringify(getModel(check, id)?.calibration) !== JSON.stringify(r.calibration)) throw new Error('the recalibrated folder does not import with its calibration')
+    } finally {
+      check.close()
+    }
+    if (o.cardDir) {
+      const cardJson = join(resolve(o.cardDir), 'card.json')
+      const readme = join(resolve(o.cardDir), 'README.md')
+      const card = JSON.parse(await readFile(cardJson, 'utf8')) as ModelCard
+      card.ood = { ...r.calibration, chosen: r.chosen }
+      card.data.otherCells = r.calibration.otherCells + r.calibration.exposureCells
+      const shown = o.display ?? {}
+      card.commands.recalibrate =
+        `node bin/wbc.js model recalibrate ${shown.modelDir ?? o.modelDir} --heldout ${shown.heldOut ?? o.heldOut} ${(shown.data ? [shown.data] : o.data).map((d) => `--data ${d}`).join(' ')} --other ${shown.other ?? o.other}` +
+        `${o.cardDir ? ` --card-dir ${shown.cardDir ?? o.cardDir}` : ''} --target ${o.targetWbcRate ?? 0.05}`
+      await writeFile(cardJson, JSON.stringify(card, null, 1) + '\n')
+      const md = await readFile(readme, 'utf8')
+      const start = md.indexOf('## Unidentified (out-of-distribution) routing')
+      const end = md.indexOf('## Commands that produce these figures')
+      if (start < 0 || end < start) throw new Error(`${readme} has no Unidentified section to replace`)
+      const section = `${renderRoutingSection(card)}\n\nThese Unidentified figures were re-measured on ${card.ood.createdAt.slice(0, 10)} by \`${card.commands.recalibrate}\` (same weights; the detector and the review default chosen together).\n\n`
+      await writeFile(readme, md.slice(0, start) + section + md.slice(end))
+      log(`rewrote ${readme} and ${cardJson}`)
+    }
+    return { calibration: r.calibration, chosen: r.chosen, seconds: (Date.now() - t0) / 1000 }
+  } finally {
+    unloadClassifiers()
+    db.close()
+    await rm(work, { recursive: true, force: true })
+  }
 }
