@@ -43,7 +43,7 @@ export const reviewSettingsCommand: CliCommand = (cli) => {
       if (o.json) return cli.json(s)
       cli.out(
         [
-          `${slideId === null ? 'global' : `slide ${o.slide}`}: Unidentified below ${s.unidentifiedThreshold}, target ${s.targetCount} cells`,
+          `${slideId === null ? 'global' : `slide ${o.slide}`}: Unidentified below ${s.unidentifiedThreshold}${s.unidentifiedThresholdFrom ? ` (${{ slide: "the slide's own", lab: "the lab's", model: "the model card's, chosen on measured figures", default: 'the fixed default: the model card chose none' }[s.unidentifiedThresholdFrom]})` : ''}, target ${s.targetCount} cells`,
           `lab rule, 200 cells for a slide of 200 or more: ${s.target200From200Cells ? 'on' : 'off'}`
         ].join('\n')
       )

@@ -60,7 +60,7 @@ describe('review defects', () => {
     expect(JSON.parse(on.out)).toMatchObject({ target200From200Cells: true, targetCount: 100 })
     expect(reviewSettings(f.db, null).target200From200Cells).toBe(true)
     const slide = await wbc(['review', 'settings', '--slide', 'SLIDE-A', '--db', db])
-    expect(slide.out).toMatch(/slide SLIDE-A: Unidentified below 0\.8, target 100 cells/)
+    expect(slide.out).toMatch(/slide SLIDE-A: Unidentified below 0\.8 \(the fixed default: the model card chose none\), target 100 cells/)
     expect((await wbc(['review', 'settings', '--threshold', '', '--db', db])).err).toMatch(/between 0 and 1/)
   })
 

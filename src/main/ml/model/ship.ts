@@ -521,7 +521,7 @@ non-WBC objects out of the five WBC groups, and measured on the other half:
 | of which in Unidentified | ${pct(r.otherUnidentified, 1)} | |
 
 (Calibration half, where the pair was chosen: ${pct(r.calibrationHalf.wbcRouted, 1)} of WBCs, ${pct(r.calibrationHalf.otherKeptOut, 1)} of non-WBC objects.)
-The review screen starts from this threshold unless the lab has set its own (\`wbc review-settings\`).`
+The review screen starts from this threshold unless the lab has set its own (\`wbc review settings --threshold\`).`
     : ''
   return `## Unidentified (out-of-distribution) routing
 
