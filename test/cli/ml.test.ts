@@ -15,6 +15,7 @@ import { WNET_RECIPE } from '../../src/main/imaging/decode'
 import { WBC_CLASSES } from '../../src/shared/cells'
 import { datasetPath } from '../helpers/datasets'
 import { wbc } from '../helpers/wbc'
+import { copyCells } from '../main/import/fixtures'
 import { smallStore, type SmallStore } from '../main/ml/train/cross-validation-fixtures'
 
 let dir: string
@@ -59,6 +60,28 @@ describe('wbc evaluate', () => {
     const id = /stored as model (\d+)/.exec(imp.out)![1]
     const r2 = await wbc(['--db', db, 'evaluate', datasetPath('pbc-wbc'), '--model', id, '--limit', '4', '--json'])
     expect(JSON.parse(r2.out).confusion).toEqual(j.confusion)
+  })
+
+  it('scores an eight-class model on a tree with the eight class folders', async () => {
+    // A 32 px W-Net with the eight-class model's outputs; its figures are chance, the shape of the report is what is checked.
+    const eight = [...WBC_CLASSES, 'ig', 'erythroblast', 'platelet']
+    const model = buildModel(specFor('wnet', { inputSize: 32, seed: 4, numClasses: 8 }))
+    const dir8 = join(dir, 'model8')
+    await writeModelDir(dir8, await modelToArtifacts(model, { architecture: 'wnet', inputSize: 32, classes: eight, preprocessRecipe: WNET_RECIPE }))
+    model.dispose()
+    const tree = join(dir, 'tree8')
+    for (const c of eight) copyCells(WBC_CLASSES.includes(c as never) ? 'pbc-wbc' : 'pbc-other', c, 2, tree, c)
+    const r = await wbc(['evaluate', tree, '--model', dir8, '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(j.classes).toEqual(eight)
+    expect(j.n).toBe(16)
+    for (const c of eight) expect(j.perClass[c].n).toBe(2)
+    expect(j.confusion).toHaveLength(8)
+    expect(j.confusion.map((row: number[]) => row.reduce((a, b) => a + b, 0))).toEqual(eight.map(() => 2))
+    const text = await wbc(['evaluate', tree, '--model', dir8])
+    expect(text.out).toMatch(/^ig\s/m)
+    expect(text.out).toMatch(/^erythroblast\s/m)
   })
 
   it('fails plainly without a model when none is shipped or the path has no class folders', async () => {

@@ -9,8 +9,8 @@ import type { CliCommand } from '../context'
 export const evaluateCommand: CliCommand = (cli) => {
   cli.program
     .command('evaluate')
-    .description('evaluate a model on a class-folder tree (one subfolder per WBC class)')
-    .argument('<path>', 'folder with neutrophil/, eosinophil/, basophil/, lymphocyte/, monocyte/ subfolders')
+    .description('evaluate a model on a class-folder tree (one subfolder per class of the model: the five WBC types, and ig/, erythroblast/, platelet/ for the eight-class model)')
+    .argument('<path>', 'folder with a subfolder per class of the model (neutrophil/, eosinophil/, ... as the model names them)')
     .option('--model <model>', 'model folder or model.json, or a stored model id / name (default: the shipped model)')
     .option('--limit <n>', 'only the first n images per class', (v) => parseInt(v, 10))
     .option('--batch <n>', 'cells per forward pass', (v) => parseInt(v, 10), 64)

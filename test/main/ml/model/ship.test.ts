@@ -18,7 +18,7 @@ import { loadClassifierFromPath, shippedModelPath } from '../../../../src/main/m
 import { readModelDir } from '../../../../src/main/ml/model/model-files'
 import { WBC_CLASSES } from '../../../../src/shared/cells'
 import { realCells } from '../../../helpers/datasets'
-import { copyLatestCheckpoint, shipDefaultModel, PBC_ATTRIBUTION, type ShipResult } from '../../../../src/main/ml/model/ship'
+import { copyLatestCheckpoint, recalibrateShippedModel, shipDefaultModel, PBC_ATTRIBUTION, type ShipResult } from '../../../../src/main/ml/model/ship'
 import { wbc } from '../../../helpers/wbc'
 
 let root: string
@@ -202,4 +202,70 @@ describe('shipping the default model', () => {
     expect(got.name).toBe('epoch-0002')
     expect(Array.from(got.weights)).toEqual([1, 2, 3])
   })
+})
+
+describe('re-measuring a shipped folder and shipping an eight-class run', () => {
+  it('recalibrates a shipped folder without touching its weights, and rewrites its card\'s Unidentified part', async () => {
+    const cardDir = join(root, 'recal')
+    const modelDir = join(cardDir, 'wnet-pbc')
+    mkdirSync(modelDir, { recursive: true })
+    for (const f of ['model.json', 'weights.bin', `wbc-ood-${result.card.ood.chosen}.bin`]) copyFileSync(join(result.modelDir, f), join(modelDir, f))
+    copyFileSync(result.readme, join(cardDir, 'README.md'))
+    copyFileSync(result.cardJson, join(cardDir, 'card.json'))
+    const heldOut = join(root, 'resources', 'models', 'wnet-pbc-heldout.csv')
+    const r = await recalibrateShippedModel({ modelDir, heldOut, data: [join(root, 'pbc-wbc')], other, cardDir, targetWbcRate: 0.1 })
+    expect(readFileSync(join(modelDir, 'weights.bin')).equals(readFileSync(join(result.modelDir, 'weights.bin')))).toBe(true)
+    const meta = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).userDefinedMetadata.wbc
+    expect(meta.calibration.review.confidenceThreshold).toBe(r.calibration.review!.confidenceThreshold)
+    expect(meta.calibration.wbcCells).toBe(WBC_CLASSES.length * TEST_PER_CLASS)
+    expect(meta.calibration.fitCells).toBe(WBC_CLASSES.length * TRAIN_PER_CLASS)
+    const card = JSON.parse(readFileSync(join(cardDir, 'card.json'), 'utf8'))
+    expect(card.ood.review).toEqual(r.calibration.review)
+    const readme = readFileSync(join(cardDir, 'README.md'), 'utf8')
+    expect(readme).toContain('### What the reviewer sees: the default Unidentified threshold')
+    expect(readme).toContain(`| review default: a call under this confidence is Unidentified | **${r.calibration.review!.confidenceThreshold.toFixed(2)}** | |`)
+    // The rest of the card is kept: one Unidentified section, the commands after it.
+    expect(readme.split('## Unidentified (out-of-distribution) routing').length).toBe(2)
+    expect(readme).toContain('## Commands that produce these figures')
+  })
+
+  it('ships an eight-class run read from two class-folder trees, held to the eight-class target', async () => {
+    const eight = [...WBC_CLASSES, ...OTHER]
+    const data = join(root, 'pbc-wbc')
+    const files = [...(await listClassFolders(data, eight)), ...(await listClassFolders(other, eight))]
+    const cells = await loadCells(files, 32, { hashes: true, classes: eight })
+    const seen = new Map<number, number>()
+    const isTest = files.map((f) => {
+      const k = (seen.get(f.label) ?? 0) + 1
+      seen.set(f.label, k)
+      return f.label < 5 ? k > TRAIN_PER_CLASS : k > 3
+    })
+    const run = join(root, 'run8')
+    mkdirSync(run)
+    writeFileSync(
+      join(run, 'split.json'),
+      JSON.stringify({ dataset: [data, other], seed: 7, testFraction: 0.2, classes: eight, files: files.map((f, i) => ({ file: f.relative, sha256: cells.hashes![i], label: eight[f.label], set: isTest[i] ? 'test' : 'train' })) })
+    )
+    await train({
+      spec: specFor('wnet', { inputSize: 32, seed: 5, numClasses: 8 }), cells, trainIndices: files.map((_, i) => i).filter((i) => !isTest[i]), validationIndices: files.map((_, i) => i).filter((i) => isTest[i]),
+      epochs: 1, batchSize: 5, learningRate: 1e-4, balance: 'sampler', augment: true, seed: 7, workers: 0, dropoutOff: { epochs: 1, lrFactor: 1 }, checkpointDir: join(run, 'checkpoint')
+    })
+    const out = join(root, 'eight', 'wnet-pbc8')
+    const r = await shipDefaultModel({ from: run, out, cardDir: out, other: join(root, 'no-such-folder'), log: () => {} })
+    expect(r.card.model.classes).toEqual(eight)
+    expect(r.card.evaluation.uint8.n).toBe(5 * TEST_PER_CLASS + 3)
+    expect(r.card.target).toMatchObject({ accuracy: 0.97, basophilRecall: 0.9, recallClass: 'ig' })
+    // Its own held-out ig / erythroblast / platelet cells are the non-WBC side; being its classes, none is shown to a detector.
+    expect(r.card.ood.exposureCells).toBe(0)
+    expect(r.card.ood.otherCells).toBe(3)
+    expect(r.card.ood.wbcCells).toBe(5 * TEST_PER_CLASS)
+    expect(r.card.ood.review).toBeDefined()
+    const readme = readFileSync(r.readme, 'utf8')
+    expect(readme).toContain('| epoch | train loss | train accuracy | lr at end | minutes | held-out accuracy | ig recall |')
+    expect(readme).toMatch(/how this model routes them is not measured/)
+    expect(readme).toContain('every epoch trained with dropout off')
+    // The card sits in the model folder and the folder still loads as a model.
+    expect(existsSync(join(out, 'wnet-pbc8-heldout.csv'))).toBe(true)
+    expect((await loadClassifierFromPath(out)).classes).toEqual(eight)
+  }, 120_000)
 })
