@@ -16,7 +16,6 @@ import { classifySlideCells } from './gallery'
 import { compareGroups, isCounted } from './labels'
 import { reviewSettings } from './settings'
 import { isSigned, requireSlide } from './state'
-import { latestPredictionsOfSlide } from '../store/review'
 import { classesOfModel, slideModel } from './slide-model'
 
 /** Cells per gallery group. */
@@ -55,7 +54,7 @@ export function differentialFromCounts(
 
 export function slideDifferential(db: Db, slideId: number): SlideDifferential {
   requireSlide(db, slideId)
-  const rows = classesOfModel(slideModel(db, latestPredictionsOfSlide(db, slideId)))
+  const rows = classesOfModel(slideModel(db, slideId))
   const diff = differentialFromCounts(slideId, groupCounts(db, slideId), reviewSettings(db, slideId).targetCount, isSigned(db, slideId), rows)
   // A signed slide is judged against the reference table in force when it was signed, as its report is.
   const signedAt = diff.signed ? latestSignOff(db, slideId)?.at : undefined

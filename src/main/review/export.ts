@@ -43,7 +43,7 @@ export function buildDifferentialReport(db: Db, slideId: number, opts: ReportOpt
   const second = signatures.find((s) => s.verification === 2) ?? null
   const counts = signed ? signed.counts : groupCounts(db, slideId)
   // The rows the slide's model calls (the eight-class model adds IG) appear even at zero, as on screen.
-  const rows = classesOfModel(modelOfSlide(db, latestPredictionsOfSlide(db, slideId)))
+  const rows = classesOfModel(modelOfSlide(db, slideId))
   const diff = differentialFromCounts(slideId, counts, reviewSettings(db, slideId).targetCount, !!signed, rows)
   const reportedAt = opts.reportedAt ?? nowIso()
   // A signed report keeps the reference intervals it was signed under.

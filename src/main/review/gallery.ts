@@ -74,7 +74,7 @@ function galleryOf(db: Db, slideId: number, opts: { order?: 'ascending' | 'desce
   const settings = reviewSettings(db, slideId)
   const cells = classifySlideCells(db, slideId, settings)
   const byGroup = new Map<string, GalleryCell[]>()
-  for (const g of [...classesOfModel(slideModel(db, latestPredictionsOfSlide(db, slideId))), UNIDENTIFIED]) byGroup.set(g, [])
+  for (const g of [...classesOfModel(slideModel(db, slideId)), UNIDENTIFIED]) byGroup.set(g, [])
   for (const c of cells) {
     let list = byGroup.get(c.group)
     if (!list) byGroup.set(c.group, (list = []))

@@ -3,7 +3,7 @@
 // threshold, and when, stays visible).
 import type { ReviewSettings, TargetCount } from '../../shared/review'
 import type { Db } from '../store/db'
-import { appendReviewSettings, latestPredictionsOfSlide, slideCellCount, storedReviewSettings } from '../store/review'
+import { appendReviewSettings, slideCellCount, storedReviewSettings } from '../store/review'
 import { reviewThresholdOfModel, slideModel } from './slide-model'
 import { getSlide } from '../store/slides'
 import { ReviewError } from './errors'
@@ -25,7 +25,7 @@ export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
   // a slide that names its target keeps it; a big slide otherwise counts to 200.
   const bigSlide = slideId !== null && by200 && slideCellCount(db, slideId) >= 200
   const fromModel = own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? null
-  const modelThreshold = fromModel === null ? reviewThresholdOfModel(slideModel(db, slideId === null ? new Map() : latestPredictionsOfSlide(db, slideId))) : undefined
+  const modelThreshold = fromModel === null ? reviewThresholdOfModel(slideModel(db, slideId)) : undefined
   return {
     unidentifiedThreshold: own.unidentifiedThreshold ?? global.unidentifiedThreshold ?? modelThreshold ?? DEFAULT_REVIEW_SETTINGS.unidentifiedThreshold,
     unidentifiedThresholdFrom: own.unidentifiedThreshold !== null ? 'slide' : global.unidentifiedThreshold !== null ? 'lab' : modelThreshold !== undefined ? 'model' : 'default',

@@ -1,19 +1,21 @@
 // The model behind a slide's calls, as review needs it: its classes (the
 // gallery shows a group for each, and the differential a row for each that
 // is counted) and the review's default Unidentified threshold its card chose
-// from measured figures. The model is the one that made most of the slide's
-// latest predictions; a slide not classified yet looks to the default model.
+// from measured figures. The model is the one of the slide's newest
+// prediction; a slide not classified yet looks to the default model.
 import { WBC_CLASSES } from '../../shared/cells'
 import type { Db } from '../store/db'
-import { getDefaultModel, getModel, type ModelRow, type PredictionRow } from '../store/models'
+import { getDefaultModel, getModel, latestPredictionModelOfSlide, type ModelRow } from '../store/models'
 
-/** The stored model whose calls the slide shows (most of its latest predictions), else the default model. */
-export function slideModel(db: Db, predictions: ReadonlyMap<number, Pick<PredictionRow, 'modelId'>>): ModelRow | undefined {
-  const votes = new Map<number, number>()
-  for (const p of predictions.values()) votes.set(p.modelId, (votes.get(p.modelId) ?? 0) + 1)
-  let best: number | undefined
-  for (const [id, n] of votes) if (best === undefined || n > votes.get(best)! || (n === votes.get(best) && id < best)) best = id
-  return (best !== undefined ? getModel(db, best) : undefined) ?? getDefaultModel(db)
+/**
+ * The stored model whose calls the slide shows (the model of its newest
+ * prediction: a slide re-classified with another model shows that model's
+ * calls), else the default model. One indexed query: review reads it on
+ * every gallery and differential request.
+ */
+export function slideModel(db: Db, slideId: number | null): ModelRow | undefined {
+  const id = slideId === null ? undefined : latestPredictionModelOfSlide(db, slideId)
+  return (id !== undefined ? getModel(db, id) : undefined) ?? getDefaultModel(db)
 }
 
 /** The classes a model calls, in output order (the five when there is no model). */

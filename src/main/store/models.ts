@@ -255,6 +255,14 @@ function toPrediction(r: RawPrediction): PredictionRow {
 }
 
 /** Predictions, optionally of one model, of one slide's cells, or of some images. */
+/** The model of the newest prediction on a slide's cells: the model whose calls the slide shows (one indexed row, no probabilities parsed). */
+export function latestPredictionModelOfSlide(db: Db, slideId: number): number | undefined {
+  return stmt<[number], { id: number }>(
+    db,
+    'SELECT p.model_id AS id FROM predictions p JOIN images i ON i.id = p.image_id WHERE i.slide_id = ? ORDER BY p.created_at DESC, p.id DESC LIMIT 1'
+  ).get(slideId)?.id
+}
+
 export function listPredictions(db: Db, opts: { modelId?: number; slideId?: number; imageIds?: readonly number[] } = {}): PredictionRow[] {
   const where: string[] = []
   const params: number[] = []
