@@ -598,7 +598,7 @@ wherever the model is shipped.
 
 Split: seeded (seed ${c.data.split.seed ?? 'n/a'}), stratified per class, ${pct(c.data.split.testFraction ?? NaN, 0)} held out:
 ${c.data.split.train} training cells, ${c.data.split.heldOut} held-out cells (${Object.entries(c.data.split.perClassHeldOut).map(([k, v]) => `${k} ${v}`).join(', ')}),
-listed with SHA-256 hashes in \`${basename(modelFolder)}-heldout.csv\` beside this card (the
+listed with SHA-256 hashes in \`${c.name}-heldout.csv\` beside this card (the
 training run's \`split.json\` lists both sets). The held-out cells were
 never trained on. The trainer reported held-out accuracy after every epoch
 (below) for monitoring; the shipped weights are simply the latest finished

@@ -99,10 +99,14 @@ export function chooseReviewRouting(x: RoutingInputs): ReviewRouting {
   let best: { kind: OodScoreKind; s: RoutingInputs['scores'][number]; d: number; target: number; t: number; r: Rates } | undefined
   for (const s of x.scores) {
     const wA = Float64Array.from(w.a, (i) => s.wbc[i])
-    // Detector thresholds flagging 0%, 0.25%, ... maxWbc of the calibration half's WBCs.
-    for (let k = 0; k <= Math.round(maxWbc / 0.0025); k++) {
+    // Detector thresholds flagging 0%, 0.25%, ... maxWbc of the calibration half's WBCs. The msp
+    // score is 1 - confidence, the review threshold's own measure: it is left to the confidence
+    // threshold (a detector threshold of 1 flags nothing), so the review default the reviewer
+    // sees is the whole rule rather than 0 beside a hidden second confidence cut.
+    const msp = s.kind === 'msp'
+    for (let k = 0; k <= (msp ? 0 : Math.round(maxWbc / 0.0025)); k++) {
       const target = k * 0.0025
-      const d = thresholdForRate(wA, target)
+      const d = msp ? 1 : thresholdForRate(wA, target)
       for (const t of CONFIDENCE_GRID) {
         const r = rates(x, s, w.a, o.a, d, t)
         if (r.wbc > maxWbc) break // a higher confidence threshold only routes more

@@ -14,7 +14,7 @@ function data(nW: number, nO: number, ownClass = false) {
   const wbcConfidence = Float64Array.from({ length: nW }, () => 0.7 + rng.next() * 0.3)
   const otherConfidence = Float64Array.from({ length: nO }, (_, i) => (i % 2 ? 0.9 : 0.3 + rng.next() * 0.4))
   return {
-    scores: [{ kind: 'msp' as const, wbc, other }],
+    scores: [{ kind: 'mahalanobis' as const, wbc, other }],
     wbcConfidence,
     otherConfidence,
     otherOwnClass: Uint8Array.from({ length: nO }, () => (ownClass ? 1 : 0)),
