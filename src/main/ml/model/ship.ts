@@ -555,7 +555,6 @@ export function renderCard(c: ModelCard, modelFolder: string): string {
   const t = c.target
   const recallClass = t.recallClass ?? 'basophil'
   const basRecall = c.evaluation.uint8.perClass[recallClass]?.recall
-  const cal = c.ood
   const extra = c.model.classes.filter((k) => !isWbcClass(k))
   const allOff = c.training.epochsPlanned === 0 && off
   const trainingLine = allOff
