@@ -9,6 +9,7 @@
 // same size on the other 4,878 PBC cells.
 //
 //   npx tsx scripts/bench-site-adaptation.ts --size 32 --k 3 --out DIR --arms scratch,ft,ft-aug-replay
+//   npx tsx scripts/bench-site-adaptation.ts --size 32 --k 3 --out DIR --report   (the table of finished results)
 //   npx tsx scripts/bench-site-adaptation.ts --zero-shot --out DIR      (the shipped 128 px model, with and without colour normalisation)
 //
 // Resumable: every (arm, fold) result is a JSON file in DIR/s<size>-k<k>/,
@@ -42,6 +43,36 @@ const CLASSES = ['neutrophil', 'eosinophil', 'basophil', 'lymphocyte', 'monocyte
 await initBackend('auto')
 const exists = (p: string) => access(p).then(() => true, () => false)
 const log = (...a: unknown[]) => console.log(new Date().toISOString().slice(11, 19), ...a)
+
+// --- report: the finished (arm, fold) results as markdown (pooled accuracy, fold mean ± sd, per-class recall, PBC check)
+if (process.argv.includes('--report')) {
+  const { readdir } = await import('node:fs/promises')
+  const dir = join(WORK, `s${S}-k${K}`)
+  const files = (await readdir(dir)).filter((f) => /^arm-.*-fold\d+\.json$/.test(f))
+  type R = { arm: string; fold: number; seconds: number; site: { accuracy: number; confusion: number[][] }; pbcCheck: { accuracy: number }; siteBefore: { accuracy: number } | null }
+  const byArm = new Map<string, R[]>()
+  for (const f of files) {
+    const r = JSON.parse(await readFile(join(dir, f), 'utf8')) as R
+    byArm.set(r.arm, [...(byArm.get(r.arm) ?? []), r])
+  }
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`
+  const ms = (v: number[]) => {
+    const m = v.reduce((a, b) => a + b, 0) / v.length
+    const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0
+    return `${(m * 100).toFixed(1)} ± ${(sd * 100).toFixed(1)}%`
+  }
+  console.log(`| arm (${S} px, ${K} folds) | folds | Chula accuracy (pooled) | fold mean ± sd | recall N / E / B / L / M | PBC held-out (fold mean ± sd) | Chula before (zero-shot) | minutes |`)
+  console.log('|---|---|---|---|---|---|---|---|')
+  for (const [arm, rs] of [...byArm].sort()) {
+    const conf = CLASSES.map((_, i) => CLASSES.map((__, j) => rs.reduce((a, r) => a + r.site.confusion[i][j], 0)))
+    const total = conf.flat().reduce((a, b) => a + b, 0)
+    const right = conf.reduce((a, row, i) => a + row[i], 0)
+    const recall = conf.map((row, i) => pct(row[i] / Math.max(1, row.reduce((a, b) => a + b, 0))))
+    const before = rs.every((r) => r.siteBefore) ? ms(rs.map((r) => r.siteBefore!.accuracy)) : '-'
+    console.log(`| ${arm} | ${rs.length}/${K} | ${pct(right / total)} | ${ms(rs.map((r) => r.site.accuracy))} | ${recall.join(' / ')} | ${ms(rs.map((r) => r.pbcCheck.accuracy))} | ${before} | ${(rs.reduce((a, r) => a + r.seconds, 0) / 60).toFixed(1)} |`)
+  }
+  process.exit(0)
+}
 
 // --- zero-shot: the shipped 128 px model on chula-wbc, inputs normalised to PBC's colour statistics or not
 if (process.argv.includes('--zero-shot')) {
@@ -237,6 +268,7 @@ const ARMS: Record<string, Arm> = {
   'ft-robust-aug-replay': { from: 'robust', norm: 'none', lr: 1e-3, epochs: 30, site: SITE, replay: 40 },
   'ft-chan-aug-replay': { from: 'chan', norm: 'chan', lr: 1e-3, epochs: 30, site: SITE, replay: 40 },
   'ft-gw-aug-replay': { from: 'plain', norm: 'gw', lr: 1e-3, epochs: 30, site: SITE, replay: 40 },
+  'ft-aug-replay-lr3e-4': { from: 'plain', norm: 'none', lr: 3e-4, epochs: 30, site: SITE, replay: 40 },
   'ft-gw': { from: 'plain', norm: 'gw', lr: 1e-3, epochs: 30 },
   'scratch-aug': { from: null, norm: 'none', lr: 1e-3, epochs: 30, site: SITE },
   'ft-aug-replay-60': { from: 'plain', norm: 'none', lr: 1e-3, epochs: 60, site: SITE, replay: 40 }
