@@ -621,7 +621,9 @@ export const api = {
       /** Make the adapted model the default when it is done (never without being asked). */
       setDefault: z.boolean().default(false),
       /** Epochs instead of the measured recipe's (a quick trial). */
-      epochs: z.number().int().min(1).max(500).optional()
+      epochs: z.number().int().min(1).max(500).optional(),
+      /** Learning rate instead of the recipe's. */
+      learningRate: z.number().positive().max(1).optional()
     }),
     output: returns<{ jobId: string }>(),
     doc: "Adapt a model to this site: fine-tune it on a dataset's labelled cells with a stratified part held out, and report accuracy before / after on those cells and on PBC reference cells (a resumable job; the adapted model is stored, not made the default unless asked).",

@@ -15,6 +15,7 @@ interface Flags {
   modelName?: string
   setDefault?: boolean
   epochs?: number
+  lr?: number
   workers?: number
   json?: boolean
 }
@@ -28,6 +29,7 @@ export const adaptCommand: CliCommand = (cli) => {
     .option('--model-name <name>', 'name of the adapted model')
     .option('--set-default', 'make the adapted model the default when it is done')
     .option('--epochs <n>', "epochs instead of the recipe's", (v) => parseInt(v, 10))
+    .option('--lr <rate>', "learning rate instead of the recipe's", Number)
     .option('--workers <n>', 'training worker threads (default 2)', (v) => parseInt(v, 10))
     .option('--json', 'print the result as JSON')
     .action(async (f: Flags) => {
@@ -40,6 +42,7 @@ export const adaptCommand: CliCommand = (cli) => {
           modelName: f.modelName,
           setDefault: f.setDefault === true,
           epochs: f.epochs,
+          learningRate: f.lr,
           workers: f.workers,
           signal,
           onProgress: (p) => bar?.update(p),

@@ -20,6 +20,8 @@ export interface AdaptRequest {
   setDefault?: boolean
   /** Epochs instead of the recipe's (a quick trial, a test). */
   epochs?: number
+  /** Learning rate instead of the recipe's. */
+  learningRate?: number
 }
 
 /** Refuses a request that cannot run (unknown dataset, a base model the workstation cannot retrain). */
@@ -69,7 +71,7 @@ export async function adaptModelToSite(
     from: p.baseModelId ?? p.from,
     modelName: p.modelName,
     setDefault: p.setDefault,
-    ...(p.epochs !== undefined ? { recipe: { epochs: p.epochs } } : {}),
+    recipe: { ...(p.epochs !== undefined ? { epochs: p.epochs } : {}), ...(p.learningRate !== undefined ? { learningRate: p.learningRate } : {}) },
     workers: p.workers,
     signal: p.signal,
     onProgress: p.onProgress,
