@@ -26,7 +26,7 @@ export function syntheticHandlers(ctx: ApiContext): Pick<Handlers, SyntheticMeth
     'blind.create': (recipe, { caller }) => {
       // Checked here so a bad recipe is refused at once rather than as a failed job.
       checkRecipe(ctx.db, recipe)
-      const job = ctx.jobs.start('blind', `blind session ${recipe.name}`, { ...recipe, createdBy: caller.name })
+      const job = ctx.jobs.start('blind', `blind session ${recipe.name}`, { ...recipe, createdBy: caller.name, createdByUser: caller.userId })
       return { jobId: job.id }
     },
     'blind.next': ({ sessionId, position }, { caller }) => nextCellFor(ctx.db, caller, sessionId, position),

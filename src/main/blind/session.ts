@@ -140,6 +140,7 @@ export async function createBlindSession(db: Db, recipe: BlindRecipe, opts: Crea
     classes,
     displaySize,
     createdBy: recipe.createdBy,
+    createdByUser: recipe.createdByUser ?? null,
     secret
   })
   const batchSize = Math.max(1, opts.batchSize ?? RENDER_BATCH)

@@ -19,6 +19,8 @@ export interface BlindSessionRow {
   displaySize: number
   status: BlindStatus
   createdBy: string
+  /** The signed-in person who made the session (null for the command line's local operator and sessions made before people existed). */
+  createdByUser: number | null
   createdAt: string
   closedAt: string | null
   /** The session's secret (hex; null for sessions made before secrets): shown only in closed results. */
@@ -34,7 +36,7 @@ interface RawSession extends Omit<BlindSessionRow, 'askOrigin' | 'classes' | 're
 }
 
 const SESSION_COLS = `id, name, recipe_json AS recipeJson, seed, ask_origin AS askOrigin, classes_json AS classesJson,
-  display_size AS displaySize, status, created_by AS createdBy, created_at AS createdAt, closed_at AS closedAt, secret, ready`
+  display_size AS displaySize, status, created_by AS createdBy, created_by_user AS createdByUser, created_at AS createdAt, closed_at AS closedAt, secret, ready`
 
 function session(r: RawSession | undefined): BlindSessionRow | undefined {
   if (!r) return undefined
@@ -58,6 +60,7 @@ export interface NewBlindSession {
   classes: readonly string[]
   displaySize: number
   createdBy?: string
+  createdByUser?: number | null
   secret: string
 }
 
@@ -66,9 +69,9 @@ export function insertBlindSessionHeader(db: Db, s: NewBlindSession): number {
   return Number(
     stmt(
       db,
-      `INSERT INTO blind_sessions (name, recipe_json, seed, ask_origin, classes_json, display_size, status, created_by, created_at, secret, ready)
-       VALUES (?, ?, 0, ?, ?, ?, 'open', ?, ?, ?, 0)`
-    ).run(s.name, s.recipeJson, s.askOrigin ? 1 : 0, JSON.stringify(s.classes), s.displaySize, s.createdBy ?? '', nowIso(), s.secret).lastInsertRowid
+      `INSERT INTO blind_sessions (name, recipe_json, seed, ask_origin, classes_json, display_size, status, created_by, created_by_user, created_at, secret, ready)
+       VALUES (?, ?, 0, ?, ?, ?, 'open', ?, ?, ?, ?, 0)`
+    ).run(s.name, s.recipeJson, s.askOrigin ? 1 : 0, JSON.stringify(s.classes), s.displaySize, s.createdBy ?? '', s.createdByUser ?? null, nowIso(), s.secret).lastInsertRowid
   )
 }
 

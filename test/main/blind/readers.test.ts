@@ -14,7 +14,7 @@ import { openWorkstation, type Workstation } from '../../../src/main/api'
 import type { JobSnapshot, Result } from '../../../src/shared/api'
 import type { BlindCellView, BlindResults, BlindSessionView } from '../../../src/shared/synthetic'
 import { importPath } from '../../../src/main/import'
-import { getOriginalBytes, listSyntheticImages, openStore, syntheticPng } from '../../../src/main/store'
+import { getBlindSession, getOriginalBytes, listSyntheticImages, openStore, syntheticPng } from '../../../src/main/store'
 import { initBackend } from '../../../src/main/ml/model/tfjs-backend'
 import { trainGenerator } from '../../../src/main/synthetic/generators'
 import { generateCells } from '../../../src/main/synthetic/generate'
@@ -97,6 +97,13 @@ describe('blind sessions with readers', () => {
   it('a reader sees only the sessions they are invited to, and only their own answers', async () => {
     session = await create('olga', RECIPE)
     await create('olga', { ...RECIPE, name: 'Not for readers' })
+    // The session records who made it by user id, not only by name.
+    const look = openStore(dbPath)
+    try {
+      expect(getBlindSession(look, session.id)).toMatchObject({ createdBy: 'olga', createdByUser: users.olga.userId })
+    } finally {
+      look.close()
+    }
     expect(await as('rita', 'blind.invite', { sessionId: session.id, reader: 'remy' })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(await ok('olga', 'blind.invite', { sessionId: session.id, reader: 'rita' })).toMatchObject({ readers: [{ name: 'rita' }] })
     expect(await ok('olga', 'blind.invite', { sessionId: session.id, reader: 'remy' })).toMatchObject({ readers: [{ name: 'rita' }, { name: 'remy' }] })
