@@ -103,6 +103,56 @@ describe('sign-in', () => {
   })
 })
 
+describe('one\'s own password', () => {
+  it('changes it with the current one asked again; a mistyped repeat never reaches the core; the core\'s refusal is shown', async () => {
+    const f = scripted({ id: 2, name: 'tom', displayName: 'Tom Tech', roles: ['technologist'] })
+    const w = mount(App, { global: { plugins: [pinia] }, attachTo: document.body })
+    await flushPromises()
+    await type('[data-testid="signin-name"]', 'tom')
+    await type('[data-testid="signin-password"]', 'right password')
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    expect(w.find('[data-testid="password-form"]').exists()).toBe(false)
+    await w.find('[data-testid="password-open"]').trigger('click')
+    await flushPromises()
+    expect(document.activeElement?.getAttribute('data-testid')).toBe('pw-current')
+    await type('[data-testid="pw-current"]', 'right password')
+    await type('[data-testid="pw-new"]', 'a new long password')
+    await type('[data-testid="pw-repeat"]', 'a new long passwore')
+    expect(w.find('[data-testid="pw-mismatch"]').exists()).toBe(true)
+    expect(w.find('[data-testid="pw-submit"]').attributes('disabled')).toBeDefined()
+    await w.find('[data-testid="password-form"]').trigger('submit')
+    await flushPromises()
+    expect(f.calls.some((c) => c.method === 'session.password')).toBe(false)
+    // The core refuses a wrong current password: shown, and the field is emptied.
+    let answer: 'refuse' | 'accept' = 'refuse'
+    f.transport.api['session.password'] = (async (input: unknown) => {
+      f.calls.push({ method: 'session.password', input })
+      return answer === 'refuse' ? { ok: false, error: { code: 'forbidden', message: 'the current password is wrong' } } : ok({ changed: true })
+    }) as never
+    await type('[data-testid="pw-repeat"]', 'a new long password')
+    await w.find('[data-testid="password-form"]').trigger('submit')
+    await flushPromises()
+    expect(w.find('[data-testid="pw-error"]').text()).toBe('the current password is wrong')
+    expect((document.querySelector('[data-testid="pw-current"]') as HTMLInputElement).value).toBe('')
+    answer = 'accept'
+    await type('[data-testid="pw-current"]', 'right password')
+    await w.find('[data-testid="password-form"]').trigger('submit')
+    await flushPromises()
+    expect(f.calls.filter((c) => c.method === 'session.password').map((c) => c.input)).toEqual([
+      { current: 'right password', password: 'a new long password' },
+      { current: 'right password', password: 'a new long password' }
+    ])
+    expect(w.find('[data-testid="pw-done"]').exists()).toBe(true)
+    expect((document.querySelector('[data-testid="pw-new"]') as HTMLInputElement).value).toBe('')
+    // Signing out closes the form: the next person does not find it open.
+    await w.find('[data-testid="sign-out"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="password-form"]').exists()).toBe(false)
+    w.unmount()
+  })
+})
+
 describe('connecting the desktop app to a lab server', () => {
   it('offers it on the sign-in screen of the desktop app only, sends the address to the app, and shows its refusal', async () => {
     const f = scripted({ id: 1, name: 'ana', displayName: 'Ana', roles: ['technologist'] })

@@ -1,5 +1,5 @@
 // Who is signed in on this screen: the session's state from the core
-// (session.state), sign-in, first-admin setup and sign-out, and which methods
+// (session.state), sign-in, first-admin setup, sign-out, one's own password, and which methods
 // the signed-in roles may call, so the frame hides screens a role can't use.
 // Hiding is a courtesy: the core's dispatcher refuses them anyway.
 import { defineStore } from 'pinia'
@@ -61,6 +61,17 @@ export const useSessionStore = defineStore('session', () => {
     await load()
   }
 
+  /** Changes the signed-in person's own password (the core asks for the current one again); the refusal's reason, or null when changed. */
+  async function changePassword(current: string, password: string): Promise<string | null> {
+    busy.value = true
+    try {
+      const r = await useTransport().api['session.password']({ current, password })
+      return r.ok ? null : messageOf(r)
+    } finally {
+      busy.value = false
+    }
+  }
+
   /** The desktop app may become a lab server's client; in a browser the server is the page's own. */
   const canConnectLabServer = computed(() => typeof useTransport().connectLabServer === 'function')
 
@@ -83,5 +94,5 @@ export const useSessionStore = defineStore('session', () => {
     return user.value !== null && mayCall(method, user.value.roles)
   }
 
-  return { state, user, needsSetup, error, busy, load, login, setup, logout, can, canConnectLabServer, connectLabServer }
+  return { state, user, needsSetup, error, busy, load, login, setup, logout, changePassword, can, canConnectLabServer, connectLabServer }
 })
