@@ -60,6 +60,16 @@ describe('import roots', () => {
     expect(finished).toMatchObject({ state: 'succeeded', result: { counts: { imported: 2 } } })
   })
 
+  it('does not follow a link below the named folder out of the roots', async () => {
+    // The root itself holds `link-out` (to a private folder): the API lets the
+    // root be named, the walk reports the link and reads nothing behind it.
+    const started = await ws.dispatch('import.start', { path: root }, 'local-operator')
+    expect(started).toMatchObject({ ok: true })
+    const jobId = (started as { value: { jobId: string } }).value.jobId
+    const finished = await new Promise((resolve) => ws.events.subscribe((e) => e.name === 'job.finished' && e.payload.id === jobId && resolve(e.payload)))
+    expect(finished).toMatchObject({ state: 'succeeded', result: { counts: { imported: 0 }, failuresByReason: { 'outside-import-root': 1 } } })
+  })
+
   it('with an empty list of roots (a network server given none) imports nothing', async () => {
     const none = openWorkstation({ shell: 'browser', version: 't', dbPath: join(dir, 'none.sqlite'), importRoots: [] })
     try {

@@ -74,7 +74,7 @@ export function createHandlers(ctx: ApiContext): Handlers {
       if (!isAbsolute(given)) throw new ApiFailure('invalid_input', 'give the full path of the folder (it is read on the machine running the workstation)')
       const path = await allowedPath(given, ctx.importRoots)
       if (!existsSync(path)) throw new ApiFailure('not_found', `no such file or folder: ${path}`)
-      const job = ctx.jobs.start('import', path, { path, dataset, keepUnknownClasses })
+      const job = ctx.jobs.start('import', path, { path, dataset, keepUnknownClasses, confineTo: ctx.importRoots })
       return { jobId: job.id }
     },
     'jobs.get': ({ jobId }) => {

@@ -10,7 +10,7 @@ type SizeResolved<T extends { inputSize?: number }> = Omit<T, 'inputSize'> & { i
 
 /** What each kind of job is started with. Add a row per kind. */
 export interface JobParams {
-  import: { path: string; dataset?: string | null; keepUnknownClasses: boolean }
+  import: { path: string; dataset?: string | null; keepUnknownClasses: boolean; confineTo?: readonly string[] | null }
   classify: { slideId: number; modelId?: number }
   train: SizeResolved<ParsedInput<'train.start'>>
   crossval: SizeResolved<ParsedInput<'crossval.start'>>

@@ -34,6 +34,8 @@ export interface ImportOptions {
   who?: string
   /** Keep class folders / manifest classes we don't know as their own label instead of failing those files. */
   keepUnknownClasses?: boolean
+  /** Folders a link below the path may point into (a server's import roots); absent or null: anywhere. */
+  confineTo?: readonly string[] | null
   /** Files read and decoded at once (default 6). */
   concurrency?: number
   /** Files committed per transaction (default 64). */
@@ -112,7 +114,7 @@ export async function importPath(db: Db, path: string, opts: ImportOptions = {})
   sharp.concurrency(1)
 
   emit({ task: 'import', done: 0, total: 0, unit: 'files', message: `scanning ${sourcePath}` })
-  const walked = walkImportPath(sourcePath, { keepUnknownClasses: opts.keepUnknownClasses })
+  const walked = walkImportPath(sourcePath, { keepUnknownClasses: opts.keepUnknownClasses, confineTo: opts.confineTo ?? null })
   // Order files are applied after the cells, once every slide they may name exists.
   const orderFiles = walked.filter((e): e is FoundOrderFile => e.kind === 'order')
   const entries = walked.filter((e): e is Exclude<WalkEntry, FoundOrderFile> => e.kind !== 'order')

@@ -5,7 +5,7 @@
 // class folders, manifest rows without a file) become entries in the same
 // ordered list, so the import reports them in place and carries on.
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs'
-import { basename, extname, join, relative, resolve, sep } from 'node:path'
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { readManifest, type ManifestRow } from './manifest'
 import { readOrderFile, type OrderFile } from '../order/worklist'
 import { parseClassName } from './classes'
@@ -55,6 +55,18 @@ export type WalkEntry = FoundFile | WalkIssue | FoundOrderFile
 export interface WalkOptions {
   /** Keep class folders / manifest values we don't recognise as their own label instead of failing their files. */
   keepUnknownClasses?: boolean
+  /**
+   * Folders (links resolved) the walk may read: a link below the import path
+   * that points out of all of them is reported, not followed. Set by a server
+   * started with --import-root, whose clients may read only those folders.
+   */
+  confineTo?: readonly string[] | null
+}
+
+/** Whether a resolved path lies in a resolved folder (the same test the API's import roots make). */
+function inside(path: string, folder: string): boolean {
+  const rel = relative(folder, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
 interface Ctx {
@@ -160,6 +172,18 @@ export function walkImportPath(root: string, opts: WalkOptions = {}): WalkEntry[
           else if (st === 'broken-link') issue(p, 'failed', 'unreadable', 'symbolic link points to nothing')
           else issue(p, 'failed', 'unreadable', 'cannot be read (permission denied or I/O error)')
           continue
+        }
+        if (opts.confineTo && e.isSymbolicLink()) {
+          let real: string | null = null
+          try {
+            real = realpathSync(p)
+          } catch {
+            real = null
+          }
+          if (real === null || !opts.confineTo.some((f) => inside(real, f))) {
+            issue(p, 'failed', 'outside-import-root', 'link points outside the folders this server imports from; not followed')
+            continue
+          }
         }
         isDir = st.isDirectory()
         if (!isDir && !st.isFile()) {

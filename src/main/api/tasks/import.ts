@@ -11,6 +11,7 @@ export async function runImportTask(params: JobParams['import'], ctx: TaskContex
     const report = await importPath(db, params.path, {
       ...(params.dataset !== undefined ? { dataset: params.dataset } : {}),
       keepUnknownClasses: params.keepUnknownClasses,
+      confineTo: params.confineTo ?? null,
       signal: ctx.signal,
       onProgress: ctx.onProgress
     })
