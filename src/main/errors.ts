@@ -5,7 +5,7 @@
 // the one way the core says "stopped because you asked" (an AbortSignal
 // fired), so callers tell a cancel from a failure by its class, never by
 // reading "cancel" in a message.
-export const CORE_ERROR_CODES = ['not_found', 'conflict', 'stale', 'invalid_input', 'unavailable', 'forbidden'] as const
+export const CORE_ERROR_CODES = ['not_found', 'conflict', 'stale', 'invalid_input', 'unavailable', 'forbidden', 'cancelled'] as const
 export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number]
 
 export class CoreError extends Error {

@@ -27,6 +27,10 @@ function liveAttempt(db: Db, credentialId: number, attemptId: number): RemoteAtt
   const a = getRemoteAttempt(db, attemptId)
   if (!a || a.credentialId !== credentialId) throw new CoreError('not_found', `attempt ${attemptId} not found for this worker`)
   if (a.status === 'superseded') throw new CoreError('conflict', `attempt ${attemptId} was superseded: another worker took this fold`)
+  // A cancelled run's attempt says so with its own code: an upload that lands
+  // between the cancel and the next heartbeat must stop the worker as
+  // cancelled, not as superseded (which is what `conflict` means to it).
+  if (a.status === 'cancelled') throw new CoreError('cancelled', `attempt ${attemptId} has ended: the run was cancelled`)
   if (a.status !== 'training') throw new CoreError('conflict', `attempt ${attemptId} has ended (${a.status})`)
   return a
 }

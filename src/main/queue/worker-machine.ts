@@ -130,7 +130,8 @@ export async function startWorkerMachine(o: WorkerMachineOptions): Promise<Runni
         if (err instanceof WorkerCallError && err.code === 'forbidden') {
           onRevoked()
           stop(new StopTraining('revoked'))
-        } else if (err instanceof WorkerCallError && err.code === 'conflict') stop(new StopTraining('superseded'))
+        } else if (err instanceof WorkerCallError && err.code === 'cancelled') stop(new StopTraining('cancelled'))
+        else if (err instanceof WorkerCallError && err.code === 'conflict') stop(new StopTraining('superseded'))
         else stop(err as Error)
       }
       const beat = setInterval(() => {
