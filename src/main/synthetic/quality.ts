@@ -52,13 +52,14 @@ export interface QualityOptions {
 export type { QualityClassResult, QualityReport, SimilarityPair, TrainedOnGenerated }
 
 /** The model's penultimate-layer output (input of its last layer). */
-function featureModel(model: tf.LayersModel): tf.LayersModel {
+export function featureModel(model: tf.LayersModel): tf.LayersModel {
   const last = model.layers[model.layers.length - 1]
   const input = last.input as tf.SymbolicTensor
   return tf.model({ inputs: model.inputs, outputs: input })
 }
 
-function predictBatches(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[] {
+/** The model's output for every cell, one row a cell, in batches. */
+export function predictBatches(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[] {
   const S = cells.size
   const per = S * S * 3
   const rows: Float32Array[] = []
@@ -75,7 +76,7 @@ function predictBatches(model: tf.LayersModel, cells: CellPixels, batch = 32): F
   return rows
 }
 
-const argmax = (v: Float32Array) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0)
+export const argmax = (v: Float32Array) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0)
 
 function pixelRows(cells: CellPixels): Float32Array[] {
   const per = cells.size * cells.size * 3
@@ -84,6 +85,32 @@ function pixelRows(cells: CellPixels): Float32Array[] {
 
 function pair(realReal: number, realGenerated: number): SimilarityPair {
   return { realReal, realGenerated, gap: realReal - realGenerated }
+}
+
+/**
+ * What the baseline calls one class's generated cells, and how many of the
+ * real ones of that class it gets right (check 1).
+ */
+export function baselineCalls(model: tf.LayersModel, classes: readonly string[], cls: string, real: CellPixels, gen: CellPixels): QualityClassResult['baseline'] {
+  const c = classes.indexOf(cls)
+  const calledAs: Record<string, number> = Object.fromEntries(classes.map((k) => [k, 0]))
+  for (const row of predictBatches(model, gen)) calledAs[classes[argmax(row)]]++
+  const realRight = predictBatches(model, real).filter((r) => argmax(r) === c).length
+  return { accuracyOnGenerated: calledAs[cls] / gen.count, accuracyOnReal: realRight / real.count, generatedCalledAs: calledAs }
+}
+
+/**
+ * Mean cosine similarity real/real against real/generated (check 3), on
+ * pixels and on the baseline's penultimate features (fReal, fGen: the
+ * feature model's rows for those cells).
+ */
+export function cosineSimilarities(real: CellPixels, gen: CellPixels, fReal: Float32Array[], fGen: Float32Array[]): QualityClassResult['cosine'] {
+  const pReal = pixelRows(real)
+  const pGen = pixelRows(gen)
+  return {
+    pixels: pair(meanCosineSimilarity(pReal), meanCosineSimilarity(pReal, pGen)),
+    features: pair(meanCosineSimilarity(fReal), meanCosineSimilarity(fReal, fGen))
+  }
 }
 
 function concatCells(parts: CellPixels[]): Uint8Array {
@@ -139,27 +166,16 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       const real = await resizeCells(await realCellsOfClass(o.real, g.class, gSize, { limit: perClass, seed }), S)
       reals.push(real)
       generated.push(gen)
-      const c = classes.indexOf(g.class)
-      const genScores = predictBatches(model, gen)
-      const realScores = predictBatches(model, real)
-      const calledAs: Record<string, number> = Object.fromEntries(classes.map((k) => [k, 0]))
-      for (const row of genScores) calledAs[classes[argmax(row)]]++
-      const realRight = realScores.filter((r) => argmax(r) === c).length
       const fReal = predictBatches(features, real)
       const fGen = predictBatches(features, gen)
-      const pReal = pixelRows(real)
-      const pGen = pixelRows(gen)
       const half = Math.floor(Math.min(real.count / 2, gen.count))
       results.push({
         class: g.class,
         generator: { id: g.id, name: g.name, step: ck.step, checkpointId: ck.id },
         realCells: real.count,
         generatedCells: gen.count,
-        baseline: { accuracyOnGenerated: calledAs[g.class] / gen.count, accuracyOnReal: realRight / real.count, generatedCalledAs: calledAs },
-        cosine: {
-          pixels: pair(meanCosineSimilarity(pReal), meanCosineSimilarity(pReal, pGen)),
-          features: pair(meanCosineSimilarity(fReal), meanCosineSimilarity(fReal, fGen))
-        },
+        baseline: baselineCalls(model, classes, g.class, real, gen),
+        cosine: cosineSimilarities(real, gen, fReal, fGen),
         frechet: {
           realVsGenerated: frechetDistanceOfSets(fReal.slice(0, half), fGen.slice(0, half)),
           realVsReal: frechetDistanceOfSets(fReal.slice(0, half), fReal.slice(half, 2 * half)),
