@@ -25,7 +25,10 @@ import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import { API_EVENTS, fail, isMethod, type CellImage, type Result } from '../shared/api'
 import type { SessionUser } from '../shared/people'
-import { createSessionStore, SESSION_COOKIE, type SessionStore } from './sessions'
+import { createSessionStore, type SessionStore } from '../main/people/sessions'
+
+/** The cookie that carries a browser's session id (HttpOnly, SameSite=Strict). */
+export const SESSION_COOKIE = 'wbc_session'
 import type { Principal } from '../main/api/dispatch'
 import { CONTENT_SECURITY_POLICY } from '../shared/security'
 import { toWire } from '../shared/wire'

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { startWorkstationHost } from '../main/api/host'
 import { resolveImportRoots } from '../main/api/import-roots'
 import { createWbcServer } from './http'
-import { createSessionStore } from './sessions'
+import { createSessionStore } from '../main/people/sessions'
 import type { QueueSettings } from '../main/queue/lab-queue'
 
 export interface ServeOptions {

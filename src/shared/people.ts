@@ -35,7 +35,7 @@ export interface SessionState {
   /** No user exists yet: the first admin must be created (setup). */
   needsSetup: boolean
   user: SessionUser | null
-  /** Minutes of inactivity after which the session ends (browser mode; null on the desktop). */
+  /** Minutes of inactivity after which the session ends (browser and desktop; null where no shell signs people in, e.g. a test host). */
   idleMinutes: number | null
 }
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { request } from 'node:http'
 import { openWorkstation, type Workstation } from '../../src/main/api'
 import { createWbcServer, TOKEN_COOKIE } from '../../src/server/http'
-import { SESSION_COOKIE } from '../../src/server/sessions'
+import { SESSION_COOKIE } from '../../src/server/http'
 import { fromWire } from '../../src/shared/wire'
 import { realCells } from '../helpers/datasets'
 

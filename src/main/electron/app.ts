@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { startWorkstationHost } from '../api/host'
 import type { Workstation } from '../api'
 import { forwardEvents, isTrustedSender, registerIpc } from './ipc'
+import { createSessionStore } from '../people/sessions'
 import { labWindowOptions, LAB_PARTITION, parseLabServerUrl, readLabServer, saveLabServer } from './lab-server'
 import { fail, IPC_CONNECT_LAB_SERVER_CHANNEL, ok, type Result } from '../../shared/api'
 import { serveAppFile } from './protocol'
@@ -67,12 +68,15 @@ export function startDesktopApp(): void {
     protocol.handle(APP_SCHEME, (request) => serveAppFile(rendererRoot, request))
 
     const dbPath = defaultDbPath()
+    // The desktop's sign-ins end after the same idle time as a browser's (session.state tells the page).
+    const sessions = createSessionStore()
     try {
       workstation = await startWorkstationHost({
         shell: 'desktop',
         version: app.getVersion(),
         dbPath,
-        nativeBinding: electronSqliteBinding(app.getAppPath())
+        nativeBinding: electronSqliteBinding(app.getAppPath()),
+        sessionIdleMinutes: sessions.idleMinutes
       })
     } catch (err) {
       dialog.showErrorBox(
@@ -82,7 +86,7 @@ export function startDesktopApp(): void {
       app.exit(1)
       return
     }
-    registerIpc(ipcMain, workstation, origins)
+    registerIpc(ipcMain, workstation, origins, sessions)
     registerConnectLabServer(ipcMain, origins)
     forwardEvents(workstation, () => webContents.getAllWebContents(), origins)
 

@@ -4,14 +4,18 @@
 // validates the payload against the method's schema) sees it. Core events go
 // to the app's windows on one channel.
 //
-// The desktop app signs people in too: each window (webContents) holds the
-// user its session.login / session.setup returned, until session.logout or
-// the window goes. The person at the machine may create the first admin (no
+// The desktop app signs people in too: each window (webContents) holds a
+// session (../people/sessions) for the user its session.login / session.setup
+// returned, until session.logout, the window goes, or the session's idle time
+// or absolute limit runs out, exactly as a browser's: a station left signed
+// in must not let the next person at it reclassify or sign in the first
+// one's name. The person at the machine may create the first admin (no
 // token: whoever runs the app here already holds the database file).
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
 import { API_METHODS, IPC_EVENT_CHANNEL, fail, ipcChannel, type Result } from '../../shared/api'
 import type { Principal, Workstation } from '../api'
 import type { SessionUser } from '../../shared/people'
+import { createSessionStore, type SessionStore } from '../people/sessions'
 import { isAppUrl } from './security'
 
 export function isTrustedSender(event: IpcMainInvokeEvent, origins: readonly string[]): boolean {
@@ -21,19 +25,34 @@ export function isTrustedSender(event: IpcMainInvokeEvent, origins: readonly str
   return isAppUrl(frame.url, origins)
 }
 
-export function registerIpc(ipcMain: IpcMain, workstation: Pick<Workstation, 'dispatch'>, origins: readonly string[]): () => void {
-  const signedIn = new Map<number, number>()
+export function registerIpc(
+  ipcMain: IpcMain,
+  workstation: Pick<Workstation, 'dispatch'>,
+  origins: readonly string[],
+  sessions: SessionStore = createSessionStore()
+): () => void {
+  /** Window id -> its session id in `sessions`. */
+  const signedIn = new Map<number, string>()
   for (const method of API_METHODS) {
     ipcMain.handle(ipcChannel(method), async (event, payload: unknown): Promise<Result<unknown>> => {
       if (!isTrustedSender(event, origins)) return fail('forbidden', `${method}: refused a call from outside the app`)
       const window = event.sender
-      const userId = signedIn.get(window.id)
+      // An expired session answers undefined: the call goes on as nobody's, and the page shows sign-in.
+      const userId = sessions.touch(signedIn.get(window.id))
       const principal: Principal = userId === undefined ? null : { userId }
       const result = await workstation.dispatch(method, payload, principal)
       if ((method === 'session.login' || method === 'session.setup') && result.ok) {
-        if (!signedIn.has(window.id)) window.once?.('destroyed', () => signedIn.delete(window.id))
-        signedIn.set(window.id, (result.value as SessionUser).id)
+        if (!signedIn.has(window.id)) {
+          window.once?.('destroyed', () => {
+            sessions.drop(signedIn.get(window.id))
+            signedIn.delete(window.id)
+          })
+        }
+        // A fresh session id on every sign-in, never the old one's.
+        sessions.drop(signedIn.get(window.id))
+        signedIn.set(window.id, sessions.create((result.value as SessionUser).id))
       } else if (method === 'session.logout' && result.ok) {
+        sessions.drop(signedIn.get(window.id))
         signedIn.delete(window.id)
       }
       return result

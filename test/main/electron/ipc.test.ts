@@ -9,11 +9,12 @@ import { createDispatch, type Handlers } from '../../../src/main/api/dispatch'
 import { createEventBus } from '../../../src/main/api/events'
 import { forwardEvents, registerIpc } from '../../../src/main/electron/ipc'
 import { APP_ORIGIN, appOrigins } from '../../../src/main/electron/security'
+import { createSessionStore, type SessionStore } from '../../../src/main/people/sessions'
 import { fakeIpcMain, fakeSender, fakeWebContents, invokeEvent } from './electron-mock'
 
 const origins = appOrigins(undefined)
 
-async function setup() {
+async function setup(sessions?: SessionStore) {
   const calls: string[] = []
   const handlers = new Proxy({} as Handlers, {
     get: (_t, method: string) => (input: unknown) => {
@@ -25,7 +26,7 @@ async function setup() {
   })
   const ipcMain = fakeIpcMain()
   const users = (p: unknown) => (p !== null && typeof p === 'object' && (p as { userId: number }).userId === 5 ? { userId: 5, name: 'lee', roles: ['technologist' as const] } : undefined)
-  const unregister = registerIpc(ipcMain as never, { dispatch: createDispatch(handlers, users) }, origins)
+  const unregister = registerIpc(ipcMain as never, { dispatch: createDispatch(handlers, users) }, origins, sessions)
   const invoke = async (method: string, payload: unknown, event = invokeEvent(`${APP_ORIGIN}/index.html`)) => {
     const r = await ipcMain.handlers.get(ipcChannel(method as never))!(event, payload)
     // What the dispatcher hands a handler is the input only; the proxy records it.
@@ -61,6 +62,36 @@ describe('IPC', () => {
     expect(await invoke('session.logout', {})).toMatchObject({ ok: true })
     expect(await invoke('slides.list', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(calls).toEqual(['slides.list', 'session.logout'])
+  })
+
+  it('ends a window\'s sign-in after the idle time, as a browser session ends', async () => {
+    let clock = 1_000_000
+    const { invoke, calls } = await setup(createSessionStore({ idleMinutes: 30, now: () => clock }))
+    // Activity keeps the session: two calls 20 minutes apart.
+    clock += 20 * 60_000
+    expect(await invoke('slides.list', {})).toMatchObject({ ok: true })
+    clock += 20 * 60_000
+    expect(await invoke('slides.list', {})).toMatchObject({ ok: true })
+    // Left alone for 31 minutes: the next person at the station is nobody, refused before the core.
+    clock += 31 * 60_000
+    expect(await invoke('slides.list', {})).toMatchObject({ ok: false, error: { code: 'forbidden', message: 'slides.list: sign in first' } })
+    expect(await invoke('slides.list', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(calls).toEqual(['slides.list', 'slides.list'])
+    // Signing in again starts a fresh session.
+    expect(await invoke('session.login', { name: 'lee', password: 'secret' })).toMatchObject({ ok: true })
+    expect(await invoke('slides.list', {})).toMatchObject({ ok: true })
+  })
+
+  it('ends a window\'s session when the window goes', async () => {
+    const sessions = createSessionStore()
+    const window = fakeSender(9)
+    const { invoke } = await setup(sessions)
+    const at = invokeEvent(`${APP_ORIGIN}/index.html`, false, window)
+    expect(await invoke('session.login', { name: 'lee', password: 'secret' }, at)).toMatchObject({ ok: true })
+    expect(await invoke('slides.list', {}, at)).toMatchObject({ ok: true })
+    window.emit('destroyed')
+    // A new window that reuses the id (Electron may) does not inherit the sign-in.
+    expect(await invoke('slides.list', {}, at)).toMatchObject({ ok: false, error: { code: 'forbidden' } })
   })
 
   it('rejects a bad payload without reaching the core', async () => {

@@ -1,7 +1,7 @@
 // Browser sessions on a fake clock: an idle session ends after its idle
 // time, an active one after the absolute limit; ids are never reused.
 import { describe, expect, it } from 'vitest'
-import { createSessionStore, MAX_SESSION_HOURS } from '../../src/server/sessions'
+import { createSessionStore, MAX_SESSION_HOURS } from '../../../src/main/people/sessions'
 
 describe('session store', () => {
   it('ends a session after the idle time, and keeps an active one until the absolute limit', () => {

@@ -1,11 +1,13 @@
-// Browser mode's signed-in sessions: a random id (the HttpOnly cookie) per
-// sign-in, bound to one user id, ended by sign-out, by an idle timeout, or by
-// an absolute limit. Held in memory only: restarting `wbc serve` signs
-// everybody out. The user behind a session is re-checked by the dispatcher
-// on every call (a disabled user's session stops working at once).
+// Signed-in sessions, for every shell that signs people in: a random id per
+// sign-in (browser mode's HttpOnly cookie; the desktop's window holds it),
+// bound to one user id, ended by sign-out, by an idle timeout, or by an
+// absolute limit. The same clock on both shells: a desktop station left
+// signed in is as open to the next person as a browser tab. Held in memory
+// only: restarting `wbc serve` or the app signs everybody out. The user
+// behind a session is re-checked by the dispatcher on every call (a
+// disabled user's session stops working at once).
 import { randomBytes } from 'node:crypto'
 
-export const SESSION_COOKIE = 'wbc_session'
 export const DEFAULT_IDLE_MINUTES = 30
 /** However active, a session ends after this long (a shift). */
 export const MAX_SESSION_HOURS = 12
