@@ -296,9 +296,72 @@ export function frechetDistance(a: GaussianSummary, b: GaussianSummary): number 
   return Math.max(0, meanTerm + traces - 2 * traceRoot)
 }
 
-/** Fréchet distance between two sets of feature vectors (rows). */
+/**
+ * Fréchet distance between two sets of feature vectors (rows). With fewer
+ * cells than features (the quality report: 50 cells per set, 1024 W-Net
+ * features) it is computed in the sample space (`frechetDistanceLowRank`),
+ * which is the same quantity at a tiny fraction of the cost; otherwise from
+ * the covariance matrices.
+ */
 export function frechetDistanceOfSets(real: readonly (ArrayLike<number>)[], generated: readonly (ArrayLike<number>)[]): number {
+  const dim = real[0]?.length ?? 0
+  if (Math.min(real.length, generated.length) < dim) return frechetDistanceLowRank(real, generated)
   return frechetDistance(gaussianSummary(real), gaussianSummary(generated))
+}
+
+function centredRows(rows: readonly (ArrayLike<number>)[], mean: Float64Array): Float64Array[] {
+  const dim = mean.length
+  return rows.map((row) => {
+    if (row.length !== dim) throw new RangeError('feature dimensions differ')
+    return Float64Array.from({ length: dim }, (_, j) => (row[j] as number) - (mean[j] as number))
+  })
+}
+
+/**
+ * The Fréchet distance of `frechetDistance` (sample covariances, n - 1),
+ * without forming a d x d matrix. With A (n1 x d) and B (n2 x d) the centred
+ * sets, C1 = AᵀA / (n1 - 1) and C2 = BᵀB / (n2 - 1), so C1 C2 = Aᵀ(A BᵀB) / k
+ * with k = (n1 - 1)(n2 - 1); XY and YX have the same non-zero eigenvalues, so
+ * those of C1 C2 are those of (A BᵀB) Aᵀ / k = M Mᵀ / k with M = A Bᵀ
+ * (n1 x n2), and tr((C1 C2)^½) is the sum of M's singular values over
+ * √((n1 - 1)(n2 - 1)), and tr(C1) = |A|² / (n1 - 1). Exact, not an
+ * approximation: cost n1·n2·d for M plus an eigen-decomposition of the
+ * smaller of M Mᵀ and MᵀM, instead of several d x d decompositions
+ * (1024 features, 50 cells: milliseconds instead of tens of seconds).
+ */
+export function frechetDistanceLowRank(a: readonly (ArrayLike<number>)[], b: readonly (ArrayLike<number>)[]): number {
+  if (a.length < 2 || b.length < 2) throw new RangeError('covariance needs at least two vectors')
+  const ma = meanVector(a)
+  const mb = meanVector(b)
+  if (ma.length !== mb.length) throw new RangeError('feature dimensions differ')
+  const dim = ma.length
+  const A = centredRows(a, ma)
+  const B = centredRows(b, mb)
+  let meanTerm = 0
+  for (let i = 0; i < dim; i++) meanTerm += ((ma[i] as number) - (mb[i] as number)) ** 2
+  const sumSquares = (rows: Float64Array[]) => rows.reduce((s, r) => s + r.reduce((t, x) => t + x * x, 0), 0)
+  const traces = sumSquares(A) / (a.length - 1) + sumSquares(B) / (b.length - 1)
+  // M = A Bᵀ, then the Gram matrix of its shorter side.
+  const M = A.map((ai) =>
+    Float64Array.from(B, (bj) => {
+      let dot = 0
+      for (let k = 0; k < dim; k++) dot += (ai[k] as number) * (bj[k] as number)
+      return dot
+    })
+  )
+  const rows = A.length <= B.length ? M : Array.from(B, (_, j) => Float64Array.from(M, (mi) => mi[j] as number))
+  const gram = rows.map((ri) =>
+    Float64Array.from(rows, (rj) => {
+      let dot = 0
+      for (let k = 0; k < ri.length; k++) dot += (ri[k] as number) * (rj[k] as number)
+      return dot
+    })
+  )
+  const { values } = symmetricEigen(gram)
+  let singular = 0
+  for (const v of values) singular += Math.sqrt(Math.max(0, v))
+  const traceRoot = singular / Math.sqrt((a.length - 1) * (b.length - 1))
+  return Math.max(0, meanTerm + traces - 2 * traceRoot)
 }
 
 /** Cosine similarity of two vectors; 0 when either is all zeros (no direction to compare). */
