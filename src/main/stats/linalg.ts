@@ -4,7 +4,9 @@
 // JavaScript, so this is Householder tridiagonalisation followed by the
 // implicit QL algorithm (tred2/tql2, after the public-domain JAMA package).
 // Measured: a 1024-feature Fréchet distance over two sets of 1200 cells takes
-// about 20 s on one core, so callers run it off the UI thread.
+// about 20 s on one core, so callers run it off the UI thread. With fewer
+// cells than features (the quality report's 50 per set) it is computed in the
+// sample space instead (`frechetDistanceLowRank`): 0.09 s for 50 cells.
 
 export interface SymmetricEigen {
   /** Eigenvalues, ascending. */
@@ -387,23 +389,40 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
  * where a cell compared with itself would inflate the mean).
  */
 export function meanCosineSimilarity(a: readonly (ArrayLike<number>)[], b?: readonly (ArrayLike<number>)[]): number {
-  let sum = 0
-  let pairs = 0
-  if (b === undefined) {
-    for (let i = 0; i < a.length; i++) {
-      for (let j = i + 1; j < a.length; j++) {
-        sum += cosineSimilarity(a[i] as ArrayLike<number>, a[j] as ArrayLike<number>)
-        pairs++
-      }
+  // The mean of dot products of unit vectors is linear in each set, so it
+  // needs only the sum of each set's unit vectors: across sets
+  // mean(u_i · v_j) = (Σu · Σv) / (n m); within one set the distinct pairs sum
+  // to (|Σu|² - Σ|u_i|²) / 2. O(n·d) instead of O(n²·d): the report's 100
+  // real and 100 generated cells at 128 px (49,152 values each) took ~15
+  // CPU-s pair by pair. Zero vectors stay zero (similarity 0, as above).
+  const dim = a[0]?.length ?? b?.[0]?.length ?? 0
+  const unitSum = (rows: readonly (ArrayLike<number>)[]) => {
+    const sum = new Float64Array(dim)
+    let norms = 0
+    for (const row of rows) {
+      if (row.length !== dim) throw new RangeError('vectors differ in length')
+      let nn = 0
+      for (let k = 0; k < dim; k++) nn += (row[k] as number) ** 2
+      if (nn === 0) continue
+      const inv = 1 / Math.sqrt(nn)
+      for (let k = 0; k < dim; k++) sum[k] = (sum[k] as number) + (row[k] as number) * inv
+      norms++
     }
-  } else {
-    for (const x of a) {
-      for (const y of b) {
-        sum += cosineSimilarity(x, y)
-        pairs++
-      }
-    }
+    return { sum, norms }
   }
+  const dot = (x: Float64Array, y: Float64Array) => {
+    let d = 0
+    for (let k = 0; k < dim; k++) d += (x[k] as number) * (y[k] as number)
+    return d
+  }
+  const ua = unitSum(a)
+  if (b === undefined) {
+    const pairs = (a.length * (a.length - 1)) / 2
+    if (pairs === 0) throw new RangeError('no pairs to compare')
+    // Σ|u_i|² is the number of non-zero rows (each a unit vector).
+    return (dot(ua.sum, ua.sum) - ua.norms) / 2 / pairs
+  }
+  const pairs = a.length * b.length
   if (pairs === 0) throw new RangeError('no pairs to compare')
-  return sum / pairs
+  return dot(ua.sum, unitSum(b).sum) / pairs
 }

@@ -58,29 +58,47 @@ export function featureModel(model: tf.LayersModel): tf.LayersModel {
   return tf.model({ inputs: model.inputs, outputs: input })
 }
 
-/** The model's output for every cell, one row a cell, in batches. */
-export function predictBatches(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[] {
+/**
+ * The model with two outputs: its class scores and its penultimate-layer
+ * features, so one forward pass per cell gives both (the report's accuracy,
+ * feature cosine and Fréchet distance share it).
+ */
+export function judgeModel(model: tf.LayersModel): tf.LayersModel {
+  const last = model.layers[model.layers.length - 1]
+  return tf.model({ inputs: model.inputs, outputs: [model.outputs[0], last.input as tf.SymbolicTensor] })
+}
+
+/** Every output of the model for every cell: one list per output, one row a cell, in batches. */
+export function predictOutputs(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[][] {
   const S = cells.size
   const per = S * S * 3
-  const rows: Float32Array[] = []
+  const rows: Float32Array[][] = model.outputs.map(() => [])
   const buf = new Float32Array(batch * per)
   for (let start = 0; start < cells.count; start += batch) {
     const idx = Array.from({ length: Math.min(batch, cells.count - start) }, (_, k) => start + k)
     fillBatch(cells.pixels, S, idx, buf)
-    const out = tf.tidy(() => {
-      const y = model.predict(tf.tensor4d(buf.subarray(0, idx.length * per), [idx.length, S, S, 3])) as tf.Tensor
-      return { data: y.dataSync() as Float32Array, width: y.shape[1] as number }
+    const outs = tf.tidy(() => {
+      const y = model.predict(tf.tensor4d(buf.subarray(0, idx.length * per), [idx.length, S, S, 3]))
+      return (Array.isArray(y) ? y : [y]).map((t) => ({ data: t.dataSync() as Float32Array, width: t.shape[1] as number }))
     })
-    for (let k = 0; k < idx.length; k++) rows.push(out.data.slice(k * out.width, (k + 1) * out.width))
+    outs.forEach((out, o) => {
+      for (let k = 0; k < idx.length; k++) rows[o].push(out.data.slice(k * out.width, (k + 1) * out.width))
+    })
   }
   return rows
 }
 
+/** The model's output for every cell, one row a cell, in batches. */
+export function predictBatches(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[] {
+  return predictOutputs(model, cells, batch)[0]
+}
+
 export const argmax = (v: Float32Array) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0)
 
-function pixelRows(cells: CellPixels): Float32Array[] {
+/** Pixel vectors for the cosine check (cosine does not depend on scale, so the bytes themselves). */
+function pixelRows(cells: CellPixels): Uint8Array[] {
   const per = cells.size * cells.size * 3
-  return Array.from({ length: cells.count }, (_, i) => Float32Array.from(cells.pixels.subarray(i * per, (i + 1) * per), (v) => v / 255))
+  return Array.from({ length: cells.count }, (_, i) => cells.pixels.subarray(i * per, (i + 1) * per))
 }
 
 function pair(realReal: number, realGenerated: number): SimilarityPair {
@@ -92,11 +110,16 @@ function pair(realReal: number, realGenerated: number): SimilarityPair {
  * real ones of that class it gets right (check 1).
  */
 export function baselineCalls(model: tf.LayersModel, classes: readonly string[], cls: string, real: CellPixels, gen: CellPixels): QualityClassResult['baseline'] {
+  return baselineFromScores(classes, cls, predictBatches(model, real), predictBatches(model, gen))
+}
+
+/** The same from the baseline's class scores (one row a cell), when they were computed already. */
+export function baselineFromScores(classes: readonly string[], cls: string, realScores: Float32Array[], genScores: Float32Array[]): QualityClassResult['baseline'] {
   const c = classes.indexOf(cls)
   const calledAs: Record<string, number> = Object.fromEntries(classes.map((k) => [k, 0]))
-  for (const row of predictBatches(model, gen)) calledAs[classes[argmax(row)]]++
-  const realRight = predictBatches(model, real).filter((r) => argmax(r) === c).length
-  return { accuracyOnGenerated: calledAs[cls] / gen.count, accuracyOnReal: realRight / real.count, generatedCalledAs: calledAs }
+  for (const row of genScores) calledAs[classes[argmax(row)]]++
+  const realRight = realScores.filter((r) => argmax(r) === c).length
+  return { accuracyOnGenerated: calledAs[cls] / genScores.length, accuracyOnReal: realRight / realScores.length, generatedCalledAs: calledAs }
 }
 
 /**
@@ -141,7 +164,7 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
   const model = o.model ?? (await loadModelDirectory(o.modelPath!))
   const modelName = o.modelName ?? o.modelPath ?? 'model'
   const S = model.inputs[0].shape[1] as number
-  const features = featureModel(model)
+  const judge = judgeModel(model)
   const totalSteps = gens.length + (epochs > 0 && gens.length > 1 ? 1 : 0)
   let done = 0
   const progress = (message: string) =>
@@ -158,23 +181,26 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       if (!ck) throw new Error(`generator ${g.name} has no checkpoint yet`)
       const have = listSyntheticImages(db, { generatorId: g.id, checkpointId: ck.id }).length
       if (have < perClass) await generateCells(db, { generatorId: g.id, checkpointId: ck.id, count: perClass, seed })
-      const gen = await generatedCells(db, g.id, S, { checkpointId: ck.id, limit: perClass, seed })
-      // Real cells go through the generated cells' path: crop at the
-      // generator's size, then resized to the model's with the same filter,
+      // Both sides at the generator's size first (the W-Net trained on
+      // generated cells starts from these), then resized to the judge's with
+      // the same filter: real cells go through the generated cells' path,
       // so resolution alone does not tell them apart.
       const gSize = settingsOf(g).size
-      const real = await resizeCells(await realCellsOfClass(o.real, g.class, gSize, { limit: perClass, seed }), S)
-      reals.push(real)
-      generated.push(gen)
-      const fReal = predictBatches(features, real)
-      const fGen = predictBatches(features, gen)
+      const genNative = await generatedCells(db, g.id, gSize, { checkpointId: ck.id, limit: perClass, seed })
+      const realNative = await realCellsOfClass(o.real, g.class, gSize, { limit: perClass, seed })
+      reals.push(realNative)
+      generated.push(genNative)
+      const gen = await resizeCells(genNative, S)
+      const real = await resizeCells(realNative, S)
+      const [genScores, fGen] = predictOutputs(judge, gen)
+      const [realScores, fReal] = predictOutputs(judge, real)
       const half = Math.floor(Math.min(real.count / 2, gen.count))
       results.push({
         class: g.class,
         generator: { id: g.id, name: g.name, step: ck.step, checkpointId: ck.id },
         realCells: real.count,
         generatedCells: gen.count,
-        baseline: baselineCalls(model, classes, g.class, real, gen),
+        baseline: baselineFromScores(classes, g.class, realScores, genScores),
         cosine: cosineSimilarities(real, gen, fReal, fGen),
         frechet: {
           realVsGenerated: frechetDistanceOfSets(fReal.slice(0, half), fGen.slice(0, half)),
@@ -198,6 +224,8 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       const order = classes.filter((k) => gens.some((g) => g.class === k))
       const byClass = (k: string) => gens.findIndex((g) => g.class === k)
       const T = o.tstrSize ?? S
+      // From the cells at the generator's size: at --tstr-size 64 they are
+      // used as they are, not resized up to the judge's size and back.
       const trainParts = await Promise.all(order.map((k) => resizeCells(generated[byClass(k)], T)))
       const testParts = await Promise.all(order.map((k) => resizeCells(reals[byClass(k)], T)))
       const labels = Int32Array.from(trainParts.flatMap((p, li) => new Array<number>(p.count).fill(li)))

@@ -129,4 +129,19 @@ describe('Fréchet distance and cosine similarity', () => {
     expect(meanCosineSimilarity(set)).toBeCloseTo(within, 14)
     expect(meanCosineSimilarity([[1, 0]], [[1, 0], [0, 1]])).toBeCloseTo(0.5, 14)
   })
+
+  it('mean cosine equals the pair-by-pair mean on random sets, zero vectors included', () => {
+    const random = mulberry32(9)
+    const set = (n: number) => Array.from({ length: n }, (_, i) => (i === 2 ? new Array(30).fill(0) : Array.from({ length: 30 }, () => random() - 0.3)))
+    const a = set(9)
+    const b = set(7)
+    let within = 0
+    for (let i = 0; i < a.length; i++) for (let j = i + 1; j < a.length; j++) within += cosineSimilarity(a[i]!, a[j]!)
+    let across = 0
+    for (const x of a) for (const y of b) across += cosineSimilarity(x, y)
+    expect(meanCosineSimilarity(a)).toBeCloseTo(within / 36, 12)
+    expect(meanCosineSimilarity(a, b)).toBeCloseTo(across / 63, 12)
+    expect(() => meanCosineSimilarity([[1, 2]])).toThrow(RangeError)
+    expect(() => meanCosineSimilarity([[1, 2]], [[1, 2, 3]])).toThrow(RangeError)
+  })
 })
