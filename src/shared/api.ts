@@ -497,7 +497,9 @@ export const api = {
       /** Global only: a slide of 200 or more cells counts to 200 unless it names its own target. */
       target200From200Cells: z.boolean().optional(),
       /** Whether a second, different verifier must sign before the report is final. */
-      secondVerification: z.boolean().optional()
+      secondVerification: z.boolean().optional(),
+      /** Global only: the analyser's WBC count already excludes NRBC (never corrected again). */
+      wbcCorrectedByAnalyser: z.boolean().optional()
     }),
     output: returns<ReviewSettings>(),
     doc: 'Read (nothing to change) or change the Unidentified threshold and target count, of one slide or global.',

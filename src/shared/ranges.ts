@@ -62,8 +62,13 @@ export interface FlaggedValue {
 
 /** The differential as lab results: percentages and absolute counts with ranges and flags, non-WBC classes per 100 WBC. */
 export interface LabResults {
-  /** The analyser's WBC count (x10^9/L) and, when erythroblasts were counted, the NRBC-corrected count used for absolute counts. */
-  wbc: { measured: number; corrected: number | null; used: number; flag: ResultFlag | null; range: AppliedRange | null } | null
+  /**
+   * The analyser's WBC count (x10^9/L) and, when erythroblasts were counted and
+   * the analyser had not already excluded them, the NRBC-corrected count used
+   * for absolute counts. `correctedByAnalyser`: the lab says its analyser's
+   * count is already corrected for NRBC, so it is used as it is.
+   */
+  wbc: { measured: number; corrected: number | null; correctedByAnalyser: boolean; used: number; flag: ResultFlag | null; range: AppliedRange | null } | null
   lines: { label: CellLabel; percent: FlaggedValue; absolute: FlaggedValue | null }[]
   /** Non-leukocyte objects counted beside the leukocytes (erythroblasts, smudge cells ...), per 100 leukocytes counted. */
   perHundredWbc: { label: CellLabel; count: number; per100: number; flag: ResultFlag | null; range: AppliedRange | null }[]

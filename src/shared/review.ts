@@ -45,6 +45,12 @@ export interface ReviewSettings {
   target200From200Cells?: boolean
   /** A second, different verifier must sign before the report is final. */
   secondVerification: boolean
+  /**
+   * The lab's choice (a global setting): the analyser's WBC count is already
+   * corrected for nucleated red cells, so the workstation does not correct it
+   * again for the NRBC seen on the slide.
+   */
+  wbcCorrectedByAnalyser?: boolean
 }
 
 /** Why a cell sits in its group. */

@@ -1,9 +1,12 @@
 // @vitest-environment happy-dom
 // The fixed non-WBC keys cover every non-leukocyte label and clash with no
 // other review key; the order store saves only what changed; the lab store
-// sends the edited reference table and shows the core's refusal.
+// sends the edited reference table and shows the core's refusal, and
+// changes the lab's counting rules as global review settings.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
+import { flushPromises, mount } from '@vue/test-utils'
+import LabView from '../../src/renderer/src/views/LabView.vue'
 import { NOT_COUNTED_LABELS } from '../../src/shared/review'
 import { NON_WBC_KEYS, NON_WBC_LABELS_WITHOUT_KEY, nonWbcKeyFor } from '../../src/renderer/src/components/review/non-wbc-keys'
 import { setTransport } from '../../src/renderer/src/api/transport'
@@ -85,5 +88,62 @@ describe('lab store', () => {
     s.rows[0]!.low = 50
     expect(await s.save()).toBe(false)
     expect(s.error).toMatch(/low is above high/)
+  })
+})
+
+describe("lab store: the lab's counting rules", () => {
+  it('reads the global settings, changes one rule at a time, and keeps what is in force when the core refuses', async () => {
+    let inForce = { unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false, secondVerification: false, wbcCorrectedByAnalyser: false }
+    let refuse = false
+    const f = fakeTransport({
+      'ranges.get': () => ok({ id: null, who: null, at: null, name: 'Adult default', source: 'src', intervals: [] }),
+      'review.settings': (input) => {
+        const { slideId, ...change } = input as { slideId: null } & Record<string, unknown>
+        if (slideId !== null) throw new Error('the lab screen changes only global settings')
+        if (refuse && Object.keys(change).length) return { ok: false, error: { code: 'forbidden', message: 'review.settings needs the role admin or technologist or verifier' } }
+        inForce = { ...inForce, ...change }
+        return ok(inForce)
+      }
+    })
+    setTransport(f.transport)
+    const s = useLabStore()
+    await s.load()
+    expect(s.rules?.wbcCorrectedByAnalyser).toBe(false)
+    expect(await s.setRule('wbcCorrectedByAnalyser', true)).toBe(true)
+    expect(f.calls.filter((c) => c.method === 'review.settings').map((c) => c.input)).toEqual([{ slideId: null }, { slideId: null, wbcCorrectedByAnalyser: true }])
+    expect(s.rules).toMatchObject({ wbcCorrectedByAnalyser: true, target200From200Cells: false })
+    refuse = true
+    expect(await s.setRule('target200From200Cells', true)).toBe(false)
+    expect(s.rulesError).toMatch(/needs the role/)
+    expect(s.rules).toMatchObject({ wbcCorrectedByAnalyser: true, target200From200Cells: false })
+  })
+
+  it('the Lab screen shows the rules in force; a refused change puts the box back and says why', async () => {
+    let refuse = false
+    const inForce = { unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: true, secondVerification: false, wbcCorrectedByAnalyser: false }
+    const f = fakeTransport({
+      'ranges.get': () => ok({ id: null, who: null, at: null, name: 'Adult default', source: 'src', intervals: [] }),
+      'review.settings': (input) => {
+        const { slideId: _slideId, ...change } = input as Record<string, unknown>
+        if (refuse) return { ok: false, error: { code: 'forbidden', message: 'review.settings needs the role admin or technologist or verifier' } }
+        return ok(Object.assign(inForce, change))
+      }
+    })
+    setTransport(f.transport)
+    const w = mount(LabView, { global: { plugins: [createPinia()] } })
+    await flushPromises()
+    const box = (key: string) => w.get(`[data-testid="rule-${key}"]`).element as HTMLInputElement
+    expect(box('target200From200Cells').checked).toBe(true)
+    expect(box('wbcCorrectedByAnalyser').checked).toBe(false)
+    await w.get('[data-testid="rule-wbcCorrectedByAnalyser"]').setValue(true)
+    await flushPromises()
+    expect(f.calls.at(-1)).toMatchObject({ method: 'review.settings', input: { slideId: null, wbcCorrectedByAnalyser: true } })
+    expect(box('wbcCorrectedByAnalyser').checked).toBe(true)
+    refuse = true
+    await w.get('[data-testid="rule-secondVerification"]').setValue(true)
+    await flushPromises()
+    expect(box('secondVerification').checked).toBe(false)
+    expect(w.get('[data-testid="rules-error"]').text()).toMatch(/needs the role/)
+    w.unmount()
   })
 })

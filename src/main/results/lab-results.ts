@@ -18,6 +18,8 @@ export interface LabResultsInput {
   patient: { sex: string | null; birthDate: string | null }
   /** The analyser's WBC count, x10^9/L. */
   wbcCount: number | null
+  /** The lab's analyser already excludes NRBC from its WBC count: never correct it again. */
+  wbcCorrectedByAnalyser: boolean
   /** When the age is reckoned: collection time, else the report's time. */
   at: string | null
   table: ReferenceTable
@@ -36,10 +38,12 @@ export function labResults(input: LabResultsInput): LabResults {
   const nrbcPer100 = perHundredWbc(nrbc, input.totalCounted)
   let wbc: LabResults['wbc'] = null
   if (input.wbcCount !== null) {
-    const corrected = nrbc > 0 && nrbcPer100 !== null ? roundAbsolute(nrbcCorrectedWbc(input.wbcCount, nrbcPer100)) : null
+    // Correcting a count the analyser already corrected would subtract the NRBC twice.
+    const corrected =
+      !input.wbcCorrectedByAnalyser && nrbc > 0 && nrbcPer100 !== null ? roundAbsolute(nrbcCorrectedWbc(input.wbcCount, nrbcPer100)) : null
     const used = corrected ?? input.wbcCount
     const range = pick('wbc', 'absolute')
-    wbc = { measured: input.wbcCount, corrected, used, range, flag: flagFor(used, range) }
+    wbc = { measured: input.wbcCount, corrected, correctedByAnalyser: input.wbcCorrectedByAnalyser, used, range, flag: flagFor(used, range) }
   }
 
   return {

@@ -14,7 +14,7 @@ import { referenceTable } from '../results/tables'
 import { differentialCount } from '../stats/binomial'
 import { classifySlideCells } from './gallery'
 import { compareGroups, isCounted } from './labels'
-import { reviewSettings } from './settings'
+import { reviewSettings, wbcCorrectedByAnalyser } from './settings'
 import { isSigned, requireSlide } from './state'
 import { classesOfModel, slideModel } from './slide-model'
 
@@ -73,6 +73,8 @@ export function slideResults(db: Db, slideId: number, diff: Pick<SlideDifferenti
     totalCounted: diff.totalCounted,
     patient: { sex: order.sex, birthDate: order.birthDate },
     wbcCount: order.wbcCount,
+    // The lab's choice in force at the same time as the table: a signed slide's report stays what was signed.
+    wbcCorrectedByAnalyser: wbcCorrectedByAnalyser(db, tableAt),
     at: order.collectedAt ?? tableAt,
     table: referenceTable(db, tableAt)
   })

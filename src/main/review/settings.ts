@@ -15,7 +15,25 @@ import { assertEditable } from './state'
  * slide's model chose from measured figures (slide-model.ts), else this 0.8,
  * for models calibrated before that choice existed.
  */
-export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = { unidentifiedThreshold: 0.8, targetCount: 100, target200From200Cells: false, secondVerification: false }
+export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = {
+  unidentifiedThreshold: 0.8,
+  targetCount: 100,
+  target200From200Cells: false,
+  secondVerification: false,
+  // As before the setting existed: the workstation corrects the WBC count for the NRBC it sees.
+  wbcCorrectedByAnalyser: false
+}
+
+/** Settings only the lab as a whole has (set with no slide). */
+const LAB_ONLY: readonly { key: 'target200From200Cells' | 'wbcCorrectedByAnalyser'; what: string }[] = [
+  { key: 'target200From200Cells', what: 'the 200-cell target rule' },
+  { key: 'wbcCorrectedByAnalyser', what: "whether the analyser's WBC count is already corrected for NRBC" }
+]
+
+/** Whether the lab's analyser reports a WBC count already corrected for NRBC, as set at `asOf` (default: now). */
+export function wbcCorrectedByAnalyser(db: Db, asOf?: string): boolean {
+  return storedReviewSettings(db, null, asOf).wbcCorrectedByAnalyser ?? DEFAULT_REVIEW_SETTINGS.wbcCorrectedByAnalyser!
+}
 
 export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
   const global = storedReviewSettings(db, null)
@@ -31,7 +49,8 @@ export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
     unidentifiedThresholdFrom: own.unidentifiedThreshold !== null ? 'slide' : global.unidentifiedThreshold !== null ? 'lab' : modelThreshold !== undefined ? 'model' : 'default',
     targetCount: (own.targetCount ?? (bigSlide ? 200 : (global.targetCount ?? DEFAULT_REVIEW_SETTINGS.targetCount))) as TargetCount,
     target200From200Cells: by200,
-    secondVerification: own.secondVerification ?? global.secondVerification ?? DEFAULT_REVIEW_SETTINGS.secondVerification
+    secondVerification: own.secondVerification ?? global.secondVerification ?? DEFAULT_REVIEW_SETTINGS.secondVerification,
+    wbcCorrectedByAnalyser: global.wbcCorrectedByAnalyser ?? DEFAULT_REVIEW_SETTINGS.wbcCorrectedByAnalyser!
   }
 }
 
@@ -42,10 +61,19 @@ export function reviewSettings(db: Db, slideId: number | null): ReviewSettings {
  */
 export function setReviewSettings(
   db: Db,
-  change: { slideId: number | null; unidentifiedThreshold?: number; targetCount?: TargetCount; target200From200Cells?: boolean; secondVerification?: boolean; who: string; userId?: number | null }
+  change: {
+    slideId: number | null
+    unidentifiedThreshold?: number
+    targetCount?: TargetCount
+    target200From200Cells?: boolean
+    secondVerification?: boolean
+    wbcCorrectedByAnalyser?: boolean
+    who: string
+    userId?: number | null
+  }
 ): ReviewSettings {
-  if (change.target200From200Cells !== undefined && change.slideId !== null) {
-    throw new ReviewError('invalid_input', 'the 200-cell target rule is a lab setting: change it with no slide (global)')
+  for (const { key, what } of LAB_ONLY) {
+    if (change[key] !== undefined && change.slideId !== null) throw new ReviewError('invalid_input', `${what} is a lab setting: change it with no slide (global)`)
   }
   if (change.unidentifiedThreshold !== undefined && !(change.unidentifiedThreshold >= 0 && change.unidentifiedThreshold <= 1)) {
     throw new ReviewError('invalid_input', 'the Unidentified threshold is a confidence between 0 and 1')

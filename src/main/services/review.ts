@@ -39,6 +39,7 @@ export interface SettingsChange {
   targetCount?: TargetCount
   target200From200Cells?: boolean
   secondVerification?: boolean
+  wbcCorrectedByAnalyser?: boolean
 }
 
 /** A slide's review settings (null: the lab default), changed by `caller` first when `change` names anything. */

@@ -117,7 +117,11 @@ export interface StoredReviewSettings {
   /** The lab's choice (global scope): a slide of 200 or more cells counts to 200 unless it says otherwise. */
   target200From200Cells: boolean | null
   secondVerification: boolean | null
+  /** The lab's choice (global scope): the analyser's WBC count is already corrected for NRBC. */
+  wbcCorrectedByAnalyser: boolean | null
 }
+
+const flag = (v: boolean | null | undefined): number | null => (v === undefined || v === null ? null : v ? 1 : 0)
 
 export function appendReviewSettings(
   db: Db,
@@ -127,6 +131,7 @@ export function appendReviewSettings(
     targetCount?: number | null
     target200From200Cells?: boolean | null
     secondVerification?: boolean | null
+    wbcCorrectedByAnalyser?: boolean | null
     who?: string
     userId?: number | null
     at?: string
@@ -135,45 +140,38 @@ export function appendReviewSettings(
   return Number(
     stmt(
       db,
-      'INSERT INTO review_settings (slide_id, unidentified_threshold, target_count, target_200_from_200_cells, who, at, second_verification, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+      'INSERT INTO review_settings (slide_id, unidentified_threshold, target_count, target_200_from_200_cells, who, at, second_verification, user_id, wbc_corrected_by_analyser) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
     ).run(
       s.slideId,
       s.unidentifiedThreshold ?? null,
       s.targetCount ?? null,
-      s.target200From200Cells === undefined || s.target200From200Cells === null ? null : s.target200From200Cells ? 1 : 0,
+      flag(s.target200From200Cells),
       s.who ?? '',
       s.at ?? nowIso(),
-      s.secondVerification == null ? null : s.secondVerification ? 1 : 0,
-      s.userId ?? null
+      flag(s.secondVerification),
+      s.userId ?? null,
+      flag(s.wbcCorrectedByAnalyser)
     ).lastInsertRowid
   )
 }
 
-/** The latest value of each setting set in one scope (a slide, or null for global); null where never set. */
-export function storedReviewSettings(db: Db, slideId: number | null): StoredReviewSettings {
-  const where = slideId === null ? 'slide_id IS NULL' : 'slide_id = ?'
-  const args = slideId === null ? [] : [slideId]
-  const threshold = stmt<unknown[], { v: number }>(
-    db,
-    `SELECT unidentified_threshold AS v FROM review_settings WHERE ${where} AND unidentified_threshold IS NOT NULL ORDER BY id DESC LIMIT 1`
-  ).get(...args)
-  const target = stmt<unknown[], { v: number }>(
-    db,
-    `SELECT target_count AS v FROM review_settings WHERE ${where} AND target_count IS NOT NULL ORDER BY id DESC LIMIT 1`
-  ).get(...args)
-  const by200 = stmt<unknown[], { v: number }>(
-    db,
-    `SELECT target_200_from_200_cells AS v FROM review_settings WHERE ${where} AND target_200_from_200_cells IS NOT NULL ORDER BY id DESC LIMIT 1`
-  ).get(...args)
-  const second = stmt<unknown[], { v: number }>(
-    db,
-    `SELECT second_verification AS v FROM review_settings WHERE ${where} AND second_verification IS NOT NULL ORDER BY id DESC LIMIT 1`
-  ).get(...args)
+/**
+ * The latest value of each setting set in one scope (a slide, or null for
+ * global); null where never set. With `asOf`, the latest set at or before
+ * that time (what was in force when a slide was signed).
+ */
+export function storedReviewSettings(db: Db, slideId: number | null, asOf?: string): StoredReviewSettings {
+  const where = (slideId === null ? 'slide_id IS NULL' : 'slide_id = ?') + (asOf === undefined ? '' : ' AND at <= ?')
+  const args: unknown[] = [...(slideId === null ? [] : [slideId]), ...(asOf === undefined ? [] : [asOf])]
+  const latest = (column: string) =>
+    stmt<unknown[], { v: number }>(db, `SELECT ${column} AS v FROM review_settings WHERE ${where} AND ${column} IS NOT NULL ORDER BY id DESC LIMIT 1`).get(...args)?.v ?? null
+  const bool = (v: number | null) => (v === null ? null : v === 1)
   return {
-    unidentifiedThreshold: threshold?.v ?? null,
-    targetCount: target?.v ?? null,
-    target200From200Cells: by200 ? by200.v === 1 : null,
-    secondVerification: second ? second.v === 1 : null
+    unidentifiedThreshold: latest('unidentified_threshold'),
+    targetCount: latest('target_count'),
+    target200From200Cells: bool(latest('target_200_from_200_cells')),
+    secondVerification: bool(latest('second_verification')),
+    wbcCorrectedByAnalyser: bool(latest('wbc_corrected_by_analyser'))
   }
 }
 

@@ -83,7 +83,7 @@ describe('absolute counts and NRBC correction', () => {
 
   it('turns a differential into results: flags per class, absolute counts from the corrected WBC, NRBC per 100 WBC', () => {
     // 200 leukocytes, 20 erythroblasts: 10 per 100 WBC; WBC 11.0 corrected = 11 x 100 / 110 = 10.0.
-    const r = labResults({
+    const input = {
       counted: [
         { label: 'neutrophil', count: 170, percent: 85 },
         { label: 'eosinophil', count: 0, percent: 0 },
@@ -101,8 +101,9 @@ describe('absolute counts and NRBC correction', () => {
       wbcCount: 11,
       at: '2026-03-02T08:30:00+01:00',
       table: DEFAULT_REFERENCE_TABLE
-    })
-    expect(r.wbc).toMatchObject({ measured: 11, corrected: 10, used: 10, flag: null })
+    }
+    const r = labResults({ ...input, wbcCorrectedByAnalyser: false })
+    expect(r.wbc).toMatchObject({ measured: 11, corrected: 10, correctedByAnalyser: false, used: 10, flag: null })
     const by = Object.fromEntries(r.lines.map((l) => [l.label, l]))
     // Neutrophils 85% (ref 40-80: H), 8.50 x10^9/L (ref 2.0-7.0: H).
     expect(by.neutrophil!.percent).toMatchObject({ value: 85, flag: 'H', range: { text: '40-80' } })
@@ -120,6 +121,13 @@ describe('absolute counts and NRBC correction', () => {
     ])
     expect(r.basis).toMatchObject({ sex: 'F', assumedAdult: false, table: DEFAULT_REFERENCE_TABLE.name })
     expect(r.basis.ageYears).toBeCloseTo(75.9, 1)
+
+    // An analyser that already excludes NRBC from its count: used as it is, the absolute counts from 11.0.
+    const asCounted = labResults({ ...input, wbcCorrectedByAnalyser: true })
+    expect(asCounted.wbc).toMatchObject({ measured: 11, corrected: null, correctedByAnalyser: true, used: 11 })
+    expect(asCounted.lines.find((l) => l.label === 'neutrophil')!.absolute).toMatchObject({ value: 9.35, flag: 'H' })
+    // The NRBC are still reported per 100 WBC.
+    expect(asCounted.perHundredWbc[0]).toMatchObject({ label: 'erythroblast', per100: 10 })
   })
 
   it('flags a critically low neutrophil count (< 0.5 x10^9/L) LL, and has no absolute counts without a WBC count', () => {
@@ -129,7 +137,8 @@ describe('absolute counts and NRBC correction', () => {
       totalCounted: 100,
       patient: { sex: null, birthDate: null },
       at: null,
-      table: DEFAULT_REFERENCE_TABLE
+      table: DEFAULT_REFERENCE_TABLE,
+      wbcCorrectedByAnalyser: false
     }
     // 4% of 2.0 = 0.08 x10^9/L.
     expect(labResults({ ...input, wbcCount: 2 }).lines[0]!.absolute).toMatchObject({ value: 0.08, flag: 'LL' })

@@ -64,6 +64,16 @@ describe('review defects', () => {
     expect((await wbc(['review', 'settings', '--threshold', '', '--db', db])).err).toMatch(/between 0 and 1/)
   })
 
+  it("lets the lab say its analyser's WBC count already excludes NRBC, globally only", async () => {
+    const db = join(f.dir, 'wbc.db')
+    const on = await wbc(['review', 'settings', '--wbc-corrected-by-analyser', 'on', '--who', 'admin', '--db', db])
+    expect(on.err).toBe('')
+    expect(on.out).toMatch(/analyser's WBC count already excludes NRBC \(not corrected again\): on/)
+    expect(reviewSettings(f.db, null).wbcCorrectedByAnalyser).toBe(true)
+    expect((await wbc(['review', 'settings', '--slide', 'SLIDE-A', '--wbc-corrected-by-analyser', 'off', '--db', db])).err).toMatch(/lab setting/)
+    expect((await wbc(['review', 'settings', '--wbc-corrected-by-analyser', 'off', '--who', 'admin', '--db', db])).out).toMatch(/NRBC \(not corrected again\): off/)
+  })
+
   it("prints the lab's local time with its zone and a readable model name", async () => {
     reclassifyCells(f.db, { slideId: f.slideId, cellIds: [f.ids[3]!, f.ids[6]!, f.ids[11]!, f.ids[12]!, f.ids[13]!], label: 'ig', who: 'Dr Lee' })
     signSlide(f.db, { slideId: f.slideId, who: 'Dr Lee', meaning: 'Reviewed', at: '2026-12-05T23:09:57.421Z' })

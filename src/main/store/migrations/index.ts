@@ -13,6 +13,7 @@ import { migration009 } from './009_people'
 import { migration010 } from './010_blind_readers'
 import { migration011 } from './011_slide_revision'
 import { migration012 } from './012_worker_machines'
+import { migration013 } from './013_analyser_nrbc'
 
 export type { Migration } from './types'
 
@@ -28,5 +29,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009,
   migration010,
   migration011,
-  migration012
+  migration012,
+  migration013
 ]

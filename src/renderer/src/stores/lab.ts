@@ -1,11 +1,14 @@
 // The Lab screen's state: the reference intervals in force (edited as rows,
-// saved as a whole table the core checks) and importing a LIS worklist read
-// from the user's file. Talks only to the API contract.
+// saved as a whole table the core checks), the lab's counting rules (global
+// review settings: the 200-cell target rule, the second verification, whether
+// the analyser's WBC count already excludes NRBC) and importing a LIS
+// worklist read from the user's file. Talks only to the API contract.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { Result } from '../../../shared/api'
 import type { OrderImportReport } from '../../../shared/order'
 import type { ReferenceInterval, ReferenceTableView } from '../../../shared/ranges'
+import type { ReviewSettings } from '../../../shared/review'
 import { useTransport } from '../api/transport'
 
 function messageOf(r: Result<unknown>): string {
@@ -23,6 +26,9 @@ export const useLabStore = defineStore('lab', () => {
   const notice = ref<string | null>(null)
   const worklist = ref<OrderImportReport | null>(null)
   const worklistError = ref<string | null>(null)
+  /** The lab's (global) review settings in force. */
+  const rules = ref<ReviewSettings | null>(null)
+  const rulesError = ref<string | null>(null)
 
   function edit(t: ReferenceTableView): void {
     table.value = t
@@ -35,6 +41,25 @@ export const useLabStore = defineStore('lab', () => {
     const r = await useTransport().api['ranges.get']()
     if (r.ok) edit(r.value)
     else error.value = messageOf(r)
+    await loadRules()
+  }
+
+  async function loadRules(): Promise<void> {
+    const r = await useTransport().api['review.settings']({ slideId: null })
+    if (r.ok) rules.value = r.value
+    else rulesError.value = messageOf(r)
+  }
+
+  /** Changes one of the lab's counting rules; the core logs who and when, and every unsigned slide follows it. */
+  async function setRule(rule: 'target200From200Cells' | 'secondVerification' | 'wbcCorrectedByAnalyser', on: boolean): Promise<boolean> {
+    rulesError.value = null
+    const r = await useTransport().api['review.settings']({ slideId: null, [rule]: on })
+    if (!r.ok) {
+      rulesError.value = messageOf(r)
+      return false
+    }
+    rules.value = r.value
+    return true
   }
 
   function addRow(): void {
@@ -76,5 +101,5 @@ export const useLabStore = defineStore('lab', () => {
     else worklistError.value = messageOf(r)
   }
 
-  return { table, rows, name, source, error, notice, worklist, worklistError, load, addRow, removeRow, save, reset, importWorklist }
+  return { table, rows, name, source, error, notice, worklist, worklistError, rules, rulesError, load, loadRules, setRule, addRow, removeRow, save, reset, importWorklist }
 })
