@@ -13,20 +13,16 @@
 import type { Db } from '../../store/db'
 import {
   addRunImages,
-  claimRun,
   createFoldPlan,
   createRun,
   ensureRunFolds,
-  finishRun,
   finishRunFold,
   foldAssignments,
   getFoldPlan,
   getRun,
   runFolds,
   runImages,
-  setFoldProgress,
   setRunBackend,
-  startRunFold,
   type FoldAssignment,
   type RunKind,
   type RunRow
@@ -51,10 +47,10 @@ import { Classifier } from '../infer/classifier'
 import { loadStoreCells, selectLabelledCells, type StoreCellSet, type StoredCell } from '../data/stored-cells'
 import { flattenWeights, layoutOf } from './replica'
 import { loadStoredClassifier, saveModel } from '../model/registry'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
+import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir } from './run-resume'
+import { claimRunSession } from './run-session'
 import { DEFAULT_SETTINGS, modelFromWeights, train, TrainingAborted, type TrainSettings } from './trainer'
 import type { FineTuneModeName } from '../../../shared/models'
-import { CancelledError } from '../../errors'
 
 /** Fine-tuning: every layer, or only the dense head (the one list: src/shared/models FINE_TUNE_MODES). */
 export type FineTuneMode = FineTuneModeName
@@ -308,9 +304,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
     o.onRun?.(runId, true)
     return run.metrics as CrossvalReport
   }
-  claimRun(db, runId)
-  o.onRun?.(runId, resumed)
-  const account = runClock(db, runId)
+  const runSession = claimRunSession(db, run, resumed, o.onRun)
   const trainedFolds: number[] = []
   try {
     const info = await initBackend(o.backend)
@@ -334,12 +328,10 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
       const { trainIdx, testIdx } = foldSplit(plan.folds, f)
       const spec: ModelSpec = { ...plan.spec, seed: run.seed * 1000 + f }
       const dir = foldCheckpointDir(db, runId, f, o.checkpointRoot)
-      const resumedFrom = await prepareFoldCheckpoint(db, runId, f, dir)
-      startRunFold(db, runId, f)
+      const { resumedFrom, onEpoch } = await runSession.startFold(f, dir)
       const initialWeights = plan.init && resumedFrom === 0 ? await initialWeightsFrom(db, plan.init.modelId, spec) : undefined
       const foldBase = doneSteps
       let foldTrained = 0
-      let lastEpochAt = Date.now()
       const result = await train({
         spec,
         cells,
@@ -371,13 +363,7 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
             message: `fold ${f + 1}/${plan.k}, ${p.message ?? ''}`
           })
         },
-        onEpoch: async (e) => {
-          const now = Date.now()
-          await recordFoldEpoch(db, runId, f, dir, e)
-          setFoldProgress(db, runId, f, e.epoch, (now - lastEpochAt) / 1000)
-          lastEpochAt = now
-          account()
-        }
+        onEpoch
       })
       if (result.backend && !result.backend.startsWith('none')) setRunBackend(db, runId, result.backend)
       else if (!getRun(db, runId)!.backend) setRunBackend(db, runId, info.name)
@@ -391,23 +377,11 @@ export async function crossValidate(db: Db, o: CrossvalOptions = {}): Promise<Cr
       scored.model.dispose()
       await dropFoldCheckpoint(db, runId, f, dir)
       trainedFolds.push(f)
-      account()
+      runSession.account()
     }
-    const report = buildReport(db, plan, cells, trainedFolds, 'done', getRun(db, runId)!.backend)
-    account()
-    report.seconds = getRun(db, runId)!.seconds
-    finishRun(db, runId, 'done', { metrics: report })
-    return report
+    return runSession.done(buildReport(db, plan, cells, trainedFolds, 'done', getRun(db, runId)!.backend))
   } catch (err) {
-    account()
-    if (err instanceof CancelledError) {
-      finishRun(db, runId, 'cancelled')
-      const partial = buildReport(db, plan, undefined, trainedFolds, 'cancelled', getRun(db, runId)!.backend)
-      partial.seconds = getRun(db, runId)!.seconds
-      return partial
-    }
-    finishRun(db, runId, 'failed', { error: err instanceof Error ? err.message : String(err) })
-    throw err
+    return runSession.ended(err, (r) => ({ ...buildReport(db, plan, undefined, trainedFolds, 'cancelled', r.backend), seconds: r.seconds }))
   }
 }
 

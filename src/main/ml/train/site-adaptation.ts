@@ -20,10 +20,10 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Db } from '../../store/db'
-import { addRunImages, claimRun, createRun, ensureRunFolds, finishRun, finishRunFold, getRun, runImages, setFoldProgress, setRunBackend, startRunFold } from '../../store/runs'
+import { runImages, setRunBackend } from '../../store/runs'
 import { getDatasetByName } from '../../store/datasets'
 import { getModel, setDefaultModel } from '../../store/models'
-import { CancelledError, CoreError } from '../../errors'
+import { CoreError } from '../../errors'
 import { stratifiedKFold } from '../../stats/folds'
 import { reportFromConfusion, type ClassificationReport } from '../../stats/metrics'
 import type { ProgressListener } from '../../../shared/progress'
@@ -35,7 +35,8 @@ import { listClassFolders, loadCells, type CellSet } from '../data/cell-set'
 import { loadStoreCells, selectSiteLabelledCells } from '../data/stored-cells'
 import type { SiteAugment } from '../data/site-augment'
 import { initialWeightsFrom, headOnlyFrozen } from './cross-validation'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
+import { configKey, findRunByKey, foldCheckpointDir } from './run-resume'
+import { claimRunSession, createOneFoldRun } from './run-session'
 import { modelFromWeights, train } from './trainer'
 
 /** How a site adaptation trains. */
@@ -180,8 +181,9 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
     return { ...done, isDefault: done.modelId !== null && getModel(db, done.modelId)?.isDefault === true }
   }
   if (!run) {
-    const id = db.transaction(() => {
-      const id = createRun(db, {
+    run = createOneFoldRun(
+      db,
+      {
         kind: 'finetune',
         name: `adapt ${base.name} to ${o.dataset}`,
         architecture: base.architecture,
@@ -191,17 +193,12 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
         seed,
         datasetId: ds.id,
         baseModelId: baseId
-      })
-      addRunImages(db, id, selected.map((c, i) => ({ imageId: c.imageId, labelId: c.labelId, class: c.class, fold: null, role: roles[i] })))
-      ensureRunFolds(db, id, 1)
-      return id
-    })()
-    run = getRun(db, id)!
+      },
+      selected.map((c, i) => ({ imageId: c.imageId, labelId: c.labelId, class: c.class, fold: null, role: roles[i] }))
+    )
   }
+  const session = claimRunSession(db, run, resumed, o.onRun)
   const runId = run.id
-  claimRun(db, runId)
-  o.onRun?.(runId, resumed)
-  const account = runClock(db, runId)
   const dir = foldCheckpointDir(db, runId, 0, o.checkpointRoot)
   const size = base.inputSize
   try {
@@ -225,9 +222,7 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
 
     const spec: ModelSpec = { architecture: base.architecture, inputSize: size, numClasses: classes.length, seed }
     const initial = await initialWeightsFrom(db, baseId, spec)
-    const resumedFrom = await prepareFoldCheckpoint(db, runId, 0, dir)
-    startRunFold(db, runId, 0)
-    let lastEpochAt = Date.now()
+    const fold = await session.startFold(0, dir)
     const result = await train({
       spec,
       cells,
@@ -250,13 +245,7 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
       signal: o.signal,
       task: 'adapt',
       onProgress: o.onProgress,
-      onEpoch: async (e) => {
-        await recordFoldEpoch(db, runId, 0, dir, e)
-        const now = Date.now()
-        setFoldProgress(db, runId, 0, e.epoch, (now - lastEpochAt) / 1000)
-        lastEpochAt = now
-        account()
-      }
+      onEpoch: fold.onEpoch
     })
     setRunBackend(db, runId, result.backend && !result.backend.startsWith('none') ? result.backend : info.name)
     o.onProgress?.({ task: 'adapt', done: 0, total: 0, message: `run ${runId}: scoring the adapted model` })
@@ -282,25 +271,15 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
       referenceCells: { replay: replay.labels.length, check: check.labels.length },
       before, after, isDefault: o.setDefault === true, seconds: 0
     }
-    finishRunFold(db, runId, 0, { modelId, metrics: { validation: after.site, resumedFromEpoch: resumedFrom } })
-    await dropFoldCheckpoint(db, runId, 0, dir)
-    account()
-    report.seconds = getRun(db, runId)!.seconds
+    await session.finishFold(0, dir, { modelId, metrics: { validation: after.site, resumedFromEpoch: fold.resumedFrom } })
     // `validation` is the runs list's headline (the held-out site cells after adaptation).
-    finishRun(db, runId, 'done', { metrics: { ...report, validation: after.site } })
-    return report
+    return session.done(report, (r) => ({ ...r, validation: after.site }))
   } catch (err) {
-    account()
-    if (err instanceof CancelledError) {
-      finishRun(db, runId, 'cancelled')
-      return {
-        runId, status: 'cancelled', dataset: o.dataset, baseModel: { id: baseId, name: base.name }, modelId: null, modelName: null, inputSize: size, classes: [...classes], recipe,
-        siteCells: { train: 0, heldOut: 0 }, referenceCells: { replay: 0, check: 0 },
-        before: { site: reportFromConfusion([], []), reference: null }, after: null, isDefault: false, seconds: getRun(db, runId)!.seconds
-      }
-    }
-    finishRun(db, runId, 'failed', { error: err instanceof Error ? err.message : String(err) })
-    throw err
+    return session.ended(err, (r) => ({
+      runId, status: 'cancelled', dataset: o.dataset, baseModel: { id: baseId, name: base.name }, modelId: null, modelName: null, inputSize: size, classes: [...classes], recipe,
+      siteCells: { train: 0, heldOut: 0 }, referenceCells: { replay: 0, check: 0 },
+      before: { site: reportFromConfusion([], []), reference: null }, after: null, isDefault: false, seconds: r.seconds
+    }))
   }
 }
 

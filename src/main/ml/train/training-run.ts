@@ -3,20 +3,7 @@
 // epoch), store it as a model, and keep the run resumable: killed and started
 // again with the same settings, it continues from its last epoch.
 import type { Db } from '../../store/db'
-import {
-  addRunImages,
-  claimRun,
-  createRun,
-  ensureRunFolds,
-  finishRun,
-  finishRunFold,
-  getRun,
-  runImages,
-  setFoldProgress,
-  setRunBackend,
-  startRunFold,
-  type RunRow
-} from '../../store/runs'
+import { runImages, setRunBackend, type RunRow } from '../../store/runs'
 import { getDatasetByName } from '../../store/datasets'
 import { setDefaultModel } from '../../store/models'
 import { stratifiedKFold } from '../../stats/folds'
@@ -29,9 +16,9 @@ import { initBackend, type BackendPreference } from '../model/tfjs-backend'
 import { loadStoreCells, selectLabelledCells, type StoredCell } from '../data/stored-cells'
 import { saveModel } from '../model/registry'
 import type { Quantization } from '../model/model-files'
-import { configKey, dropFoldCheckpoint, findRunByKey, foldCheckpointDir, prepareFoldCheckpoint, recordFoldEpoch, runClock } from './run-resume'
+import { configKey, findRunByKey, foldCheckpointDir } from './run-resume'
+import { claimRunSession, createOneFoldRun } from './run-session'
 import { DEFAULT_SETTINGS, modelFromWeights, train, type EpochRecord, type TrainSettings } from './trainer'
-import { CancelledError } from '../../errors'
 
 export interface TrainRunOptions {
   dataset?: string
@@ -113,8 +100,9 @@ export function planTrainRun(db: Db, o: TrainRunOptions): TrainRunPlan {
   const resumed = run !== undefined
   if (!run) {
     const datasetId = o.dataset !== undefined ? getDatasetByName(db, o.dataset)?.id ?? null : null
-    const id = db.transaction(() => {
-      const id = createRun(db, {
+    run = createOneFoldRun(
+      db,
+      {
         kind: 'train',
         name: o.name ?? '',
         architecture,
@@ -123,12 +111,9 @@ export function planTrainRun(db: Db, o: TrainRunOptions): TrainRunPlan {
         hyperparameters: { ...settings, validationShare: share, workers: o.workers ?? 2, configKey: key },
         seed,
         datasetId
-      })
-      addRunImages(db, id, selected.map((c, i) => ({ imageId: c.imageId, labelId: c.labelId, class: c.class, fold: null, role: roles[i] })))
-      ensureRunFolds(db, id, 1)
-      return id
-    })()
-    run = getRun(db, id)!
+      },
+      selected.map((c, i) => ({ imageId: c.imageId, labelId: c.labelId, class: c.class, fold: null, role: roles[i] }))
+    )
   }
   return { run, resumed, architecture, inputSize, classes, seed, settings }
 }
@@ -140,10 +125,8 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
     o.onRun?.(run.id, true)
     return run.metrics as TrainRunReport
   }
+  const session = claimRunSession(db, run, resumed, o.onRun)
   const runId = run.id
-  claimRun(db, runId)
-  o.onRun?.(runId, resumed)
-  const account = runClock(db, runId)
   const dir = foldCheckpointDir(db, runId, 0, o.checkpointRoot)
   try {
     const info = await initBackend(o.backend)
@@ -153,9 +136,7 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
     const valIdx: number[] = []
     images.forEach((im, i) => (im.role === 'validation' ? valIdx : trainIdx).push(i))
     const spec: ModelSpec = { architecture, inputSize, numClasses: classes.length, seed }
-    const resumedFrom = await prepareFoldCheckpoint(db, runId, 0, dir)
-    startRunFold(db, runId, 0)
-    let lastEpochAt = Date.now()
+    const fold = await session.startFold(0, dir)
     const result = await train({
       spec,
       cells,
@@ -169,13 +150,7 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
       signal: o.signal,
       task: 'train',
       onProgress: o.onProgress,
-      onEpoch: async (e) => {
-        await recordFoldEpoch(db, runId, 0, dir, e)
-        const now = Date.now()
-        setFoldProgress(db, runId, 0, e.epoch, (now - lastEpochAt) / 1000)
-        lastEpochAt = now
-        account()
-      }
+      onEpoch: fold.onEpoch
     })
     const backend = result.backend && !result.backend.startsWith('none') ? result.backend : info.name
     setRunBackend(db, runId, backend)
@@ -208,26 +183,15 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
       validationCells: valIdx.length,
       history: result.history,
       validation,
-      resumedFromEpoch: resumedFrom,
+      resumedFromEpoch: fold.resumedFrom,
       seconds: 0
     }
-    finishRunFold(db, runId, 0, { modelId, metrics: { validation } })
-    await dropFoldCheckpoint(db, runId, 0, dir)
-    account()
-    report.seconds = getRun(db, runId)!.seconds
-    finishRun(db, runId, 'done', { metrics: report })
-    return report
+    await session.finishFold(0, dir, { modelId, metrics: { validation } })
+    return session.done(report)
   } catch (err) {
-    account()
-    if (err instanceof CancelledError) {
-      finishRun(db, runId, 'cancelled')
-      const r = getRun(db, runId)!
-      return {
-        runId, status: 'cancelled', modelId: null, backend: r.backend, architecture, inputSize, settings, seed,
-        trainCells: 0, validationCells: 0, history: [], validation: null, resumedFromEpoch: 0, seconds: r.seconds
-      }
-    }
-    finishRun(db, runId, 'failed', { error: err instanceof Error ? err.message : String(err) })
-    throw err
+    return session.ended(err, (r) => ({
+      runId, status: 'cancelled', modelId: null, backend: r.backend, architecture, inputSize, settings, seed,
+      trainCells: 0, validationCells: 0, history: [], validation: null, resumedFromEpoch: 0, seconds: r.seconds
+    }))
   }
 }
