@@ -6,7 +6,7 @@ import type { AdaptJobResult } from '../../../shared/models'
 import { openStore } from '../../store/index'
 import { adaptModelToSite } from '../../services/site-adaptation'
 import type { JobParams, TaskContext } from '../job-protocol'
-import { withRun } from './train'
+import { withRun } from './training-job'
 
 export async function runAdaptTask(params: JobParams['adapt'], ctx: TaskContext): Promise<{ result: AdaptJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})

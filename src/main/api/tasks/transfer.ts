@@ -7,7 +7,7 @@ import type { TransferJobResult } from '../../../shared/models'
 import { headlineMetrics } from '../../stats/headline'
 import { openStore } from '../../store/index'
 import type { JobParams, TaskContext } from '../job-protocol'
-import { trainSettingsOf, withRun } from './train'
+import { trainSettingsOf, withRun } from './training-job'
 
 export async function runTransferTask(params: JobParams['transfer'], ctx: TaskContext): Promise<{ result: TransferJobResult; cancelled: boolean }> {
   const db = openStore(ctx.dbPath, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {})
