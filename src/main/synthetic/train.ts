@@ -321,7 +321,9 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
   const startStep = step
   const task = options.task ?? 'gan'
 
+  let savedStep = step
   const checkpoint = async () => {
+    savedStep = step
     const losses = sum.n ? { dLoss: sum.dLoss / sum.n, gLoss: sum.gLoss / sum.n, dReal: sum.dReal / sum.n, dFake: sum.dFake / sum.n } : last
     if (sum.n) history.push({ step, ...losses })
     sum = { dLoss: 0, gLoss: 0, dReal: 0, dFake: 0, n: 0 }
@@ -349,7 +351,13 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
     while (step < options.steps) {
       // Let the event loop run once per step: a SIGTERM / Ctrl-C handler (and a job's cancel message) can only fire then.
       await new Promise<void>((r) => setImmediate(r))
-      if (options.signal?.aborted) throw new GanTrainingAborted()
+      if (options.signal?.aborted) {
+        // Keep the steps since the last checkpoint: a stopped run (Ctrl-C,
+        // SIGTERM, a cancelled job) resumes where it stopped, not up to
+        // `checkpointEvery` steps earlier.
+        if (step > savedStep) await checkpoint()
+        throw new GanTrainingAborted()
+      }
       const t0 = performance.now()
       const batch = C ? realBatchByClass(s, options.pixels, byClass, step, classCaches) : { real: realBatch(s, options.pixels, nReal, step, cache), labels: undefined }
       const z = normals(streamFor(s.seed, 'z', step), 2 * B * s.latentDim)
