@@ -195,6 +195,48 @@ describe('review store', () => {
     expect(slide.listenerCount('slide.changed')).toBe(1)
   })
 
+  it('reloads the slide once when its classification ends, whichever of the job\'s two signals comes first, and also after a cancel', async () => {
+    const running: JobSnapshot = { id: 'classify-1', kind: 'classify', state: 'running', title: 'SLIDE-7', progress: { task: 'classify', done: 0, total: 8 }, startedAt: '', finishedAt: null, error: null, result: null }
+    const { slide } = await opened(EIGHT, { extra: { 'slides.classify': () => ok({ jobId: 'classify-1' }), 'jobs.get': () => ok(running) } })
+    const c = useSlideClassifyStore()
+    const report: ClassifyReport = { slideId: 7, model: { id: 3, name: 'W-Net 128' }, classified: 8, unidentified: 4, seconds: 1.2 }
+    const galleries = () => inputsOf(slide.calls, 'review.gallery').length
+    // The server's order: the slide's change, then the job's end.
+    await c.classify(7)
+    let before = galleries()
+    slide.state.revision++
+    slide.emit('slide.changed', { slideId: 7, revision: slide.state.revision, change: 'classify', by: null, userId: null })
+    slide.emit('job.finished', { ...running, state: 'succeeded', result: report })
+    await vi.waitFor(() => expect(c.report).toEqual(report))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(galleries()).toBe(before + 1)
+    // The other order: the job's end, then the change (while the reload it started runs).
+    await c.classify(7)
+    before = galleries()
+    slide.state.revision++
+    slide.emit('job.finished', { ...running, state: 'succeeded', result: report })
+    slide.emit('slide.changed', { slideId: 7, revision: slide.state.revision, change: 'classify', by: null, userId: null })
+    await new Promise((r) => setTimeout(r, 20))
+    expect(galleries()).toBe(before + 1)
+    // A cancelled job has no report, but what it stored is shown.
+    await c.classify(7)
+    before = galleries()
+    slide.emit('job.finished', { ...running, state: 'cancelled', error: { code: 'cancelled', message: 'cancelled' } })
+    await vi.waitFor(() => expect(galleries()).toBe(before + 1))
+    // Another station classifying the slide still reloads it, also when its news comes while this screen's reload runs.
+    await new Promise((r) => setTimeout(r, 20))
+    before = galleries()
+    slide.state.revision++
+    slide.emit('slide.changed', { slideId: 7, revision: slide.state.revision, change: 'classify', by: null, userId: null })
+    await vi.waitFor(() => expect(galleries()).toBe(before + 1))
+    await c.classify(7)
+    await new Promise((r) => setTimeout(r, 20))
+    before = galleries()
+    slide.emit('job.finished', { ...running, state: 'succeeded', result: report })
+    slide.emit('slide.changed', { slideId: 7, revision: slide.state.revision + 5, change: 'classify', by: null, userId: null })
+    await vi.waitFor(() => expect(galleries()).toBe(before + 2))
+  })
+
   it("reloads when another station changes the slide, and says who; ignores its own changes and other slides", async () => {
     const { s, slide } = await opened()
     // Another station (Dr. B) reclassifies cell 2 on the server.

@@ -32,7 +32,7 @@ export const classifyCommand: CliCommand = (cli) => {
         const slideId = findSlide(db, o.slide).id
         const c = await withInterrupt((signal) => classifySlide(db, slideId, { ...common, signal, onProgress: bar?.update })).finally(() => bar?.stop())
         r = c.result
-        counts = c.counts
+        counts = c.counts()
       } else {
         r = await withInterrupt((signal) => classifyCells(db, { dataset: o.dataset, imageIds: o.images, ...common, signal, onProgress: bar?.update })).finally(() => bar?.stop())
         counts = r.counts

@@ -57,8 +57,12 @@ export type ClassifySlideOptions = Omit<ClassifyOptions, keyof CellSelection>
 
 export interface SlideClassification {
   report: ClassifyReport
-  /** Cells per gallery group as the slide's differential counts them (stored), or as the model's calls fall under the slide's threshold (not stored). */
-  counts: Record<string, number>
+  /**
+   * Cells per gallery group as the slide's differential counts them (stored), or as the model's
+   * calls fall under the slide's threshold (not stored). Read when asked: the Review screen's job
+   * does not need them (the screen reloads the differential), the CLI prints them.
+   */
+  counts(): Record<string, number>
   /** The ML core's result (timings, engine, every prediction). */
   result: ClassifyResult
 }
@@ -75,14 +79,14 @@ export async function classifySlide(db: Db, slideId: number, o: ClassifySlideOpt
   if (store && getSlide(db, slide.id)?.status === 'imported') setSlideStatus(db, slide.id, 'classified')
   const threshold = reviewSettings(db, slide.id).unidentifiedThreshold
   const below = (p: { unidentified: boolean | null; confidence: number }): boolean => p.unidentified === true || p.confidence < threshold
-  let counts: Record<string, number>
-  if (store) counts = groupCounts(db, slide.id)
-  else {
-    counts = {}
+  const counts = (): Record<string, number> => {
+    if (store) return groupCounts(db, slide.id)
+    const c: Record<string, number> = {}
     for (const p of r.predictions) {
       const group = below(p) ? UNIDENTIFIED : groupOfLabel(p.topClass)
-      counts[group] = (counts[group] ?? 0) + 1
+      c[group] = (c[group] ?? 0) + 1
     }
+    return c
   }
   return {
     report: {

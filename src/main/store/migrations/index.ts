@@ -14,6 +14,7 @@ import { migration010 } from './010_blind_readers'
 import { migration011 } from './011_slide_revision'
 import { migration012 } from './012_worker_machines'
 import { migration013 } from './013_analyser_nrbc'
+import { migration014 } from './014_model_weights_last'
 
 export type { Migration } from './types'
 
@@ -30,5 +31,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010,
   migration011,
   migration012,
-  migration013
+  migration013,
+  migration014
 ]

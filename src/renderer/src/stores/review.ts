@@ -86,6 +86,8 @@ export const useReviewStore = defineStore('review', () => {
   const groups = computed(() => gallery.value?.groups ?? [])
   /** The slide revision on screen: every change is sent with it. */
   const revision = computed(() => gallery.value?.revision)
+  /** Counts the classifications of the open slide whose reload has ended (their calls are on screen). */
+  const classifiedShown = ref(0)
   const cellCursor = useCellCursor(groups)
   const { cursor, cells, targets, has, clearSelection, cellAfter } = cellCursor
   const signed = computed(() => gallery.value?.signed ?? false)
@@ -150,6 +152,15 @@ export const useReviewStore = defineStore('review', () => {
     const mine = e.userId !== null && e.userId === useSessionStore().user?.id
     if (e.change === 'comment') {
       if (!mine) await loadComments()
+      return
+    }
+    // This screen's own classification of the slide: the job's end reloads it
+    // (below), once, and the job's two signals (this event, its end) arrive
+    // together; a second reload would queue behind the first and hold the
+    // gallery back. Should that reload show an older revision than this event's
+    // (another station's classification), it reloads again.
+    if (e.change === 'classify' && ((classifyStore.classifying && classifyStore.slideId === id) || (classifiedReload !== null && classifiedReload === refreshes))) {
+      skippedRevision = Math.max(skippedRevision, e.revision ?? Number.MAX_SAFE_INTEGER)
       return
     }
     if (e.revision !== null && gallery.value && e.revision <= gallery.value.revision) return
@@ -440,22 +451,43 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   // -------------------------------------------------------------------------
-  // A classification of this slide that finished: say so and show its calls.
+  // A classification of this slide that ended: show its calls (also those a
+  // cancelled or failed job stored), and say so when it succeeded.
   // (Sync: the report and the fresh gallery belong to one step.)
 
   const classifyStore = useSlideClassifyStore()
+  /** The reload the latest classification's end started, while it runs (a 'classify' slide.changed then reloads nothing more). */
+  let classifiedReload: number | null = null
+  /** The newest revision a 'classify' slide.changed announced while that reload was pending. */
+  let skippedRevision = 0
+  watch(
+    () => classifyStore.job?.state,
+    (state, before) => {
+      if (before !== 'running' || state === 'running' || classifyStore.slideId === null || classifyStore.slideId !== slideId.value) return
+      const reload = refresh()
+      const seq = refreshes
+      classifiedReload = seq
+      void reload.finally(() => {
+        if (classifiedReload !== seq) return
+        classifiedReload = null
+        classifiedShown.value++
+        const missed = skippedRevision > (gallery.value?.revision ?? 0)
+        skippedRevision = 0
+        if (missed) void refresh()
+      })
+    },
+    { flush: 'sync' }
+  )
   watch(
     () => classifyStore.report,
     (report) => {
-      if (!report) return
-      notice.value = `${report.classified} cells classified with ${report.model.name}`
-      if (slideId.value === report.slideId) void refresh()
+      if (report) notice.value = `${report.classified} cells classified with ${report.model.name}`
     },
     { flush: 'sync' }
   )
 
   return {
-    slideId, gallery, revision, differential, comments, history, signOff, signatures, awaitingSecond, order, reviewer, loading, busy, error, notice,
+    slideId, gallery, revision, classifiedShown, differential, comments, history, signOff, signatures, awaitingSecond, order, reviewer, loading, busy, error, notice,
     groups, signed, settings, unidentifiedCount, otherLabels, classKeys,
     ...cellCursor,
     open, close, refresh, loadComments, setOrder,

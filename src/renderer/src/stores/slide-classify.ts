@@ -14,6 +14,8 @@ import { messageOf } from './result-message'
 export const useSlideClassifyStore = defineStore('slide-classify', () => {
   const models = ref<ModelSummary[]>([])
   const job = ref<JobSnapshot | null>(null)
+  /** The slide the latest job classifies (the review store reloads it once that job ends, whatever its outcome). */
+  const slideId = ref<number | null>(null)
   const progress = ref<Progress | null>(null)
   const report = ref<ClassifyReport | null>(null)
   const error = ref<string | null>(null)
@@ -46,19 +48,20 @@ export const useSlideClassifyStore = defineStore('slide-classify', () => {
     else if (snapshot.error) error.value = snapshot.error.message
   }
 
-  async function classify(slideId: number, modelId?: number): Promise<void> {
+  async function classify(target: number, modelId?: number): Promise<void> {
     if (classifying.value) return
     stopWatching()
     error.value = null
     report.value = null
     progress.value = null
     const t = useTransport()
-    const r = await t.api['slides.classify']({ slideId, ...(modelId !== undefined ? { modelId } : {}) })
+    const r = await t.api['slides.classify']({ slideId: target, ...(modelId !== undefined ? { modelId } : {}) })
     if (!r.ok) {
       error.value = messageOf(r)
       return
     }
     const jobId = r.value.jobId
+    slideId.value = target
     job.value = { id: jobId, kind: 'classify', state: 'running', title: '', progress: { task: 'classify', done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null }
     unwatch = watchJob(t, jobId, {
       progress: (p) => {
@@ -76,5 +79,5 @@ export const useSlideClassifyStore = defineStore('slide-classify', () => {
     if (job.value && classifying.value) await useTransport().api['jobs.cancel']({ jobId: job.value.id })
   }
 
-  return { models, job, progress, report, error, classifying, loadModels, classify, cancel, reset, stopWatching }
+  return { models, job, slideId, progress, report, error, classifying, loadModels, classify, cancel, reset, stopWatching }
 })
