@@ -125,10 +125,16 @@ export function poolKey(db: Db, modelId: number): string {
   return `${db.name}#${modelId}`
 }
 
-/** The model is loaded here already: its ONNX graph is written once for the pool's workers (only when they lack the model). */
+/**
+ * The model is loaded here already: its ONNX graph is written once for the
+ * pool's workers (only when they lack the model), with 8-bit integer dense
+ * layers: a tenth less CPU per cell, and on the shipped model's 862
+ * held-out cells and 188 non-WBC objects every call, routing and group the
+ * same as the float32 graph's (docs/ml-results.md, "Inference speed").
+ */
 function onnxSourceOf(clf: Classifier): OnnxSource {
   return () => {
-    const { graph } = tryOnnxGraph(clf.model)
+    const { graph } = tryOnnxGraph(clf.model, { kernels: 'integer' })
     return graph ? { graph, meta: clf.meta } : undefined
   }
 }

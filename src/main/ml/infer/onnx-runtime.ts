@@ -9,7 +9,7 @@ import type * as Ort from 'onnxruntime-node'
 import { fillBatch } from '../data/cell-set'
 import type { ClassifierOutput } from './classifier'
 import type { ModelMeta } from '../model/model-files'
-import { modelToOnnx, OnnxUnsupported, ONNX_INPUT, ONNX_OUTPUTS, type OnnxGraphInfo } from '../model/onnx-export'
+import { modelToOnnx, OnnxUnsupported, ONNX_INPUT, ONNX_OUTPUTS, type OnnxGraphInfo, type OnnxKernels } from '../model/onnx-export'
 
 // Not named `require`: the electron-vite ESM bundle injects its own `require` shim.
 const requireHere = createRequire(import.meta.url)
@@ -33,11 +33,11 @@ export function loadOnnxRuntime(): { ort?: typeof Ort; reason?: string } {
  * The ONNX graph of `model` when ONNX Runtime can run it here, or why not
  * (runtime missing, network not expressible). Errors other than those throw.
  */
-export function tryOnnxGraph(model: tf.LayersModel): { graph?: OnnxGraphInfo; reason?: string } {
+export function tryOnnxGraph(model: tf.LayersModel, opts: { kernels?: OnnxKernels } = {}): { graph?: OnnxGraphInfo; reason?: string } {
   const { ort, reason } = loadOnnxRuntime()
   if (!ort) return { reason }
   try {
-    return { graph: modelToOnnx(model) }
+    return { graph: modelToOnnx(model, opts) }
   } catch (err) {
     if (err instanceof OnnxUnsupported) return { reason: err.message }
     throw err

@@ -24,6 +24,19 @@ export class OnnxUnsupported extends Error {}
 const OPSET = 13
 const IR_VERSION = 7
 const FLOAT = 1
+const INT8 = 3
+
+/**
+ * How the graph runs its dense layers: 'float' (float32 throughout), or
+ * 'integer': every dense layer but the last as an 8-bit integer product
+ * (MatMulInteger), its input quantised per batch as it arrives
+ * (DynamicQuantizeLinear: no calibration set) and its weights per output
+ * column (symmetric int8), the result scaled back to float32 before the bias.
+ * The convolutions stay float32 (ONNX Runtime's ConvInteger ran the W-Net's
+ * convolutions 4x slower than its float kernels), and so does the last layer
+ * (logits, probabilities).
+ */
+export type OnnxKernels = 'float' | 'integer'
 
 export const ONNX_INPUT = 'cells'
 export const ONNX_OUTPUTS = { probabilities: 'probabilities', logits: 'logits', features: 'features', convStats: 'conv_stats' } as const
@@ -42,7 +55,8 @@ export interface OnnxGraphInfo {
  * graph transposes to NCHW itself and back before Flatten, so the dense
  * weights keep tfjs's order.
  */
-export function modelToOnnx(model: tf.LayersModel): OnnxGraphInfo {
+export function modelToOnnx(model: tf.LayersModel, opts: { kernels?: OnnxKernels } = {}): OnnxGraphInfo {
+  const integer = opts.kernels === 'integer'
   const { onnx } = requireHere('onnx-proto') as { onnx: typeof OnnxNs }
   const nodes: OnnxNs.INodeProto[] = []
   const inits: OnnxNs.ITensorProto[] = []
@@ -55,10 +69,26 @@ export function modelToOnnx(model: tf.LayersModel): OnnxGraphInfo {
   const ints = (name: string, v: number[]): OnnxNs.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
   const int = (name: string, v: number): OnnxNs.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })
   const str = (name: string, v: string): OnnxNs.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) })
-  const init = (base: string, dims: number[], data: Float32Array): string => {
+  const init = (base: string, dims: number[], data: Float32Array | Int8Array | Uint8Array, dataType = FLOAT): string => {
     const name = fresh(base)
-    inits.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) })
+    inits.push({ name, dims, dataType, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) })
     return name
+  }
+  /**
+   * x (N x nin) times w (nin x nout) as MatMulInteger: x quantised to 8 bits
+   * as it arrives (DynamicQuantizeLinear), w per output column (symmetric
+   * int8), the int32 sums scaled back to float32 (x's scale x the column's).
+   */
+  const integerMatMul = (x: string, w: Float32Array, nin: number, nout: number): string => {
+    const scales = new Float32Array(nout)
+    for (let i = 0; i < w.length; i++) scales[i % nout] = Math.max(scales[i % nout]!, Math.abs(w[i]!))
+    for (let c = 0; c < nout; c++) scales[c] = scales[c]! > 0 ? scales[c]! / 127 : 1
+    const q = new Int8Array(w.length)
+    for (let i = 0; i < w.length; i++) q[i] = Math.round(w[i]! / scales[i % nout]!)
+    const [xq, xs, xz] = [fresh('xq'), fresh('xs'), fresh('xz')]
+    nodes.push({ opType: 'DynamicQuantizeLinear', input: [x], output: [xq, xs, xz], name: fresh('n_DynamicQuantizeLinear'), attribute: [] })
+    const acc = node('MatMulInteger', [xq, init('wq', [nin, nout], q, INT8), xz, init('wz', [], Int8Array.of(0), INT8)])
+    return node('Mul', [node('Cast', [acc], [int('to', FLOAT)]), node('Mul', [xs, init('w_scale', [nout], scales)])])
   }
   const activation = (x: string, name: string | undefined, layer: string): string => {
     if (!name || name === 'linear') return x
@@ -104,11 +134,14 @@ export function modelToOnnx(model: tf.LayersModel): OnnxGraphInfo {
       x = node('Conv', inputs, [ints('kernel_shape', [kh, kw]), ints('strides', pair(cfg.strides)), ints('dilations', pair(cfg.dilationRate ?? 1)), pad(cfg.padding, where)])
       x = activation(x, cfg.activation as string | undefined, where)
       // Per-channel mean and population standard deviation over the spatial
-      // axes (tf.moments, as ../infer/classifier.ts), as E[x^2] - E[x]^2 so that the
-      // feature map is read twice (ReduceMean, ReduceSumSquare) and not four times.
-      const [, H, W] = layer.outputShape as number[]
-      const mean = node('ReduceMean', [x], [ints('axes', [2, 3]), int('keepdims', 0)])
-      const meanSquare = node('Mul', [node('ReduceSumSquare', [x], [ints('axes', [2, 3]), int('keepdims', 0)]), init('inv_hw', [], Float32Array.of(1 / (H * W)))])
+      // axes (tf.moments, as ../infer/classifier.ts), as E[x^2] - E[x]^2.
+      // GlobalAveragePool (and the square) keep ONNX Runtime's blocked
+      // channel layout: ReduceMean / ReduceSumSquare made it reorder every
+      // convolution's output back to NCHW first, which with the reductions
+      // was about a third of a W-Net forward pass (docs/ml-results.md).
+      const spatialMean = (t: string): string => node('Flatten', [node('GlobalAveragePool', [t])], [int('axis', 1)])
+      const mean = spatialMean(x)
+      const meanSquare = spatialMean(node('Mul', [x, x]))
       const variance = node('Relu', [node('Sub', [meanSquare, node('Mul', [mean, mean])])]) // Relu: no tiny negative from rounding
       stats.push(mean, node('Sqrt', [variance]))
       convChannels += cout
@@ -123,11 +156,13 @@ export function modelToOnnx(model: tf.LayersModel): OnnxGraphInfo {
       if (layout !== 'flat') throw new OnnxUnsupported(`${where}: on a 4-d input`)
       const [k, b] = layer.getWeights()
       const [nin, nout] = k.shape as number[]
-      const inputs = [x, init('dense_w', [nin, nout], Float32Array.from(k.dataSync() as Float32Array))]
-      inputs.push(b ? init('dense_b', [nout], Float32Array.from(b.dataSync() as Float32Array)) : init('dense_b', [nout], new Float32Array(nout)))
+      const bias = b ? init('dense_b', [nout], Float32Array.from(b.dataSync() as Float32Array)) : init('dense_b', [nout], new Float32Array(nout))
       const last = li === layers.length - 1
       if (last) features = x
-      const z = node('Gemm', inputs)
+      const z =
+        integer && !last
+          ? node('Add', [integerMatMul(x, Float32Array.from(k.dataSync() as Float32Array), nin, nout), bias])
+          : node('Gemm', [x, init('dense_w', [nin, nout], Float32Array.from(k.dataSync() as Float32Array)), bias])
       if (last) logits = z
       x = activation(z, cfg.activation as string | undefined, where)
     } else {

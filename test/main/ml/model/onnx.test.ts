@@ -73,6 +73,21 @@ describe('ONNX Runtime inference', () => {
     expect(right / n).toBeGreaterThan(0.85)
   })
 
+  it('with 8-bit integer dense layers (what slide classification runs) calls every real cell as float32 does', async () => {
+    const n = cells.labels.length
+    const C = WBC_CLASSES.length
+    const clf = await OnnxClassifier.fromGraph(modelToOnnx(model, { kernels: 'integer' }), artifacts.meta)
+    const out = await clf.predict(cells.pixels, { batchSize: 16, features: true, convStats: true })
+    clf.dispose()
+    // Same top class for all 40 cells; probabilities within a point (measured: at most 0.006 on 1,050 cells, docs/ml-results.md).
+    expect(tops(out.probabilities, C)).toEqual(tops(reference.probabilities, C))
+    expect(maxDiff(out.probabilities, reference.probabilities)).toBeLessThan(0.01)
+    expect(maxDiff(out.probabilities, reference.probabilities)).toBeGreaterThan(0) // the integer kernels did run
+    // The convolutions stay float32: the Unidentified detector reads the same statistics.
+    expect(maxDiff(out.convStats!, reference.convStats!)).toBeLessThan(1e-3 * Math.max(1, maxAbs(reference.convStats!)))
+    expect(out.features).toHaveLength(n * 1024)
+  })
+
   it('runs in the inference pool, which names the engine', async () => {
     const per = artifacts.meta.inputSize ** 2 * 3
     const out = await predictInPool('onnx-test#shipped', () => artifacts, cells.pixels.slice(), per, WBC_CLASSES.length, { workers: 2, batchSize: 8, convStats: true })
