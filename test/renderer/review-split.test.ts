@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { defineComponent, h, ref } from 'vue'
+import { defineComponent, h, nextTick, ref } from 'vue'
 import type { SlideSummary } from '../../src/shared/api'
 import { setTransport } from '../../src/renderer/src/api/transport'
 import SlideTable from '../../src/renderer/src/components/SlideTable.vue'
@@ -142,6 +142,9 @@ describe('cell thumbnails', () => {
     shown.value = [5, 5]
     await flushPromises()
     shown.value = [5, 5, 6]
+    // ... and shows its image in the render that mounts it (the URL is known: no render more).
+    await nextTick()
+    expect(w.findAll('img').map((i) => i.attributes('src'))).toEqual(['blob:cell-5', 'blob:cell-5', 'blob:cell-6'])
     await flushPromises()
     vi.advanceTimersByTime(RELEASE_AFTER_MS + 1)
     await flushPromises()

@@ -13,6 +13,8 @@ export const RELEASE_AFTER_MS = 2000
 interface Entry {
   users: number
   url: Promise<string | null>
+  /** The URL once known (undefined while it is asked for). */
+  known?: string | null
   releaseTimer: ReturnType<typeof setTimeout> | null
 }
 
@@ -24,8 +26,9 @@ export const useCellImagesStore = defineStore('cell-images', () => {
   function acquire(id: number): Promise<string | null> {
     let e = entries.get(id)
     if (!e) {
-      e = { users: 0, url: useTransport().cellImageUrl(id), releaseTimer: null }
-      entries.set(id, e)
+      const entry: Entry = { users: 0, url: useTransport().cellImageUrl(id), releaseTimer: null }
+      void entry.url.then((u) => (entry.known = u), () => undefined)
+      entries.set(id, (e = entry))
     }
     if (e.releaseTimer) clearTimeout(e.releaseTimer)
     e.releaseTimer = null
@@ -44,8 +47,17 @@ export const useCellImagesStore = defineStore('cell-images', () => {
     }, RELEASE_AFTER_MS)
   }
 
+  /**
+   * The URL of a cell held now, when already known: a thumbnail mounted
+   * again (a cell that moved to another group when the slide was classified)
+   * shows its image in the same render instead of one more render later.
+   */
+  function known(id: number): string | null | undefined {
+    return entries.get(id)?.known
+  }
+
   /** How many cells have a URL held (for tests and diagnostics). */
   const held = (): number => entries.size
 
-  return { acquire, release, held }
+  return { acquire, release, known, held }
 })
