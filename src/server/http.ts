@@ -3,13 +3,14 @@
 // tests.
 //
 //   POST /api/<method>        JSON payload in, JSON Result out ({ok,value}|{ok,error})
-//   GET  /api/events          Server-Sent Events: `event: <name>` + JSON payload
+//   GET  /api/events          Server-Sent Events: `id`, `event: <name>` + JSON payload; bound to
+//                             the session, replayed after a dropped connection (./event-stream)
 //   GET  /api/cell-image/<id> the cell's image bytes, for <img src>
 //   GET  /*                   the built renderer (out/renderer)
 //
 // People sign in (session.login) and get a session: an HttpOnly,
 // SameSite=Strict cookie (Secure over TLS) bound to their user id, ended by
-// session.logout or after an idle time (./sessions). Each API call carries
+// session.logout or after an idle time (../main/people/sessions). Each API call carries
 // the session's user to the dispatcher, which enforces the method's roles.
 // The token printed at start only bootstraps: with it (header, or the cookie
 // a first visit to `/?token=...` sets) and while no user exists, the first
@@ -23,7 +24,7 @@ import { createServer as createTlsServer } from 'node:https'
 import { timingSafeEqual } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
-import { API_EVENTS, fail, isMethod, type CellImage, type Result } from '../shared/api'
+import { fail, isMethod, type CellImage, type Result } from '../shared/api'
 import type { SessionUser } from '../shared/people'
 import { createSessionStore, type SessionStore } from '../main/people/sessions'
 
@@ -34,6 +35,7 @@ import { CONTENT_SECURITY_POLICY } from '../shared/security'
 import { toWire } from '../shared/wire'
 import type { Workstation } from '../main/api'
 import { handleWorkerCall } from './worker-routes'
+import { createEventStreams } from './event-stream'
 
 export const TOKEN_COOKIE = 'wbc_token'
 const MAX_BODY = 1 << 20
@@ -134,16 +136,14 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
   const sessions = opts.sessions ?? createSessionStore()
   const cookieFlags = `HttpOnly; SameSite=Strict; Path=/${opts.tls ? '; Secure' : ''}`
   const allowedHosts = opts.allowedHosts === null ? null : (opts.allowedHosts ?? ['127.0.0.1', 'localhost', '::1']).map((h) => h.toLowerCase())
-  const streams = new Set<ServerResponse>()
-
-  const unsubscribe = workstation.events.subscribe((event) => {
-    const frame = `event: ${event.name}\ndata: ${toWire(event.payload)}\n\n`
-    for (const res of streams) res.write(frame)
+  const streams = createEventStreams({
+    subscribe: (listener) => workstation.events.subscribe(listener),
+    sessionUser: (id) => sessions.peek(id),
+    stillAllowed: async (id) => {
+      const userId = sessions.peek(id)
+      return userId !== undefined && (await workstation.dispatch('jobs.list', {}, { userId })).ok
+    }
   })
-  const keepAlive = setInterval(() => {
-    for (const res of streams) res.write(': keep-alive\n\n')
-  }, 20_000)
-  keepAlive.unref()
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req, allowedHosts)) return send(res, 421, 'unknown host', 'text/plain; charset=utf-8')
@@ -182,9 +182,8 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
       const may = await workstation.dispatch('jobs.list', {}, principal)
       if (!may.ok) return sendResult(res, may.error.code === 'forbidden' ? 403 : 500, may)
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
-      res.write(`: events ${API_EVENTS.join(' ')}\nretry: 2000\n\n`)
-      streams.add(res)
-      req.on('close', () => streams.delete(res))
+      const lastEventId = req.headers['last-event-id']
+      streams.open(res, sessionId!, typeof lastEventId === 'string' ? lastEventId : undefined)
       return
     }
     const image = /^cell-image\/(\d{1,15})$/.exec(name)
@@ -212,13 +211,15 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
     }
     const result = await workstation.dispatch(name, payload, principal)
     if ((name === 'session.login' || name === 'session.setup') && result.ok) {
-      // A fresh session id at every sign-in (no fixation); any session this browser had ends.
+      // A fresh session id at every sign-in (no fixation); any session this browser had ends, and its event streams.
       sessions.drop(sessionId)
+      streams.endSession(sessionId)
       const id = sessions.create((result.value as SessionUser).id)
       return send(res, 200, toWire(result), 'application/json; charset=utf-8', { 'Set-Cookie': `${SESSION_COOKIE}=${id}; ${cookieFlags}` })
     }
     if (name === 'session.logout' && result.ok) {
       sessions.drop(sessionId)
+      streams.endSession(sessionId)
       return send(res, 200, toWire(result), 'application/json; charset=utf-8', { 'Set-Cookie': `${SESSION_COOKIE}=; ${cookieFlags}; Max-Age=0` })
     }
     sendResult(res, !result.ok && result.error.code === 'forbidden' ? 403 : 200, result)
@@ -260,12 +261,7 @@ export function createWbcServer(opts: WbcServerOptions): Server & { closeEvents(
   }
   // HTTPS on a lab network: the token, the cookie and every cell image would otherwise cross it in clear.
   const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, listener) : createServer(listener)
-  const closeEvents = (): void => {
-    unsubscribe()
-    clearInterval(keepAlive)
-    for (const res of streams) res.end()
-    streams.clear()
-  }
+  const closeEvents = (): void => streams.close()
   server.on('close', closeEvents)
   return Object.assign(server, { closeEvents })
 }

@@ -48,4 +48,46 @@ describe('transport', () => {
     handlers['job.progress']!({ data: '{}' })
     expect(got).toHaveLength(1)
   })
+
+  it('closes the event stream when the session goes and opens a new one, with the same listeners, after a sign-in', async () => {
+    type FakeSource = { handlers: Record<string, (e: { data: string }) => void>; closed: boolean; addEventListener: (n: string, fn: (e: { data: string }) => void) => void; close: () => void }
+    const sources: FakeSource[] = []
+    const make = vi.fn(() => {
+      const s: FakeSource = {
+        handlers: {},
+        closed: false,
+        addEventListener(n, fn) {
+          s.handlers[n] = fn
+        },
+        close() {
+          s.closed = true
+        }
+      }
+      sources.push(s)
+      return s as unknown as EventSource
+    })
+    let answer: unknown = { ok: true, value: { id: 1, name: 'ada', displayName: 'Ada', roles: ['admin'] } }
+    const fetch = (async () => new Response(JSON.stringify(answer))) as typeof globalThis.fetch
+    const t = httpTransport({ eventSource: make, fetch })
+    const got: unknown[] = []
+    t.on('slide.changed', (p) => got.push(p))
+    expect(sources).toHaveLength(1)
+
+    // A call refused for want of a session: the stream closes (the server ended it; the browser would not retry).
+    answer = { ok: false, error: { code: 'forbidden', message: 'slides.list: sign in first' } }
+    await t.api['slides.list']({})
+    expect(sources[0]!.closed).toBe(true)
+
+    // Signed in again: a new stream, carrying the listeners the screens hold.
+    answer = { ok: true, value: { id: 1, name: 'ada', displayName: 'Ada', roles: ['admin'] } }
+    await t.api['session.login']({ name: 'ada', password: 'a long enough password' })
+    expect(sources).toHaveLength(2)
+    sources[1]!.handlers['slide.changed']!({ data: '{"slideId":3}' })
+    expect(got).toEqual([{ slideId: 3 }])
+
+    answer = { ok: true, value: { signedOut: true } }
+    await t.api['session.logout']()
+    expect(sources[1]!.closed).toBe(true)
+    expect(sources).toHaveLength(2)
+  })
 })

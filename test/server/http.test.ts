@@ -247,3 +247,25 @@ describe('events and images', () => {
     expect(viaPost.value.bytes).toEqual(bytes)
   })
 })
+
+describe('the event stream and the session', () => {
+  it("ends a browser's event stream when its session signs out", async () => {
+    // A second session of the technologist (another tab's sign-in), so the first stays for the other tests.
+    const cookie = sessionCookie(await post('session.login', JSON.stringify({ name: 'tess', password: TECH_PASSWORD }), { cookie: '' }))
+    const stream = await fetch(`${base}/api/events`, { headers: { cookie } })
+    expect(stream.status).toBe(200)
+    const reader = stream.body!.getReader()
+    await reader.read() // the opening comment
+    expect(await (await post('session.logout', '{}', { cookie })).json()).toMatchObject({ ok: true })
+    // The server ends the stream (no more events for a signed-out page) ...
+    const ended = await Promise.race([
+      (async () => {
+        for (;;) if ((await reader.read()).done) return true
+      })(),
+      new Promise<false>((r) => setTimeout(() => r(false), 5_000))
+    ])
+    expect(ended).toBe(true)
+    // ... and a new one is refused.
+    expect((await fetch(`${base}/api/events`, { headers: { cookie } })).status).toBe(403)
+  })
+})

@@ -23,6 +23,8 @@ export interface SessionStore {
   create(userId: number): string
   /** The user of a live session, refreshing its idle clock; undefined when unknown or expired. */
   touch(id: string | undefined): number | undefined
+  /** The user of a live session without refreshing its idle clock (an open event stream is not activity). */
+  peek(id: string | undefined): number | undefined
   drop(id: string | undefined): void
   readonly idleMinutes: number
 }
@@ -39,6 +41,17 @@ export function createSessionStore(opts: { idleMinutes?: number; now?: () => num
     for (const [id, e] of sessions) if (expired(e, t)) sessions.delete(id)
   }
 
+  function live(id: string | undefined): Entry | undefined {
+    if (!id) return undefined
+    const e = sessions.get(id)
+    if (!e) return undefined
+    if (expired(e, now())) {
+      sessions.delete(id)
+      return undefined
+    }
+    return e
+  }
+
   return {
     idleMinutes,
     create(userId) {
@@ -49,16 +62,12 @@ export function createSessionStore(opts: { idleMinutes?: number; now?: () => num
       return id
     },
     touch(id) {
-      if (!id) return undefined
-      const e = sessions.get(id)
-      if (!e) return undefined
-      const t = now()
-      if (expired(e, t)) {
-        sessions.delete(id)
-        return undefined
-      }
-      e.lastSeen = t
-      return e.userId
+      const e = live(id)
+      if (e) e.lastSeen = now()
+      return e?.userId
+    },
+    peek(id) {
+      return live(id)?.userId
     },
     drop(id) {
       if (id) sessions.delete(id)

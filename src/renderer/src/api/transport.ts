@@ -20,8 +20,13 @@ export interface Transport {
 /** Dispatched on window when the core refuses a call because nobody is signed in any more (idle timeout, disabled account). */
 export const SIGNED_OUT_EVENT = 'wbc:signed-out'
 
+/** A refusal because nobody is signed in any more. */
+function isSignedOut(r: Result<unknown>): boolean {
+  return !r.ok && r.error.code === 'forbidden' && /sign in (first|again)$/.test(r.error.message)
+}
+
 function noticeSignOut(r: Result<unknown>): Result<unknown> {
-  if (!r.ok && r.error.code === 'forbidden' && /sign in (first|again)$/.test(r.error.message)) {
+  if (isSignedOut(r)) {
     globalThis.dispatchEvent?.(new Event(SIGNED_OUT_EVENT))
   }
   return r
@@ -80,11 +85,8 @@ export function httpTransport(opts: HttpTransportOptions = {}): Transport {
     }
   }
 
-  function ensureSource(name: string): void {
-    if (!source) source = (opts.eventSource ?? ((url) => new EventSource(url)))(`${base}/api/events`)
-    if (listeners.has(name)) return
-    listeners.set(name, new Set())
-    source.addEventListener(name, (e) => {
+  function listen(on: EventSource, name: string): void {
+    on.addEventListener(name, (e) => {
       let payload: unknown
       try {
         payload = fromWire((e as MessageEvent<string>).data)
@@ -95,7 +97,41 @@ export function httpTransport(opts: HttpTransportOptions = {}): Transport {
     })
   }
 
-  const api = Object.fromEntries(API_METHODS.map((m) => [m, async (input?: unknown) => noticeSignOut(await call(m, input))])) as ApiClient
+  function ensureSource(name: string): void {
+    if (!source) {
+      source = (opts.eventSource ?? ((url) => new EventSource(url)))(`${base}/api/events`)
+      for (const known of listeners.keys()) listen(source, known)
+    }
+    if (listeners.has(name)) return
+    listeners.set(name, new Set())
+    listen(source, name)
+  }
+
+  /**
+   * The server binds a stream to the session that opened it and ends it when
+   * that session ends, and a browser does not retry a refused stream. So the
+   * stream closes when the session is gone (sign-out, or a call refused for
+   * want of one) and, after a sign-in, opens again under the new session for
+   * whatever the screens listen to.
+   */
+  function closeSource(): void {
+    source?.close()
+    source = null
+  }
+  function reopenSource(): void {
+    closeSource()
+    const first = listeners.keys().next()
+    if (!first.done) ensureSource(first.value)
+  }
+
+  async function called(m: string, input: unknown): Promise<Result<unknown>> {
+    const r = await call(m, input)
+    if ((m === 'session.login' || m === 'session.setup') && r.ok) reopenSource()
+    else if ((m === 'session.logout' && r.ok) || isSignedOut(r)) closeSource()
+    return noticeSignOut(r)
+  }
+
+  const api = Object.fromEntries(API_METHODS.map((m) => [m, (input?: unknown) => called(m, input)])) as ApiClient
 
   return {
     kind: 'browser',
