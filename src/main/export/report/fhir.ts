@@ -3,7 +3,8 @@
 // in UCUM '%', the count and the 95% CI as components, referenceRange and
 // interpretation when an interval applies), with the WBC count the absolute
 // counts and the WBC (NRBC-corrected when erythroblasts were seen), the
-// non-leukocyte objects per 100 WBC, the Patient when known, and, once
+// non-leukocyte objects per 100 WBC, the Patient when known, the ordering
+// location (an Encounter at a Location) when the order names one, and, once
 // signed, each verifier (the signer, and the second verifier when there is
 // one) as a Practitioner with a Provenance carrying their verification
 // signature and its time. Ids are derived from the sample and
@@ -15,6 +16,8 @@ import type {
   BundleEntry,
   CodeableConcept,
   DiagnosticReport,
+  Encounter,
+  Location,
   Observation,
   ObservationComponent,
   Patient,
@@ -97,6 +100,23 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
     if (p.birthDate) patient.birthDate = p.birthDate
     if (p.sex) patient.gender = GENDER[p.sex]
     subject = add(patient, 'patient')
+  }
+
+  // Where the order came from (the ward, clinic or unit: HL7 v2 PV1-3) as the visit's Location, as a LIS reads it.
+  let encounter: Reference<Encounter> | undefined
+  if (report.sample.location) {
+    const location = add<Location>({ resourceType: 'Location', name: report.sample.location }, 'location')
+    encounter = add<Encounter>(
+      {
+        resourceType: 'Encounter',
+        status: 'unknown',
+        // The workstation is not told whether the patient is in or out: class unknown (v3 NullFlavor).
+        class: { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK', display: 'unknown' },
+        ...(subject ? { subject } : {}),
+        location: [{ location: { ...location, display: report.sample.location } }]
+      },
+      'encounter'
+    )
   }
 
   // Each verifier as a Practitioner (identified by their login on this workstation), in signing order.
@@ -222,6 +242,7 @@ export function differentialToFhir(report: DifferentialReport): Bundle {
       text: 'White blood cell differential count'
     },
     ...(subject ? { subject } : {}),
+    ...(encounter ? { encounter } : {}),
     ...(report.sample.collectedAt ? { effectiveDateTime: report.sample.collectedAt } : {}),
     issued,
     ...(interpreters.length ? { resultsInterpreter: interpreters } : {}),
