@@ -3,12 +3,15 @@
 // step, in ONE process with the cases alternating in rounds, so all see the
 // same machine load (compare the ratios; absolute figures depend on it):
 // 1. the `cpu` preset as it was before #13 (upsampling first), trained the
-//    way it was (the layers models' apply() and the stock strided
-//    Conv2DBackpropInput kernel);
-// 2. the same network trained the way it is now (gan-forward.ts and the
+//    way it was: the layers models' apply(), the stock strided
+//    Conv2DBackpropInput and ResizeNearestNeighborGrad kernels and the
+//    gather im2col of the filter gradient;
+// 2. the same, but with today's kernels (what row 1 measured until the
+//    kernels' switches covered all of #13: see BENCHMARKS.md);
+// 3. the same network trained the way it is now (gan-forward.ts and the
 //    col2im kernel): the speed-up of the code alone;
-// 3. the `cpu` preset now (upsampling last, more filters), trained now;
-// 4. the five-class conditional GAN (FIVE_CLASS_SETTINGS, batch 20).
+// 4. the `cpu` preset now (upsampling last, more filters), trained now;
+// 5. the five-class conditional GAN (FIVE_CLASS_SETTINGS, batch 20).
 // Each round runs trainGan() for a few steps; a round's first step (warm-up,
 // model build) is not timed. Wall and CPU seconds (process.cpuUsage, less
 // sensitive to other load) per step, and per cell (real cells per step).
@@ -18,7 +21,7 @@
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { initBackend } from '../src/main/ml/model/tfjs-backend'
-import { convKernelOptions } from '../src/main/ml/train/kernels/index'
+import { convKernelOptions, resizeKernelOptions } from '../src/main/ml/train/kernels/index'
 import { CPU_PRESET_BEFORE_13, FIVE_CLASS_SETTINGS, PRESET_SETTINGS, type GanSettings } from '../src/main/synthetic/dcgan'
 import { trainGan } from '../src/main/synthetic/train'
 
@@ -38,16 +41,22 @@ async function main() {
   const pixels = Uint8Array.from({ length: 100 * 64 * 64 * 3 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24))
   const labels = Uint8Array.from({ length: 100 }, (_, i) => i % 5)
   const load0 = loadavg()[0]
-  const cases: { name: string; settings: GanSettings; forward: 'layers' | 'direct'; col2im: boolean }[] = [
-    { name: '`cpu` before #13 (upsampling first), trained as before (layers apply(), stock strided input gradient)', settings: CPU_PRESET_BEFORE_13, forward: 'layers', col2im: false },
-    { name: 'the same network, trained now (gan-forward.ts, col2im input gradient)', settings: CPU_PRESET_BEFORE_13, forward: 'direct', col2im: true },
-    { name: '`cpu` now (upsampling last), trained now', settings: PRESET_SETTINGS.cpu, forward: 'direct', col2im: true },
-    { name: 'five-class conditional (batch 20), trained now', settings: FIVE_CLASS_SETTINGS, forward: 'direct', col2im: true }
+  const cases: { name: string; settings: GanSettings; forward: 'layers' | 'direct'; kernels: 'before' | 'now' }[] = [
+    { name: '`cpu` before #13 (upsampling first), trained as before (layers apply(), stock strided input and resize gradients, gather im2col)', settings: CPU_PRESET_BEFORE_13, forward: 'layers', kernels: 'before' },
+    { name: 'the same, trained as before but with the kernels of #13', settings: CPU_PRESET_BEFORE_13, forward: 'layers', kernels: 'now' },
+    { name: 'the same network, trained now (gan-forward.ts, #13 kernels)', settings: CPU_PRESET_BEFORE_13, forward: 'direct', kernels: 'now' },
+    { name: '`cpu` now (upsampling last), trained now', settings: PRESET_SETTINGS.cpu, forward: 'direct', kernels: 'now' },
+    { name: 'five-class conditional (batch 20), trained now', settings: FIVE_CLASS_SETTINGS, forward: 'direct', kernels: 'now' }
   ]
+  const useKernels = (k: 'before' | 'now') => {
+    convKernelOptions.stridedCol2im = k === 'now'
+    convKernelOptions.planarIm2col = k === 'now'
+    resizeKernelOptions.exact2x = k === 'now'
+  }
   const acc = cases.map(() => ({ wall: 0, cpu: 0, n: 0 }))
   for (let r = 0; r < rounds; r++) {
     for (const [i, c] of cases.entries()) {
-      convKernelOptions.stridedCol2im = c.col2im
+      useKernels(c.kernels)
       let t = 0
       let u = process.cpuUsage()
       await trainGan({
@@ -72,7 +81,7 @@ async function main() {
       })
     }
   }
-  convKernelOptions.stridedCol2im = true
+  useKernels('now')
   const res = cases.map((c, i) => ({ name: c.name, batch: c.settings.batchSize, steps: acc[i].n, wall: acc[i].wall / acc[i].n, cpu: acc[i].cpu / acc[i].n }))
   const day = new Date().toISOString().slice(0, 10)
   console.log(`GAN training step, 64 px, backend ${info.name}, ${day}, ${rounds} rounds x ${steps} timed steps per case, ` +

@@ -98,11 +98,13 @@ describe('wasm training kernels', () => {
     })
   }
 
-  it('channel-planar im2col equals the gather im2col (same, valid, row stride 2)', () => {
+  it('channel-planar im2col equals the gather im2col (same, valid, row stride 2; short rows copied in a loop, rows of 64+ with set())', () => {
     for (const [n, h, w, cin, fh, fw, outH, outW, sh, pt, pl] of [
       [2, 7, 6, 3, 3, 3, 7, 6, 1, 1, 1],
       [1, 6, 8, 2, 3, 2, 4, 7, 1, 0, 0],
-      [3, 9, 5, 4, 4, 4, 5, 5, 2, 1, 1]
+      [3, 9, 5, 4, 4, 4, 5, 5, 2, 1, 1],
+      [2, 3, 70, 2, 3, 3, 3, 70, 1, 1, 1],
+      [1, 2, 66, 1, 1, 3, 2, 64, 1, 0, 0]
     ]) {
       const x = randArray(n * h * w * cin, 31)
       const a = new Float32Array(fh * fw * cin * n * outH * outW).fill(NaN)

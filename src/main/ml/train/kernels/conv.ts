@@ -16,8 +16,12 @@ import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/t
 import { call, f32, free, view, type WasmBackendLike } from './wasm-internals'
 import { plainMatMul } from './matmul'
 
-/** Benchmarks switch the strided path off to measure the stock kernel beside it (scripts/bench-gan.ts). */
-export const convKernelOptions = { stridedCol2im: true }
+/**
+ * Benchmarks switch these off to measure the kernels as they were before #13
+ * beside today's (scripts/bench-gan.ts): the stock strided input gradient,
+ * and the gather im2col instead of the planar one.
+ */
+export const convKernelOptions = { stridedCol2im: true, planarIm2col: true }
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]]
 
@@ -114,10 +118,19 @@ export function im2colTransposedPlanar(
               colT.fill(0, m, m + outW)
               continue
             }
-            if (oxLo > 0) colT.fill(0, m, m + oxLo)
             const src = pb + iy * w + oxLo + off
-            colT.set(xp.subarray(src, src + (oxHi - oxLo)), m + oxLo)
-            if (oxHi < outW) colT.fill(0, m + oxHi, m + outW)
+            const len = oxHi - oxLo
+            if (len >= 64) {
+              if (oxLo > 0) colT.fill(0, m, m + oxLo)
+              colT.set(xp.subarray(src, src + len), m + oxLo)
+              if (oxHi < outW) colT.fill(0, m + oxHi, m + outW)
+            } else {
+              // Short rows (the 4x4 to 32x32 layers): a loop, because a
+              // subarray view per row costs more than copying its few floats.
+              for (let k = 0; k < oxLo; k++) colT[m + k] = 0
+              for (let k = 0; k < len; k++) colT[m + oxLo + k] = xp[src + k]
+              for (let k = oxHi; k < outW; k++) colT[m + k] = 0
+            }
           }
         }
       }
@@ -138,7 +151,7 @@ export function conv2DBackpropFilterKernel(args: { inputs: NamedTensorInfoMap; a
   const M = n * outH * outW
   const colT = backend.makeOutput([K, M], 'float32')
   const args6 = [n, h, w, cin, fh, fw, outH, outW, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left] as const
-  if (info.strideWidth === 1) im2colTransposedPlanar(f32(backend, x), f32(backend, colT), ...args6)
+  if (info.strideWidth === 1 && convKernelOptions.planarIm2col) im2colTransposedPlanar(f32(backend, x), f32(backend, colT), ...args6)
   else im2colTransposed(f32(backend, x), f32(backend, colT), ...args6)
   const dW = plainMatMul(backend, colT, view(dy, [M, cout]), K, M, cout)
   free(backend, colT)

@@ -40,3 +40,4 @@ export { adamStep, adamStepLowRank, FusedAdam, ADAM_DEFAULTS, type AdamSettings 
 export { jsMatMul } from './matmul'
 export { im2colTransposed, flipSwapFilter, col2im, convKernelOptions } from './conv'
 export { maxPoolBackprop } from './pool'
+export { resizeKernelOptions } from './resize'

@@ -8,6 +8,9 @@
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
 import { call, f32, type WasmBackendLike } from './wasm-internals'
 
+/** The benchmark switches this off to measure the stock kernel beside it (scripts/bench-gan.ts). */
+export const resizeKernelOptions = { exact2x: true }
+
 export function upsample2xBackprop(dy: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number): void {
   const W2 = 2 * w
   for (let b = 0; b < n; b++) {
@@ -30,7 +33,7 @@ export function resizeNearestNeighborGradKernel(args: { inputs: NamedTensorInfoM
   const { alignCorners, halfPixelCenters } = (args.attrs ?? {}) as { alignCorners?: boolean; halfPixelCenters?: boolean }
   const [n, h, w, c] = images.shape
   const exact2x = dy.shape.length === 4 && dy.shape[0] === n && dy.shape[1] === 2 * h && dy.shape[2] === 2 * w && dy.shape[3] === c
-  if (alignCorners || halfPixelCenters || !exact2x || dy.dtype !== 'float32') return call('ResizeNearestNeighborGrad', backend, args.inputs, args.attrs)
+  if (!resizeKernelOptions.exact2x || alignCorners || halfPixelCenters || !exact2x || dy.dtype !== 'float32') return call('ResizeNearestNeighborGrad', backend, args.inputs, args.attrs)
   const dx = backend.makeOutput([n, h, w, c], 'float32')
   upsample2xBackprop(f32(backend, dy), f32(backend, dx), n, h, w, c)
   return dx
