@@ -5,6 +5,13 @@
 // the manual share lies inside the workstation's exact 95% interval. The
 // workstation side is the slide's live differential (the same numbers the
 // Review screen and the report show). docs/intended-use.md explains the use.
+//
+// Like is compared with like: on each slide, the classes its differential
+// counts (the five; with the eight-class model also IG; and any leukocyte
+// label a reviewer gave there, such as blast). A manual row of another class
+// is set aside for that slide, and the manual shares are taken over the
+// compared classes only. Manual promyelocytes, myelocytes and
+// metamyelocytes are IG where the slide counts IG.
 import { WBC_CLASSES } from '../../shared/cells'
 import { CoreError } from '../errors'
 import { normaliseName, parseClassName } from '../import/classes'
@@ -17,8 +24,10 @@ import { getSlideBySampleId } from '../store/slides'
 /** One row of the manual differential file. */
 export interface ManualRow {
   sampleId: string
-  /** One of the five classes (other classes are set aside in `ignored`). */
+  /** A class name the workstation knows (its canonical label); unknown names are set aside in `ignored`. */
   class: string
+  /** The name as the file gave it. */
+  given: string
   value: number
   line: number
 }
@@ -27,9 +36,12 @@ export interface ManualCounts {
   /** Whether the values are cell counts or percentages. */
   kind: 'count' | 'percent'
   rows: ManualRow[]
-  /** Rows of classes the workstation's differential does not count (bands, blasts, ...). */
+  /** Rows not compared: names the workstation does not know, and classes a slide's differential does not count. */
   ignored: { line: number; sampleId: string; class: string }[]
 }
+
+/** The immature granulocytes a manual count may list one by one; the eight-class model counts them as IG. */
+const IG_PARTS = new Set(['promyelocyte', 'myelocyte', 'metamyelocyte'])
 
 const SAMPLE_COLUMNS = ['sample', 'sample id', 'sampleid', 'sample_id', 'slide', 'specimen']
 const CLASS_COLUMNS = ['class', 'cell', 'cell type', 'label']
@@ -66,11 +78,11 @@ export function parseManualCounts(text: string): ManualCounts {
     const raw = (r[c] ?? '').trim()
     if (!sampleId || !raw) throw new CoreError('invalid_input', `line ${line}: sample and class are required`)
     const parsed = parseClassName(raw)
-    const cls = parsed.kind === 'class' ? parsed.class : raw
-    if (!(WBC_CLASSES as readonly string[]).includes(cls)) {
+    if (parsed.kind !== 'class') {
       ignored.push({ line, sampleId, class: raw })
       return
     }
+    const cls = parsed.class
     const value = Number((r[v] ?? '').trim().replace(/%$/, ''))
     if (!Number.isFinite(value) || value < 0) throw new CoreError('invalid_input', `line ${line}: "${r[v] ?? ''}" is not a ${kind}`)
     if (kind === 'count' && !Number.isInteger(value)) throw new CoreError('invalid_input', `line ${line}: a count must be a whole number (got ${value})`)
@@ -79,9 +91,9 @@ export function parseManualCounts(text: string): ManualCounts {
     const key = `${sampleId}\u0000${normaliseName(raw)}`
     if (seen.has(key)) throw new CoreError('invalid_input', `line ${line}: ${sampleId} has ${raw} twice`)
     seen.add(key)
-    rows.push({ sampleId, class: cls, value, line })
+    rows.push({ sampleId, class: cls, given: raw, value, line })
   })
-  if (rows.length === 0) throw new CoreError('invalid_input', 'the manual differential file has no rows for the five classes')
+  if (!rows.some((r) => (WBC_CLASSES as readonly string[]).includes(r.class))) throw new CoreError('invalid_input', 'the manual differential file has no rows for the five classes')
   return { kind, rows, ignored }
 }
 
@@ -100,8 +112,10 @@ export interface ValidationSample {
   slideId: number
   signed: boolean
   workstationTotal: number
-  /** Manual cells over the five classes (count files only). */
+  /** Manual cells over the compared classes (count files only). */
   manualTotal: number | null
+  /** The classes compared on this slide: those its differential counts. */
+  classes: string[]
   lines: ValidationLine[]
 }
 
@@ -123,20 +137,16 @@ export interface ValidationReport {
 
 /**
  * Compares the workstation's differential of each slide named in `manual`
- * with the manual one. Manual shares are taken over the five classes (the
- * cells the workstation counts), so a manual count that also lists bands or
- * blasts is compared like with like; those rows are reported as ignored.
+ * with the manual one, over the classes that slide's differential counts
+ * (module header); the rest of a sample's manual rows are reported as ignored.
  */
 export function validateAgainstManual(db: Db, manual: ManualCounts, opts: { signedOnly?: boolean } = {}): ValidationReport {
-  const bySample = new Map<string, Map<string, number>>()
-  for (const r of manual.rows) {
-    if (!bySample.has(r.sampleId)) bySample.set(r.sampleId, new Map())
-    const classes = bySample.get(r.sampleId)!
-    classes.set(r.class, (classes.get(r.class) ?? 0) + r.value)
-  }
+  const bySample = new Map<string, ManualRow[]>()
+  for (const r of manual.rows) bySample.set(r.sampleId, [...(bySample.get(r.sampleId) ?? []), r])
   const samples: ValidationSample[] = []
   const skipped: ValidationReport['skipped'] = []
-  for (const [sampleId, values] of bySample) {
+  const ignored = [...manual.ignored]
+  for (const [sampleId, rows] of bySample) {
     const slide = getSlideBySampleId(db, sampleId)
     if (!slide) {
       skipped.push({ sampleId, reason: 'no slide with this sample id in the store' })
@@ -151,17 +161,23 @@ export function validateAgainstManual(db: Db, manual: ManualCounts, opts: { sign
       skipped.push({ sampleId, reason: 'the workstation counted no cells on this slide (not classified?)' })
       continue
     }
-    const manualSum = WBC_CLASSES.reduce((a, c) => a + (values.get(c) ?? 0), 0)
+    const classes = d.counted.map((l) => l.label)
+    const values = new Map<string, number>()
+    for (const r of rows) {
+      const into = classes.includes(r.class) ? r.class : IG_PARTS.has(r.class) && classes.includes('ig') ? 'ig' : null
+      if (into === null) ignored.push({ line: r.line, sampleId, class: r.given })
+      else values.set(into, (values.get(into) ?? 0) + r.value)
+    }
+    const manualSum = classes.reduce((a, c) => a + (values.get(c) ?? 0), 0)
     if (manualSum === 0) {
-      skipped.push({ sampleId, reason: 'the manual differential has no cells of the five classes' })
+      skipped.push({ sampleId, reason: `the manual differential has no cells of the classes this slide counts (${classes.join(', ')})` })
       continue
     }
-    const lines = WBC_CLASSES.map((cls): ValidationLine => {
-      const w = d.counted.find((l) => l.label === cls) ?? { count: 0, percent: 0, ciLow: 0, ciHigh: 0 }
-      const value = values.get(cls) ?? 0
+    const lines = d.counted.map((w): ValidationLine => {
+      const value = values.get(w.label) ?? 0
       const percent = (100 * value) / manualSum
       return {
-        class: cls,
+        class: w.label,
         workstation: { count: w.count, percent: w.percent, ciLow: w.ciLow, ciHigh: w.ciHigh },
         manual: { count: manual.kind === 'count' ? value : null, percent },
         difference: w.percent - percent,
@@ -169,10 +185,12 @@ export function validateAgainstManual(db: Db, manual: ManualCounts, opts: { sign
         insideCi: percent >= w.ciLow - 1e-9 && percent <= w.ciHigh + 1e-9
       }
     })
-    samples.push({ sampleId, slideId: slide.id, signed: d.signed, workstationTotal: d.totalCounted, manualTotal: manual.kind === 'count' ? manualSum : null, lines })
+    samples.push({ sampleId, slideId: slide.id, signed: d.signed, workstationTotal: d.totalCounted, manualTotal: manual.kind === 'count' ? manualSum : null, classes, lines })
   }
-  const perClass = WBC_CLASSES.map((cls): ValidationClass => {
-    const lines = samples.map((s) => ({ sampleId: s.sampleId, line: s.lines.find((l) => l.class === cls)! }))
+  // Every class some slide compared, the five first; each over the slides that compared it.
+  const compared = [...new Set([...WBC_CLASSES, ...samples.flatMap((s) => s.classes)])].filter((c) => samples.some((s) => s.classes.includes(c)))
+  const perClass = compared.map((cls): ValidationClass => {
+    const lines = samples.flatMap((s) => s.lines.filter((l) => l.class === cls).map((line) => ({ sampleId: s.sampleId, line })))
     return {
       class: cls,
       ...blandAltman(lines.map((l) => l.line.difference)),
@@ -180,7 +198,8 @@ export function validateAgainstManual(db: Db, manual: ManualCounts, opts: { sign
       outside: lines.filter((l) => !l.line.insideCi).map((l) => l.sampleId)
     }
   })
-  return { kind: manual.kind, samples, perClass, skipped, ignored: manual.ignored }
+  ignored.sort((a, b) => a.line - b.line)
+  return { kind: manual.kind, samples, perClass, skipped, ignored }
 }
 
 const pp = (x: number | null) => (x === null || Number.isNaN(x) ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}`)
@@ -204,6 +223,6 @@ export function formatValidation(r: ValidationReport): string {
       )
   }
   for (const s of r.skipped) out.push(`skipped ${s.sampleId}: ${s.reason}`)
-  if (r.ignored.length) out.push(`not compared (not one of the five classes): ${[...new Set(r.ignored.map((i) => i.class))].join(', ')}`)
+  if (r.ignored.length) out.push(`not compared (a class the slide's differential does not count, or an unknown name): ${[...new Set(r.ignored.map((i) => i.class))].join(', ')}`)
   return out.join('\n')
 }

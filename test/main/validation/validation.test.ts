@@ -7,7 +7,8 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importPath } from '../../../src/main/import'
-import { listImages, openStore, type Db } from '../../../src/main/store'
+import { getSlideBySampleId, listImages, openStore, type Db } from '../../../src/main/store'
+import { reclassifyCells } from '../../../src/main/review'
 import { parseManualCounts, validateAgainstManual } from '../../../src/main/validation'
 import { blandAltman } from '../../../src/main/stats'
 import { CoreError } from '../../../src/main/errors'
@@ -37,11 +38,12 @@ SLIDE-C,neutrophil,50
 `
 
 const dir = tempDir('wbc-validate-')
+const truth = new Map<string, string>()
+const truthOf = (fileName: string) => truth.get(fileName)
 let db: Db
 let dbFile: string
 beforeAll(async () => {
   const exportRoot = join(dir, 'export')
-  const truth = new Map<string, string>()
   let offset = 0
   for (const [sample, plan] of Object.entries(SLIDES)) {
     for (const [cls, n] of plan) for (const f of copyCells('pbc-wbc', cls, n, exportRoot, sample, offset)) truth.set(f.split('/').pop()!, cls)
@@ -139,5 +141,39 @@ describe('local validation against manual differentials', () => {
     const none = await wbc(['--db', dbFile, 'validate', csv, '--signed-only'])
     expect(none.code).toBe(1)
     expect(none.err).toMatch(/no slide could be compared/)
+  })
+
+  // Last: it reclassifies cells of slide B.
+  it('compares IG where the slide counts IG (manual promyelocytes, myelocytes, metamyelocytes summed), and sets it aside where it does not', () => {
+    const slideB = getSlideBySampleId(db, 'SLIDE-B')!.id
+    const neutrophils = listImages(db).filter((i) => i.slideId === slideB && truthOf(i.fileName) === 'neutrophil').slice(0, 2)
+    reclassifyCells(db, { slideId: slideB, cellIds: neutrophils.map((i) => i.id), label: 'ig', who: 'Dr Lee' })
+    const r = validateAgainstManual(
+      db,
+      parseManualCounts(
+        'sample,class,count\nSLIDE-A,NE,100\nSLIDE-A,LY,60\nSLIDE-A,MO,20\nSLIDE-A,EO,16\nSLIDE-A,BA,4\nSLIDE-A,metamyelocyte,5\n' +
+          'SLIDE-B,NE,40\nSLIDE-B,LY,120\nSLIDE-B,MO,20\nSLIDE-B,EO,16\nSLIDE-B,BA,4\nSLIDE-B,metamyelocyte,10\nSLIDE-B,myelocyte,6\nSLIDE-B,blast,2\nSLIDE-B,foo cell,1\n'
+      )
+    )
+    const [a, b] = r.samples
+    expect(a!.classes).not.toContain('ig')
+    expect(b!.classes).toContain('ig')
+    // B: NE 4, LY 1, MO 1, IG 2 of 8; manual IG = 10 + 6 = 16 over 40+120+20+16+4+16 = 216 cells.
+    expect(b!.manualTotal).toBe(216)
+    const ig = b!.lines.find((l) => l.class === 'ig')!
+    expect(ig.workstation).toMatchObject({ count: 2, percent: 25 })
+    expect(ig.manual.count).toBe(16)
+    expect(ig.manual.percent).toBeCloseTo((100 * 16) / 216, 10)
+    // A counts no IG: its metamyelocytes are set aside (and A's shares stay over 200 cells), as are B's blast and an unknown name.
+    expect(a!.manualTotal).toBe(200)
+    expect(r.ignored).toEqual([
+      { line: 7, sampleId: 'SLIDE-A', class: 'metamyelocyte' },
+      { line: 15, sampleId: 'SLIDE-B', class: 'blast' },
+      { line: 16, sampleId: 'SLIDE-B', class: 'foo cell' }
+    ])
+    const per = Object.fromEntries(r.perClass.map((c) => [c.class, c]))
+    expect(per.ig).toMatchObject({ n: 1 })
+    expect(per.ig!.bias).toBeCloseTo(25 - (100 * 16) / 216, 10)
+    expect(per.neutrophil!.n).toBe(2)
   })
 })
