@@ -137,6 +137,10 @@ describe('cell thumbnails', () => {
     await flushPromises()
     expect(w.findAll('img').map((i) => i.attributes('src'))).toEqual(['blob:cell-5', 'blob:cell-5', 'blob:cell-6'])
     expect(asked).toEqual([5, 6])
+    // Lazy before the source is set, so a thumbnail off screen is not loaded when it mounts.
+    const names = w.find('img').element.getAttributeNames()
+    expect(names.indexOf('loading')).toBeGreaterThanOrEqual(0)
+    expect(names.indexOf('loading')).toBeLessThan(names.indexOf('src'))
 
     // Cell 6 unmounts and mounts again at once (it moved to another group): same URL, no new request.
     shown.value = [5, 5]

@@ -67,13 +67,20 @@ export interface SlideClassification {
   result: ClassifyResult
 }
 
+/**
+ * The ML core, imported once: a dynamic import() of a module already loaded
+ * still goes through the module loader (from source, tsx's hooks on their
+ * own thread), tens of ms on a busy machine, on every slide.
+ */
+let mlCore: Promise<typeof import('../ml/infer/classify-cells')> | undefined
+
 /** Classifies a slide's cells by the workflow's rules (see the header). */
 export async function classifySlide(db: Db, slideId: number, o: ClassifySlideOptions = {}): Promise<SlideClassification> {
   const slide = requireClassifiable(db, slideId, typeof o.model === 'number' ? o.model : undefined)
   const store = o.store ?? true
   o.onProgress?.({ task: 'classify', done: 0, total: 0, unit: 'cell', message: 'loading the model and the cells' })
   // Loaded on use: the shells' read paths never load TensorFlow.js.
-  const { classifyCells } = await import('../ml/infer/classify-cells')
+  const { classifyCells } = await (mlCore ??= import('../ml/infer/classify-cells'))
   const r = await classifyCells(db, { ...o, slideId: slide.id, store })
   // Re-read: a reviewer may have started on the slide while the model ran.
   if (store && getSlide(db, slide.id)?.status === 'imported') setSlideStatus(db, slide.id, 'classified')
