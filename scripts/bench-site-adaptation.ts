@@ -116,7 +116,7 @@ if (process.argv.includes('--zero-shot')) {
     const conf = CLASSES.map(() => new Array(5).fill(0))
     for (let b = 0; b < labels.length; b += 32) {
       const idx = Array.from({ length: Math.min(32, labels.length - b) }, (_, i) => b + i)
-      const buf = fillBatch(px, Z, idx, new Float32Array(idx.length * per))
+      const buf = fillBatch(px, Z, idx, new Float32Array(idx.length * per), { input: 'none' }) // px already normalised (or not) above
       const pred = tf.tidy(() => (model.predict(tf.tensor4d(buf, [idx.length, Z, Z, 3])) as tf.Tensor).argMax(-1).dataSync())
       idx.forEach((i, j) => conf[labels[i]][pred[j]]++)
     }
@@ -216,7 +216,7 @@ function evaluate(spec: any, weights: Float32Array, set: any, idx: number[]) {
   const per = S * S * 3
   for (let b = 0; b < idx.length; b += 64) {
     const part = idx.slice(b, b + 64)
-    const buf = fillBatch(set.pixels, S, part, new Float32Array(part.length * per))
+    const buf = fillBatch(set.pixels, S, part, new Float32Array(part.length * per), { input: 'none' }) // set.pixels already normalised by its arm
     const pred = tf.tidy(() => (model.predict(tf.tensor4d(buf, [part.length, S, S, 3])) as tf.Tensor).argMax(-1).dataSync())
     part.forEach((i, j) => conf[set.labels[i]][pred[j]]++)
   }

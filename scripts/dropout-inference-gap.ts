@@ -28,7 +28,8 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { initBackend, tf } from '../src/main/ml/model/tfjs-backend'
 import { fillBatch, listClassFolders, loadCells } from '../src/main/ml/data/cell-set'
-import { loadModelDirectory } from '../src/main/ml/model/tfjs-io'
+import { artifactsToModel, readModelDir } from '../src/main/ml/model/model-files'
+import { inputNormalisationOf } from '../src/main/ml/data/input-normalisation'
 import { specFor } from '../src/main/ml/model/architectures/index'
 import { flattenWeights } from '../src/main/ml/train/replica'
 import { modelFromWeights, train } from '../src/main/ml/train/trainer'
@@ -62,7 +63,10 @@ const files = WBC_CLASSES.flatMap((_, c) => {
 })
 const cells = await loadCells(files, 128, {})
 const S = cells.size
-const model = args.checkpoint ? await modelFromCheckpoint(resolve(args.checkpoint)) : await loadModelDirectory(resolve(args.model!))
+// A model folder brings its input colour normalisation; a training checkpoint of this study has none.
+const modelMeta = args.checkpoint ? undefined : await readModelDir(resolve(args.model!))
+const input = inputNormalisationOf(modelMeta?.meta)
+const model = modelMeta ? await artifactsToModel(modelMeta) : await modelFromCheckpoint(resolve(args.checkpoint!))
 const modelName = args.checkpoint ? `checkpoint ${args.checkpoint}/${(await readFile(join(resolve(args.checkpoint), 'LATEST'), 'utf8')).trim()}` : args.model
 
 /** The weights of a training checkpoint's latest epoch (train.ts writes them flat, in layout order). */
@@ -82,7 +86,7 @@ function scores(training: boolean, op?: number, net: tf.LayersModel = model): Fl
   const buf = new Float32Array(B * per)
   for (let s = 0; s < n; s += B) {
     const idx = Array.from({ length: Math.min(B, n - s) }, (_, i) => s + i)
-    fillBatch(cells.pixels, S, idx, buf, op === undefined ? undefined : idx.map(() => op))
+    fillBatch(cells.pixels, S, idx, buf, { input, ops: op === undefined ? undefined : idx.map(() => op) })
     const p = tf.tidy(() => (net.apply(tf.tensor4d(buf.subarray(0, idx.length * per), [idx.length, S, S, 3]), { training }) as tf.Tensor).dataSync() as Float32Array)
     out.set(p, s * C)
   }

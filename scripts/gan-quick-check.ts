@@ -15,7 +15,8 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { initBackend } from '../src/main/ml/model/tfjs-backend'
-import { loadModelDirectory } from '../src/main/ml/model/tfjs-io'
+import { artifactsToModel, readModelDir } from '../src/main/ml/model/model-files'
+import { inputNormalisationOf } from '../src/main/ml/data/input-normalisation'
 import { datasetsDir } from '../src/main/paths'
 import { WBC_CLASSES } from '../src/shared/cells'
 import { baselineCalls, cosineSimilarities, featureModel, predictBatches } from '../src/main/synthetic/quality'
@@ -43,7 +44,10 @@ async function main() {
   const s = g.card.settings
   const G = buildGenerator(s)
   setFlatWeights(G, loadShippedWeights(g))
-  const model = await loadModelDirectory(resolve(args.model!))
+  // The judge sees cells with its own input colour normalisation (its metadata).
+  const judge = await readModelDir(resolve(args.model!))
+  const input = inputNormalisationOf(judge.meta)
+  const model = await artifactsToModel(judge)
   const S = model.inputs[0].shape[1] as number
   const features = featureModel(model)
   const only = new Set((await readFile(resolve(args['real-list']!), 'utf8')).split('\n').slice(1).map((l) => l.split(',')[0].trim()).filter(Boolean))
@@ -54,8 +58,8 @@ async function main() {
     const real = await resizeCells(await realCellsOfClass({ folder: resolve(args.data!), only }, cls, s.size, { limit: n, seed }), S)
     const px = generatePixels(G, latentVectors(seed, 0, n, s.latentDim), s.latentDim, 64, s.classes ? { index: ci, classes: s.classes.length } : undefined)
     const gen = await resizeCells({ pixels: px, size: s.size, count: n, refs: [] }, S)
-    const judged = baselineCalls(model, WBC_CLASSES, cls, real, gen)
-    const cosine = cosineSimilarities(real, gen, predictBatches(features, real), predictBatches(features, gen))
+    const judged = baselineCalls(model, input, WBC_CLASSES, cls, real, gen)
+    const cosine = cosineSimilarities(real, gen, predictBatches(features, real, input), predictBatches(features, gen, input))
     const row = {
       class: cls,
       realCells: real.count,

@@ -45,6 +45,15 @@ export type LrScheduleName = (typeof LR_SCHEDULES)[number]
 export const FINE_TUNE_MODES = ['all', 'head'] as const
 export type FineTuneModeName = (typeof FINE_TUNE_MODES)[number]
 
+/**
+ * A model's input colour normalisation, applied to every cell before the
+ * network sees it (training and inference alike; src/main/ml/data/input-normalisation.ts):
+ * 'none', or 'grey-world' (each channel scaled to PBC's mean colour). Part of
+ * the model: a model keeps the one it was trained with.
+ */
+export const INPUT_NORMALISATIONS = ['none', 'grey-world'] as const
+export type InputNormalisation = (typeof INPUT_NORMALISATIONS)[number]
+
 export type RunKind = 'train' | 'crossval' | 'finetune' | 'evaluate'
 export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted'
 
@@ -55,6 +64,8 @@ export interface ModelSummary {
   inputSize: number
   classes: string[]
   quantization: string
+  /** The input colour normalisation the model was trained with and runs with. */
+  inputNormalisation: InputNormalisation
   /** 'run' (trained here), 'imported', 'shipped'. */
   provenance: string
   runId: number | null
@@ -281,6 +292,8 @@ export interface AdaptJobResult {
   modelName: string | null
   classes: string[]
   inputSize: number
+  /** The adapted model's input colour normalisation (it trained on and carries it). */
+  inputNormalisation: InputNormalisation
   siteCells: { train: number; heldOut: number }
   referenceCells: { replay: number; check: number }
   before: { site: AdaptationFigures; reference: AdaptationFigures | null }

@@ -21,6 +21,7 @@ export function modelSummary(m: ModelRow): ModelSummary {
     inputSize: m.inputSize,
     classes: m.classes,
     quantization: m.quantization,
+    inputNormalisation: m.inputNormalisation,
     provenance: m.provenance,
     runId: m.runId,
     fold: m.fold,

@@ -5,6 +5,7 @@ import type { Db } from './db'
 import { nowIso } from './db'
 import { stmt } from './statements'
 import { WBC_CLASSES } from '../../shared/cells'
+import type { InputNormalisation } from '../../shared/models'
 
 export type ModelProvenance = 'run' | 'imported' | 'shipped'
 export type WeightQuantization = 'float32' | 'float16' | 'uint8' | 'uint16'
@@ -23,6 +24,8 @@ export interface NewModel {
   inputSize: number
   classes: readonly string[]
   preprocessRecipe: string
+  /** The input colour normalisation it was trained with (default 'none'); fixed once stored. */
+  inputNormalisation?: InputNormalisation
   topology: unknown
   weightSpecs: WeightSpec[]
   weights: Uint8Array
@@ -42,6 +45,7 @@ export interface ModelRow {
   inputSize: number
   classes: string[]
   preprocessRecipe: string
+  inputNormalisation: InputNormalisation
   quantization: WeightQuantization
   provenance: ModelProvenance
   runId: number | null
@@ -61,7 +65,7 @@ export interface ModelArtifactsRow {
   weights: Uint8Array
 }
 
-const COLS = `id, name, architecture, input_size AS inputSize, classes_json AS classesJson, preprocess_recipe AS preprocessRecipe,
+const COLS = `id, name, architecture, input_size AS inputSize, classes_json AS classesJson, preprocess_recipe AS preprocessRecipe, input_normalisation AS inputNormalisation,
   quantization, provenance, run_id AS runId, fold, source, metrics_json AS metricsJson, calibration_json AS calibrationJson,
   created_at AS createdAt, is_default AS isDefault, length(weights) AS byteSize`
 
@@ -88,8 +92,8 @@ export function insertModel(db: Db, m: NewModel): number {
     stmt(
       db,
       `INSERT INTO models (name, architecture, input_size, classes_json, preprocess_recipe, topology_json, weight_specs_json, weights,
-                           quantization, provenance, run_id, fold, source, metrics_json, calibration_json, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+                           quantization, provenance, run_id, fold, source, metrics_json, calibration_json, created_at, input_normalisation)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
     ).run(
       m.name,
       m.architecture,
@@ -106,7 +110,8 @@ export function insertModel(db: Db, m: NewModel): number {
       m.source ?? null,
       m.metrics === undefined ? null : JSON.stringify(m.metrics),
       m.calibration === undefined ? null : JSON.stringify(m.calibration),
-      nowIso()
+      nowIso(),
+      m.inputNormalisation ?? 'none'
     ).lastInsertRowid
   )
 }

@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { initBackend } from '../ml/model/tfjs-backend'
 import { fillBatch } from '../ml/data/cell-set'
-import { loadModelDirectory } from '../ml/model/tfjs-io'
+import { artifactsToModel, readModelDir } from '../ml/model/model-files'
+import { inputNormalisationOf, type InputNormalisation } from '../ml/data/input-normalisation'
 import { specFor } from '../ml/model/architectures/index'
 import { train, modelFromWeights } from '../ml/train/trainer'
 import { WBC_CLASSES } from '../../shared/cells'
@@ -30,6 +31,8 @@ export interface QualityOptions {
   modelPath?: string
   /** ... or a loaded model (tests), named by modelName. */
   model?: tf.LayersModel
+  /** The loaded model's input colour normalisation (default 'none'); a modelPath's comes from its metadata. */
+  inputNormalisation?: InputNormalisation
   modelName?: string
   /** The baseline model's output classes, in order (default: the five WBC classes). */
   classes?: readonly string[]
@@ -68,15 +71,15 @@ export function judgeModel(model: tf.LayersModel): tf.LayersModel {
   return tf.model({ inputs: model.inputs, outputs: [model.outputs[0], last.input as tf.SymbolicTensor] })
 }
 
-/** Every output of the model for every cell: one list per output, one row a cell, in batches. */
-export function predictOutputs(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[][] {
+/** Every output of the model for every cell: one list per output, one row a cell, in batches; `input` is the model's own colour normalisation. */
+export function predictOutputs(model: tf.LayersModel, cells: CellPixels, input: InputNormalisation, batch = 32): Float32Array[][] {
   const S = cells.size
   const per = S * S * 3
   const rows: Float32Array[][] = model.outputs.map(() => [])
   const buf = new Float32Array(batch * per)
   for (let start = 0; start < cells.count; start += batch) {
     const idx = Array.from({ length: Math.min(batch, cells.count - start) }, (_, k) => start + k)
-    fillBatch(cells.pixels, S, idx, buf)
+    fillBatch(cells.pixels, S, idx, buf, { input })
     const outs = tf.tidy(() => {
       const y = model.predict(tf.tensor4d(buf.subarray(0, idx.length * per), [idx.length, S, S, 3]))
       return (Array.isArray(y) ? y : [y]).map((t) => ({ data: t.dataSync() as Float32Array, width: t.shape[1] as number }))
@@ -89,8 +92,8 @@ export function predictOutputs(model: tf.LayersModel, cells: CellPixels, batch =
 }
 
 /** The model's output for every cell, one row a cell, in batches. */
-export function predictBatches(model: tf.LayersModel, cells: CellPixels, batch = 32): Float32Array[] {
-  return predictOutputs(model, cells, batch)[0]
+export function predictBatches(model: tf.LayersModel, cells: CellPixels, input: InputNormalisation, batch = 32): Float32Array[] {
+  return predictOutputs(model, cells, input, batch)[0]
 }
 
 export const argmax = (v: Float32Array) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0)
@@ -109,8 +112,8 @@ function pair(realReal: number, realGenerated: number): SimilarityPair {
  * What the baseline calls one class's generated cells, and how many of the
  * real ones of that class it gets right (check 1).
  */
-export function baselineCalls(model: tf.LayersModel, classes: readonly string[], cls: string, real: CellPixels, gen: CellPixels): QualityClassResult['baseline'] {
-  return baselineFromScores(classes, cls, predictBatches(model, real), predictBatches(model, gen))
+export function baselineCalls(model: tf.LayersModel, input: InputNormalisation, classes: readonly string[], cls: string, real: CellPixels, gen: CellPixels): QualityClassResult['baseline'] {
+  return baselineFromScores(classes, cls, predictBatches(model, real, input), predictBatches(model, gen, input))
 }
 
 /** The same from the baseline's class scores (one row a cell), when they were computed already. */
@@ -161,7 +164,12 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
   })
   if (new Set(gens.map((g) => g.class)).size !== gens.length) throw new Error('give one generator per class')
   if (!o.model && !o.modelPath) throw new Error('a baseline model is needed (modelPath)')
-  const model = o.model ?? (await loadModelDirectory(o.modelPath!))
+  // The judge sees cells as it was trained to: its metadata's colour normalisation.
+  const loaded = o.model ? { model: o.model, input: o.inputNormalisation ?? 'none' } : await (async () => {
+    const a = await readModelDir(o.modelPath!)
+    return { model: await artifactsToModel(a), input: inputNormalisationOf(a.meta) }
+  })()
+  const model = loaded.model
   const modelName = o.modelName ?? o.modelPath ?? 'model'
   const S = model.inputs[0].shape[1] as number
   const judge = judgeModel(model)
@@ -192,8 +200,8 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       generated.push(genNative)
       const gen = await resizeCells(genNative, S)
       const real = await resizeCells(realNative, S)
-      const [genScores, fGen] = predictOutputs(judge, gen)
-      const [realScores, fReal] = predictOutputs(judge, real)
+      const [genScores, fGen] = predictOutputs(judge, gen, loaded.input)
+      const [realScores, fReal] = predictOutputs(judge, real, loaded.input)
       const half = Math.floor(Math.min(real.count / 2, gen.count))
       results.push({
         class: g.class,
@@ -244,7 +252,8 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       try {
         const confusion = order.map(() => new Array<number>(order.length).fill(0))
         testParts.forEach((part, li) => {
-          for (const row of predictBatches(net, part)) confusion[li][argmax(row)]++
+          // Trained here without colour normalisation.
+          for (const row of predictBatches(net, part, 'none')) confusion[li][argmax(row)]++
         })
         const rep: ClassificationReport = reportFromConfusion(confusion, order)
         trainedOnGenerated = {

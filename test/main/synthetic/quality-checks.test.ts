@@ -40,7 +40,7 @@ describe('quality checks', () => {
     try {
       const real = cells([0, 0, 1]) // two red, one green
       const gen = cells([0, 2, 2, 2]) // one red, three blue
-      const r = baselineCalls(model, CLASSES, 'red', real, gen)
+      const r = baselineCalls(model, 'none', CLASSES, 'red', real, gen)
       expect(r.generatedCalledAs).toEqual({ red: 1, green: 0, blue: 3 })
       expect(r.accuracyOnGenerated).toBeCloseTo(1 / 4, 10)
       expect(r.accuracyOnReal).toBeCloseTo(2 / 3, 10)

@@ -25,7 +25,7 @@ async function tinyBaseline(): Promise<string> {
   const files = (await listClassFolders(datasetPath('pbc-wbc'), WBC_CLASSES)).filter((f) => f.relative.startsWith('basophil/') || f.relative.startsWith('neutrophil/'))
   const pick = [...files.filter((f) => f.relative.startsWith('basophil/')).slice(0, 30), ...files.filter((f) => f.relative.startsWith('neutrophil/')).slice(0, 30)]
   const cells = await loadCells(pick, SIZE)
-  const x = fillBatch(cells.pixels, SIZE, Array.from(cells.labels.keys()), new Float32Array(pick.length * SIZE * SIZE * 3))
+  const x = fillBatch(cells.pixels, SIZE, Array.from(cells.labels.keys()), new Float32Array(pick.length * SIZE * SIZE * 3), { input: 'none' })
   const model = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [SIZE, SIZE, 3], filters: 8, kernelSize: 3, activation: 'relu', padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),

@@ -1,13 +1,15 @@
 // Cell sets for training and inference: preprocessed uint8 pixels (N x S x S x
 // 3, HWC, the rebuildable cache of preprocessCell) plus integer labels in the
 // model's output order. Float tensors are only built per batch, standardised
-// per image as the paper does, optionally flipped/rotated.
+// per image as the paper does (after the model's input colour normalisation),
+// optionally flipped/rotated.
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { preprocessCell, standardize } from '../../imaging/preprocess'
 import { WBC_CLASSES } from '../../../shared/cells'
 import { applySiteJitter, SITE_JITTER_VALUES } from './site-augment'
+import { normaliseCell, type InputNormalisation } from './input-normalisation'
 
 export interface CellSet {
   /** N*size*size*3 uint8 RGB, may live in a SharedArrayBuffer. */
@@ -110,24 +112,34 @@ export function dihedral(src: Uint8Array, dst: Uint8Array, size: number, op: num
   }
 }
 
-/**
- * Standardised float batch (n x S x S x 3) from cells `indices` of `pixels`,
- * each given its site jitter row (`jitter`, SITE_JITTER_VALUES per cell; see
- * site-augment.ts) and then transformed by ops[i] (see dihedral) when given.
- */
-export function fillBatch(
-  pixels: Uint8Array,
-  size: number,
-  indices: ArrayLike<number>,
-  out: Float32Array,
-  ops?: ArrayLike<number>,
+/** How fillBatch prepares each cell; `input` is the model's own (its metadata's inputNormalisation), never optional. */
+export interface BatchPrep {
+  /** The model's input colour normalisation (input-normalisation.ts), applied first. */
+  input: InputNormalisation
+  /** Per cell, one of the 8 symmetries of the square (see dihedral), when given. */
+  ops?: ArrayLike<number>
+  /** Per cell, its site jitter row (SITE_JITTER_VALUES numbers; see site-augment.ts), when given. */
   jitter?: Float32Array
-): Float32Array {
+}
+
+/**
+ * Standardised float batch (n x S x S x 3) from cells `indices` of `pixels`:
+ * each cell colour-normalised as its model asks (prep.input), given its site
+ * jitter row and symmetry when given, then standardised per image. Every
+ * path from stored pixels to a network (training, validation, evaluation,
+ * inference on tfjs and ONNX Runtime, adaptation, the synthetic-cell judge)
+ * comes through here, so a model's normalisation cannot be skipped by one.
+ */
+export function fillBatch(pixels: Uint8Array, size: number, indices: ArrayLike<number>, out: Float32Array, prep: BatchPrep): Float32Array {
   const per = size * size * 3
+  const { ops, jitter } = prep
   const tmp = new Uint8Array(per)
+  const normalised = prep.input === 'none' ? undefined : new Uint8Array(per)
   const jittered = jitter ? new Uint8Array(per) : undefined
   for (let i = 0; i < indices.length; i++) {
     let img = pixels.subarray(indices[i] * per, (indices[i] + 1) * per)
+    // Normalise before jitter: the jitter then varies colours around the balance the model will see.
+    if (normalised) img = normaliseCell(img, normalised, prep.input)
     if (jitter && jittered) {
       applySiteJitter(img, jittered, size, jitter.subarray(i * SITE_JITTER_VALUES, (i + 1) * SITE_JITTER_VALUES))
       img = jittered

@@ -3,6 +3,7 @@
 // out-of-distribution scores need, all from one forward pass.
 import * as tf from '@tensorflow/tfjs'
 import { fillBatch } from '../data/cell-set'
+import { inputNormalisationOf, type InputNormalisation } from '../data/input-normalisation'
 import type { ModelMeta } from '../model/model-files'
 
 export interface ClassifierOutput {
@@ -31,11 +32,14 @@ export class Classifier {
   readonly convStatsSize: number
   private readonly kernel: tf.Tensor2D | undefined
   private readonly bias: tf.Tensor1D | undefined
+  /** The model's own input colour normalisation (its metadata; read once, so an unknown one fails at load). */
+  readonly inputNormalisation: InputNormalisation
 
   constructor(
     readonly model: tf.LayersModel,
     readonly meta: ModelMeta
   ) {
+    this.inputNormalisation = inputNormalisationOf(meta)
     const last = model.layers[model.layers.length - 1]
     const penultimate = last.input as tf.SymbolicTensor
     this.featureSize = penultimate.shape[penultimate.shape.length - 1] as number
@@ -84,7 +88,7 @@ export class Classifier {
     for (let start = 0; start < n; start += B) {
       const count = Math.min(B, n - start)
       const idx = Array.prototype.slice.call(indices, start, start + count) as number[]
-      fillBatch(pixels, S, idx, buf)
+      fillBatch(pixels, S, idx, buf, { input: this.inputNormalisation })
       tf.tidy(() => {
         const x = tf.tensor4d(buf.subarray(0, count * per), [count, S, S, 3])
         if (!features && !convStats) {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import type * as tf from '@tensorflow/tfjs'
 import type * as Ort from 'onnxruntime-node'
 import { fillBatch } from '../data/cell-set'
+import { inputNormalisationOf, type InputNormalisation } from '../data/input-normalisation'
 import type { ClassifierOutput } from './classifier'
 import type { ModelMeta } from '../model/model-files'
 import { modelToOnnx, OnnxUnsupported, ONNX_INPUT, ONNX_OUTPUTS, type OnnxGraphInfo, type OnnxKernels } from '../model/onnx-export'
@@ -54,7 +55,9 @@ export class OnnxClassifier {
     readonly meta: ModelMeta,
     readonly numClasses: number,
     readonly featureSize: number,
-    readonly convStatsSize: number
+    readonly convStatsSize: number,
+    /** The model's own input colour normalisation (its metadata). */
+    readonly inputNormalisation: InputNormalisation
   ) {}
 
   /** Converts and loads `model`; throws OnnxUnsupported for networks the converter does not write. */
@@ -66,6 +69,7 @@ export class OnnxClassifier {
   static async fromGraph(g: OnnxGraphInfo, meta: ModelMeta, opts: { threads?: number } = {}): Promise<OnnxClassifier> {
     const { ort, reason } = loadOnnxRuntime()
     if (!ort) throw new Error(`onnxruntime-node is not available: ${reason}`)
+    const input = inputNormalisationOf(meta)
     if (g.inputSize !== meta.inputSize) throw new OnnxUnsupported(`model input ${g.inputSize} px, metadata ${meta.inputSize} px`)
     const session = await ort.InferenceSession.create(g.bytes, {
       executionProviders: ['cpu'],
@@ -74,7 +78,7 @@ export class OnnxClassifier {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all'
     })
-    return new OnnxClassifier(session, ort, meta, g.numClasses, g.featureSize, g.convStatsSize)
+    return new OnnxClassifier(session, ort, meta, g.numClasses, g.featureSize, g.convStatsSize, input)
   }
 
   async predict(pixels: Uint8Array, opts: { batchSize?: number; features?: boolean; convStats?: boolean } = {}): Promise<ClassifierOutput> {
@@ -96,7 +100,7 @@ export class OnnxClassifier {
     const buf = new Float32Array(Math.min(B, Math.max(1, n)) * per)
     for (let start = 0; start < n; start += B) {
       const count = Math.min(B, n - start)
-      fillBatch(pixels, S, Array.from({ length: count }, (_, i) => start + i), buf)
+      fillBatch(pixels, S, Array.from({ length: count }, (_, i) => start + i), buf, { input: this.inputNormalisation })
       const input = new this.ort.Tensor('float32', buf.subarray(0, count * per), [count, S, S, 3])
       const out = await this.session.run({ [ONNX_INPUT]: input }, fetches)
       probabilities.set(out[ONNX_OUTPUTS.probabilities].data as Float32Array, start * C)

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { WeightSpec } from '../../store/models'
 import { WBC_CLASSES } from '../../../shared/cells'
 import { WNET_RECIPE } from '../../imaging/decode'
+import type { InputNormalisation } from '../../../shared/models'
 import { concatBytes, modelToMemory, quantizeWeights, saveModelDirectory, type MemoryModel, type Quantization as IoQuantization } from './tfjs-io'
 
 /** What the workstation needs to know about a model beyond its topology (kept in model.json's userDefinedMetadata.wbc). */
@@ -18,6 +19,8 @@ export interface ModelMeta {
   inputSize: number
   classes: string[]
   preprocessRecipe: string
+  /** Input colour normalisation (../data/input-normalisation.ts); absent is 'none'. Part of the model. */
+  inputNormalisation?: InputNormalisation
   /** Free-form provenance: training data, run id, settings, metrics. */
   [key: string]: unknown
 }

@@ -23,6 +23,7 @@ import {
 import { CoreError } from '../../errors'
 import { initBackend } from './tfjs-backend'
 import { Classifier } from '../infer/classifier'
+import { inputNormalisationOf } from '../data/input-normalisation'
 import {
   artifactsToModel,
   modelToArtifacts,
@@ -58,6 +59,8 @@ export function storeArtifacts(db: Db, a: ModelArtifactsBytes, opts: SaveModelOp
     inputSize: a.meta.inputSize,
     classes: a.meta.classes,
     preprocessRecipe: a.meta.preprocessRecipe,
+    // Validated here too: a model folder naming an unknown normalisation is refused, not stored as 'none'.
+    inputNormalisation: inputNormalisationOf(a.meta),
     topology: a.topology,
     weightSpecs: a.weightSpecs,
     weights: a.weights,
@@ -87,6 +90,8 @@ export function metaOf(row: ModelRow): ModelMeta {
     inputSize: row.inputSize,
     classes: row.classes,
     preprocessRecipe: row.preprocessRecipe,
+    // Written only when set, so the folder of a model without one stays as it was.
+    ...(row.inputNormalisation !== 'none' ? { inputNormalisation: row.inputNormalisation } : {}),
     name: row.name,
     modelId: row.id,
     provenance: row.provenance,

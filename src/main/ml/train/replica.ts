@@ -303,7 +303,7 @@ export class Replica {
     const n = indices.length
     const S = this.spec.inputSize
     const C = this.spec.numClasses
-    const xs = fillBatch(pixels, S, indices, new Float32Array(n * S * S * 3), ops, jitter)
+    const xs = fillBatch(pixels, S, indices, new Float32Array(n * S * S * 3), { input: this.spec.inputNormalisation ?? 'none', ops, jitter })
     const y = new Float32Array(n * C)
     const sw = new Float32Array(n)
     for (let i = 0; i < n; i++) {
@@ -375,7 +375,7 @@ export class Replica {
     const buf = new Float32Array(batchSize * per)
     for (let start = 0; start < indices.length; start += batchSize) {
       const idx = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + batchSize)) as number[]
-      fillBatch(pixels, S, idx, buf)
+      fillBatch(pixels, S, idx, buf, { input: this.spec.inputNormalisation ?? 'none' })
       const scores = tf.tidy(() => {
         const x = tf.tensor4d(buf.subarray(0, idx.length * per), [idx.length, S, S, 3])
         return (this.model.predict(x) as tf.Tensor).dataSync() as Float32Array

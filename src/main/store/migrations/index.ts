@@ -15,6 +15,7 @@ import { migration011 } from './011_slide_revision'
 import { migration012 } from './012_worker_machines'
 import { migration013 } from './013_analyser_nrbc'
 import { migration014 } from './014_model_weights_last'
+import { migration015 } from './015_model_input_normalisation'
 
 export type { Migration } from './types'
 
@@ -32,5 +33,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
-  migration014
+  migration014,
+  migration015
 ]

@@ -4,7 +4,7 @@
 // the input size is configurable so tests can use 32 px.
 import * as tf from '@tensorflow/tfjs'
 import { WBC_CLASSES } from '../../../../shared/cells'
-import { MODEL_ARCHITECTURES, DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture } from '../../../../shared/models'
+import { MODEL_ARCHITECTURES, DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type InputNormalisation } from '../../../../shared/models'
 
 // The list lives in src/shared so the UI offers exactly what the core builds.
 export const ARCHITECTURES = MODEL_ARCHITECTURES
@@ -19,6 +19,12 @@ export interface ModelSpec {
   numClasses: number
   /** Seed of the weight initialisers (Glorot/Xavier uniform). */
   seed: number
+  /**
+   * The input colour normalisation the network is trained and run with
+   * (../data/input-normalisation.ts); absent is 'none'. Left out rather than
+   * 'none' so the checkpoints of runs made before it existed still match.
+   */
+  inputNormalisation?: InputNormalisation
 }
 
 export const DEFAULT_INPUT_SIZE: Record<Architecture, number> = DEFAULT_ARCHITECTURE_INPUT
