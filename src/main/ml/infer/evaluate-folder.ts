@@ -13,6 +13,7 @@ import type { Classifier, ClassifierOutput } from './classifier'
 import { defaultInferenceWorkers } from './inference-pool'
 import { OnnxClassifier, tryOnnxGraph } from './onnx-runtime'
 import { listClassFolders, loadCells } from '../data/cell-set'
+import type { InputNormalisation } from '../data/input-normalisation'
 import { loadClassifierFromPath, loadStoredClassifier, parseModelRef, resolveStoredModel, shippedModelPath } from '../model/registry'
 
 export interface EvaluateOptions {
@@ -22,13 +23,15 @@ export interface EvaluateOptions {
   batchSize?: number
   /** Only the first n files per class (quick checks). */
   limitPerClass?: number
+  /** Only these files, as class/file relative to the tree (a model card's held-out list: its first CSV column). */
+  only?: ReadonlySet<string>
   signal?: AbortSignal
   onProgress?: ProgressListener
 }
 
 export interface EvaluationReport {
   path: string
-  model: { source: string; architecture: string; inputSize: number; classes: string[] }
+  model: { source: string; architecture: string; inputSize: number; classes: string[]; inputNormalisation: InputNormalisation }
   backend: string
   n: number
   accuracy: number
@@ -60,6 +63,7 @@ export async function evaluateFolder(path: string, o: EvaluateOptions = {}): Pro
   const { clf, source } = await classifierFor(o)
   const classes = clf.classes
   let files = await listClassFolders(path, classes)
+  if (o.only) files = files.filter((f) => o.only!.has(f.relative))
   if (o.limitPerClass !== undefined) {
     const seen = new Map<number, number>()
     files = files.filter((f) => {
@@ -111,7 +115,7 @@ export async function evaluateFolder(path: string, o: EvaluateOptions = {}): Pro
   })
   return {
     path,
-    model: { source, architecture: clf.meta.architecture, inputSize: clf.inputSize, classes: [...classes] },
+    model: { source, architecture: clf.meta.architecture, inputSize: clf.inputSize, classes: [...classes], inputNormalisation: clf.inputNormalisation },
     backend: engine,
     n: report.total,
     accuracy: report.accuracy,
@@ -129,7 +133,7 @@ export async function evaluateFolder(path: string, o: EvaluateOptions = {}): Pro
 export function formatEvaluation(r: EvaluationReport): string {
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`
   const lines = [
-    `${r.path}: ${r.n} cells, model ${r.model.source} (${r.model.architecture} ${r.model.inputSize}px), backend ${r.backend}`,
+    `${r.path}: ${r.n} cells, model ${r.model.source} (${r.model.architecture} ${r.model.inputSize}px, input colour normalisation ${r.model.inputNormalisation}), backend ${r.backend}`,
     `accuracy ${pct(r.accuracy)}, macro F1 ${pct(r.macroF1)}`,
     `${'class'.padEnd(12)}${'precision'.padStart(10)}${'recall'.padStart(10)}${'F1'.padStart(10)}${'n'.padStart(7)}`
   ]
