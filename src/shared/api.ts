@@ -24,7 +24,7 @@ import {
   type SlideExport,
   type SlideGallery
 } from './review'
-import { FINE_TUNE_MODES, GAN_PRESET_NAMES, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult, type AdaptJobResult } from './models'
+import { FINE_TUNE_MODES, GAN_PRESET_NAMES, INPUT_NORMALISATIONS, LR_SCHEDULES, MODEL_ARCHITECTURES, TRAINING_BALANCES, type GanJobResult, type GenerateJobResult, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type CalibrateJobResult, type AdaptJobResult } from './models'
 import { OUTBOX_STATES, type LisSettings, type OutboxMessage, type OutboxMessageDetail } from './lis'
 import { BLIND_ORIGIN_ANSWERS, GENERATOR_NAME, GENERATOR_NAME_RULE, type BlindCellView, type BlindInvitations, type BlindResults, type BlindSessionView, type GeneratorSummary, type QualityJobResult, type QualityReport } from './synthetic'
 import { DisplayName, GivenPassword, NewPassword, RoleList, UserName, type Role, type SessionState, type SessionUser, type UserSummary } from './people'
@@ -625,7 +625,9 @@ export const api = {
       /** Epochs instead of the measured recipe's (a quick trial). */
       epochs: z.number().int().min(1).max(500).optional(),
       /** Learning rate instead of the recipe's. */
-      learningRate: z.number().positive().max(1).optional()
+      learningRate: z.number().positive().max(1).optional(),
+      /** Input colour normalisation instead of the recipe's grey-world; the adapted model carries it. */
+      inputNormalisation: z.enum(INPUT_NORMALISATIONS).optional()
     }),
     output: returns<{ jobId: string }>(),
     doc: "Adapt a model to this site: fine-tune it on a dataset's labelled cells with a stratified part held out, and report accuracy before / after on those cells and on PBC reference cells (a resumable job; the adapted model is stored, not made the default unless asked).",

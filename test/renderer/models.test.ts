@@ -27,7 +27,7 @@ const run = (over: Partial<RunListItem> = {}): RunListItem => ({
   finishedAt: '2026-01-01T00:01:00Z', seconds: 60, folds: { total: 3, done: 3 }, epochsRecorded: 6, accuracy: 0.6, macroF1: 0.55, ...over
 })
 const model = (over: Partial<ModelSummary> = {}): ModelSummary => ({
-  id: 1, name: 'run 1 fold 1/3', architecture: 'wnet', inputSize: 32, classes: CLASSES, quantization: 'float32', provenance: 'run', runId: 1, fold: 0,
+  id: 1, name: 'run 1 fold 1/3', architecture: 'wnet', inputSize: 32, classes: CLASSES, quantization: 'float32', inputNormalisation: 'none', provenance: 'run', runId: 1, fold: 0,
   accuracy: 0.5, macroF1: 0.4, byteSize: 4_313_236, routing: null, isDefault: false, createdAt: '2026-01-01T00:00:00Z', ...over
 })
 const confusion = [
@@ -325,12 +325,16 @@ describe('models table', () => {
     expect(sizes[0]).toMatch(/^\d+(\.\d+)? MB uint8$/)
     expect(sizes[1]).toMatch(/^\d+(\.\d+)? MB$/)
     expect(w.text()).toContain('97.6%')
+    // A model's input colour normalisation shows beside its network; none shows nothing.
+    const gw = mount(ModelsTable, { props: { models: [model({ id: 3, inputNormalisation: 'grey-world' }), model({ id: 4 })] } })
+    expect(gw.find('[data-testid="model-network-3"]').text()).toContain('grey-world')
+    expect(gw.find('[data-testid="model-network-4"]').text()).not.toContain('grey-world')
   })
 })
 
 describe('site adaptation', () => {
   const adaptResult = (over: Partial<AdaptJobResult> = {}): AdaptJobResult => ({
-    runId: 5, status: 'done', dataset: 'chula', baseModel: { id: 1, name: 'wnet-pbc' }, modelId: 7, modelName: 'wnet-pbc adapted to chula (run 5)', classes: CLASSES, inputSize: 32,
+    runId: 5, status: 'done', dataset: 'chula', baseModel: { id: 1, name: 'wnet-pbc' }, modelId: 7, modelName: 'wnet-pbc adapted to chula (run 5)', classes: CLASSES, inputSize: 32, inputNormalisation: 'grey-world',
     siteCells: { train: 24, heldOut: 6 }, referenceCells: { replay: 10, check: 96 },
     before: { site: { accuracy: 1 / 6, recall: [0, 1, 0, 0, 0], cells: 6 }, reference: { accuracy: 0.9, recall: [0.9, 0.9, 0.9, 0.9, 0.9], cells: 96 } },
     after: { site: { accuracy: 4 / 6, recall: [1, 1, 0, 1, 1], cells: 6 }, reference: { accuracy: 0.85, recall: [0.8, 0.9, 0.8, 0.9, 0.85], cells: 96 } },
@@ -371,6 +375,7 @@ describe('site adaptation', () => {
     expect(w.find('[data-testid="adapt-site"]').text()).toMatch(/16\.7%\s*66\.7%/)
     expect(w.find('[data-testid="adapt-reference"]').text()).toMatch(/90\.0%\s*85\.0%/)
     expect(w.text()).toContain('6 held out')
+    expect(w.text()).toContain('grey-world colour normalisation')
     await w.find('[data-testid="adapt-make-default"]').trigger('click')
     expect(w.emitted('makeDefault')).toHaveLength(1)
     const done = mount(AdaptResultView, { props: { result: adaptResult({ isDefault: true }) } })
@@ -383,10 +388,12 @@ describe('site adaptation', () => {
     const w = mount(AdaptFormView, { props: { model: model(), datasets: DATASETS, busy: false } })
     expect(w.findAll('[data-testid="adapt-dataset"] option').map((o) => o.text())).toEqual(['pbc (30)'])
     await w.find('form').trigger('submit')
-    expect(w.emitted('start')).toEqual([[{ dataset: 'pbc' }]])
+    // Grey-world colour normalisation is the recipe's default; unticked, the request says 'none'.
+    expect(w.emitted('start')).toEqual([[{ dataset: 'pbc', inputNormalisation: 'grey-world' }]])
     await w.find('[data-testid="adapt-name"]').setValue('site A')
     await w.find('[data-testid="adapt-epochs"]').setValue('4')
+    await w.find('[data-testid="adapt-grey-world"]').setValue(false)
     await w.find('form').trigger('submit')
-    expect(w.emitted('start')![1]).toEqual([{ dataset: 'pbc', modelName: 'site A', epochs: 4 }])
+    expect(w.emitted('start')![1]).toEqual([{ dataset: 'pbc', modelName: 'site A', epochs: 4, inputNormalisation: 'none' }])
   })
 })

@@ -6,6 +6,7 @@
 // continues an interrupted run.
 import { adaptModelToSite } from '../../main/services/site-adaptation'
 import { formatAdaptReport } from '../../main/ml/train/site-adaptation'
+import { INPUT_NORMALISATIONS, isInputNormalisation } from '../../main/ml/data/input-normalisation'
 import type { CliCommand } from '../context'
 import { perTaskBar, withInterrupt } from '../ml-options'
 
@@ -16,6 +17,7 @@ interface Flags {
   setDefault?: boolean
   epochs?: number
   lr?: number
+  inputNormalisation?: string
   workers?: number
   json?: boolean
 }
@@ -30,9 +32,12 @@ export const adaptCommand: CliCommand = (cli) => {
     .option('--set-default', 'make the adapted model the default when it is done')
     .option('--epochs <n>', "epochs instead of the recipe's", (v) => parseInt(v, 10))
     .option('--lr <rate>', "learning rate instead of the recipe's", Number)
+    .option('--input-normalisation <how>', `input colour normalisation the adapted model trains on and carries: ${INPUT_NORMALISATIONS.join(' or ')} (default: the recipe's, grey-world)`)
     .option('--workers <n>', 'training worker threads (default 2)', (v) => parseInt(v, 10))
     .option('--json', 'print the result as JSON')
     .action(async (f: Flags) => {
+      const inputNormalisation = f.inputNormalisation
+      if (inputNormalisation !== undefined && !isInputNormalisation(inputNormalisation)) throw new Error(`--input-normalisation must be ${INPUT_NORMALISATIONS.join(' or ')}`)
       const db = cli.openDb()
       const bar = perTaskBar(f.json ? undefined : cli.progress())
       const { report, result } = await withInterrupt((signal) =>
@@ -43,6 +48,7 @@ export const adaptCommand: CliCommand = (cli) => {
           setDefault: f.setDefault === true,
           epochs: f.epochs,
           learningRate: f.lr,
+          inputNormalisation,
           workers: f.workers,
           signal,
           onProgress: (p) => bar?.update(p),

@@ -4,7 +4,7 @@
 // the run itself (the ML core's adaptToSite, loaded only when work starts),
 // and its report in the contract's terms. `wbc adapt`, the adaptation job and
 // the Models screen's "Adapt to this site" all go through here.
-import type { AdaptationFigures, AdaptJobResult } from '../../shared/models'
+import type { AdaptationFigures, AdaptJobResult, InputNormalisation } from '../../shared/models'
 import type { ProgressListener } from '../../shared/progress'
 import type { Db } from '../store'
 import type { ClassificationReport } from '../stats/metrics'
@@ -22,6 +22,8 @@ export interface AdaptRequest {
   epochs?: number
   /** Learning rate instead of the recipe's. */
   learningRate?: number
+  /** Input colour normalisation instead of the recipe's ('grey-world'); the adapted model carries it. */
+  inputNormalisation?: InputNormalisation
 }
 
 /** Refuses a request that cannot run (unknown dataset, a base model the workstation cannot retrain). */
@@ -46,6 +48,8 @@ export function adaptationResult(r: AdaptReport): AdaptJobResult {
     modelName: r.modelName,
     classes: r.classes,
     inputSize: r.inputSize,
+    // Runs stored before the recipe named it trained without one.
+    inputNormalisation: r.recipe.inputNormalisation ?? 'none',
     siteCells: r.siteCells,
     referenceCells: r.referenceCells,
     before: { site: figures(r.before.site) ?? { accuracy: null, recall: [], cells: 0 }, reference: figures(r.before.reference) },
@@ -71,7 +75,7 @@ export async function adaptModelToSite(
     from: p.baseModelId ?? p.from,
     modelName: p.modelName,
     setDefault: p.setDefault,
-    recipe: { ...(p.epochs !== undefined ? { epochs: p.epochs } : {}), ...(p.learningRate !== undefined ? { learningRate: p.learningRate } : {}) },
+    recipe: { ...(p.epochs !== undefined ? { epochs: p.epochs } : {}), ...(p.learningRate !== undefined ? { learningRate: p.learningRate } : {}), ...(p.inputNormalisation !== undefined ? { inputNormalisation: p.inputNormalisation } : {}) },
     workers: p.workers,
     signal: p.signal,
     onProgress: p.onProgress,

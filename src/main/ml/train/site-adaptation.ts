@@ -7,9 +7,11 @@
 // itself.
 //
 // The recipe (ADAPT_RECIPE, measured in docs/ml-results.md, "Site
-// adaptation") fine-tunes all layers with stain, blur and scale jitter and
-// replays a few PBC cells per class among the site's, so the PBC features are
-// kept while the network learns the new site.
+// adaptation") fine-tunes all layers on grey-world colour-normalised cells
+// with stain, blur and scale jitter and replays a few PBC cells per class
+// among the site's, so the PBC features are kept while the network learns the
+// new site. The adapted model carries its normalisation (its metadata), so
+// it runs with it wherever it is used.
 //
 // The PBC reference cells ship with the workstation (resources/reference-cells,
 // PBC dataset, CC BY 4.0): `check/` holds cells the shipped model never trained
@@ -34,6 +36,7 @@ import { Classifier } from '../infer/classifier'
 import { listClassFolders, loadCells, type CellSet } from '../data/cell-set'
 import { loadStoreCells, selectSiteLabelledCells } from '../data/stored-cells'
 import type { SiteAugment } from '../data/site-augment'
+import type { InputNormalisation } from '../data/input-normalisation'
 import { initialWeightsFrom, headOnlyFrozen } from './cross-validation'
 import { configKey, findRunByKey, foldCheckpointDir } from './run-resume'
 import { claimRunSession, createOneFoldRun } from './run-session'
@@ -51,6 +54,11 @@ export interface AdaptRecipe {
   replayPerClass: number
   /** 'all' layers, or the dense 'head' only. */
   tune: 'all' | 'head'
+  /**
+   * The adapted model's input colour normalisation (../data/input-normalisation.ts),
+   * whatever its base's: it trains on, is scored on and carries it.
+   */
+  inputNormalisation: InputNormalisation
 }
 
 /** The measured recipe (docs/ml-results.md, "Site adaptation"). */
@@ -61,7 +69,9 @@ export const ADAPT_RECIPE: AdaptRecipe = {
   dropoutOffEpochs: 1,
   siteAugment: { stain: 0.1, blur: 1.5, scale: 0.2 },
   replayPerClass: 40,
-  tune: 'all'
+  tune: 'all',
+  // Grey-world inputs: 59.2% vs 49.0% on Chula cells never trained on, PBC 77.0% vs 78.3% (32 px, 3 folds; docs/ml-results.md).
+  inputNormalisation: 'grey-world'
 }
 
 export interface AdaptOptions {
@@ -220,7 +230,10 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
     const baseClf = await loadStoredClassifier(db, baseId)
     const before: AdaptScores = { site: scoresOf(baseClf, cells, heldIdx, classes)!, reference: scoresOf(baseClf, cells, checkIdx, classes) }
 
-    const spec: ModelSpec = { architecture: base.architecture, inputSize: size, numClasses: classes.length, seed }
+    const spec: ModelSpec = {
+      architecture: base.architecture, inputSize: size, numClasses: classes.length, seed,
+      ...(recipe.inputNormalisation !== 'none' ? { inputNormalisation: recipe.inputNormalisation } : {})
+    }
     const initial = await initialWeightsFrom(db, baseId, spec)
     const fold = await session.startFold(0, dir)
     const result = await train({
@@ -250,7 +263,7 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
     setRunBackend(db, runId, result.backend && !result.backend.startsWith('none') ? result.backend : info.name)
     o.onProgress?.({ task: 'adapt', done: 0, total: 0, message: `run ${runId}: scoring the adapted model` })
     const model = modelFromWeights(spec, result.weights)
-    const meta = { architecture: base.architecture, inputSize: size, classes: [...classes], preprocessRecipe: base.preprocessRecipe, runId, trainedOn: `${trainIdx.length - replay.labels.length} cells of ${o.dataset} + ${replay.labels.length} PBC reference cells, from model ${baseId}`, seed }
+    const meta = { architecture: base.architecture, inputSize: size, classes: [...classes], preprocessRecipe: base.preprocessRecipe, inputNormalisation: recipe.inputNormalisation, runId, trainedOn: `${trainIdx.length - replay.labels.length} cells of ${o.dataset} + ${replay.labels.length} PBC reference cells, from model ${baseId}`, seed }
     const clf = new Classifier(model, meta)
     const after: AdaptScores = { site: scoresOf(clf, cells, heldIdx, classes)!, reference: scoresOf(clf, cells, checkIdx, classes) }
     const modelName = o.modelName ?? `${base.name} adapted to ${o.dataset} (run ${runId})`
@@ -289,7 +302,7 @@ export function formatAdaptReport(r: AdaptReport): string {
   const lines: string[] = []
   lines.push(`Site adaptation of model ${r.baseModel.id} (${r.baseModel.name}) to ${r.dataset}: run ${r.runId} (${r.status}), ${r.inputSize} px`)
   lines.push(`  ${r.siteCells.train} site cells trained on, ${r.siteCells.heldOut} held out (stratified); ${r.referenceCells.replay} PBC reference cells replayed, ${r.referenceCells.check} checked`)
-  lines.push(`  recipe: ${r.recipe.epochs} epochs (last ${r.recipe.dropoutOffEpochs} dropout off), batch ${r.recipe.batchSize}, lr ${r.recipe.learningRate} cosine, tune ${r.recipe.tune}, stain ${r.recipe.siteAugment.stain ?? 0}, blur ${r.recipe.siteAugment.blur ?? 0}, scale ${r.recipe.siteAugment.scale ?? 0}`)
+  lines.push(`  recipe: ${r.recipe.epochs} epochs (last ${r.recipe.dropoutOffEpochs} dropout off), batch ${r.recipe.batchSize}, lr ${r.recipe.learningRate} cosine, tune ${r.recipe.tune}, stain ${r.recipe.siteAugment.stain ?? 0}, blur ${r.recipe.siteAugment.blur ?? 0}, scale ${r.recipe.siteAugment.scale ?? 0}, input colour normalisation ${r.recipe.inputNormalisation ?? 'none'}`)
   const after = r.after
   if (r.status !== 'done' || !after) return lines.join('\n')
   lines.push('')

@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref } from 'vue'
 import type { DatasetSummary, JobSnapshot, TrainingRequestInput } from '../../../shared/api'
-import { DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type FineTuneModeName, type AdaptJobResult } from '../../../shared/models'
+import { DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type FineTuneModeName, type AdaptJobResult, type InputNormalisation } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
 import { watchJob } from '../api/job-watch'
@@ -252,7 +252,7 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   /** Adapts a model to this site's labelled cells as a job (followed like a training); the result waits in `adaptation`. */
-  async function adapt(req: { baseModelId: number; dataset: string; modelName?: string; epochs?: number }): Promise<boolean> {
+  async function adapt(req: { baseModelId: number; dataset: string; modelName?: string; epochs?: number; inputNormalisation?: InputNormalisation }): Promise<boolean> {
     if (running.value || starting.value) return false
     jobError.value = null
     adaptation.value = null

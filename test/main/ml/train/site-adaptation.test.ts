@@ -72,12 +72,18 @@ describe('adaptToSite', () => {
     expect(m.isDefault).toBe(false)
     expect(getDefaultModel(s.db)!.id).toBe(baseId)
     expect(m.classes).toEqual(getModel(s.db, baseId)!.classes)
+    // The recipe's grey-world inputs: the adapted model carries them (its base, trained without, keeps none).
+    expect(r.recipe.inputNormalisation).toBe('grey-world')
+    expect(m.inputNormalisation).toBe('grey-world')
+    expect(getModel(s.db, baseId)!.inputNormalisation).toBe('none')
     expect(r.isDefault).toBe(false)
     const text = formatAdaptReport(r)
     expect(text).toMatch(/chula-wbc held-out accuracy\s+\d+\.\d%\s+\d+\.\d%/)
     expect(text).toMatch(/PBC reference accuracy\s+\d+\.\d%\s+\d+\.\d%/)
     expect(text).toContain(`wbc model default ${r.modelId}`)
+    expect(text).toContain('input colour normalisation grey-world')
     const result = adaptationResult(r)
+    expect(result.inputNormalisation).toBe('grey-world')
     expect(result.after!.site.cells).toBe(6)
     expect(result.before.reference!.recall).toHaveLength(5)
 
@@ -87,8 +93,9 @@ describe('adaptToSite', () => {
     expect(again.modelId).toBe(r.modelId)
   }, 180_000)
 
-  it('makes the adapted model the default only when asked', async () => {
-    const r = await adaptToSite(s.db, { dataset: 'chula-wbc', recipe: { ...quick, epochs: 1 }, heldOutShare: 0.2, workers: 0, setDefault: true })
+  it('makes the adapted model the default only when asked (and adapts without colour normalisation when asked)', async () => {
+    const r = await adaptToSite(s.db, { dataset: 'chula-wbc', recipe: { ...quick, epochs: 1, inputNormalisation: 'none' }, heldOutShare: 0.2, workers: 0, setDefault: true })
+    expect(getModel(s.db, r.modelId!)!.inputNormalisation).toBe('none')
     expect(r.isDefault).toBe(true)
     expect(getDefaultModel(s.db)!.id).toBe(r.modelId)
     setDefaultModel(s.db, baseId)
