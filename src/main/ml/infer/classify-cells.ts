@@ -156,7 +156,8 @@ export async function classifyCells(db: Db, o: ClassifyOptions): Promise<Classif
   const clf = await loadStoredClassifier(db, modelId)
   const cal = modelCalibration(db, modelId)
   const cells = selectCells(db, o)
-  const set = await loadStoreCells(db, cells, { size: clf.inputSize, classes: clf.classes, shared: false, signal: o.signal })
+  // Shared memory: the pool's workers read the pixels where they are, without a copy each.
+  const set = await loadStoreCells(db, cells, { size: clf.inputSize, classes: clf.classes, shared: true, signal: o.signal })
   const t1 = performance.now()
   const C = clf.numClasses
   const B = o.batchSize ?? 64

@@ -106,13 +106,16 @@ export async function predictInPool(
   const ws = pool.slice(0, workers)
   const counts = Array.from({ length: workers }, (_, k) => Math.floor(n / workers) + (k < n % workers ? 1 : 0))
   let start = 0
+  // Pixels in shared memory go to the workers as views (no copy); others as a copy each worker owns.
+  const shared = pixels.buffer instanceof SharedArrayBuffer
   const parts = await Promise.all(
     ws.map((w, k) => {
-      const slice = pixels.slice(start * perCell, (start + counts[k]) * perCell)
+      const [from, to] = [start * perCell, (start + counts[k]) * perCell]
+      const slice = shared ? pixels.subarray(from, to) : pixels.slice(from, to)
       start += counts[k]
       return w.call<ClassifierOutput>(
         { type: 'predict', key, pixels: slice, batchSize: opts.batchSize ?? 64, features: opts.features ?? false, convStats: opts.convStats ?? false },
-        [slice.buffer as ArrayBuffer]
+        shared ? [] : [slice.buffer as ArrayBuffer]
       )
     })
   )
