@@ -9,7 +9,7 @@ import type { DatasetSummary, JobSnapshot, TrainingRequestInput } from '../../..
 import { DEFAULT_ARCHITECTURE_INPUT, type ModelArchitecture, type ModelSummary, type RunListItem, type RunReport, type TrainingJobResult, type TransferJobResult, type FineTuneModeName, type AdaptJobResult, type InputNormalisation } from '../../../shared/models'
 import type { Progress } from '../../../shared/progress'
 import { useTransport } from '../api/transport'
-import { watchJob } from '../api/job-watch'
+import { useJobFollower } from './job-follower'
 
 export { POLL_MS } from '../api/job-watch'
 
@@ -69,17 +69,19 @@ export const useModelsStore = defineStore('models', () => {
   /** The last finished site adaptation: before / after, the forgetting check, and its model (offered as the default, never made so by itself). */
   const adaptation = ref<AdaptJobResult | null>(null)
 
-  const job = ref<JobSnapshot | null>(null)
-  const progress = ref<Progress | null>(null)
+  let lastEpochSeen = -1
+  const { job, progress, running, follow, followStarted, stopWatching, cancel } = useJobFollower({
+    onFollow: () => {
+      lastEpochSeen = -1
+    },
+    onProgress,
+    onFinished: finished
+  })
   const jobError = ref<string | null>(null)
   const starting = ref(false)
-  const running = computed(() => job.value?.state === 'running')
   /** The run the current job works on, once the core has named it. */
   const liveRunId = computed<number | null>(() => progress.value?.metrics?.runId ?? null)
   const defaultModel = computed(() => models.value.find((m) => m.isDefault) ?? null)
-
-  let unwatch: (() => void) | null = null
-  let lastEpochSeen = -1
 
   async function load(): Promise<void> {
     const { api } = useTransport()
@@ -131,14 +133,8 @@ export const useModelsStore = defineStore('models', () => {
     form.inputSize = DEFAULT_ARCHITECTURE_INPUT[a]
   }
 
-  function stopWatching(): void {
-    unwatch?.()
-    unwatch = null
-  }
-
-  async function onProgress(p: Progress): Promise<void> {
-    const before = liveRunId.value
-    progress.value = p
+  async function onProgress(p: Progress, previous: Progress | null): Promise<void> {
+    const before = previous?.metrics?.runId ?? null
     const runId = p.metrics?.runId ?? null
     if (runId === null) return
     if (before !== runId) {
@@ -156,9 +152,6 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   async function finished(snapshot: JobSnapshot): Promise<void> {
-    stopWatching()
-    job.value = snapshot
-    progress.value = snapshot.progress
     if (snapshot.state === 'cancelled') jobError.value = 'Stopped. The run keeps its finished epochs and folds; start it again with the same settings to resume.'
     else if (snapshot.state === 'failed') jobError.value = snapshot.error?.message ?? 'the training failed'
     await refreshLists()
@@ -167,29 +160,6 @@ export const useModelsStore = defineStore('models', () => {
     const result = snapshot.result as (TrainingJobResult & { scratchRunId?: undefined }) | (TransferJobResult & { runId?: undefined }) | null
     const runId = result?.scratchRunId ?? result?.runId ?? snapshot.progress.metrics?.runId
     if (runId !== undefined && runId !== null) await selectRun(runId)
-  }
-
-  function follow(snapshot: JobSnapshot): void {
-    stopWatching()
-    const jobId = snapshot.id
-    job.value = snapshot
-    progress.value = snapshot.progress
-    lastEpochSeen = -1
-    unwatch = watchJob(useTransport(), jobId, {
-      progress: (p) => (running.value ? onProgress(p) : undefined),
-      finished,
-      current: () => job.value?.id === jobId && running.value
-    })
-  }
-
-  /** Follows a job the store just started: its events, the server's title, and an end that came before the subscription. */
-  async function followStarted(jobId: string, kind: JobSnapshot['kind']): Promise<void> {
-    follow({ id: jobId, kind, state: 'running', title: '', progress: { task: kind, done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
-    const now = await useTransport().api['jobs.get']({ jobId })
-    if (now.ok && job.value?.id === jobId) {
-      if (now.value.state !== 'running') await finished(now.value)
-      else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
-    }
   }
 
   async function start(): Promise<void> {
@@ -280,11 +250,6 @@ export const useModelsStore = defineStore('models', () => {
 
   function dismissAdaptation(): void {
     adaptation.value = null
-  }
-
-  async function cancel(): Promise<void> {
-    if (!job.value || !running.value) return
-    await useTransport().api['jobs.cancel']({ jobId: job.value.id })
   }
 
   async function setDefault(id: number): Promise<void> {

@@ -7,10 +7,9 @@ import { computed, reactive, ref } from 'vue'
 import type { DatasetSummary, JobSnapshot } from '../../../shared/api'
 import { WBC_CLASSES } from '../../../shared/cells'
 import type { GanJobResult, GanPresetName, GenerateJobResult } from '../../../shared/models'
-import type { Progress } from '../../../shared/progress'
 import type { GeneratorSummary, QualityJobResult, QualityReport } from '../../../shared/synthetic'
 import { useTransport } from '../api/transport'
-import { watchJob } from '../api/job-watch'
+import { useJobFollower } from './job-follower'
 
 export { POLL_MS } from '../api/job-watch'
 /** How often a training GAN's row and grid are refreshed from its progress. */
@@ -37,12 +36,17 @@ export const useSyntheticStore = defineStore('synthetic', () => {
   const generateCount = ref(100)
   const reportForm = reactive({ perClass: 100, epochs: 5 })
 
-  const job = ref<JobSnapshot | null>(null)
-  const progress = ref<Progress | null>(null)
+  let lastRefresh = 0
+  const { job, progress, running, follow, followStarted, stopWatching, cancel } = useJobFollower({
+    onFollow: () => {
+      lastRefresh = Date.now()
+    },
+    onProgress,
+    onFinished: finished
+  })
   const jobError = ref<string | null>(null)
   const jobNote = ref<string | null>(null)
   const starting = ref(false)
-  const running = computed(() => job.value?.state === 'running')
   const selected = computed(() => generators.value.find((g) => g.id === selectedId.value) ?? null)
   /**
    * The generators a quality report run from this screen covers: one per
@@ -60,9 +64,6 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     }
     return [...byClass.values()]
   })
-
-  let unwatch: (() => void) | null = null
-  let lastRefresh = 0
 
   async function load(): Promise<void> {
     const { api } = useTransport()
@@ -108,13 +109,7 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     else error.value = r.error.message
   }
 
-  function stopWatching(): void {
-    unwatch?.()
-    unwatch = null
-  }
-
-  async function onProgress(p: Progress): Promise<void> {
-    progress.value = p
+  async function onProgress(): Promise<void> {
     if (Date.now() - lastRefresh >= REFRESH_MS) {
       lastRefresh = Date.now()
       await refreshGenerators()
@@ -122,9 +117,6 @@ export const useSyntheticStore = defineStore('synthetic', () => {
   }
 
   async function finished(s: JobSnapshot): Promise<void> {
-    stopWatching()
-    job.value = s
-    progress.value = s.progress
     if (s.state === 'cancelled') {
       jobNote.value =
         s.kind === 'gan' ? 'Stopped at the last checkpoint; start the same generator again to resume it.' : s.kind === 'quality' ? 'Quality report cancelled.' : 'Generation stopped; the cells made so far are kept.'
@@ -150,18 +142,6 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     else if (selectedId.value !== null) await loadGrid(selectedId.value)
   }
 
-  function follow(s: JobSnapshot): void {
-    stopWatching()
-    job.value = s
-    progress.value = s.progress
-    lastRefresh = Date.now()
-    unwatch = watchJob(useTransport(), s.id, {
-      progress: (p) => (running.value ? onProgress(p) : undefined),
-      finished,
-      current: () => job.value?.id === s.id && running.value
-    })
-  }
-
   async function begin(kind: 'gan' | 'generate' | 'quality', call: () => Promise<{ ok: true; value: { jobId: string } } | { ok: false; error: { message: string; issues?: { path: string; message: string }[] } }>): Promise<void> {
     if (running.value || starting.value) return
     jobError.value = null
@@ -173,13 +153,7 @@ export const useSyntheticStore = defineStore('synthetic', () => {
         jobError.value = r.error.issues?.length ? r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : r.error.message
         return
       }
-      const jobId = r.value.jobId
-      follow({ id: jobId, kind, state: 'running', title: '', progress: { task: kind, done: 0, total: 0 }, startedAt: new Date().toISOString(), finishedAt: null, error: null, result: null })
-      const now = await useTransport().api['jobs.get']({ jobId })
-      if (now.ok && job.value?.id === jobId) {
-        if (now.value.state !== 'running') await finished(now.value)
-        else job.value = { ...now.value, progress: progress.value ?? now.value.progress }
-      }
+      await followStarted(r.value.jobId, kind)
     } finally {
       starting.value = false
     }
@@ -209,10 +183,6 @@ export const useSyntheticStore = defineStore('synthetic', () => {
     const ids = reportGenerators.value.map((g) => g.id)
     if (!ids.length) return Promise.resolve()
     return begin('quality', () => useTransport().api['synthetic.runReport']({ generatorIds: ids, perClass: reportForm.perClass, epochs: reportForm.epochs }))
-  }
-
-  async function cancel(): Promise<void> {
-    if (job.value && running.value) await useTransport().api['jobs.cancel']({ jobId: job.value.id })
   }
 
   return {
