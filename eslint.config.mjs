@@ -10,6 +10,7 @@
 //   src/renderer, src/shared   run in a sandboxed page: no Node module, no
 //                              electron, nothing from the core or the shells;
 //   renderer views/components  call stores, never the transport (src/renderer/src/api);
+//   (and composables)          the views' own helpers, held to the same rule;
 //   src/main (the core)        never imports electron (src/main/electron and
 //                              src/main/index.ts are the Electron shell) nor
 //                              a shell (src/cli, src/server, src/renderer);
@@ -94,7 +95,7 @@ export default [
     }
   },
   {
-    files: ['src/renderer/src/views/**', 'src/renderer/src/components/**'],
+    files: ['src/renderer/src/views/**', 'src/renderer/src/components/**', 'src/renderer/src/composables/**'],
     rules: {
       'no-restricted-imports': imports([...noNode, ...noElectron, ...noSqlite], [noElectronPattern, noCoreOrShells, noTransport])
     }

@@ -24,10 +24,11 @@ describe('import boundaries (eslint)', () => {
     expect(await ruleHits('src/renderer/src/stores/fine.ts', "import { WBC_CLASSES } from '../../../shared/cells'\nexport const n = WBC_CLASSES.length\n")).toEqual([])
   })
 
-  it("the renderer's views and components call stores, not the transport", async () => {
+  it("the renderer's views, components and composables call stores, not the transport", async () => {
     const leak = "<script setup lang=\"ts\">\nimport { useTransport } from '../api/transport'\nuseTransport()\n</script>\n"
     expect(await ruleHits('src/renderer/src/views/Leak.vue', leak)).toEqual(['no-restricted-imports'])
     expect(await ruleHits('src/renderer/src/components/review/Leak.vue', leak.replace('../api', '../../api'))).toEqual(['no-restricted-imports'])
+    expect(await ruleHits('src/renderer/src/composables/leak.ts', "import { useTransport } from '../api/transport'\nexport const t = useTransport\n")).toEqual(['no-restricted-imports'])
     expect(await ruleHits('src/renderer/src/stores/fine.ts', "import { useTransport } from '../api/transport'\nexport const t = useTransport\n")).toEqual([])
   })
 

@@ -57,7 +57,7 @@ describe('job follower', () => {
     expect(f.progress.value).toMatchObject({ done: 4, total: 10 })
     expect(seen).toEqual([[{ task: 'train', done: 4, total: 10 }, { task: 'train', done: 0, total: 0 }]])
 
-    const end = snapshot({ state: 'succeeded', progress: { task: 'train', done: 10, total: 10 }, result: { runId: 3 } })
+    const end = snapshot({ state: 'succeeded', progress: { task: 'train', done: 10, total: 10 }, result: { runId: 3, status: 'done', modelId: 4, accuracy: 0.9, macroF1: 0.8 } })
     t.emit('job.finished', snapshot({ id: 'other', state: 'failed' }))
     expect(f.running.value).toBe(true)
     t.emit('job.finished', end)
