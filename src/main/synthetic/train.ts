@@ -156,6 +156,24 @@ function restoreMoments(opt: FusedAdam, model: tf.LayersModel, m: Float32Array, 
   opt.step = step
 }
 
+/**
+ * Real cell `idx` into batch slot `i` of `out` as floats in [0, 1], flipped
+ * or rotated by the next draw of `aug` when augmenting (one draw per cell, so
+ * a resumed run draws the same).
+ */
+function putRealCell(s: GanSettings, pixels: Uint8Array, idx: number, out: Float32Array, i: number, tmp: Uint8Array, aug: () => number): void {
+  const per = s.size * s.size * 3
+  let img = pixels.subarray(idx * per, (idx + 1) * per)
+  if (s.augment) {
+    const op = Math.floor(aug() * 8)
+    if (op) {
+      dihedral(img, tmp, s.size, op)
+      img = tmp
+    }
+  }
+  for (let j = 0; j < per; j++) out[i * per + j] = img[j] / 255
+}
+
 /** Real cells of step `step` as floats in [0, 1], flipped/rotated when augmenting. */
 function realBatch(s: GanSettings, pixels: Uint8Array, n: number, step: number, cache: { epoch: number; order: number[] }): Float32Array {
   const S = s.size
@@ -171,16 +189,7 @@ function realBatch(s: GanSettings, pixels: Uint8Array, n: number, step: number, 
       cache.epoch = epoch
       cache.order = epochOrder(s.seed, epoch, n)
     }
-    const idx = cache.order[k % n]
-    let img = pixels.subarray(idx * per, (idx + 1) * per)
-    if (s.augment) {
-      const op = Math.floor(aug() * 8)
-      if (op) {
-        dihedral(img, tmp, S, op)
-        img = tmp
-      }
-    }
-    for (let j = 0; j < per; j++) out[i * per + j] = img[j] / 255
+    putRealCell(s, pixels, cache.order[k % n], out, i, tmp, aug)
   }
   return out
 }
@@ -210,16 +219,7 @@ function realBatchByClass(s: GanSettings, pixels: Uint8Array, byClass: number[][
       cache.epoch = epoch
       cache.order = epochOrder(s.seed * 31 + c, epoch, n)
     }
-    const idx = byClass[c][cache.order[kc % n]]
-    let img = pixels.subarray(idx * per, (idx + 1) * per)
-    if (s.augment) {
-      const op = Math.floor(aug() * 8)
-      if (op) {
-        dihedral(img, tmp, S, op)
-        img = tmp
-      }
-    }
-    for (let j = 0; j < per; j++) real[i * per + j] = img[j] / 255
+    putRealCell(s, pixels, byClass[c][cache.order[kc % n]], real, i, tmp, aug)
     labels[i] = c
   }
   return { real, labels }
