@@ -627,7 +627,9 @@ export const api = {
       /** Learning rate instead of the recipe's. */
       learningRate: z.number().positive().max(1).optional(),
       /** Input colour normalisation instead of the recipe's grey-world; the adapted model carries it. */
-      inputNormalisation: z.enum(INPUT_NORMALISATIONS).optional()
+      inputNormalisation: z.enum(INPUT_NORMALISATIONS).optional(),
+      /** Learn only from cells of signed slides (a verifier signed for their labels), not from unsigned work. */
+      signedSlidesOnly: z.boolean().default(false)
     }),
     output: returns<{ jobId: string }>(),
     doc: "Adapt a model to this site: fine-tune it on a dataset's labelled cells with a stratified part held out, and report accuracy before / after on those cells and on PBC reference cells (a resumable job; the adapted model is stored, not made the default unless asked).",

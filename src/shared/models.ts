@@ -294,6 +294,8 @@ export interface AdaptJobResult {
   inputSize: number
   /** The adapted model's input colour normalisation (it trained on and carries it). */
   inputNormalisation: InputNormalisation
+  /** The site's cells came from signed slides only (labels a verifier signed for). */
+  signedSlidesOnly: boolean
   siteCells: { train: number; heldOut: number }
   referenceCells: { replay: number; check: number }
   before: { site: AdaptationFigures; reference: AdaptationFigures | null }

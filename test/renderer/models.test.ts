@@ -334,7 +334,7 @@ describe('models table', () => {
 
 describe('site adaptation', () => {
   const adaptResult = (over: Partial<AdaptJobResult> = {}): AdaptJobResult => ({
-    runId: 5, status: 'done', dataset: 'chula', baseModel: { id: 1, name: 'wnet-pbc' }, modelId: 7, modelName: 'wnet-pbc adapted to chula (run 5)', classes: CLASSES, inputSize: 32, inputNormalisation: 'grey-world',
+    runId: 5, status: 'done', dataset: 'chula', baseModel: { id: 1, name: 'wnet-pbc' }, modelId: 7, modelName: 'wnet-pbc adapted to chula (run 5)', classes: CLASSES, inputSize: 32, inputNormalisation: 'grey-world', signedSlidesOnly: false,
     siteCells: { train: 24, heldOut: 6 }, referenceCells: { replay: 10, check: 96 },
     before: { site: { accuracy: 1 / 6, recall: [0, 1, 0, 0, 0], cells: 6 }, reference: { accuracy: 0.9, recall: [0.9, 0.9, 0.9, 0.9, 0.9], cells: 96 } },
     after: { site: { accuracy: 4 / 6, recall: [1, 1, 0, 1, 1], cells: 6 }, reference: { accuracy: 0.85, recall: [0.8, 0.9, 0.8, 0.9, 0.85], cells: 96 } },
@@ -389,11 +389,12 @@ describe('site adaptation', () => {
     expect(w.findAll('[data-testid="adapt-dataset"] option').map((o) => o.text())).toEqual(['pbc (30)'])
     await w.find('form').trigger('submit')
     // Grey-world colour normalisation is the recipe's default; unticked, the request says 'none'.
-    expect(w.emitted('start')).toEqual([[{ dataset: 'pbc', inputNormalisation: 'grey-world' }]])
+    expect(w.emitted('start')).toEqual([[{ dataset: 'pbc', inputNormalisation: 'grey-world', signedSlidesOnly: false }]])
     await w.find('[data-testid="adapt-name"]').setValue('site A')
     await w.find('[data-testid="adapt-epochs"]').setValue('4')
     await w.find('[data-testid="adapt-grey-world"]').setValue(false)
+    await w.find('[data-testid="adapt-signed-only"]').setValue(true)
     await w.find('form').trigger('submit')
-    expect(w.emitted('start')![1]).toEqual([{ dataset: 'pbc', modelName: 'site A', epochs: 4, inputNormalisation: 'none' }])
+    expect(w.emitted('start')![1]).toEqual([{ dataset: 'pbc', modelName: 'site A', epochs: 4, inputNormalisation: 'none', signedSlidesOnly: true }])
   })
 })

@@ -18,6 +18,7 @@ interface Flags {
   epochs?: number
   lr?: number
   inputNormalisation?: string
+  signedOnly?: boolean
   workers?: number
   json?: boolean
 }
@@ -33,6 +34,7 @@ export const adaptCommand: CliCommand = (cli) => {
     .option('--epochs <n>', "epochs instead of the recipe's", (v) => parseInt(v, 10))
     .option('--lr <rate>', "learning rate instead of the recipe's", Number)
     .option('--input-normalisation <how>', `input colour normalisation the adapted model trains on and carries: ${INPUT_NORMALISATIONS.join(' or ')} (default: the recipe's, grey-world)`)
+    .option('--signed-only', 'learn only from cells of signed slides (labels a verifier signed for), not from unsigned work or imported sets')
     .option('--workers <n>', 'training worker threads (default 2)', (v) => parseInt(v, 10))
     .option('--json', 'print the result as JSON')
     .action(async (f: Flags) => {
@@ -49,6 +51,7 @@ export const adaptCommand: CliCommand = (cli) => {
           epochs: f.epochs,
           learningRate: f.lr,
           inputNormalisation,
+          signedSlidesOnly: f.signedOnly === true,
           workers: f.workers,
           signal,
           onProgress: (p) => bar?.update(p),

@@ -24,6 +24,8 @@ export interface AdaptRequest {
   learningRate?: number
   /** Input colour normalisation instead of the recipe's ('grey-world'); the adapted model carries it. */
   inputNormalisation?: InputNormalisation
+  /** Learn only from cells of signed slides (labels a verifier signed for), not from work in progress. */
+  signedSlidesOnly?: boolean
 }
 
 /** Refuses a request that cannot run (unknown dataset, a base model the workstation cannot retrain). */
@@ -50,6 +52,8 @@ export function adaptationResult(r: AdaptReport): AdaptJobResult {
     inputSize: r.inputSize,
     // Runs stored before the recipe named it trained without one.
     inputNormalisation: r.recipe.inputNormalisation ?? 'none',
+    // Runs stored before the option existed learnt from every person's label.
+    signedSlidesOnly: r.signedSlidesOnly ?? false,
     siteCells: r.siteCells,
     referenceCells: r.referenceCells,
     before: { site: figures(r.before.site) ?? { accuracy: null, recall: [], cells: 0 }, reference: figures(r.before.reference) },
@@ -72,6 +76,7 @@ export async function adaptModelToSite(
   const { adaptToSite } = await import('../ml/train/site-adaptation')
   const report = await adaptToSite(db, {
     dataset: p.dataset,
+    signedSlidesOnly: p.signedSlidesOnly === true,
     from: p.baseModelId ?? p.from,
     modelName: p.modelName,
     setDefault: p.setDefault,

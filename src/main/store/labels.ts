@@ -161,6 +161,17 @@ export function imagesWithCurrentLabel(db: Db, sel: { datasetId?: number; slideI
   ).all(...args)
 }
 
+/** Of the given images, those on a slide whose latest sign-off is a signature (not reopened since). */
+export function imagesOnSignedSlides(db: Db, imageIds: readonly number[]): Set<number> {
+  const rows = stmt<[string], { id: number }>(
+    db,
+    `SELECT i.id FROM images i
+     WHERE i.id IN (SELECT value FROM json_each(?)) AND i.slide_id IS NOT NULL
+       AND (SELECT s.status FROM sign_offs s WHERE s.slide_id = i.slide_id ORDER BY s.id DESC LIMIT 1) = 'signed'`
+  ).all(JSON.stringify(imageIds))
+  return new Set(rows.map((r) => r.id))
+}
+
 /** A current label a reviewer or an expert set. */
 export interface ReviewedLabel {
   imageId: number

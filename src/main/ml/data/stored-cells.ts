@@ -7,7 +7,7 @@
 import type { Db } from '../../store/db'
 import { getDatasetByName } from '../../store/datasets'
 import { getOriginalBytes, getPreprocessed, putPreprocessed } from '../../store/images'
-import { imagesWithCurrentLabel, type ImageCurrentLabel } from '../../store/labels'
+import { imagesOnSignedSlides, imagesWithCurrentLabel, type ImageCurrentLabel } from '../../store/labels'
 import { decodeCell, WNET_RECIPE } from '../../imaging/decode'
 import { WBC_CLASSES } from '../../../shared/cells'
 import type { ProgressListener } from '../../../shared/progress'
@@ -46,10 +46,21 @@ export function selectLabelledCells(db: Db, sel: CellSelection, classes: readonl
  * The labelled cells a site adaptation may learn from: as selectLabelledCells,
  * but only labels a person gave (imported from folders or manifests, or set
  * by a reviewer or an expert); a cell whose current label is the model's own
- * call is left out, so a model is never taught its own mistakes.
+ * call is left out, so a model is never taught its own mistakes. With
+ * `signedSlidesOnly`, only cells of signed slides: labels a verifier signed
+ * for, not a technologist's work in progress (cells of no slide, such as an
+ * imported training set, are then left out too).
  */
-export function selectSiteLabelledCells(db: Db, sel: CellSelection, classes: readonly string[] = WBC_CLASSES): (StoredCell & { labelId: number; class: string })[] {
-  return selectLabelledCells(db, sel, classes).filter((c): c is StoredCell & { labelId: number; class: string } => c.source !== 'model' && c.labelId !== null)
+export function selectSiteLabelledCells(
+  db: Db,
+  sel: CellSelection,
+  classes: readonly string[] = WBC_CLASSES,
+  opts: { signedSlidesOnly?: boolean } = {}
+): (StoredCell & { labelId: number; class: string })[] {
+  const cells = selectLabelledCells(db, sel, classes).filter((c): c is StoredCell & { labelId: number; class: string } => c.source !== 'model' && c.labelId !== null)
+  if (!opts.signedSlidesOnly) return cells
+  const signed = imagesOnSignedSlides(db, cells.map((c) => c.imageId))
+  return cells.filter((c) => signed.has(c.imageId))
 }
 
 /** Every cell of a selection with its current label (null when unlabelled), image id order. */

@@ -77,6 +77,8 @@ export const ADAPT_RECIPE: AdaptRecipe = {
 export interface AdaptOptions {
   /** The site's labelled cells (a dataset; its reviewed or imported labels, never the model's own calls). */
   dataset: string
+  /** Only cells of signed slides (labels a verifier signed for). */
+  signedSlidesOnly?: boolean
   /** The model to adapt: a stored id or name, or a model folder (default: the default model). */
   from?: string | number
   modelName?: string
@@ -113,6 +115,8 @@ export interface AdaptReport {
   inputSize: number
   classes: string[]
   recipe: AdaptRecipe
+  /** The site's cells came from signed slides only. */
+  signedSlidesOnly: boolean
   siteCells: { train: number; heldOut: number }
   referenceCells: { replay: number; check: number }
   before: AdaptScores
@@ -171,9 +175,10 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
   if (!(share > 0 && share < 1)) throw new CoreError('invalid_input', 'the held-out share must be between 0 and 1')
   const seed = o.seed ?? 1
 
-  const selected = selectSiteLabelledCells(db, { dataset: o.dataset }, classes)
+  const signedSlidesOnly = o.signedSlidesOnly === true
+  const selected = selectSiteLabelledCells(db, { dataset: o.dataset }, classes, { signedSlidesOnly })
   const k = Math.max(2, Math.round(1 / share))
-  if (selected.length < 2 * k) throw new CoreError('invalid_input', `dataset "${o.dataset}" has ${selected.length} labelled cells of the model's classes; adaptation needs at least ${2 * k}`)
+  if (selected.length < 2 * k) throw new CoreError('invalid_input', `dataset "${o.dataset}" has ${selected.length} labelled cells of the model's classes; ${signedSlidesOnly ? ' on signed slides' : ''}; adaptation needs at least ${2 * k}`)
   const folds = stratifiedKFold(selected.map((c) => c.class), { k, seed, ids: selected.map((c) => c.imageId) })
   const roles = folds.map((f) => (f === 0 ? ('validation' as const) : ('train' as const)))
 
@@ -279,7 +284,7 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
     clf.dispose()
     if (o.setDefault) setDefaultModel(db, modelId)
     const report: AdaptReport = {
-      runId, status: 'done', dataset: o.dataset, baseModel: { id: baseId, name: base.name }, modelId, modelName, inputSize: size, classes: [...classes], recipe,
+      runId, status: 'done', dataset: o.dataset, baseModel: { id: baseId, name: base.name }, modelId, modelName, inputSize: size, classes: [...classes], recipe, signedSlidesOnly,
       siteCells: { train: trainIdx.length - replay.labels.length, heldOut: heldIdx.length },
       referenceCells: { replay: replay.labels.length, check: check.labels.length },
       before, after, isDefault: o.setDefault === true, seconds: 0
@@ -289,7 +294,7 @@ export async function adaptToSite(db: Db, o: AdaptOptions): Promise<AdaptReport>
     return session.done(report, (r) => ({ ...r, validation: after.site }))
   } catch (err) {
     return session.ended(err, (r) => ({
-      runId, status: 'cancelled', dataset: o.dataset, baseModel: { id: baseId, name: base.name }, modelId: null, modelName: null, inputSize: size, classes: [...classes], recipe,
+      runId, status: 'cancelled', dataset: o.dataset, baseModel: { id: baseId, name: base.name }, modelId: null, modelName: null, inputSize: size, classes: [...classes], recipe, signedSlidesOnly,
       siteCells: { train: 0, heldOut: 0 }, referenceCells: { replay: 0, check: 0 },
       before: { site: reportFromConfusion([], []), reference: null }, after: null, isDefault: false, seconds: r.seconds
     }))
@@ -301,7 +306,7 @@ export function formatAdaptReport(r: AdaptReport): string {
   const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${(v * 100).toFixed(1)}%`)
   const lines: string[] = []
   lines.push(`Site adaptation of model ${r.baseModel.id} (${r.baseModel.name}) to ${r.dataset}: run ${r.runId} (${r.status}), ${r.inputSize} px`)
-  lines.push(`  ${r.siteCells.train} site cells trained on, ${r.siteCells.heldOut} held out (stratified); ${r.referenceCells.replay} PBC reference cells replayed, ${r.referenceCells.check} checked`)
+  lines.push(`  ${r.siteCells.train} site cells${r.signedSlidesOnly ? ' of signed slides' : ''} trained on, ${r.siteCells.heldOut} held out (stratified); ${r.referenceCells.replay} PBC reference cells replayed, ${r.referenceCells.check} checked`)
   lines.push(`  recipe: ${r.recipe.epochs} epochs (last ${r.recipe.dropoutOffEpochs} dropout off), batch ${r.recipe.batchSize}, lr ${r.recipe.learningRate} cosine, tune ${r.recipe.tune}, stain ${r.recipe.siteAugment.stain ?? 0}, blur ${r.recipe.siteAugment.blur ?? 0}, scale ${r.recipe.siteAugment.scale ?? 0}, input colour normalisation ${r.recipe.inputNormalisation ?? 'none'}`)
   const after = r.after
   if (r.status !== 'done' || !after) return lines.join('\n')

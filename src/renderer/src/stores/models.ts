@@ -222,7 +222,7 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   /** Adapts a model to this site's labelled cells as a job (followed like a training); the result waits in `adaptation`. */
-  async function adapt(req: { baseModelId: number; dataset: string; modelName?: string; epochs?: number; inputNormalisation?: InputNormalisation }): Promise<boolean> {
+  async function adapt(req: { baseModelId: number; dataset: string; modelName?: string; epochs?: number; inputNormalisation?: InputNormalisation; signedSlidesOnly?: boolean }): Promise<boolean> {
     if (running.value || starting.value) return false
     jobError.value = null
     adaptation.value = null
