@@ -127,14 +127,16 @@ export function poolKey(db: Db, modelId: number): string {
 
 /**
  * The model is loaded here already: its ONNX graph is written once for the
- * pool's workers (only when they lack the model), with 8-bit integer dense
- * layers: a tenth less CPU per cell, and on the shipped model's 862
- * held-out cells and 188 non-WBC objects every call, routing and group the
- * same as the float32 graph's (docs/ml-results.md, "Inference speed").
+ * pool's workers (only when they lack the model). A W-Net's with 8-bit
+ * integer dense layers: a fifth less CPU per cell, and on both shipped
+ * W-Nets' held-out cells (and the five-class one's non-WBC objects) every
+ * call, routing and group the same as the float32 graph's
+ * (docs/ml-results.md, "Inference speed"). Other architectures, not
+ * measured so, keep float32.
  */
 function onnxSourceOf(clf: Classifier): OnnxSource {
   return () => {
-    const { graph } = tryOnnxGraph(clf.model, { kernels: 'integer' })
+    const { graph } = tryOnnxGraph(clf.model, { kernels: clf.meta.architecture === 'wnet' ? 'integer' : 'float' })
     return graph ? { graph, meta: clf.meta } : undefined
   }
 }

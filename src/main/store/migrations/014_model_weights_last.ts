@@ -4,7 +4,9 @@
 // default flag ...) walks that chain: about 5 ms a model for every query of
 // the models table that reads them (each gallery, differential and
 // classification read the slide's model that way). Stored last, the weights
-// are read only by the queries that ask for them.
+// are read only by the queries that ask for them. The migration writes every
+// model's weights twice (the copy, then the table without the old column):
+// once, at the first start after the update, seconds for a store of many models.
 import type { Migration } from './types'
 
 export const migration014: Migration = {
