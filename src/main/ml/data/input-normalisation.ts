@@ -64,6 +64,15 @@ export function normaliseCell(src: Uint8Array, dst: Uint8Array, how: InputNormal
   return dst
 }
 
+/**
+ * The metadata field for a model built from a training spec (ModelSpec's
+ * inputNormalisation): a network trained on normalised cells carries it;
+ * nothing is written for 'none', so such models' metadata stays as before.
+ */
+export function normalisationMetaOf(spec: { inputNormalisation?: InputNormalisation }): { inputNormalisation?: InputNormalisation } {
+  return spec.inputNormalisation && spec.inputNormalisation !== 'none' ? { inputNormalisation: spec.inputNormalisation } : {}
+}
+
 /** A label for people (model card, Models screen, CLI). */
 export function describeInputNormalisation(how: InputNormalisation): string {
   return how === 'grey-world' ? `grey-world (each channel to PBC's mean colour ${GREY_WORLD_TARGET.join('/')})` : 'none'

@@ -41,6 +41,7 @@ import {
 import { WBC_CLASSES } from '../../../shared/cells'
 import type { ProgressListener } from '../../../shared/progress'
 import { WNET_RECIPE } from '../../imaging/decode'
+import { normalisationMetaOf } from '../data/input-normalisation'
 import { ARCHITECTURES, buildModel, DEFAULT_INPUT_SIZE, isArchitecture, type Architecture, type ModelSpec } from '../model/architectures/index'
 import { initBackend, type BackendPreference } from '../model/tfjs-backend'
 import { Classifier } from '../infer/classifier'
@@ -403,7 +404,7 @@ export function scoreFold(
   classes: readonly string[]
 ): { model: ReturnType<typeof modelFromWeights>; scores: Float32Array; record: Pick<FoldRecord, 'report' | 'imageIds' | 'truth' | 'scores'> } {
   const model = modelFromWeights(spec, weights)
-  const clf = new Classifier(model, { architecture: spec.architecture, inputSize: spec.inputSize, classes: [...classes], preprocessRecipe: WNET_RECIPE })
+  const clf = new Classifier(model, { architecture: spec.architecture, inputSize: spec.inputSize, classes: [...classes], preprocessRecipe: WNET_RECIPE, ...normalisationMetaOf(spec) })
   const scores = clf.predict(cells.pixels, { indices: [...testIdx] }).probabilities
   const C = classes.length
   const truth = testIdx.map((i) => cells.labels[i])
@@ -437,6 +438,7 @@ export async function storeFoldResult(
         inputSize: spec.inputSize,
         classes: [...classes],
         preprocessRecipe: WNET_RECIPE,
+        ...normalisationMetaOf(spec),
         runId,
         fold: f,
         trainedOn: `${record.trainCells} cells of run ${runId} (all folds but ${f})`

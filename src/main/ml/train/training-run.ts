@@ -11,6 +11,7 @@ import type { ClassificationReport } from '../../stats/metrics'
 import { WBC_CLASSES } from '../../../shared/cells'
 import type { ProgressListener } from '../../../shared/progress'
 import { WNET_RECIPE } from '../../imaging/decode'
+import { normalisationMetaOf } from '../data/input-normalisation'
 import { ARCHITECTURES, DEFAULT_INPUT_SIZE, isArchitecture, type Architecture, type ModelSpec } from '../model/architectures/index'
 import { initBackend, type BackendPreference } from '../model/tfjs-backend'
 import { loadStoreCells, selectLabelledCells, type StoredCell } from '../data/stored-cells'
@@ -159,7 +160,7 @@ export async function trainRun(db: Db, o: TrainRunOptions): Promise<TrainRunRepo
     const modelId = await saveModel(
       db,
       model,
-      { architecture, inputSize, classes: [...classes], preprocessRecipe: WNET_RECIPE, runId, trainedOn: `${trainIdx.length} cells`, settings, seed },
+      { architecture, inputSize, classes: [...classes], preprocessRecipe: WNET_RECIPE, ...normalisationMetaOf(spec), runId, trainedOn: `${trainIdx.length} cells`, settings, seed },
       {
         name: o.modelName ?? `${architecture} ${inputSize}px run ${runId}`,
         provenance: 'run',

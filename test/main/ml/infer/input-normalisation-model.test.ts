@@ -1,6 +1,6 @@
 // A model whose metadata says grey-world gets grey-world inputs on every path
 // a cell takes to it: TensorFlow.js (Classifier), ONNX Runtime, the inference
-// pool's workers, `wbc evaluate` (evaluateFolder) and a stored model (its row
+// pool's workers, `wbc evaluate` (evaluateFolder), training, and a stored model (its row
 // keeps the flag, its export writes it, and the store refuses to change it).
 // The proof on each path: the flagged model on raw cells answers exactly what
 // the same weights without the flag answer on cells normalised beforehand,
@@ -17,7 +17,8 @@ import { OnnxClassifier } from '../../../../src/main/ml/infer/onnx-runtime'
 import { closeInferencePool, predictInPool } from '../../../../src/main/ml/infer/inference-pool'
 import { evaluateFolder } from '../../../../src/main/ml/infer/evaluate-folder'
 import { listClassFolders, loadCells, type CellSet } from '../../../../src/main/ml/data/cell-set'
-import { greyWorld } from '../../../../src/main/ml/data/input-normalisation'
+import { greyWorld, normalisationMetaOf } from '../../../../src/main/ml/data/input-normalisation'
+import { train } from '../../../../src/main/ml/train/trainer'
 import { modelToArtifacts, readModelDir, writeModelDir, type ModelArtifactsBytes, type ModelMeta } from '../../../../src/main/ml/model/model-files'
 import { exportModel, loadStoredClassifier, storeArtifacts, unloadClassifiers } from '../../../../src/main/ml/model/registry'
 import { openStore, type Db } from '../../../../src/main/store'
@@ -107,6 +108,19 @@ describe('a grey-world model gets grey-world inputs', () => {
     }
     expect(report.confusion).toEqual(confusion)
   })
+
+  it('in training: a spec with grey-world trains on normalised cells, and the metadata made from the spec names it', async () => {
+    const spec = specFor('wnet', { inputSize: S, numClasses: 5, seed: 4 })
+    const base = { cells: { pixels: cells.pixels, labels: cells.labels, size: S, classes: WBC_CLASSES }, trainIndices: Array.from(cells.labels.keys()), epochs: 1, batchSize: 5, learningRate: 1e-3, seed: 9, workers: 0 }
+    const flagged = await train({ ...base, spec: { ...spec, inputNormalisation: 'grey-world' } })
+    // The same run on cells normalised beforehand, without the flag: the same weights (runs repeat exactly).
+    const byHand = await train({ ...base, spec, cells: { ...base.cells, pixels: normalised } })
+    expect(maxDiff(flagged.weights, byHand.weights)).toBeLessThan(1e-6)
+    const raw = await train({ ...base, spec })
+    expect(maxDiff(raw.weights, byHand.weights)).toBeGreaterThan(1e-4)
+    expect(normalisationMetaOf({ ...spec, inputNormalisation: 'grey-world' })).toEqual({ inputNormalisation: 'grey-world' })
+    expect(normalisationMetaOf(spec)).toEqual({})
+  }, 120_000)
 
   it('as a stored model: the row keeps it, export writes it, and the store refuses to change it', async () => {
     db = openStore(':memory:')
