@@ -28,7 +28,7 @@ export const modelCommand: CliCommand = (cli) => {
       if (!rows.length) return cli.out('No models.')
       for (const m of rows) {
         cli.out(
-          `${String(m.id).padStart(4)}${m.isDefault ? ' *' : '  '} ${m.name.padEnd(28)} ${m.architecture} ${m.inputSize}px ${m.quantization.padEnd(7)} ${m.provenance}${m.runId !== null ? ` (run ${m.runId}${m.fold !== null ? ` fold ${m.fold + 1}` : ''})` : ''} ${(m.byteSize / 1e6).toFixed(1)} MB`
+          `${String(m.id).padStart(4)}${m.isDefault ? ' *' : '  '} ${m.name.padEnd(28)} ${m.architecture} ${m.inputSize}px ${m.quantization.padEnd(7)} ${m.inputNormalisation === 'none' ? '' : `${m.inputNormalisation} `}${m.provenance}${m.runId !== null ? ` (run ${m.runId}${m.fold !== null ? ` fold ${m.fold + 1}` : ''})` : ''} ${(m.byteSize / 1e6).toFixed(1)} MB`
         )
       }
     })
@@ -53,7 +53,7 @@ export const modelCommand: CliCommand = (cli) => {
       const db = cli.openDb()
       const id = await importModel(db, path, { name: o.name, setDefault: o.default })
       const m = getModel(db, id)!
-      cli.out(`stored as model ${id}: ${m.architecture} ${m.inputSize}px, classes ${m.classes.join(', ')}, ${m.quantization}`)
+      cli.out(`stored as model ${id}: ${m.architecture} ${m.inputSize}px, classes ${m.classes.join(', ')}, ${m.quantization}, input colour normalisation ${m.inputNormalisation}`)
     })
   model
     .command('default')
