@@ -70,7 +70,14 @@ describe('transport', () => {
     const fetch = (async () => new Response(JSON.stringify(answer))) as typeof globalThis.fetch
     const t = httpTransport({ eventSource: make, fetch })
     const got: unknown[] = []
+    // A page just loaded, nobody signed in: no stream for a screen that subscribes early.
+    answer = { ok: true, value: { needsSetup: false, user: null, idleMinutes: 30 } }
+    await t.api['session.state']()
     t.on('slide.changed', (p) => got.push(p))
+    expect(sources).toHaveLength(0)
+    // The cookie still holds a session after all (another tab signed in): the stream opens.
+    answer = { ok: true, value: { needsSetup: false, user: { id: 1, name: 'ada', displayName: 'Ada', roles: ['admin'] }, idleMinutes: 30 } }
+    await t.api['session.state']()
     expect(sources).toHaveLength(1)
 
     // A call refused for want of a session: the stream closes (the server ended it; the browser would not retry).
@@ -88,6 +95,17 @@ describe('transport', () => {
     answer = { ok: true, value: { signedOut: true } }
     await t.api['session.logout']()
     expect(sources[1]!.closed).toBe(true)
+    // A screen that subscribes while nobody is signed in opens no stream (the server would refuse it) ...
+    const alsoGot: unknown[] = []
+    t.on('job.finished', (p) => alsoGot.push(p))
     expect(sources).toHaveLength(2)
+    // ... and gets its events once someone signs in.
+    answer = { ok: true, value: { id: 2, name: 'bo', displayName: 'Bo', roles: ['technologist'] } }
+    await t.api['session.login']({ name: 'bo', password: 'a long enough password' })
+    expect(sources).toHaveLength(3)
+    sources[2]!.handlers['job.finished']!({ data: '{"id":"j1"}' })
+    sources[2]!.handlers['slide.changed']!({ data: '{"slideId":4}' })
+    expect(alsoGot).toEqual([{ id: 'j1' }])
+    expect(got).toEqual([{ slideId: 3 }, { slideId: 4 }])
   })
 })

@@ -97,14 +97,17 @@ export function httpTransport(opts: HttpTransportOptions = {}): Transport {
     })
   }
 
+  /** Known to have no session (signed out, or a call refused for want of one): no stream opens until a sign-in. */
+  let sessionGone = false
+
   function ensureSource(name: string): void {
-    if (!source) {
+    if (!source && !sessionGone) {
       source = (opts.eventSource ?? ((url) => new EventSource(url)))(`${base}/api/events`)
       for (const known of listeners.keys()) listen(source, known)
     }
     if (listeners.has(name)) return
     listeners.set(name, new Set())
-    listen(source, name)
+    if (source) listen(source, name)
   }
 
   /**
@@ -115,19 +118,25 @@ export function httpTransport(opts: HttpTransportOptions = {}): Transport {
    * whatever the screens listen to.
    */
   function closeSource(): void {
+    sessionGone = true
     source?.close()
     source = null
   }
   function reopenSource(): void {
     closeSource()
+    sessionGone = false
     const first = listeners.keys().next()
     if (!first.done) ensureSource(first.value)
   }
 
   async function called(m: string, input: unknown): Promise<Result<unknown>> {
     const r = await call(m, input)
+    // session.state tells a page just loaded whether its cookie still holds a session.
+    const nobody = m === 'session.state' && r.ok && (r.value as { user: unknown }).user === null
+    const somebody = m === 'session.state' && r.ok && !nobody
     if ((m === 'session.login' || m === 'session.setup') && r.ok) reopenSource()
-    else if ((m === 'session.logout' && r.ok) || isSignedOut(r)) closeSource()
+    else if ((m === 'session.logout' && r.ok) || isSignedOut(r) || nobody) closeSource()
+    else if (somebody && sessionGone) reopenSource()
     return noticeSignOut(r)
   }
 
