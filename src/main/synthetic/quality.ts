@@ -149,6 +149,60 @@ function concatCells(parts: CellPixels[]): Uint8Array {
   return out
 }
 
+/**
+ * Check 2's classifier: a W-Net (the project's `train()`, `size` px, no
+ * validation split) trained on `trainParts` (one cell set per class, in
+ * `classes` order) and tested on `testParts`. Cells are resized to `size`
+ * with the generated cells' filter (not at all when already that size).
+ * Exported so the same recipe can be run on real training cells as a
+ * control (scripts/tstr-real-control.ts).
+ */
+export async function trainAndTest(
+  trainParts: CellPixels[],
+  testParts: CellPixels[],
+  classes: string[],
+  o: { size: number; epochs: number; seed: number; workers?: number; signal?: AbortSignal }
+): Promise<TrainedOnGenerated> {
+  const T = o.size
+  // From the cells at the generator's size: at --tstr-size 64 they are used
+  // as they are, not resized up to the judge's size and back.
+  const train_ = await Promise.all(trainParts.map((p) => resizeCells(p, T)))
+  const test_ = await Promise.all(testParts.map((p) => resizeCells(p, T)))
+  const labels = Int32Array.from(train_.flatMap((p, li) => new Array<number>(p.count).fill(li)))
+  const spec = specFor('wnet', { inputSize: T, numClasses: classes.length, seed: o.seed })
+  const trained = await train({
+    spec,
+    cells: { pixels: concatCells(train_), labels, size: T, classes },
+    trainIndices: Array.from(labels.keys()),
+    epochs: o.epochs,
+    seed: o.seed,
+    workers: o.workers ?? 0,
+    signal: o.signal,
+    task: 'gan-report'
+  })
+  const net = modelFromWeights(spec, trained.weights)
+  try {
+    const confusion = classes.map(() => new Array<number>(classes.length).fill(0))
+    test_.forEach((part, li) => {
+      // Trained here without colour normalisation.
+      for (const row of predictBatches(net, part, 'none')) confusion[li][argmax(row)]++
+    })
+    const rep: ClassificationReport = reportFromConfusion(confusion, classes)
+    return {
+      classes,
+      inputSize: T,
+      epochs: o.epochs,
+      trainCells: labels.length,
+      testCells: test_.reduce((n, p) => n + p.count, 0),
+      accuracy: rep.accuracy,
+      perClass: rep.perClass.map((m) => ({ class: m.label, recall: m.recall, precision: m.precision, f1: m.f1, n: m.support })),
+      confusion: rep.confusion
+    }
+  } finally {
+    net.dispose()
+  }
+}
+
 export async function runQualityReport(db: Db, o: QualityOptions): Promise<QualityReport> {
   const started = Date.now()
   const info = await initBackend()
@@ -232,43 +286,12 @@ export async function runQualityReport(db: Db, o: QualityOptions): Promise<Quali
       const order = classes.filter((k) => gens.some((g) => g.class === k))
       const byClass = (k: string) => gens.findIndex((g) => g.class === k)
       const T = o.tstrSize ?? S
-      // From the cells at the generator's size: at --tstr-size 64 they are
-      // used as they are, not resized up to the judge's size and back.
-      const trainParts = await Promise.all(order.map((k) => resizeCells(generated[byClass(k)], T)))
-      const testParts = await Promise.all(order.map((k) => resizeCells(reals[byClass(k)], T)))
-      const labels = Int32Array.from(trainParts.flatMap((p, li) => new Array<number>(p.count).fill(li)))
-      const spec = specFor('wnet', { inputSize: T, numClasses: order.length, seed })
-      const trained = await train({
-        spec,
-        cells: { pixels: concatCells(trainParts), labels, size: T, classes: order },
-        trainIndices: Array.from(labels.keys()),
-        epochs,
-        seed,
-        workers: o.workers ?? 0,
-        signal: o.signal,
-        task: 'gan-report'
-      })
-      const net = modelFromWeights(spec, trained.weights)
-      try {
-        const confusion = order.map(() => new Array<number>(order.length).fill(0))
-        testParts.forEach((part, li) => {
-          // Trained here without colour normalisation.
-          for (const row of predictBatches(net, part, 'none')) confusion[li][argmax(row)]++
-        })
-        const rep: ClassificationReport = reportFromConfusion(confusion, order)
-        trainedOnGenerated = {
-          classes: order,
-          inputSize: T,
-          epochs,
-          trainCells: labels.length,
-          testCells: testParts.reduce((n, p) => n + p.count, 0),
-          accuracy: rep.accuracy,
-          perClass: rep.perClass.map((m) => ({ class: m.label, recall: m.recall, precision: m.precision, f1: m.f1, n: m.support })),
-          confusion: rep.confusion
-        }
-      } finally {
-        net.dispose()
-      }
+      trainedOnGenerated = await trainAndTest(
+        order.map((k) => generated[byClass(k)]),
+        order.map((k) => reals[byClass(k)]),
+        order,
+        { size: T, epochs, seed, workers: o.workers, signal: o.signal }
+      )
       done++
     }
     const report: QualityReport = {
