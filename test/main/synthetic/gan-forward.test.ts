@@ -8,17 +8,7 @@ import { initBackend, tf } from '../../../src/main/ml/model/tfjs-backend'
 import { buildDiscriminator, buildGenerator, ganSettings, generatePixels, getFlatWeights, oneHotRows, type GanSettings } from '../../../src/main/synthetic/dcgan'
 import { trainGan } from '../../../src/main/synthetic/train'
 import { batchNormTraining, discriminatorTraining, generatorTraining, seededDropout } from '../../../src/main/synthetic/gan-forward'
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]))
-    den = Math.max(den, Math.abs(b[i]))
-  }
-  return num / (den || 1)
-}
+import { relErr } from '../../helpers/numeric'
 
 beforeAll(async () => {
   expect((await initBackend('wasm')).name).toBe('wasm')

@@ -8,11 +8,7 @@ import { ref } from 'vue'
 import type { Result } from '../../../shared/api'
 import type { WorkerCredentialSummary } from '../../../shared/workers'
 import { useTransport } from '../api/transport'
-
-function messageOf(r: Result<unknown>): string {
-  if (r.ok) return ''
-  return r.error.issues?.length ? r.error.issues.map((i) => i.message).join('; ') : r.error.message
-}
+import { messageOf } from './result-message'
 
 export const useWorkersStore = defineStore('workers', () => {
   const credentials = ref<WorkerCredentialSummary[]>([])

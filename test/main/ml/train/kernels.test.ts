@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../../src/main/ml/model/tfjs-backend'
 import { adamStep, adamStepLowRank, FusedAdam, jsMatMul } from '../../../../src/main/ml/train/kernels/index'
 import { im2colTransposed, im2colTransposedPlanar } from '../../../../src/main/ml/train/kernels/conv'
+import { relErr } from '../../../helpers/numeric'
 
 function rng(seed: number) {
   let s = seed >>> 0
@@ -17,18 +18,6 @@ function rng(seed: number) {
 function randArray(n: number, seed: number): Float32Array {
   const r = rng(seed)
   return Float32Array.from({ length: n }, () => r())
-}
-
-/** max |a-b| / max |b| */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]))
-    den = Math.max(den, Math.abs(b[i]))
-  }
-  return num / (den || 1)
 }
 
 /** Run f on a backend with fresh tensors; return all outputs as arrays. */
